@@ -1,0 +1,114 @@
+"""The plain data that flows through Briefbot: articles in, briefs out.
+
+Everything here is a frozen dataclass of built-in types so that it pickles cheaply
+across the worker pool, serialises to JSON without help, and can be cached by content.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from bisect import bisect_right
+from dataclasses import dataclass, field
+from datetime import datetime
+
+
+@dataclass(frozen=True)
+class OffsetMap:
+    """Maps offsets in cleaned text back to the text as it was read.
+
+    Cleaning only ever drops or collapses characters, so the map is a list of runs:
+    ``(clean_start, original_start)`` pairs, each run copying characters one to one
+    until the next run starts. That keeps the map small (a few runs per paragraph)
+    while letting every offset shown to a user point into the original text.
+    """
+
+    clean_starts: tuple[int, ...] = (0,)
+    original_starts: tuple[int, ...] = (0,)
+
+    @classmethod
+    def identity(cls) -> "OffsetMap":
+        return cls()
+
+    def to_original(self, offset: int) -> int:
+        """Offset of the character that cleaned position ``offset`` came from."""
+        i = bisect_right(self.clean_starts, offset) - 1
+        if i < 0:
+            return offset
+        return self.original_starts[i] + (offset - self.clean_starts[i])
+
+    def span_to_original(self, start: int, end: int) -> tuple[int, int]:
+        """Map a half-open span; the end maps through its last character."""
+        if end <= start:
+            o = self.to_original(start)
+            return o, o
+        return self.to_original(start), self.to_original(end - 1) + 1
+
+
+@dataclass(frozen=True)
+class Article:
+    """One news story, as loaded and cleaned.
+
+    ``text`` is the cleaned body the NLP sees (headline excluded); ``original`` is the
+    text as read (a file's content, or the text extracted from a page), and
+    ``offsets`` maps positions in ``text`` to positions in ``original``.
+    """
+
+    text: str
+    original: str
+    offsets: OffsetMap = field(default_factory=OffsetMap.identity)
+    title: str | None = None
+    url: str | None = None
+    source: str | None = None
+    author: str | None = None
+    published: datetime | None = None
+    path: str | None = None
+
+    @property
+    def content_key(self) -> str:
+        """Cache key: the same story reached twice is briefed once."""
+        h = hashlib.sha256()
+        h.update((self.title or "").encode())
+        h.update(b"\0")
+        h.update(self.text.encode())
+        return h.hexdigest()
+
+
+@dataclass(frozen=True)
+class Quote:
+    """One thing somebody said, with offsets into the article's original text.
+
+    ``kind`` is ``direct`` (between quotation marks), ``partial`` (a quoted fragment
+    inside reported speech) or ``indirect`` (reported speech). ``speaker_kind`` is
+    ``person``, ``organization``, ``source`` (an unnamed source such as "officials")
+    or ``unknown``.
+    """
+
+    speaker: str
+    text: str
+    start: int
+    end: int
+    kind: str
+    cue: str | None = None
+    speaker_start: int | None = None
+    speaker_end: int | None = None
+    speaker_kind: str = "person"
+    role: str | None = None
+
+
+@dataclass(frozen=True)
+class Brief:
+    """What Briefbot tells a channel about one article."""
+
+    article: Article
+    summary: tuple[str, ...]
+    quotes: tuple[Quote, ...] = ()
+    summary_spans: tuple[tuple[int, int], ...] = ()
+
+    @property
+    def speakers(self) -> list[tuple[str, list[Quote]]]:
+        """Speakers in order of prominence (most quotes first, then first appearance)."""
+        order: dict[str, list[Quote]] = {}
+        for q in self.quotes:
+            order.setdefault(q.speaker, []).append(q)
+        ranked = sorted(enumerate(order.items()), key=lambda t: (-len(t[1][1]), t[0]))
+        return [item for _, item in ranked]
