@@ -1,0 +1,224 @@
+"""The contract between platform adapters and the command layer.
+
+Adapters (Discord, Slack, terminal) only translate: a platform event becomes an
+``Invocation``, a ``Reply`` becomes platform messages. Everything that gives a command
+its meaning (what /brief does, who may change feeds, storage, scheduling) lives behind
+``CommandService``. Keeping this module free of imports from the rest of the bot lets
+adapters be written and tested against it alone.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Mapping, Protocol, runtime_checkable
+
+
+@dataclass(frozen=True)
+class ChannelRef:
+    """Where a command came from and where its digest goes."""
+
+    platform: str  # "discord" | "slack" | "console"
+    channel_id: str  # the platform's channel id, as a string
+    guild_id: str | None = None  # Discord guild / Slack team, when known
+
+    @property
+    def key(self) -> str:
+        """Storage key ``platform:channel_id``, so every platform shares one set of tables."""
+        return f"{self.platform}:{self.channel_id}"
+
+    @classmethod
+    def from_key(cls, key: str) -> "ChannelRef":
+        platform, _, channel_id = key.partition(":")
+        return cls(platform=platform, channel_id=channel_id)
+
+
+@dataclass(frozen=True)
+class Invocation:
+    """One slash command, already parsed by the adapter.
+
+    ``command`` is one of ``COMMAND_NAMES``; ``options`` holds option values by the names
+    in ``COMMAND_SPECS`` (strings or ints as the platform delivered them; the command
+    layer validates them). ``can_manage`` is decided by the adapter from platform facts
+    (Discord Manage Channels or the manager role; Slack admin or the manager group).
+    """
+
+    channel: ChannelRef
+    user_id: str
+    command: str
+    options: Mapping[str, str | int] = field(default_factory=dict)
+    can_manage: bool = False
+
+
+@dataclass(frozen=True)
+class SpeakerView:
+    """One speaker and what they said in one article (or across a digest)."""
+
+    name: str
+    role: str | None
+    kind: str  # "person" | "organization" | "source" | "unknown"
+    quotes: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Card:
+    """One article as shown to a channel.
+
+    Every string here comes from the article, i.e. from the outside world: adapters
+    MUST escape it (no mentions, no markdown/mrkdwn injection) and split it to the
+    platform's limits.
+    """
+
+    title: str
+    url: str | None
+    source: str | None
+    summary: tuple[str, ...]
+    speakers: tuple[SpeakerView, ...]
+    note: str | None = None
+
+
+@dataclass(frozen=True)
+class Reply:
+    """What the command layer says back.
+
+    ``text`` is the bot's own words (confirmations, errors, lists) and is safe to send
+    as is, except that it may contain URLs and feed titles a user supplied: adapters
+    should still disable mentions. ``cards`` carry article content (see ``Card``).
+    Errors and settings replies are ``ephemeral`` (only the invoking user sees them).
+    """
+
+    text: str = ""
+    cards: tuple[Card, ...] = ()
+    ephemeral: bool = False
+    error: bool = False
+
+
+@runtime_checkable
+class CommandService(Protocol):
+    """What adapters call. The implementation is ``bot.core.service.BriefbotService``."""
+
+    async def handle(self, inv: Invocation) -> Reply:
+        """Run one command; never raises for bad input (the Reply says what was wrong)."""
+        ...
+
+    async def speaker_choices(self, url: str, prefix: str) -> list[str]:
+        """Autocomplete for ``/quotes speaker``: speakers of the cached brief of ``url``."""
+        ...
+
+
+@runtime_checkable
+class Deliverer(Protocol):
+    """Posts a scheduled digest; each platform adapter registers one for its platform."""
+
+    platform: str
+
+    async def deliver(self, channel: ChannelRef, reply: Reply) -> None:
+        """Post ``reply`` to ``channel``; raise on failure (the digest is then marked failed)."""
+        ...
+
+
+@runtime_checkable
+class Platform(Protocol):
+    """A running platform adapter, as returned by ``bot.platforms.<name>.start``.
+
+    The runner calls ``async def start(settings, service, scheduler) -> Platform`` for
+    each configured platform (``settings`` is ``bot.settings.Settings``, ``service`` a
+    ``CommandService``, ``scheduler`` a ``bot.scheduling.DigestScheduler`` on which the
+    adapter may call ``register_deliverer`` itself; the runner also registers
+    ``platform.deliverer``).
+    """
+
+    deliverer: Deliverer
+
+    async def close(self) -> None:
+        """Stop taking commands and disconnect; bounded in time."""
+        ...
+
+    def is_ready(self) -> bool:
+        """Connected and able to take commands (used by health checks)."""
+        ...
+
+
+# --- Command catalogue: one source of truth for slash-command registration ---------------
+
+
+@dataclass(frozen=True)
+class OptionSpec:
+    """One option of a slash command, enough to register it on any platform."""
+
+    name: str
+    description: str
+    type: str = "string"  # "string" | "integer"
+    required: bool = False
+    min_value: int | None = None
+    max_value: int | None = None
+    autocomplete: bool = False
+    choices: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class CommandSpec:
+    """One command. Sub-commands are flat names with a space: ``"feeds add"``."""
+
+    name: str
+    description: str
+    options: tuple[OptionSpec, ...] = ()
+    manage: bool = False  # needs ``Invocation.can_manage``
+
+    @property
+    def group(self) -> str:
+        """Top-level slash command (``feeds`` for ``feeds add``)."""
+        return self.name.split(" ", 1)[0]
+
+    @property
+    def subcommand(self) -> str | None:
+        parts = self.name.split(" ", 1)
+        return parts[1] if len(parts) == 2 else None
+
+
+_URL = OptionSpec("url", "Article or page URL", required=True)
+_FEED_URL = OptionSpec("url", "RSS or Atom feed URL", required=True)
+
+COMMAND_SPECS: tuple[CommandSpec, ...] = (
+    CommandSpec(
+        "brief",
+        "Summarize an article and say who said what",
+        (_URL, OptionSpec("sentences", "Summary length in sentences (1-10)", "integer",
+                          min_value=1, max_value=10)),
+    ),
+    CommandSpec(
+        "quotes",
+        "Who said what in an article",
+        (_URL, OptionSpec("speaker", "Only this speaker", autocomplete=True)),
+    ),
+    CommandSpec("digest", "This channel's digest now, from its feeds"),
+    CommandSpec("feeds add", "Follow a feed in this channel", (_FEED_URL,), manage=True),
+    CommandSpec("feeds remove", "Stop following a feed in this channel", (_FEED_URL,), manage=True),
+    CommandSpec("feeds list", "The feeds this channel follows"),
+    CommandSpec(
+        "schedule set",
+        "Post the digest daily at a local time",
+        (
+            OptionSpec("time", "Local time, HH:MM (24h)", required=True),
+            OptionSpec("timezone", "IANA time zone, e.g. Europe/Berlin", required=True),
+            OptionSpec("days", "Days: daily, mon-fri, sat,sun ... (default daily)"),
+        ),
+        manage=True,
+    ),
+    CommandSpec("schedule off", "Stop the daily digest", manage=True),
+    CommandSpec("schedule show", "When the digest is posted"),
+    CommandSpec("help", "What Briefbot can do"),
+)
+
+COMMAND_NAMES: tuple[str, ...] = tuple(spec.name for spec in COMMAND_SPECS)
+
+
+def command_spec(name: str) -> CommandSpec | None:
+    return next((s for s in COMMAND_SPECS if s.name == name), None)
+
+
+def invocation(channel: ChannelRef, user_id: str, command: str, can_manage: bool = False,
+               **options: Any) -> Invocation:
+    """Shorthand used by adapters and tests: options given as keywords, ``None`` dropped."""
+    opts = {k: v for k, v in options.items() if v is not None}
+    return Invocation(channel=channel, user_id=user_id, command=command, options=opts,
+                      can_manage=can_manage)
