@@ -1,0 +1,348 @@
+"""Opening the database and the repository functions the bot calls.
+
+A synchronous SQLAlchemy engine, called from the event loop through
+``asyncio.to_thread`` (``Store.run``): every function is one short transaction, so a
+thread per call is simpler and just as correct as the async engine. SQLite is the
+default (a file under ``data/``); PostgreSQL is used when ``DATABASE_URL`` says so.
+Every function returns detached ORM rows (``expire_on_commit=False``) or plain values.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, TypeVar
+
+from sqlalchemy import Engine, create_engine, delete, event, func, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session, sessionmaker
+
+from bot.settings import sqlite_path
+from bot.storage.models import (ArticleRef, Base, CachedBrief, Digest, Feed, FeedEntry, Schedule,
+                                SchemaVersion, Subscription)
+
+log = logging.getLogger(__name__)
+T = TypeVar("T")
+
+#: Bump with a new entry in ``MIGRATIONS`` whenever a table changes.
+SCHEMA_VERSION = 1
+#: version -> function upgrading from version-1; explicit, run in order, each in a transaction.
+MIGRATIONS: dict[int, Callable[[Session], None]] = {}
+
+
+@dataclass(frozen=True)
+class NewEntry:
+    """An entry as read from a feed, before it is stored."""
+
+    key: str
+    url: str | None
+    title: str | None
+
+
+def open_store(url: str) -> "Store":
+    """Connect, create ``data/`` for SQLite files, and migrate the schema."""
+    path = sqlite_path(url)
+    if path is not None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    kwargs: dict[str, Any] = {}
+    if url.startswith("sqlite"):
+        kwargs["connect_args"] = {"check_same_thread": False, "timeout": 30}
+    if url.startswith("postgresql://"):
+        url = "postgresql+psycopg://" + url[len("postgresql://"):]
+    engine = create_engine(url, **kwargs)
+    if engine.dialect.name == "sqlite":
+        event.listen(engine, "connect", _sqlite_pragmas)
+    store = Store(engine)
+    store.migrate()
+    return store
+
+
+def _sqlite_pragmas(dbapi_conn, _record) -> None:
+    """WAL lets the console and a running bot share one file; busy timeout waits for locks."""
+    cur = dbapi_conn.cursor()
+    cur.execute("PRAGMA journal_mode=WAL")
+    cur.execute("PRAGMA busy_timeout=30000")
+    cur.execute("PRAGMA synchronous=NORMAL")
+    cur.close()
+
+
+class Store:
+    """Repository functions over one engine; each call is its own transaction."""
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+        self._sessions = sessionmaker(engine, expire_on_commit=False)
+
+    async def run(self, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
+        """Call a repository function off the event loop."""
+        return await asyncio.to_thread(fn, *args, **kwargs)
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+    # --- schema ---------------------------------------------------------------------------
+
+    def migrate(self) -> int:
+        """Create missing tables, then run explicit migrations up to ``SCHEMA_VERSION``."""
+        Base.metadata.create_all(self.engine)
+        with self._sessions.begin() as s:
+            row = s.get(SchemaVersion, 1)
+            if row is None:
+                s.add(SchemaVersion(id=1, version=SCHEMA_VERSION))
+                return SCHEMA_VERSION
+            for version in range(row.version + 1, SCHEMA_VERSION + 1):
+                log.info("migrating database schema to version %d", version)
+                MIGRATIONS[version](s)
+                row.version = version
+            return row.version
+
+    def schema_version(self) -> int:
+        with self._sessions() as s:
+            return s.get(SchemaVersion, 1).version
+
+    # --- feeds and subscriptions ----------------------------------------------------------
+
+    def feed_by_url(self, url: str) -> Feed | None:
+        with self._sessions() as s:
+            return s.scalar(select(Feed).where(Feed.url == url))
+
+    def subscribe(self, channel: str, url: str, *, title: str | None, entries: Iterable[NewEntry],
+                  etag: str | None, last_modified: str | None, now: datetime,
+                  next_poll_at: datetime) -> tuple[Feed, bool]:
+        """Follow ``url`` in ``channel``; entries present now are recorded as already seen.
+
+        Returns the feed and whether the channel was newly subscribed. The subscription
+        starts at ``now`` and digests only take entries first seen strictly after it, so
+        neither a new feed's backlog nor an existing feed's history floods the channel.
+        """
+        with self._sessions.begin() as s:
+            feed = s.scalar(select(Feed).where(Feed.url == url))
+            new_feed = feed is None
+            if new_feed:
+                feed = Feed(url=url, title=title, etag=etag, last_modified=last_modified,
+                            last_fetch_at=now, failures=0, next_poll_at=next_poll_at, created_at=now)
+                s.add(feed)
+                s.flush()
+            elif title and not feed.title:
+                feed.title = title
+            _insert_entries(s, feed.id, entries, now, backlog=new_feed)
+            existing = s.scalar(select(Subscription).where(Subscription.channel == channel,
+                                                           Subscription.feed_id == feed.id))
+            if existing is not None:
+                return feed, False
+            s.add(Subscription(channel=channel, feed_id=feed.id, created_at=now))
+            return feed, True
+
+    def unsubscribe(self, channel: str, url: str) -> bool:
+        """Stop following; a feed nobody follows any more is forgotten with its entries."""
+        with self._sessions.begin() as s:
+            feed = s.scalar(select(Feed).where(Feed.url == url))
+            if feed is None:
+                return False
+            gone = s.execute(delete(Subscription).where(Subscription.channel == channel,
+                                                        Subscription.feed_id == feed.id)).rowcount
+            left = s.scalar(select(func.count()).select_from(Subscription)
+                            .where(Subscription.feed_id == feed.id))
+            if not left:
+                s.execute(delete(FeedEntry).where(FeedEntry.feed_id == feed.id))
+                s.execute(delete(Feed).where(Feed.id == feed.id))
+            return bool(gone)
+
+    def channel_feeds(self, channel: str) -> list[Feed]:
+        with self._sessions() as s:
+            q = (select(Feed).join(Subscription, Subscription.feed_id == Feed.id)
+                 .where(Subscription.channel == channel).order_by(Subscription.created_at, Feed.id))
+            return list(s.scalars(q))
+
+    def subscribed_channels(self) -> list[str]:
+        with self._sessions() as s:
+            return list(s.scalars(select(Subscription.channel).distinct().order_by(Subscription.channel)))
+
+    def due_feeds(self, now: datetime) -> list[Feed]:
+        """Feeds to poll now: never polled, or their backoff/interval has run out."""
+        with self._sessions() as s:
+            q = select(Feed).where((Feed.next_poll_at.is_(None)) | (Feed.next_poll_at <= now)).order_by(Feed.id)
+            return list(s.scalars(q))
+
+    def record_poll(self, feed_id: int, *, now: datetime, next_poll_at: datetime,
+                    etag: str | None = None, last_modified: str | None = None,
+                    entries: Iterable[NewEntry] = (), not_modified: bool = False) -> list[FeedEntry]:
+        """A successful poll: store validators, reset failures, return the entries new to us."""
+        with self._sessions.begin() as s:
+            feed = s.get(Feed, feed_id)
+            if feed is None:  # unsubscribed while polling
+                return []
+            feed.last_fetch_at, feed.next_poll_at = now, next_poll_at
+            feed.failures, feed.last_error = 0, None
+            if not not_modified:
+                feed.etag, feed.last_modified = etag, last_modified
+            return _insert_entries(s, feed_id, entries, now, backlog=False)
+
+    def record_poll_failure(self, feed_id: int, *, error: str, now: datetime,
+                            next_poll_at: datetime) -> int:
+        """A failed poll: count it (backoff grows with ``failures``); returns the count."""
+        with self._sessions.begin() as s:
+            feed = s.get(Feed, feed_id)
+            if feed is None:
+                return 0
+            feed.failures = (feed.failures or 0) + 1
+            feed.last_error, feed.last_fetch_at, feed.next_poll_at = error, now, next_poll_at
+            return feed.failures
+
+    def set_entry_content(self, entry_id: int, content_key: str) -> None:
+        with self._sessions.begin() as s:
+            s.execute(update(FeedEntry).where(FeedEntry.id == entry_id).values(content_key=content_key))
+
+    def channel_entries(self, channel: str, since: datetime | None, until: datetime) -> list[FeedEntry]:
+        """Entries of the channel's feeds first seen in ``(since, until]`` and after it subscribed."""
+        with self._sessions() as s:
+            q = (select(FeedEntry).join(Subscription, Subscription.feed_id == FeedEntry.feed_id)
+                 .where(Subscription.channel == channel, FeedEntry.backlog.is_(False),
+                        FeedEntry.first_seen_at > Subscription.created_at,
+                        FeedEntry.first_seen_at <= until)
+                 .order_by(FeedEntry.first_seen_at, FeedEntry.id))
+            if since is not None:
+                q = q.where(FeedEntry.first_seen_at > since)
+            return list(s.scalars(q))
+
+    # --- schedules ------------------------------------------------------------------------
+
+    def set_schedule(self, channel: str, *, hour: int, minute: int, tz: str, days: str,
+                     now: datetime) -> Schedule:
+        with self._sessions.begin() as s:
+            row = s.get(Schedule, channel)
+            if row is None:
+                row = Schedule(channel=channel)
+                s.add(row)
+            row.hour, row.minute, row.tz, row.days = hour, minute, tz, days
+            row.enabled, row.updated_at = True, now
+            return row
+
+    def disable_schedule(self, channel: str, now: datetime) -> bool:
+        """Turn the digest off; returns whether one was on."""
+        with self._sessions.begin() as s:
+            row = s.get(Schedule, channel)
+            if row is None or not row.enabled:
+                return False
+            row.enabled, row.updated_at = False, now
+            return True
+
+    def schedule(self, channel: str) -> Schedule | None:
+        with self._sessions() as s:
+            return s.get(Schedule, channel)
+
+    def enabled_schedules(self) -> list[Schedule]:
+        with self._sessions() as s:
+            return list(s.scalars(select(Schedule).where(Schedule.enabled.is_(True)).order_by(Schedule.channel)))
+
+    # --- briefs cache -----------------------------------------------------------------------
+
+    def cached_brief(self, content_key: str) -> str | None:
+        with self._sessions() as s:
+            row = s.get(CachedBrief, content_key)
+            return row.brief_json if row else None
+
+    def cached_briefs(self, content_keys: Sequence[str]) -> dict[str, str]:
+        if not content_keys:
+            return {}
+        with self._sessions() as s:
+            rows = s.scalars(select(CachedBrief).where(CachedBrief.content_key.in_(list(content_keys))))
+            return {r.content_key: r.brief_json for r in rows}
+
+    def store_brief(self, content_key: str, brief_json: str, now: datetime) -> None:
+        """Cache a brief; a concurrent writer of the same content wins harmlessly."""
+        try:
+            with self._sessions.begin() as s:
+                if s.get(CachedBrief, content_key) is None:
+                    s.add(CachedBrief(content_key=content_key, brief_json=brief_json, created_at=now))
+        except IntegrityError:
+            pass
+
+    def remember_article(self, url: str, content_key: str, title: str | None, now: datetime) -> None:
+        with self._sessions.begin() as s:
+            row = s.get(ArticleRef, url)
+            if row is None:
+                s.add(ArticleRef(url=url, content_key=content_key, title=title, fetched_at=now))
+            else:
+                row.content_key, row.title, row.fetched_at = content_key, title, now
+
+    def content_key_for(self, url: str) -> str | None:
+        with self._sessions() as s:
+            row = s.get(ArticleRef, url)
+            return row.content_key if row else None
+
+    # --- digests ----------------------------------------------------------------------------
+
+    def claim_digest(self, channel: str, local_date: str, *, scheduled_for: datetime,
+                     now: datetime, status: str = "posting") -> Digest | None:
+        """Claim the day's digest for ``channel``; ``None`` if it was already claimed.
+
+        The UNIQUE (channel, local_date) insert is the lock: two schedulers, a restart
+        racing a late fire, or a catch-up and a live fire cannot both win.
+        """
+        window_start = self._window_start(channel)
+        try:
+            with self._sessions.begin() as s:
+                row = Digest(channel=channel, local_date=local_date, scheduled_for=scheduled_for,
+                             status=status, claimed_at=now, window_start=window_start,
+                             window_end=now if status == "posting" else None, article_count=0)
+                s.add(row)
+            return row
+        except IntegrityError:
+            return None
+
+    def finish_digest(self, digest_id: int, *, status: str, now: datetime, article_count: int = 0,
+                      error: str | None = None) -> None:
+        with self._sessions.begin() as s:
+            row = s.get(Digest, digest_id)
+            row.status, row.article_count, row.error = status, article_count, error
+            if status == "posted":
+                row.posted_at = now
+
+    def digest(self, channel: str, local_date: str) -> Digest | None:
+        with self._sessions() as s:
+            return s.scalar(select(Digest).where(Digest.channel == channel, Digest.local_date == local_date))
+
+    def digests(self, channel: str | None = None) -> list[Digest]:
+        with self._sessions() as s:
+            q = select(Digest).order_by(Digest.scheduled_for, Digest.id)
+            if channel is not None:
+                q = q.where(Digest.channel == channel)
+            return list(s.scalars(q))
+
+    def window_start(self, channel: str) -> datetime | None:
+        """Where the channel's next digest starts: the end of its last delivered (or in-flight) one."""
+        with self._sessions() as s:
+            return self._window_start_in(s, channel)
+
+    def _window_start(self, channel: str) -> datetime | None:
+        with self._sessions() as s:
+            return self._window_start_in(s, channel)
+
+    @staticmethod
+    def _window_start_in(s: Session, channel: str) -> datetime | None:
+        return s.scalar(select(func.max(Digest.window_end))
+                        .where(Digest.channel == channel, Digest.status.in_(("posting", "posted"))))
+
+
+def _insert_entries(s: Session, feed_id: int, entries: Iterable[NewEntry], now: datetime,
+                    *, backlog: bool) -> list[FeedEntry]:
+    """Insert entries not yet seen for this feed (the UNIQUE key makes repeats no-ops)."""
+    entries = list(entries)
+    if not entries:
+        return []
+    known = set(s.scalars(select(FeedEntry.entry_key).where(FeedEntry.feed_id == feed_id)))
+    added: list[FeedEntry] = []
+    for e in entries:
+        if e.key in known:
+            continue
+        known.add(e.key)
+        row = FeedEntry(feed_id=feed_id, entry_key=e.key, url=e.url, title=e.title,
+                        first_seen_at=now, backlog=backlog)
+        s.add(row)
+        added.append(row)
+    s.flush()
+    return added

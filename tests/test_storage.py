@@ -1,0 +1,106 @@
+"""Storage on a real SQLite file: schema, subscriptions, entry windows, digest claims."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta, timezone
+
+import pytest
+
+from bot.storage import open_store
+from bot.storage.codec import brief_from_json, brief_to_json
+from bot.storage.db import NewEntry
+from briefings.model import Article, Brief, OffsetMap, Quote
+
+T0 = datetime(2026, 3, 1, 12, 0, tzinfo=timezone.utc)
+
+
+@pytest.fixture
+def store(tmp_path):
+    s = open_store(f"sqlite:///{tmp_path}/data/bot.db")
+    yield s
+    s.close()
+
+
+def entries(*keys):
+    return [NewEntry(k, f"http://x/{k}", k.upper()) for k in keys]
+
+
+def test_open_creates_directory_and_is_idempotent(tmp_path):
+    url = f"sqlite:///{tmp_path}/nested/dir/bot.db"
+    s = open_store(url)
+    assert (tmp_path / "nested/dir/bot.db").exists()
+    s.close()
+    s2 = open_store(url)
+    assert s2.schema_version() == 1 and s2.migrate() == 1
+    s2.close()
+
+
+def test_backlog_is_not_a_new_entry_but_later_entries_are(store):
+    feed, new = store.subscribe("discord:1", "http://f/rss", title="F", entries=entries("a", "b"),
+                                etag='"e1"', last_modified=None, now=T0, next_poll_at=T0)
+    assert new
+    assert store.channel_entries("discord:1", None, T0 + timedelta(days=1)) == []
+    added = store.record_poll(feed.id, now=T0 + timedelta(minutes=5), next_poll_at=T0,
+                              entries=entries("a", "b", "c"), etag='"e2"')
+    assert [e.entry_key for e in added] == ["c"]
+    got = store.channel_entries("discord:1", None, T0 + timedelta(days=1))
+    assert [e.entry_key for e in got] == ["c"]
+    assert store.feed_by_url("http://f/rss").etag == '"e2"'
+
+
+def test_second_channel_does_not_get_history_of_shared_feed(store):
+    feed, _ = store.subscribe("discord:1", "http://f/rss", title=None, entries=entries("a"),
+                              etag=None, last_modified=None, now=T0, next_poll_at=T0)
+    store.record_poll(feed.id, now=T0 + timedelta(hours=1), next_poll_at=T0, entries=entries("b"))
+    _, new = store.subscribe("slack:C1", "http://f/rss", title=None, entries=entries("a", "b"),
+                             etag=None, last_modified=None, now=T0 + timedelta(hours=2), next_poll_at=T0)
+    assert new
+    store.record_poll(feed.id, now=T0 + timedelta(hours=3), next_poll_at=T0, entries=entries("c"))
+    end = T0 + timedelta(days=1)
+    assert [e.entry_key for e in store.channel_entries("discord:1", None, end)] == ["b", "c"]
+    assert [e.entry_key for e in store.channel_entries("slack:C1", None, end)] == ["c"]
+
+
+def test_unsubscribe_forgets_orphan_feed(store):
+    store.subscribe("discord:1", "http://f/rss", title=None, entries=entries("a"),
+                    etag=None, last_modified=None, now=T0, next_poll_at=T0)
+    assert store.unsubscribe("discord:1", "http://f/rss")
+    assert not store.unsubscribe("discord:1", "http://f/rss")
+    assert store.feed_by_url("http://f/rss") is None
+
+
+def test_failures_count_and_reset(store):
+    feed, _ = store.subscribe("discord:1", "http://f/rss", title=None, entries=[],
+                              etag=None, last_modified=None, now=T0, next_poll_at=T0)
+    assert store.record_poll_failure(feed.id, error="boom", now=T0, next_poll_at=T0) == 1
+    assert store.record_poll_failure(feed.id, error="boom", now=T0, next_poll_at=T0) == 2
+    assert store.feed_by_url("http://f/rss").last_error == "boom"
+    store.record_poll(feed.id, now=T0, next_poll_at=T0, not_modified=True)
+    f = store.feed_by_url("http://f/rss")
+    assert (f.failures, f.last_error) == (0, None)
+
+
+def test_digest_claim_is_unique_per_channel_and_local_date(store):
+    a = store.claim_digest("discord:1", "2026-03-01", scheduled_for=T0, now=T0)
+    assert a is not None
+    assert store.claim_digest("discord:1", "2026-03-01", scheduled_for=T0, now=T0) is None
+    assert store.claim_digest("slack:C1", "2026-03-01", scheduled_for=T0, now=T0) is not None
+    store.finish_digest(a.id, status="posted", now=T0, article_count=2)
+    assert store.digest("discord:1", "2026-03-01").status == "posted"
+    assert store.window_start("discord:1") == T0
+
+
+def test_schedule_round_trip(store):
+    store.set_schedule("discord:1", hour=8, minute=30, tz="Europe/Berlin", days="mon-fri", now=T0)
+    s = store.schedule("discord:1")
+    assert (s.hour, s.minute, s.tz, s.days, s.enabled) == (8, 30, "Europe/Berlin", "mon-fri", True)
+    assert store.disable_schedule("discord:1", T0)
+    assert store.enabled_schedules() == []
+
+
+def test_brief_codec_round_trips():
+    art = Article(text="Body.", original="Title\n\nBody.", offsets=OffsetMap((0,), (7,)),
+                  title="Title", url="http://x", published=T0)
+    brief = Brief(article=art, summary=("Body.",), summary_spans=((7, 12),),
+                  quotes=(Quote(speaker="Ann", text="hi", start=1, end=3, kind="direct", role="CEO"),))
+    assert brief_from_json(brief_to_json(brief)) == brief
