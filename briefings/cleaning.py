@@ -31,7 +31,8 @@ _FURNITURE_LINE = re.compile(
     | (?:share\ (?:on|via)\ )?(?:facebook|twitter|x|linkedin|whatsapp|reddit|pinterest|telegram|email)
           (?:\s*[|/·•,]\s*(?:facebook|twitter|x|linkedin|whatsapp|reddit|pinterest|telegram|email))*
     | (?:follow|like|find)\ us\b.{0,60}
-    | .{0,80}\bcookies?\b.{0,80}
+    | .{0,80}\bcookies?\b.{0,80}\b(?:use|uses|using|accept|consent|policy|settings|preferences|browser|browsing|experience)\b.{0,80}
+    | .{0,80}\b(?:use|uses|using|accept|consent\ to)\b.{0,80}\bcookies?\b.{0,80}
     | scroll\ down\ for\ (?:video|more)
     | advertisement | sponsored(?:\ content)? | skip\ to\ (?:main\ )?content
     | (?:read|see)\ (?:more|also)\b.{0,80} | related(?:\ (?:articles|stories|coverage))?:?.{0,80}
@@ -116,7 +117,6 @@ def _keep_line(builder: _Builder, line: str, base: int) -> None:
 
 
 def _keep_words(builder: _Builder, segment: str, base: int) -> None:
-    segment = segment.replace("\t", " ").replace("\r", " ").replace("\u00a0", " ")
     for run in _WORDS.finditer(segment):
         builder.separate(" ")
         builder.keep(base + run.start(), base + run.end())

@@ -1,0 +1,89 @@
+"""Furniture removal by general rules, and offsets that point back into the text as read."""
+
+from __future__ import annotations
+
+import pytest
+
+from briefings.cleaning import clean, is_furniture
+
+FURNITURE = [
+    "Comments are closed.",
+    "Subscribe to Newsletter",
+    "Sign up for our daily briefing",
+    "Get the Morning Report newsletter in your inbox",
+    "Share this article",
+    "Share on Facebook",
+    "Facebook | Twitter | Email",
+    "Follow us on Twitter @example",
+    "We use cookies to improve your experience. Accept all",
+    "Scroll down for video",
+    "Photo: Jane Doe/Example Wire",
+    "Image credit: Getty Images",
+    "By Maria Lopez and Tom Weir",
+    "By Ann Lee, Staff Writer",
+    "Published: 09:14 EST, 3 May 2021 | Updated: 10:02 EST, 3 May 2021",
+    "Updated 4:35 PM ET, Tue May 4, 2021",
+    "May 4, 2021",
+    "2021-05-04 16:35",
+    "Advertisement",
+    "Read more: Why the port strike matters",
+    "12 comments",
+    "Leave a reply",
+]
+
+STORY = [
+    "The council said on Monday that the bridge would reopen in June.",
+    "By noon, hundreds of commuters had signed a petition asking for a ferry.",
+    "Subscribers to the plan, officials said, would pay less than before.",
+    "“Follow the money,” the auditor told the committee, “and you will see the problem.”",
+    "Share prices fell sharply after the announcement.",
+    "Cookies baked by pupils raised 300 pounds for the school.",
+]
+
+
+@pytest.mark.parametrize("line", FURNITURE)
+def test_furniture_lines_are_recognised(line):
+    assert is_furniture(line)
+
+
+@pytest.mark.parametrize("line", STORY)
+def test_story_lines_are_kept(line):
+    assert not is_furniture(line)
+
+
+def test_clean_drops_furniture_and_collapses_whitespace():
+    text = (
+        "By Jane Roe\nPublished: 12:00 EST, 1 April 2015\n\n"
+        "The   harbour\tfroze overnight.\n\nShare this article\n"
+        "Fishermen stayed ashore.\n\nComments are closed.\n\nSubscribe to Newsletter"
+    )
+    cleaned, _ = clean(text)
+    assert cleaned == "The harbour froze overnight.\nFishermen stayed ashore."
+
+
+def test_inline_scroll_down_is_removed():
+    cleaned, _ = clean("The ship sank. Scroll down for video The crew was saved.")
+    assert "Scroll down" not in cleaned
+    assert cleaned == "The ship sank. The crew was saved."
+
+
+def test_every_offset_maps_back_to_the_same_character():
+    text = "Title line\n\n  The  mayor,\tspeaking  late, said “no”.\n\nFollow us on Twitter\nIt rained.\n"
+    cleaned, offsets = clean(text, 12)
+    for i, ch in enumerate(cleaned):
+        if ch not in " \n":
+            assert text[offsets.to_original(i)] == ch, (i, ch)
+    start = cleaned.index("mayor")
+    s, e = offsets.span_to_original(start, start + len("mayor"))
+    assert text[s:e] == "mayor"
+
+
+def test_hard_wrapped_lines_are_joined_but_paragraphs_stay_apart():
+    cleaned, _ = clean("The minister said the plan\nwould be ready soon.\nA second line starts here.")
+    assert cleaned == "The minister said the plan would be ready soon.\nA second line starts here."
+
+
+def test_empty_and_furniture_only_texts_give_empty_story():
+    assert clean("")[0] == ""
+    assert clean("\n\n  \n")[0] == ""
+    assert clean("Comments are closed.\nSubscribe to Newsletter")[0] == ""
