@@ -1,0 +1,134 @@
+"""Reported speech found in the dependency parse around cue verbs.
+
+Constructions covered, each by the shape of the parse rather than by word order:
+
+* ``X said (that) ...`` / ``X told reporters ...``: the cue's clausal complement;
+* ``..., X said.`` / ``..., said X.``: the complement precedes the cue, or the parser
+  hangs the cue off the reported clause as a parenthetical (``parataxis``);
+* ``X ..., adding that ...``: a cue without a subject borrows its governor's subject;
+* ``according to X, ...``: the clause the phrase modifies.
+
+A :class:`Report` also records cues that have a subject but no clause of their own
+(``"...," she said.``): the quotation-mark pass uses them to attribute direct quotes.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from spacy.tokens import Doc, Token
+
+from .cues import WEAK_VERBS, cue_positions
+
+_SUBJECTS = frozenset({"nsubj", "nsubjpass"})
+_BORROWING = frozenset({"advcl", "xcomp", "conj", "acl", "pcomp"})
+_COMPLEMENTS = frozenset({"ccomp"})
+#: Cues that introduce a question or an act rather than a statement when reported.
+_NOT_REPORTING = frozenset({"ask", "wonder", "question", "call", "continue", "answer"})
+_EDGE_PUNCT = frozenset(",;:-\u2014\u2013\"\u201c\u201d'`")
+_MIN_TOKENS = 3
+
+
+@dataclass(slots=True)
+class Report:
+    """A cue with its speaker's token and, when it reports a clause, that clause."""
+
+    cue: int
+    subject: int | None
+    start: int | None = None  # character span of the reported content
+    end: int | None = None
+    weak: bool = False
+    according: bool = False
+
+
+def find_reports(doc: Doc) -> list[Report]:
+    """All cue constructions of a document, in text order."""
+    reports = [_report(doc[i]) for i in cue_positions(doc)]
+    reports.extend(_according(doc))
+    reports.sort(key=lambda r: r.cue)
+    return reports
+
+
+def _report(cue: Token) -> Report:
+    lemma = cue.lemma_
+    subject = _subject(cue)
+    report = Report(cue.i, subject.i if subject is not None else None, weak=lemma in WEAK_VERBS)
+    if lemma in _NOT_REPORTING:
+        return report
+    content = _content(cue)
+    if content is not None and subject is not None:
+        report.start, report.end = content
+    return report
+
+
+def _subject(cue: Token, depth: int = 0) -> Token | None:
+    for child in cue.lefts:
+        if child.dep_ in _SUBJECTS:
+            return child
+    for child in cue.rights:
+        if child.dep_ in _SUBJECTS:
+            return child
+    if depth < 2 and cue.dep_ in _BORROWING and cue.head is not cue:
+        head = cue.head
+        if head.pos_ in {"VERB", "AUX"}:
+            return _subject(head, depth + 1)
+    return None
+
+
+def _content(cue: Token) -> tuple[int, int] | None:
+    """Character span of the clause a cue reports, if any."""
+    for child in cue.children:
+        if child.dep_ in _COMPLEMENTS:
+            return _span(cue.doc, child.left_edge.i, child.right_edge.i, exclude=cue)
+    if cue.dep_ == "parataxis" and cue.head.pos_ in {"VERB", "AUX"}:
+        head = cue.head
+        lo, hi = head.left_edge.i, head.right_edge.i
+        clo, chi = cue.left_edge.i, cue.right_edge.i
+        if clo > head.i:
+            return _span(cue.doc, lo, clo - 1)
+        if chi < head.i:
+            return _span(cue.doc, chi + 1, hi)
+    return None
+
+
+def _span(doc: Doc, lo: int, hi: int, exclude: Token | None = None) -> tuple[int, int] | None:
+    """Trimmed character span of tokens lo..hi; None when too short to be a statement."""
+    if exclude is not None and lo <= exclude.i <= hi:
+        # The complement's subtree cannot contain its governor; a span that seems to is
+        # a parse that wrapped around, so keep only the side after the cue.
+        lo = exclude.i + 1
+    while lo <= hi and (doc[lo].is_punct or doc[lo].text in _EDGE_PUNCT or doc[lo].is_space):
+        lo += 1
+    while hi >= lo and (doc[hi].is_punct or doc[hi].is_space):
+        hi -= 1
+    if hi - lo + 1 < _MIN_TOKENS:
+        return None
+    return doc[lo].idx, doc[hi].idx + len(doc[hi].text)
+
+
+_ACCORDING = re.compile(r"\b[Aa]ccording to\b")
+
+
+def _according(doc: Doc) -> list[Report]:
+    """``according to X, ...``: X is the speaker of the clause the phrase modifies."""
+    found = []
+    for m in _ACCORDING.finditer(doc.text):
+        span = doc.char_span(m.start(), m.end())
+        if span is None or len(span) != 2:
+            continue
+        tok, to = span[0], span[1]
+        source = next((c for c in to.children if c.dep_ == "pobj"), None)
+        if source is None:
+            continue
+        head = tok.head
+        if head.pos_ not in {"VERB", "AUX"}:
+            continue
+        lo, hi = head.left_edge.i, head.right_edge.i
+        alo, ahi = tok.left_edge.i, max(tok.right_edge.i, source.right_edge.i)
+        content = _span(doc, ahi + 1, hi) if alo <= lo + 1 else _span(doc, lo, alo - 1)
+        report = Report(tok.i, source.i, according=True)
+        if content is not None:
+            report.start, report.end = content
+        found.append(report)
+    return found

@@ -1,0 +1,435 @@
+"""Who a mention means: one canonical name per person per article.
+
+A news story names a person in full once ("United States president Joe Biden") and
+then by surname, title or pronoun ("Biden", "President Biden", "the US president",
+"he"). The :class:`Cast` collects the people the article names (from the named-entity
+layer), keeps titles and roles apart from names, and resolves later mentions to them
+with the rules a reader uses: surname matches, roles seen earlier, and for pronouns the
+person the preceding sentences are about. Different people who share a word of their
+names ("Kim Jong Un", "Sung Kim") stay apart: names merge only when one is the other's
+surname or both agree on every word they share.
+"""
+
+from __future__ import annotations
+
+import re
+from bisect import bisect_left
+from dataclasses import dataclass, field
+
+from spacy.tokens import Doc, Span, Token
+
+#: Words that precede a name without being part of it.
+TITLES = frozenset(
+    """
+    mr mr. mrs mrs. ms ms. miss dr dr. prof prof. sir dame lord lady rev rev. fr fr. father
+    president vice prime minister premier senator sen sen. rep rep. representative gov gov.
+    governor mayor chief secretary leader chancellor king queen prince princess pope
+    general gen gen. col col. capt capt. lt lt. sgt sgt. officer detective det. constable
+    judge justice chairman chairwoman chair ceo coach commissioner ambassador envoy
+    spokesman spokeswoman spokesperson councillor councilor alderman minister's mp mla mpp
+    former late then acting deputy assistant interim state federal
+    """.split()
+)
+_MALE_TITLES = frozenset({"mr", "mr.", "sir", "lord", "king", "prince", "father"})
+_FEMALE_TITLES = frozenset({"mrs", "mrs.", "ms", "ms.", "miss", "dame", "lady", "queen", "princess"})
+
+#: Nouns that name an unnamed source rather than a person ("officials said").
+SOURCE_NOUNS = frozenset(
+    """
+    official source expert analyst resident witness critic observer people person insider
+    aide investigator economist researcher scientist doctor physician lawyer attorney
+    advocate activist member participant spokesperson spokesman spokeswoman representative
+    staffer employee worker student parent voter supporter opponent neighbour neighbor
+    diplomat officer authority someone somebody many some others other one few
+    """.split()
+)
+#: Nouns heading an organisation's name or standing for one.
+ORG_NOUNS = frozenset(
+    """
+    department ministry government company firm agency office group statement council
+    committee party campaign court university board union embassy military army police
+    force service administration commission organization organisation association
+    foundation institute center centre bank network team club league federation coalition
+    bureau authority corporation website newspaper paper report study survey poll release
+    hospital school city province state county white house kremlin parliament congress
+    senate cabinet regime
+    """.split()
+)
+_PERSON_PRONOUNS = {"he": "m", "him": "m", "she": "f", "her": "f"}
+_PLURAL_PRONOUNS = frozenset({"they", "them"})
+_ORG_LABELS = frozenset({"ORG", "NORP", "GPE", "FAC"})
+_POSSESSIVE = re.compile(r"(?:'s|\u2019s|'|\u2019)$")
+_BROKEN_HYPHEN = re.compile(r"(\w)- (\w)")
+
+
+@dataclass(slots=True)
+class Person:
+    """One person the article names; ``name`` is the longest form seen."""
+
+    name: tuple[str, ...]
+    mentions: list[tuple[int, int, int]] = field(default_factory=list)  # (token, start, end)
+    roles: dict[str, str] = field(default_factory=dict)  # role head -> role phrase
+    gender: str | None = None
+
+    @property
+    def display(self) -> str:
+        return " ".join(self.name)
+
+    def add_role(self, phrase: str) -> None:
+        words = phrase.lower().split()
+        if words and words[0] not in {"former", "late", "then", "ex"}:
+            self.roles.setdefault(words[-1], phrase)
+
+
+@dataclass(frozen=True, slots=True)
+class Speaker:
+    """A resolved speaker: canonical name, kind, role, and the mention that names them."""
+
+    name: str
+    kind: str
+    role: str | None = None
+    start: int | None = None
+    end: int | None = None
+    person: Person | None = None
+
+
+UNKNOWN = Speaker("unknown", "unknown")
+
+
+def name_words(text: str) -> tuple[str, ...]:
+    """Words of a name with titles, possessives and broken hyphenation removed."""
+    text = _BROKEN_HYPHEN.sub(r"\1-\2", text.strip())
+    words = [w for w in text.split() if w]
+    while words and words[0].lower().strip(",") in TITLES:
+        words.pop(0)
+    if words:
+        words[-1] = _POSSESSIVE.sub("", words[-1])
+    return tuple(w.strip(",") for w in words if w.strip(","))
+
+
+def _compatible(a: tuple[str, ...], b: tuple[str, ...]) -> bool:
+    """Two multi-word names of the same person: same surname and agreeing given names."""
+    if a == b:
+        return True
+    if a[-1] != b[-1]:
+        return False
+    fa, fb = a[0].rstrip("."), b[0].rstrip(".")
+    return fa == fb or (len(fa) == 1 and fb.startswith(fa)) or (len(fb) == 1 and fa.startswith(fb))
+
+
+class Cast:
+    """The people of one article and the rules that map mentions onto them."""
+
+    def __init__(self, doc: Doc, quoted: "QuotedText") -> None:
+        self.doc = doc
+        self.quoted = quoted
+        self.people: list[Person] = []
+        self._by_token: dict[int, Person] = {}
+        self._mentions: list[tuple[int, Person]] = []  # (token index, person), in order
+        self._pronoun_memo: dict[int, Person | None] = {}
+        self.last_speaker: Speaker | None = None
+        for ent in doc.ents:
+            if ent.label_ == "PERSON":
+                self._register(ent)
+        self._mentions.sort(key=lambda m: m[0])
+        self._mention_tokens = [m[0] for m in self._mentions]
+
+    # -- building ---------------------------------------------------------------------
+    def _register(self, ent: Span) -> None:
+        start, end = ent.start, ent.end
+        doc = self.doc
+        # Rejoin a name broken at a hyphen ("Moon Jae- in").
+        if end + 1 < len(doc) and doc[end].text.endswith("-") and doc[end].text[:1].isupper():
+            end += 2
+        span = doc[start:end]
+        words = name_words(span.text)
+        if not words or not any(w[:1].isupper() for w in words):
+            return
+        person = self._find_or_add(words)
+        title = doc[start - 1].lower_ if start > 0 else ""
+        if title in _MALE_TITLES or span[0].lower_ in _MALE_TITLES:
+            person.gender = person.gender or "m"
+        elif title in _FEMALE_TITLES or span[0].lower_ in _FEMALE_TITLES:
+            person.gender = person.gender or "f"
+        role = _role_before(doc, start)
+        if role:
+            person.add_role(role)
+        appos = _appos_role(span.root)
+        if appos:
+            person.add_role(appos)
+        person.mentions.append((span.root.i, span.start_char, span.end_char))
+        for t in range(start, end):
+            self._by_token[t] = person
+        if not self.quoted.contains(span.start_char):
+            self._mentions.append((span.root.i, person))
+
+    def _find_or_add(self, words: tuple[str, ...]) -> Person:
+        if len(words) == 1:
+            hit = self._single(words[0])
+            if hit is not None:
+                return hit
+        else:
+            for p in self.people:
+                if len(p.name) > 1 and _compatible(p.name, words):
+                    if len(words) > len(p.name):
+                        p.name = words
+                    return p
+            # A surname seen alone before, now given in full.
+            for p in reversed(self.people):
+                if len(p.name) == 1 and p.name[0] == words[-1]:
+                    p.name = words
+                    return p
+        person = Person(words)
+        self.people.append(person)
+        return person
+
+    def _single(self, word: str) -> Person | None:
+        """A one-word mention: a surname first, else a given name, most recent first."""
+        best, best_rank = None, (-1, -1)
+        for p in self.people:
+            if p.name[-1] == word:
+                rank = 2
+            elif p.name[0] == word:
+                rank = 1
+            else:
+                continue
+            last = p.mentions[-1][0] if p.mentions else -1
+            if (rank, last) > best_rank:
+                best, best_rank = p, (rank, last)
+        return best
+
+    # -- resolving --------------------------------------------------------------------
+    def person_at(self, token: Token) -> Person | None:
+        return self._by_token.get(token.i)
+
+    def resolve(self, head: Token) -> Speaker:
+        """The speaker a subject token stands for."""
+        lower = head.lower_
+        if head.pos_ == "PRON":
+            return self._resolve_pronoun(head)
+        person = self._person_in_phrase(head)
+        if person is not None:
+            return self._speaker(person, head, named=True)
+        phrase = _phrase(head)
+        words = name_words(phrase.text)
+        if head.pos_ == "PROPN" and words:
+            ent = head.ent_type_
+            known = self._single(words[-1]) if len(words) == 1 else None
+            if known is None and len(words) > 1:
+                known = next((p for p in self.people if len(p.name) > 1 and _compatible(p.name, words)), None)
+            if known is not None:
+                return self._speaker(known, head, named=True, span=phrase)
+            if ent in _ORG_LABELS or any(w.lower() in ORG_NOUNS for w in words):
+                return Speaker(_strip_det(phrase.text), "organization", None,
+                               phrase.start_char, phrase.end_char)
+            person = self._find_or_add(words)
+            person.mentions.append((head.i, phrase.start_char, phrase.end_char))
+            return self._speaker(person, head, named=True, span=phrase)
+        lemma = head.lemma_.lower()
+        if head.ent_type_ in _ORG_LABELS or lemma in ORG_NOUNS:
+            return Speaker(_strip_det(phrase.text), "organization", None,
+                           phrase.start_char, phrase.end_char)
+        if lemma in SOURCE_NOUNS and (head.tag_ in {"NNS", "NNPS"} or _indefinite(head)):
+            return Speaker(_strip_det(phrase.text), "source", None, phrase.start_char, phrase.end_char)
+        by_role = self._by_role(lemma, head)
+        if by_role is not None:
+            return self._speaker(by_role, head, named=False, role=_strip_det(phrase.text))
+        if lemma in SOURCE_NOUNS:
+            return Speaker(_strip_det(phrase.text), "source", None, phrase.start_char, phrase.end_char)
+        return Speaker(_strip_det(phrase.text), "unknown", None, phrase.start_char, phrase.end_char)
+
+    def _person_in_phrase(self, head: Token) -> Person | None:
+        person = self._by_token.get(head.i)
+        if person is not None:
+            return person
+        for child in head.children:
+            if child.dep_ in {"compound", "flat", "appos"} and child.i in self._by_token:
+                return self._by_token[child.i]
+        return None
+
+    def _speaker(self, person: Person, head: Token, *, named: bool, span: Span | None = None,
+                 role: str | None = None) -> Speaker:
+        if named:
+            if span is None:
+                start, end = self._mention_span(head, person)
+            else:
+                start, end = span.start_char, span.end_char
+        else:
+            start, end = self._nearest_mention(person, head.idx)
+        if role is None:
+            role = _role_before(self.doc, _phrase(head).start) or _appos_role(head)
+            if role is None and person.roles:
+                role = next(iter(person.roles.values()))
+        return Speaker(person.display, "person", role, start, end, person)
+
+    def _mention_span(self, head: Token, person: Person) -> tuple[int, int]:
+        for tok, s, e in person.mentions:
+            if s <= head.idx < e:
+                return s, e
+        return head.idx, head.idx + len(head.text)
+
+    def _nearest_mention(self, person: Person, char: int) -> tuple[int | None, int | None]:
+        before = [(s, e) for _, s, e in person.mentions if s < char]
+        if before:
+            return max(before)
+        if person.mentions:
+            _, s, e = min(person.mentions, key=lambda m: m[1])
+            return s, e
+        return None, None
+
+    def _by_role(self, lemma: str, head: Token) -> Person | None:
+        """'the US president' → the person the article gave that role, most recent first."""
+        if not any(c.lower_ in {"the", "this", "that"} or c.dep_ == "poss" for c in head.children) \
+                and head.lower_ not in TITLES:
+            return None
+        candidates = [p for p in self.people if lemma in p.roles]
+        if not candidates:
+            return None
+        return max(candidates, key=lambda p: self._last_before(p, head.i))
+
+    def _last_before(self, person: Person, i: int) -> int:
+        return max((t for t, _, _ in person.mentions if t < i), default=-1)
+
+    def _resolve_pronoun(self, head: Token) -> Speaker:
+        lower = head.lower_
+        if lower in _PERSON_PRONOUNS:
+            person = self.antecedent(head.i, _PERSON_PRONOUNS[lower])
+            if person is not None:
+                return self._speaker(person, head, named=False)
+            return UNKNOWN
+        if lower in _PLURAL_PRONOUNS or lower == "it":
+            if self.last_speaker is not None and self.last_speaker.kind in {"organization", "source"}:
+                return self.last_speaker
+            return UNKNOWN
+        if lower in {"who", "that", "which"} and head.head.dep_ == "relcl":
+            return self.resolve(head.head.head)
+        return UNKNOWN
+
+    def antecedent(self, i: int, gender: str | None, depth: int = 0) -> Person | None:
+        """The person a third-person pronoun at token ``i`` most likely means.
+
+        The nearest sentence (the pronoun's own, then earlier ones) that mentions a
+        person outside quotation marks decides; within it a subject wins, then the most
+        recent mention. Earlier pronouns count as mentions of what they resolved to.
+        """
+        if i in self._pronoun_memo:
+            return self._pronoun_memo[i]
+        self._pronoun_memo[i] = None  # guards against cycles
+        doc = self.doc
+        sent = doc[i].sent
+        result = None
+        for _ in range(4):
+            found = self._candidates(sent.start, min(i, sent.end), gender, depth)
+            if found:
+                result = found
+                break
+            if sent.start == 0:
+                break
+            sent = doc[sent.start - 1].sent
+        if result is not None and gender and result.gender is None:
+            result.gender = gender
+        self._pronoun_memo[i] = result
+        return result
+
+    def _candidates(self, start: int, end: int, gender: str | None, depth: int) -> Person | None:
+        doc = self.doc
+        lo = bisect_left(self._mention_tokens, start)
+        hi = bisect_left(self._mention_tokens, end)
+        found: list[tuple[int, int, Person]] = []
+        for k in range(lo, hi):
+            tok, person = self._mentions[k]
+            if gender and person.gender and person.gender != gender:
+                continue
+            found.append((_salience(doc[tok]), tok, person))
+        if depth < 3:
+            for tok in self._pronouns_between(start, end):
+                t = doc[tok]
+                if t.dep_ not in {"nsubj", "nsubjpass"} or self.quoted.contains(t.idx):
+                    continue
+                g = _PERSON_PRONOUNS[t.lower_]
+                if gender and g != gender:
+                    continue
+                person = self.antecedent(tok, g, depth + 1)
+                if person is not None:
+                    found.append((_salience(t), tok, person))
+        if not found:
+            return None
+        return max(found, key=lambda f: (f[0], f[1]))[2]
+
+    def _pronouns_between(self, start: int, end: int) -> list[int]:
+        return [t.i for t in self.doc[start:end] if t.lower_ in _PERSON_PRONOUNS and t.pos_ == "PRON"]
+
+
+class QuotedText:
+    """Character ranges inside quotation marks, for fast membership tests."""
+
+    def __init__(self, spans: list[tuple[int, int]]) -> None:
+        self.spans = sorted(spans)
+        self._starts = [s for s, _ in self.spans]
+
+    def contains(self, char: int) -> bool:
+        k = bisect_left(self._starts, char + 1) - 1
+        return k >= 0 and self.spans[k][0] <= char < self.spans[k][1]
+
+
+def _salience(tok: Token) -> int:
+    dep = tok.dep_
+    if dep in {"nsubj", "nsubjpass"}:
+        return 3 if tok.head.dep_ == "ROOT" else 2
+    if dep in {"compound", "flat"} and tok.head.dep_ in {"nsubj", "nsubjpass"}:
+        return 3 if tok.head.head.dep_ == "ROOT" else 2
+    return 1
+
+
+def _phrase(head: Token) -> Span:
+    """The noun phrase a subject heads, without clauses or appositions after it."""
+    doc = head.doc
+    start = head.i
+    for child in head.lefts:
+        if child.dep_ in {"det", "compound", "amod", "poss", "nmod", "nummod", "flat", "quantmod"}:
+            start = min(start, child.left_edge.i)
+    end = head.i + 1
+    for child in head.rights:
+        if child.dep_ in {"compound", "flat"} and child.i == end:
+            end = child.i + 1
+    return doc[start:end]
+
+
+def _role_before(doc: Doc, start: int) -> str | None:
+    """'United States president' in 'United States president Joe Biden' → 'president'."""
+    words: list[str] = []
+    k = start - 1
+    while k >= 0:
+        t = doc[k]
+        if t.pos_ == "NOUN" or (t.lower_ in TITLES and t.is_alpha):
+            words.append(t.text)
+        elif t.pos_ == "ADJ" and words:
+            words.append(t.text)
+        else:
+            break
+        k -= 1
+    if not words:
+        return None
+    return " ".join(reversed(words))
+
+
+def _appos_role(root: Token) -> str | None:
+    """'John Smith, a senior analyst' → 'senior analyst'."""
+    for child in root.rights:
+        if child.dep_ == "appos" and child.pos_ == "NOUN":
+            phrase = _phrase(child)
+            return _strip_det(phrase.text)
+    if root.dep_ == "appos" and root.head.pos_ == "NOUN":
+        return _strip_det(_phrase(root.head).text)
+    return None
+
+
+def _strip_det(text: str) -> str:
+    for det in ("the ", "The ", "a ", "A ", "an ", "An "):
+        if text.startswith(det):
+            return text[len(det):]
+    return text
+
+
+def _indefinite(head: Token) -> bool:
+    return any(c.lower_ in {"a", "an", "one", "some", "another"} for c in head.lefts)
