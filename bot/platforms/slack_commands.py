@@ -4,8 +4,10 @@ Slack hands an app one free-text string per slash command (``/feeds add https://
 where Discord hands it typed options. This module is the only place that reads that
 string, and it reads it with ``COMMAND_SPECS`` alone: the first word picks a
 sub-command when the command has any, then words fill the options in catalogue order,
-the last text option taking the rest of the line (a speaker's name has spaces). It
-checks syntax only; the command layer validates values and permissions.
+the last text option taking the rest of the line (a speaker's name has spaces).
+``name:value`` words set an option by name, so the command layer's hints
+(``/schedule set time:08:00 timezone:Europe/Berlin``) work as typed. It checks syntax
+only; the command layer validates values and permissions.
 """
 
 from __future__ import annotations
@@ -78,12 +80,15 @@ def _pick(specs: list[CommandSpec], words: list[str]) -> CommandSpec | None:
 
 
 def _fill(spec: CommandSpec, words: list[str]) -> ParsedCommand:
-    options: dict[str, str | int] = {}
+    """Options by keyword (``time:08:00``, as the help text writes them) or by position."""
+    options, words = _keywords(spec, words)
     for index, option in enumerate(spec.options):
         if not words:
             break
-        last = index == len(spec.options) - 1
-        if last and option.type == "string":
+        if option.name in options:
+            continue
+        rest_of_line = option.type == "string" and index == len(spec.options) - 1
+        if rest_of_line:
             value: str | int = " ".join(words)
             words = []
         else:
@@ -94,6 +99,25 @@ def _fill(spec: CommandSpec, words: list[str]) -> ParsedCommand:
         what = f"missing {', '.join(missing)}" if missing else f"unexpected `{' '.join(words)}`"
         return ParsedCommand(None, problem=f"Usage: {usage_of(spec)} ({what}).")
     return ParsedCommand(spec.name, options)
+
+
+def _keywords(spec: CommandSpec, words: list[str]) -> tuple[dict[str, str | int], list[str]]:
+    """Pull out ``name:value`` words; the last option, if text, keeps the words after it."""
+    by_name = {o.name: o for o in spec.options}
+    options: dict[str, str | int] = {}
+    rest: list[str] = []
+    current: str | None = None
+    for word in words:
+        name, sep, value = word.partition(":")
+        option = by_name.get(name.lower()) if sep and value else None
+        if option is not None:
+            options[option.name] = _typed(option, value)
+            current = option.name if option is spec.options[-1] and option.type == "string" else None
+        elif current is not None:
+            options[current] = f"{options[current]} {word}"
+        else:
+            rest.append(word)
+    return options, rest
 
 
 def _typed(option: OptionSpec, word: str) -> str | int:

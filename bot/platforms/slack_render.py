@@ -188,10 +188,15 @@ def _source_line(card: Card) -> str:
     return label
 
 
+_KIND_LABELS = {"organization": "organisation", "source": "unnamed source"}
+
+
 def _speaker_text(speaker: SpeakerView) -> str:
     name = "*" + escape_mrkdwn(speaker.name) + "*"
     if speaker.role:
         name += " (" + escape_mrkdwn(speaker.role) + ")"
+    if speaker.kind in _KIND_LABELS:
+        name += " \u00b7 " + _KIND_LABELS[speaker.kind]
     lines = [name] + [f"\u2022 \u201c{escape_mrkdwn(q.strip())}\u201d" for q in speaker.quotes if q.strip()]
     return "\n".join(lines)
 
