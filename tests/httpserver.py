@@ -345,3 +345,47 @@ def wait_until(predicate: Callable[[], bool], timeout: float = 2.0) -> bool:
             return True
         time.sleep(0.01)
     return predicate()
+
+
+# --------------------------------------------------------------------------- sample content
+
+SAMPLE_PARAGRAPHS = (
+    "The city council of Port Ellis voted 7 to 2 on Thursday to rebuild the crumbling sea "
+    "wall that protects the old harbor district, ending a debate that has run for three years.",
+    "\u201cWe cannot wait for the next storm to make this decision for us,\u201d said Mayor Helen "
+    "Ruiz after the vote. She said construction would begin in the spring.",
+    "Opponents argued that the $40 million plan would raise property taxes. Councilman Dev "
+    "Patel said the city should have sought more federal money before committing its own funds.",
+    "Engineers told the council the existing wall, built in 1952, has lost a third of its "
+    "height in places and could fail in a major storm surge.",
+)
+
+
+def news_page(
+    title: str = "Harbor city votes to rebuild sea wall",
+    paragraphs: Iterable[str] = SAMPLE_PARAGRAPHS,
+    *,
+    author: str | None = "Maria Okafor",
+    published: str | None = "2026-03-14T09:30:00+00:00",
+    site: str | None = "The Coastal Ledger",
+    meta_charset: str | None = "utf-8",
+) -> str:
+    """A realistic news page: metadata in <head>, navigation, the story, a footer."""
+    head = [f'<meta charset="{meta_charset}">' if meta_charset else ""]
+    head.append(f"<title>{title}{' | ' + site if site else ''}</title>")
+    if site:
+        head.append(f'<meta property="og:site_name" content="{site}">')
+    head.append(f'<meta property="og:title" content="{title}">')
+    if author:
+        head.append(f'<meta name="author" content="{author}">')
+    if published:
+        head.append(f'<meta property="article:published_time" content="{published}">')
+    body = "\n".join(f"<p>{p}</p>" for p in paragraphs)
+    byline = f'<p class="byline">By {author}</p>' if author else ""
+    return (
+        '<!DOCTYPE html>\n<html lang="en"><head>' + "\n".join(head) + "</head><body>\n"
+        '<nav><a href="/">Home</a> <a href="/news">News</a> <a href="/sport">Sport</a></nav>\n'
+        f"<article><h1>{title}</h1>{byline}\n{body}\n</article>\n"
+        "<aside><h3>Most read</h3><ul><li><a href='/a'>Other story</a></li></ul></aside>\n"
+        "<footer>Copyright 2026. Subscribe to our newsletter.</footer>\n</body></html>\n"
+    )
