@@ -141,7 +141,7 @@ def _positive(value: str) -> int:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="briefbot", description=__doc__.split("\n\n")[0])
+    parser = argparse.ArgumentParser(prog="briefbot", description="Brief news articles in a terminal, or run the Briefbot chat bot.")
     parser.add_argument("-v", "--verbose", action="store_true", help="log progress to stderr")
     sub = parser.add_subparsers(dest="command", required=True)
 

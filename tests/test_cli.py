@@ -1,0 +1,94 @@
+"""`briefbot brief` end to end, in process: formats, exit status, failed sources."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from bot.cli import main
+
+
+def run(capsys, *argv):
+    code = main(list(argv))
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def test_seed_article_text_brief(capsys, seed_path):
+    code, out, err = run(capsys, "brief", str(seed_path))
+    assert code == 0, err
+    assert out.startswith("US-South Korea Contemporary Relations\n")
+    assert "Comments are closed" not in out
+    assert "Subscribe to Newsletter" not in out
+    assert "Who said what" in out
+    assert "Joe Biden" in out
+
+
+def test_seed_article_summary_covers_the_story(capsys, seed_path):
+    code, out, _ = run(capsys, "brief", "--format", "jsonl", str(seed_path))
+    assert code == 0
+    [record] = [json.loads(line) for line in out.splitlines()]
+    assert record["path"] == str(seed_path)
+    assert record["title"] == "US-South Korea Contemporary Relations"
+    summary = record["summary"]
+    assert len(summary) == 3
+    joined = " ".join(summary)
+    assert "Moon" in joined and "Biden" in joined  # the meeting
+    assert "envoy" in joined  # the appointment
+    assert "nuclear" in joined  # North Korea's arsenal
+    assert all("Comments are closed" not in s and "Subscribe" not in s for s in summary)
+    assert record["title"] not in summary
+    # offsets point into the file as read
+    text = seed_path.read_text(encoding="utf-8")
+    for q in record["quotes"]:
+        assert text[q["start"] : q["end"]].split() == q["text"].split() or q["text"] in text
+
+
+@pytest.mark.parametrize("fmt", ["text", "markdown", "json", "jsonl"])
+def test_every_format_renders_all_seeds(capsys, fmt):
+    code, out, err = run(capsys, "brief", "--format", fmt, "seeds")
+    assert code == 0, err
+    if fmt == "jsonl":
+        assert len(out.splitlines()) == 4
+    if fmt == "json":
+        assert len(json.loads(out)) == 4
+
+
+def test_sentence_count_and_word_budget(capsys, seed_path):
+    _, out, _ = run(capsys, "brief", "--format", "jsonl", "--sentences", "1", str(seed_path))
+    assert len(json.loads(out)["summary"]) == 1
+    _, out, _ = run(capsys, "brief", "--format", "jsonl", "--words", "60", str(seed_path))
+    summary = json.loads(out)["summary"]
+    assert summary and sum(len(s.split()) for s in summary) <= 60 + 60  # one sentence may cross
+
+
+def test_failed_source_gets_one_line_and_others_are_briefed(capsys, seed_path, tmp_path):
+    empty = tmp_path / "empty.txt"
+    empty.write_text("Comments are closed.\n", encoding="utf-8")
+    code, out, err = run(capsys, "brief", "--format", "jsonl", str(tmp_path / "missing.txt"),
+                         str(empty), str(seed_path))
+    assert code != 0
+    lines = err.strip().splitlines()
+    assert len(lines) == 2
+    assert "missing.txt" in lines[0] and "no such file" in lines[0]
+    assert "empty.txt" in lines[1] and "no story text" in lines[1]
+    assert "Traceback" not in err
+    assert [json.loads(line)["path"] for line in out.splitlines()] == [str(seed_path)]
+
+
+def test_refused_scheme_is_one_clear_line(capsys, seed_path):
+    code, out, err = run(capsys, "brief", "file:///etc/passwd", str(seed_path))
+    assert code != 0
+    assert "file:///etc/passwd" in err and "Traceback" not in err
+    assert len(err.strip().splitlines()) == 1
+    assert "US-South Korea" in out
+
+
+def test_jobs_gives_the_same_briefs(capsys, tmp_path, seed_path):
+    text = seed_path.read_text(encoding="utf-8")
+    for i in range(34):
+        (tmp_path / f"{i:02d}.txt").write_text(text, encoding="utf-8")
+    _, one, _ = run(capsys, "brief", "--format", "jsonl", str(tmp_path))
+    _, two, _ = run(capsys, "brief", "--format", "jsonl", "--jobs", "2", str(tmp_path))
+    assert one == two
