@@ -240,24 +240,28 @@ class Store:
 
     # --- briefs cache -----------------------------------------------------------------------
 
-    def cached_brief(self, content_key: str) -> str | None:
-        with self._sessions() as s:
-            row = s.get(CachedBrief, content_key)
-            return row.brief_json if row else None
-
-    def cached_briefs(self, content_keys: Sequence[str]) -> dict[str, str]:
+    def cached_briefs(self, content_keys: Sequence[str], sentences: int) -> dict[str, str]:
+        """Cached brief JSON by content key, for the keys that have one at this length."""
         if not content_keys:
             return {}
         with self._sessions() as s:
-            rows = s.scalars(select(CachedBrief).where(CachedBrief.content_key.in_(list(content_keys))))
+            rows = s.scalars(select(CachedBrief).where(CachedBrief.content_key.in_(list(content_keys)),
+                                                       CachedBrief.sentences == sentences))
             return {r.content_key: r.brief_json for r in rows}
 
-    def store_brief(self, content_key: str, brief_json: str, now: datetime) -> None:
+    def any_cached_brief(self, content_key: str) -> str | None:
+        """Some brief of this content, whatever its length (quotes do not depend on it)."""
+        with self._sessions() as s:
+            return s.scalar(select(CachedBrief.brief_json).where(CachedBrief.content_key == content_key)
+                            .order_by(CachedBrief.created_at).limit(1))
+
+    def store_brief(self, content_key: str, sentences: int, brief_json: str, now: datetime) -> None:
         """Cache a brief; a concurrent writer of the same content wins harmlessly."""
         try:
             with self._sessions.begin() as s:
-                if s.get(CachedBrief, content_key) is None:
-                    s.add(CachedBrief(content_key=content_key, brief_json=brief_json, created_at=now))
+                if s.get(CachedBrief, (content_key, sentences)) is None:
+                    s.add(CachedBrief(content_key=content_key, sentences=sentences,
+                                      brief_json=brief_json, created_at=now))
         except IntegrityError:
             pass
 

@@ -110,10 +110,14 @@ class ArticleRef(Base):
 
 
 class CachedBrief(Base):
-    """A brief by content: briefed once however many channels or URLs reach it."""
+    """A brief by content and length: briefed once however many channels or URLs reach it.
+
+    ``sentences`` is part of the key because the summary depends on it (quotes do not).
+    """
 
     __tablename__ = "briefs"
     content_key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    sentences: Mapped[int] = mapped_column(Integer, primary_key=True)
     brief_json: Mapped[str] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
 

@@ -1,0 +1,114 @@
+"""A channel's digest: every story its feeds brought since the last digest, briefed.
+
+Stories are briefed when the poller first sees them (so a digest is quick and each
+story is briefed once for every channel); a story whose page could not be read then
+is tried once more here, and otherwise listed with its title and link.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime
+
+from bot.core.briefs import DEFAULT_SENTENCES, BriefCache
+from bot.core.interface import Card, Reply
+from bot.core.sources import SourceError, Sources
+from bot.core.views import brief_card, speaker_views
+from bot.storage.codec import brief_from_json
+from bot.storage.db import Store
+from bot.storage.models import FeedEntry
+from briefings.model import Brief
+
+log = logging.getLogger(__name__)
+
+#: Stories shown in one digest; the rest are counted in the heading.
+MAX_STORIES = 15
+
+
+class DigestBuilder:
+    def __init__(self, store: Store, cache: BriefCache, sources: Sources) -> None:
+        self.store = store
+        self.cache = cache
+        self.sources = sources
+
+    async def build(self, channel: str, since: datetime | None, until: datetime,
+                    heading: str) -> tuple[Reply, int]:
+        """The digest reply and how many stories it covers."""
+        entries = await self.store.run(self.store.channel_entries, channel, since, until)
+        entries = _unique(entries)
+        if not entries:
+            return Reply(text=f"{heading}: nothing new in this channel's feeds since the last digest."), 0
+        shown = entries[:MAX_STORIES]
+        cached = await self.store.run(self.store.cached_briefs,
+                                      [e.content_key for e in shown if e.content_key], DEFAULT_SENTENCES)
+        cards: list[Card] = []
+        briefs: list[Brief] = []
+        for entry in shown:
+            brief = brief_from_json(cached[entry.content_key]) if entry.content_key in cached else None
+            if brief is None:
+                brief = await self._late_brief(entry)
+            if brief is None:
+                cards.append(Card(title=entry.title or entry.url or "Untitled story", url=entry.url,
+                                  source=None, summary=(), speakers=(),
+                                  note="This story's page could not be read."))
+                continue
+            briefs.append(brief)
+            cards.append(brief_card(brief))
+        more = len(entries) - len(shown)
+        text = f"{heading}: {len(entries)} new {'story' if len(entries) == 1 else 'stories'}"
+        text += f" (showing the first {len(shown)})." if more else "."
+        who = _who_said_what(briefs)
+        if who is not None:
+            cards.append(who)
+        return Reply(text=text, cards=tuple(cards)), len(entries)
+
+    async def _late_brief(self, entry: FeedEntry) -> Brief | None:
+        if not entry.url:
+            return None
+        try:
+            article = await self.sources.article(entry.url)
+            brief = await self.cache.brief_one(article)
+        except SourceError as exc:
+            log.info("digest: story %s unreadable: %s", entry.url, exc)
+            return None
+        await self.store.run(self.store.set_entry_content, entry.id, article.content_key)
+        return brief
+
+
+def _unique(entries: list[FeedEntry]) -> list[FeedEntry]:
+    """One story once, even when two followed feeds both carry it."""
+    seen: set[str] = set()
+    out = []
+    for e in entries:
+        key = e.content_key or e.url or f"{e.feed_id}:{e.entry_key}"
+        if key in seen:
+            continue
+        seen.add(key)
+        out.append(e)
+    return out
+
+
+def _who_said_what(briefs: list[Brief]) -> Card | None:
+    """Everyone quoted across the digest's stories, when more than one story was briefed."""
+    if len(briefs) < 2:
+        return None
+    try:
+        from briefings.digest import merge_speakers
+    except ImportError:
+        return None
+    merged = merge_speakers(briefs)
+    views = speaker_views(_speaker_pairs(merged), max_speakers=10, quotes_each=2)
+    if not views:
+        return None
+    return Card(title="Who said what across these stories", url=None, source=None, summary=(),
+                speakers=views)
+
+
+def _speaker_pairs(merged) -> list:
+    """``DigestSpeaker`` objects as (name, quotes) pairs for ``speaker_views``."""
+    pairs = []
+    for sp in merged:
+        quotes = getattr(sp, "quotes", ())
+        flat = [q[-1] if isinstance(q, tuple) else getattr(q, "quote", q) for q in quotes]
+        pairs.append((getattr(sp, "name", None) or getattr(sp, "speaker", "?"), flat))
+    return pairs

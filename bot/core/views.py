@@ -1,0 +1,105 @@
+"""Building what channels see: cards from briefs, help, and a terminal rendering.
+
+Cards carry article content untouched (adapters escape it for their markup); the
+limits here (speakers and quotes per card) keep a reply readable on any platform.
+"""
+
+from __future__ import annotations
+
+import textwrap
+from collections.abc import Iterable
+from urllib.parse import urlsplit
+
+from bot.core.interface import COMMAND_SPECS, Card, Reply, SpeakerView
+from briefings.model import Brief, Quote
+from briefings.render import quote_line
+
+MAX_SPEAKERS = 8
+MAX_QUOTES_EACH = 3
+QUOTE_CHARS = 300
+
+
+def speaker_views(speakers: Iterable[tuple[str, list[Quote]]], *, max_speakers: int = MAX_SPEAKERS,
+                  quotes_each: int = MAX_QUOTES_EACH) -> tuple[SpeakerView, ...]:
+    views = []
+    for name, quotes in list(speakers)[:max_speakers]:
+        role = next((q.role for q in quotes if q.role), None)
+        kind = quotes[0].speaker_kind if quotes else "unknown"
+        views.append(SpeakerView(name=name, role=role, kind=kind,
+                                 quotes=tuple(quote_line(q, QUOTE_CHARS) for q in quotes[:quotes_each])))
+    return tuple(views)
+
+
+def _title(brief: Brief) -> str:
+    a = brief.article
+    return a.title or (a.path and a.path.rsplit("/", 1)[-1]) or a.url or "Untitled article"
+
+
+def _source(brief: Brief) -> str | None:
+    a = brief.article
+    if a.source:
+        return a.source
+    host = urlsplit(a.url).hostname if a.url else None
+    return host.removeprefix("www.") if host else None
+
+
+def brief_card(brief: Brief) -> Card:
+    note = None if brief.quotes else "No quotes found in this article."
+    return Card(title=_title(brief), url=brief.article.url, source=_source(brief),
+                summary=brief.summary, speakers=speaker_views(brief.speakers), note=note)
+
+
+def quotes_card(brief: Brief, speaker: str | None = None) -> Card:
+    speakers = brief.speakers
+    if speaker:
+        speakers = [(n, q) for n, q in speakers if n == speaker]
+    views = speaker_views(speakers, max_speakers=25 if not speaker else 1,
+                          quotes_each=MAX_QUOTES_EACH if not speaker else 25)
+    note = None if views else "No quotes found in this article."
+    return Card(title=_title(brief), url=brief.article.url, source=_source(brief),
+                summary=(), speakers=views, note=note)
+
+
+def help_reply() -> Reply:
+    lines = ["Briefbot reads news for this channel: a short summary of each story and who said what.", ""]
+    for spec in COMMAND_SPECS:
+        opts = " ".join(f"{o.name}:…" if o.required else f"[{o.name}]" for o in spec.options)
+        lock = " (managers)" if spec.manage else ""
+        lines.append(f"/{spec.name} {opts}".rstrip() + f" — {spec.description}{lock}")
+    return Reply(text="\n".join(lines), ephemeral=True)
+
+
+def render_text(reply: Reply, width: int = 88) -> str:
+    """A reply as plain text for the terminal."""
+    parts: list[str] = []
+    if reply.text:
+        parts.append(("Error: " if reply.error else "") + reply.text)
+    for card in reply.cards:
+        parts.append(_card_text(card, width))
+    return "\n\n".join(parts)
+
+
+def _card_text(card: Card, width: int) -> str:
+    head = card.title + (f" — {card.source}" if card.source else "")
+    lines = [head, "=" * min(len(head), width)]
+    if card.url:
+        lines.append(card.url)
+    if card.summary:
+        lines.append("")
+        lines.append("Summary:")
+        for s in card.summary:
+            lines.append(textwrap.fill(s, width, initial_indent="  • ", subsequent_indent="    "))
+    if card.speakers:
+        lines.append("")
+        lines.append("Who said what:")
+        for sp in card.speakers:
+            label = sp.name + (f" ({sp.role})" if sp.role else "")
+            if sp.kind in ("organization", "source"):
+                label += " [organisation]" if sp.kind == "organization" else " [unnamed source]"
+            lines.append(f"  {label}")
+            for q in sp.quotes:
+                lines.append(textwrap.fill(q, width, initial_indent="    – ", subsequent_indent="      "))
+    if card.note:
+        lines.append("")
+        lines.append(card.note)
+    return "\n".join(lines)
