@@ -1,0 +1,421 @@
+"""Which sentences of a parsed article may appear in a summary, and what each one needs.
+
+A summary sentence is shown to a channel on its own, so it has to read as a complete,
+self-contained statement of the story. News text, and CNN/DailyMail text above all, is
+full of sentences that do not: photo captions glued to the running text without
+punctuation ("... in 2012 The risk paid off ..."), "Scroll down for video", bylines and
+share lines, pieces of a quotation that runs over several sentences, questions, verbless
+labels, and sentences that lean on the one before ("But that changed.", "He said.").
+
+This module looks at every sentence once, from token arrays of the existing parse (no
+re-parsing), and returns the usable ones as :class:`Candidate` records: the span to show
+(a caption glued to the front of a real sentence is cut off rather than losing the whole
+sentence), the content lemmas used for ranking and duplicate checks, and what the
+sentence needs from the summary around it (its predecessor for an opening connective, an
+antecedent for an opening pronoun). Rejected sentences keep a reason, for tests and
+debugging.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from spacy.attrs import DEP, ENT_IOB, ENT_TYPE, IS_ALPHA, IS_STOP, IS_TITLE, LEMMA, POS, TAG
+from spacy.tokens import Doc, Span
+
+#: Content words shorter than this carry no topic ("mr", "st").
+MIN_CONTENT_CHARS = 2
+#: A usable sentence has at least this many words...
+MIN_WORDS = 6
+#: ...and at most this many (longer ones are run-ons of several captions).
+MAX_WORDS = 70
+#: A tail cut from a caption run-on must still be a sentence of this many words.
+MIN_SALVAGE_WORDS = 8
+
+#: Lines that are page furniture, not story: video prompts, share lines, bylines, credits.
+FURNITURE = re.compile(
+    r"scroll down|click here|click to|read more|see more|watch the video|watch video|"
+    r"share this|share on|follow us|follow @|like us on|sign up|subscribe to|"
+    r"\bphoto(?:graph)?s?\s*:|\bpictures?\s*:|\bimage\s*:|\bcredit\s*:|\bsource\s*:|"
+    r"getty images|\bap photo|\breuters\b\s*/|\bfile photo\b|"
+    r"\((?:pictured|left|right|centre|center|above|below|inset|top|bottom|file)\b[^)]*\)|"
+    r"\bpublished\s*:|\bupdated\s*:|last updated|\bdaily mail reporter\b|"
+    r"\b\d{1,2}:\d{2}\s*(?:[ap]\.?m\.?\s*)?(?:est|edt|gmt|bst|et|pt|utc)\b|"
+    r"contributed to this report|all rights reserved|copyright|\u00a9|"
+    r"have your say|send us your|e-?mail to a friend|do you have a story",
+    re.IGNORECASE,
+)
+#: "Sleepy kid: Brock Guzman ..." -- a verbless label of at most this many words, then a
+#: colon, starts a photo caption.
+MAX_LABEL_WORDS = 3
+#: A byline at the start: "By Jane Smith ." / "By . Jane Smith".
+BYLINE = re.compile(r"^By\s+(?:\.\s*)?[A-Z][\w'-]+(?:\s+[A-Z][\w'-]+){0,3}\s*[.|]")
+
+#: Capitalised function words that can only start a sentence: one of these straight
+#: after a word marks a caption glued to the text even when no clean tail can be cut.
+STRONG_SEAMS = frozenset(
+    """the this these those he she they it his her their its we our in on at after before
+    when while as here there with from for but now some many""".split()
+)
+#: Openers that link a sentence to the one before it; such a sentence is only shown
+#: right after its predecessor.
+CONNECTIVES = frozenset(
+    """but however and or so yet still also instead meanwhile then thus therefore moreover
+    furthermore besides nevertheless nonetheless otherwise likewise similarly consequently
+    hence indeed plus nor this that these those such another other here there's both
+    neither either later afterwards earlier again""".split()
+)
+#: Multi-word openers with the same effect.
+CONNECTIVE_PHRASES = (
+    "in addition", "as a result", "by contrast", "in contrast", "on the other hand",
+    "even so", "at the same time", "in turn", "after that", "for example", "for instance",
+    "the same", "in fact", "that is why", "that's why", "not only", "as well",
+)
+#: Third-person pronouns that point back to someone or something named earlier.
+PERSON_PRONOUNS = frozenset("he she him her his hers himself herself".split())
+THING_PRONOUNS = frozenset("it its itself they them their theirs themselves".split())
+
+_VERB_POS = frozenset({"VERB", "AUX"})
+_TERMINAL = frozenset({".", "!", "?", "\u2026", "..."})
+_CLOSERS = frozenset({'"', "'", "\u201d", "\u2019", ")", "]"})
+_QUOTE_MARKS = frozenset({'"', "'", "\u201c", "\u201d", "\u2018", "\u2019", "``", "''"})
+#: A quotation still open after this many sentence ends lost its closing mark.
+MAX_OPEN_SENTENCES = 4
+#: Dependency labels of nouns that do not name the sentence's subject matter.
+_MINOR_NOUN_DEPS = frozenset({"pobj", "compound", "poss", "npadvmod"})
+
+
+@dataclass(slots=True)
+class Candidate:
+    """One sentence (or the usable tail of one) and what the ranker needs to know."""
+
+    index: int
+    start: int
+    end: int
+    words: int
+    content: frozenset[int]
+    needs_previous: bool = False
+    pronoun: str | None = None
+    has_person: bool = False
+    has_nominal: bool = False
+    entities: frozenset[int] = field(default_factory=frozenset)
+    reason: str | None = None
+
+    @property
+    def usable(self) -> bool:
+        return self.reason is None
+
+
+class _Arrays:
+    """The token attributes the filters read, as plain Python lists (fast to index)."""
+
+    __slots__ = ("lemma", "alpha", "stop", "title", "pos", "tag", "dep", "iob", "ent", "text",
+                 "space", "lower", "in_quote")
+
+    def __init__(self, doc: Doc) -> None:
+        arr = doc.to_array([LEMMA, IS_ALPHA, IS_STOP, IS_TITLE, POS, TAG, DEP, ENT_IOB, ENT_TYPE])
+        cols = arr.T.tolist() if len(doc) else [[]] * 9
+        self.lemma, self.alpha, self.stop, self.title, pos, tag, dep, self.iob, ent = cols
+        strings = doc.vocab.strings
+        self.pos = [strings[p] for p in pos]
+        self.tag = [strings[t] for t in tag]
+        self.dep = [strings[d] for d in dep]
+        self.ent = [strings[e] if e else "" for e in ent]
+        self.text = [t.text for t in doc]
+        self.lower = [s.lower() for s in self.text]
+        self.space = [t.whitespace_ for t in doc]
+        self.in_quote = _quote_state(self)
+
+
+def _quote_state(a: _Arrays) -> list[bool]:
+    """For each token, whether it lies inside quotation marks.
+
+    Curly quotes say which way they face; straight quotes and apostrophe-like single
+    quotes are read from their spacing (an opening mark is attached to the word after
+    it, a closing one to the word before it), with the tagger's ``/'' as the tie-break.
+    A closing-looking single quote outside a quotation is a plural possessive and
+    ignored. A paragraph break, or a quotation left open for several sentences, closes
+    it: news style reopens a quotation on each paragraph, and scraped text loses marks.
+    """
+    state = False
+    ends_seen = 0
+    out = []
+    n = len(a.text)
+    for i, text in enumerate(a.text):
+        if not text.strip():
+            if "\n" in text:
+                state = False
+            out.append(state)
+            continue
+        facing = _facing(a, i, n) if text in _QUOTE_MARKS else None
+        if facing == "open":
+            state, ends_seen = True, 0
+            out.append(False)
+            continue
+        if facing == "close":
+            out.append(False)
+            state = False
+            continue
+        out.append(state)
+        if state and text in _TERMINAL:
+            ends_seen += 1
+            if ends_seen > MAX_OPEN_SENTENCES:
+                state = False
+    return out
+
+
+def _facing(a: _Arrays, i: int, n: int) -> str | None:
+    text = a.text[i]
+    if a.tag[i] == "POS":
+        return None
+    if text in ("\u201c", "\u2018", "``"):
+        return "open"
+    if text in ("\u201d", "''"):
+        return "close"
+    before = i == 0 or bool(a.space[i - 1]) or a.text[i - 1] in "([{\u2014-"
+    after = bool(a.space[i]) or i == n - 1 or not (a.alpha[i + 1] or a.text[i + 1][:1].isdigit())
+    if before and not after:
+        return "open"
+    if after and not before:
+        return "close"
+    if a.tag[i] == "``":
+        return "open"
+    if a.tag[i] == "''":
+        return "close"
+    return None
+
+
+def candidates(doc: Doc) -> list[Candidate]:
+    """Every sentence of ``doc`` in order, usable ones with ``reason`` None."""
+    if not len(doc):
+        return []
+    a = _Arrays(doc)
+    return [_judge(doc, a, index, start, end) for index, (start, end) in enumerate(_units(doc, a))]
+
+
+def _units(doc: Doc, a: _Arrays) -> list[tuple[int, int]]:
+    """The parser's sentences, re-joined where it split a sentence in two.
+
+    The statistical parser sometimes breaks before a lowercase continuation ("...
+    line-up | but it appears ..."); a sentence that starts in lowercase after one that
+    did not end in terminal punctuation belongs to it.
+    """
+    units: list[tuple[int, int]] = []
+    for sent in doc.sents:
+        start, end = _trim(a, sent.start, sent.end)
+        if start >= end:
+            continue
+        if units and a.text[start][:1].islower():
+            pstart, pend = units[-1]
+            if a.text[pend - 1] not in _TERMINAL:
+                units[-1] = (pstart, end)
+                continue
+        units.append((start, end))
+    return units
+
+
+def _trim(a: _Arrays, start: int, end: int) -> tuple[int, int]:
+    """Drop whitespace tokens at either end of a sentence."""
+    while start < end and not a.text[start].strip():
+        start += 1
+    while end > start and not a.text[end - 1].strip():
+        end -= 1
+    return start, end
+
+
+def _judge(doc: Doc, a: _Arrays, index: int, start: int, end: int) -> Candidate:
+    cut = _run_on_cut(a, start, end)
+    salvaged = cut is not None and cut > start
+    if cut is not None and cut < 0:
+        cand = _describe(a, index, start, end)
+        cand.reason = "caption run-on"
+        return cand
+    if salvaged:
+        start = cut
+    cand = _describe(a, index, start, end)
+    if cand.words == 0:
+        cand.reason = "empty"
+        return cand
+    cand.reason = _reject_reason(doc, a, start, end, cand, salvaged)
+    return cand
+
+
+def _describe(a: _Arrays, index: int, start: int, end: int) -> Candidate:
+    content = set()
+    entities = set()
+    words = 0
+    has_person = has_nominal = False
+    for i in range(start, end):
+        if a.alpha[i]:
+            words += 1
+            if not a.stop[i] and len(a.text[i]) >= MIN_CONTENT_CHARS:
+                content.add(a.lemma[i])
+        elif a.text[i][:1].isdigit():
+            words += 1
+        if a.ent[i]:
+            entities.add(a.lemma[i])
+            if a.ent[i] == "PERSON":
+                has_person = True
+        if a.pos[i] in ("NOUN", "PROPN"):
+            has_nominal = True
+    return Candidate(index, start, end, words, frozenset(content), has_person=has_person,
+                     has_nominal=has_nominal, entities=frozenset(entities))
+
+
+def _run_on_cut(a: _Arrays, start: int, end: int) -> int | None:
+    """Where the real sentence starts if captions were glued in front of it.
+
+    DailyMail pages lose the line breaks around photo captions, so a caption runs into
+    the next sentence without punctuation: "... in Australia The risk paid off as ...".
+    A capitalised word that is not a name, straight after a word (no punctuation
+    between), marks the seam; so do a sentence that starts over with its own opening
+    words (captions restate the sentence they sit above) and an upper-case heading
+    ("BALL OF THE CENTURY Benaud was ..."). Returns the start of the tail after the
+    last seam when that tail is a sentence of its own, -1 when the sentence is a
+    caption run-on with no usable tail, and None when there is no seam.
+    """
+    seams = [i for i in range(start + 1, end) if _is_seam(a, i)]
+    for extra in (_repeat_seam(a, start, end), _heading_seam(a, start, end)):
+        if extra is not None:
+            seams.append(extra)
+    if not seams:
+        return None
+    cut = max(seams)
+    if _is_clause(a, cut, end):
+        return cut
+    if any(a.lower[i] in STRONG_SEAMS for i in seams):
+        return -1
+    return None
+
+
+def _is_seam(a: _Arrays, i: int) -> bool:
+    if not (a.title[i] and a.alpha[i]) or a.lower[i] == "i" or a.iob[i] in (1, 3):
+        return False
+    prev = i - 1
+    if not (a.alpha[prev] or a.text[prev][:1].isdigit()):
+        return False
+    if a.ent[i] or a.pos[i] == "PROPN" or a.in_quote[i]:
+        return False
+    # A capitalised common word after a capitalised word is a title ("Court of Appeal").
+    return bool(a.stop[i]) or not a.title[prev]
+
+
+def _heading_seam(a: _Arrays, start: int, end: int) -> int | None:
+    """End of a leading run of two or more upper-case words followed by a normal word."""
+    i = start
+    while i < end and (a.text[i].isupper() and len(a.text[i]) > 1 or a.text[i] in ("'S", "\u2019S")):
+        i += 1
+    if i - start >= 2 and i < end and a.title[i]:
+        return i
+    return None
+
+
+def _is_clause(a: _Arrays, start: int, end: int) -> bool:
+    """Whether tokens start..end hold a subject and its verb, the subject near the front."""
+    for k in range(start, min(end, start + 8)):
+        if a.dep[k] in ("nsubj", "nsubjpass") and not a.in_quote[k]:
+            return any(a.pos[j] in _VERB_POS for j in range(k + 1, end))
+    return False
+
+
+def _repeat_seam(a: _Arrays, start: int, end: int, n: int = 3) -> int | None:
+    """Where the sentence starts over: a capitalised repeat of its n opening words."""
+    if end - start < 2 * n:
+        return None
+    seen: dict[tuple[str, ...], int] = {}
+    for i in range(start, end - n + 1):
+        gram = tuple(a.lower[i:i + n])
+        first = seen.setdefault(gram, i)
+        if first == start and i >= first + n and a.title[i] and a.alpha[i - 1]:
+            return i
+    return None
+
+
+def _reject_reason(doc: Doc, a: _Arrays, start: int, end: int, cand: Candidate,
+                   salvaged: bool) -> str | None:
+    text = doc[start:end].text
+    last = a.text[end - 1]
+    if FURNITURE.search(text) or BYLINE.match(text):
+        return "furniture"
+    if not (last in _TERMINAL or (last in _CLOSERS and end - start > 1 and a.text[end - 2] in _TERMINAL)):
+        return "no final punctuation"
+    if "?" in (last, a.text[end - 2] if end - start > 1 else ""):
+        return "question"
+    if cand.words < (MIN_SALVAGE_WORDS if salvaged else MIN_WORDS):
+        return "too short"
+    if cand.words > MAX_WORDS:
+        return "too long"
+    if _caption_label(a, start, end):
+        return "caption label"
+    if not text[:1].isupper() and not (text[:1] in "\"'\u201c\u2018([" and text[1:2].isupper()):
+        return "starts mid-sentence"
+    if not any(p in _VERB_POS for p in a.pos[start:end]):
+        return "no verb"
+    quote = _quote_reason(a, start, end, cand.words)
+    if quote:
+        return quote
+    if _opens_with_connective(a, start, end):
+        cand.needs_previous = True
+    cand.pronoun = _leading_pronoun(a, start, end)
+    return None
+
+
+def _quote_reason(a: _Arrays, start: int, end: int, words: int) -> str | None:
+    """Pieces of quotations cannot stand alone: only whole, attributed quotes pass."""
+    if a.in_quote[start]:
+        return "inside a quotation"
+    if end < len(a.in_quote) and _open_after(a, end - 1):
+        return "quotation runs on"
+    if any(a.in_quote[i] for i in range(start, end)):
+        outside = [i for i in range(start, end) if not a.in_quote[i] and a.alpha[i]]
+        if not any(a.pos[i] in _VERB_POS for i in outside):
+            return "bare quotation"
+    return None
+
+
+def _caption_label(a: _Arrays, start: int, end: int) -> bool:
+    for i in range(start, min(end, start + MAX_LABEL_WORDS + 1)):
+        if a.text[i] in (":", "!"):
+            return i > start and not any(p in _VERB_POS for p in a.pos[start:i])
+        if not a.alpha[i]:
+            return False
+    return False
+
+
+def _open_after(a: _Arrays, i: int) -> bool:
+    """Whether a quotation is still open after token i."""
+    if a.in_quote[i]:
+        return True
+    return a.text[i] in _QUOTE_MARKS and i + 1 < len(a.in_quote) and a.in_quote[i + 1]
+
+
+def _opens_with_connective(a: _Arrays, start: int, end: int) -> bool:
+    i = start + 1 if a.tag[start] == "``" else start
+    if i >= end:
+        return False
+    first = a.lower[i]
+    if first in CONNECTIVES:
+        return True
+    head = " ".join(a.lower[i:i + 5])
+    return any(head.startswith(p + " ") or head.startswith(p + ",") for p in CONNECTIVE_PHRASES)
+
+
+def _leading_pronoun(a: _Arrays, start: int, end: int) -> str | None:
+    """"person" or "thing" if a third-person pronoun comes before any name or noun subject.
+
+    Such a sentence names its subject only through the sentences before it, so it may
+    only follow a summary sentence that supplies the antecedent.
+    """
+    for i in range(start, end):
+        if a.in_quote[i]:
+            continue
+        low = a.lower[i]
+        if a.pos[i] == "PRON":
+            if low in PERSON_PRONOUNS:
+                return "person"
+            if low in THING_PRONOUNS:
+                return "thing"
+        if a.pos[i] == "PROPN" or (a.pos[i] == "NOUN" and a.dep[i] not in _MINOR_NOUN_DEPS):
+            return None
+    return None

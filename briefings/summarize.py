@@ -1,0 +1,171 @@
+"""Extractive summaries: pick the few sentences that carry a story, in article order.
+
+News puts the story first, so the lead is a strong prior; but the lead of a scraped
+page is also where bylines and photo captions sit, and a sentence further down can hold
+more of the story than the lead's scene-setting. Each usable sentence (see
+:mod:`briefings.sentences`) is scored from four plain signals of the existing parse:
+
+* position: a decaying prior on the sentence's place in the article;
+* centrality: how much of its vocabulary (content lemmas) recurs in other sentences,
+  i.e. how much it talks about what the whole article talks about;
+* headline overlap: the headline, when known, says what the story is about;
+* length: informative sentences are longer, up to a point.
+
+Sentences are then taken greedily by score, skipping near-duplicates of sentences
+already taken (CNN/DailyMail repeats captions verbatim) and sentences that need
+something the summary lacks (their predecessor, or an antecedent for an opening pronoun).
+Everything is linear in the number of sentences except the duplicate check against the
+few sentences already chosen.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections import Counter
+from dataclasses import dataclass
+
+from spacy.tokens import Doc, Span
+
+from briefings.sentences import Candidate, candidates
+
+
+@dataclass(frozen=True)
+class Weights:
+    """How much each signal counts; the defaults were set on general grounds (see module doc)."""
+
+    position: float = 1.0
+    centrality: float = 0.6
+    headline: float = 0.4
+    length: float = 0.3
+    #: Position prior 1 / (1 + index / decay): half weight at sentence ``decay``.
+    decay: float = 3.0
+    #: Sentences shorter than this many words are penalised in proportion.
+    full_length: int = 20
+    #: Content overlap (relative to the smaller sentence) that makes two sentences duplicates.
+    duplicate: float = 0.6
+    #: How far back (in sentences) an antecedent for an opening pronoun may be.
+    antecedent_reach: int = 3
+
+
+DEFAULT_WEIGHTS = Weights()
+_WORD = re.compile(r"[A-Za-z][A-Za-z'-]+")
+
+
+def summarize(
+    doc: Doc,
+    *,
+    sentences: int = 3,
+    words: int | None = None,
+    title: str | None = None,
+    weights: Weights = DEFAULT_WEIGHTS,
+) -> list[Span]:
+    """The sentences that best summarize ``doc``, in article order.
+
+    ``sentences`` caps the number of sentences; ``words``, when given, is a word budget
+    instead (at least one sentence is always returned if any is usable).
+    """
+    pool = [c for c in candidates(doc) if c.usable]
+    if not pool or (words is None and sentences <= 0):
+        return []
+    scores = _score(doc, pool, title, weights)
+    chosen = _select(pool, scores, sentences, words, weights)
+    return [doc[c.start:c.end] for c in sorted(chosen, key=lambda c: c.index)]
+
+
+def _score(doc: Doc, pool: list[Candidate], title: str | None, w: Weights) -> list[float]:
+    spread = Counter(lemma for c in pool for lemma in c.content)
+    heads = _headline_lemmas(doc, pool, title)
+    central = [_centrality(c, spread) for c in pool]
+    top = max(central) or 1.0
+    scores = []
+    for c, cent in zip(pool, central):
+        position = 1.0 / (1.0 + c.index / w.decay)
+        length = min(1.0, c.words / w.full_length)
+        headline = len(c.content & heads) / len(heads) if heads else 0.0
+        scores.append(w.position * position + w.centrality * cent / top
+                      + w.headline * headline + w.length * length)
+    return scores
+
+
+def _centrality(c: Candidate, spread: Counter) -> float:
+    """Sum of how many other sentences share each content lemma, damped by length."""
+    if not c.content:
+        return 0.0
+    shared = sum(math.log(spread[lemma]) for lemma in c.content)
+    return shared / math.sqrt(len(c.content))
+
+
+def _headline_lemmas(doc: Doc, pool: list[Candidate], title: str | None) -> frozenset[int]:
+    """Content lemmas of the article that the headline also uses (matched by word form)."""
+    if not title:
+        return frozenset()
+    forms = {m.lower() for m in _WORD.findall(title)}
+    found = set()
+    for c in pool:
+        for tok in doc[c.start:c.end]:
+            if tok.lemma in c.content and (tok.lower_ in forms or tok.lemma_.lower() in forms):
+                found.add(tok.lemma)
+    return frozenset(found)
+
+
+def _select(pool: list[Candidate], scores: list[float], sentences: int, words: int | None,
+            w: Weights) -> list[Candidate]:
+    order = sorted(range(len(pool)), key=lambda i: -scores[i])
+    chosen: list[Candidate] = []
+    used = 0
+    progress = True
+    # Sentences that need a chosen neighbour can become eligible once it is chosen, so
+    # sweep the ranking again after every pick.
+    while progress:
+        progress = False
+        for i in order:
+            c = pool[i]
+            if c in chosen or not _fits(c, chosen, used, words, w):
+                continue
+            chosen.append(c)
+            used += c.words
+            progress = True
+            break
+        if _full(chosen, used, sentences, words):
+            break
+    if not chosen and words is not None:
+        # Nothing fits the budget: the best sentence that stands alone is still better
+        # than an empty summary.
+        alone = [i for i in order if not pool[i].needs_previous and not pool[i].pronoun]
+        chosen = [pool[alone[0]]] if alone else []
+    return chosen
+
+
+def _full(chosen: list[Candidate], used: int, sentences: int, words: int | None) -> bool:
+    if words is not None:
+        return used >= words
+    return len(chosen) >= sentences
+
+
+def _fits(c: Candidate, chosen: list[Candidate], used: int, words: int | None, w: Weights) -> bool:
+    if words is not None and chosen and used + c.words > words:
+        return False
+    if words is not None and not chosen and c.words > words:
+        return False
+    if any(_duplicate(c, o, w.duplicate) for o in chosen):
+        return False
+    before = [o for o in chosen if o.index < c.index]
+    if c.needs_previous and not any(o.index == c.index - 1 for o in before):
+        return False
+    if c.pronoun:
+        near = max(before, key=lambda o: o.index, default=None)
+        if near is None or c.index - near.index > w.antecedent_reach:
+            return False
+        if c.pronoun == "person" and not near.has_person and not near.has_nominal:
+            return False
+        if c.pronoun == "thing" and not near.has_nominal:
+            return False
+    return True
+
+
+def _duplicate(a: Candidate, b: Candidate, threshold: float) -> bool:
+    small = min(len(a.content), len(b.content))
+    if not small:
+        return False
+    return len(a.content & b.content) / small >= threshold
