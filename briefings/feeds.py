@@ -15,7 +15,7 @@ import logging
 import re
 from dataclasses import dataclass
 from datetime import datetime, timezone
-from urllib.parse import urlsplit
+from urllib.parse import urljoin, urlsplit
 
 import httpx
 
@@ -123,7 +123,9 @@ def parse_feed(text: str | bytes, url: str, *, content_type: str | None = None) 
     import feedparser
 
     data = text.encode("utf-8") if isinstance(text, str) else text
-    headers = {"content-location": url}
+    # No content-location: feedparser would then rewrite plain guids ("g1") into URLs
+    # relative to wherever the feed was fetched from, and ids must not depend on that.
+    headers: dict[str, str] = {}
     if content_type:
         headers["content-type"] = content_type
     if isinstance(text, str):
@@ -131,31 +133,36 @@ def parse_feed(text: str | bytes, url: str, *, content_type: str | None = None) 
         headers["content-type"] = "application/xml; charset=utf-8"
         data = re.sub(rb"""^(\s*<\?xml[^>]*?)\sencoding=["'][^"']*["']""", rb"\1", data, count=1)
     parsed = feedparser.parse(io.BytesIO(data), response_headers=headers, sanitize_html=True)
-    if not parsed.entries and (parsed.bozo or not parsed.version):
-        why = getattr(parsed, "bozo_exception", None)
-        log.info("not a feed: %s (%s)", url, why)
-        if not parsed.version:
+    version = parsed.get("version") or ""
+    if not parsed.entries and (parsed.bozo or not version):
+        log.info("not a feed: %s (%s)", url, parsed.get("bozo_exception"))
+        if not version:
             raise FeedError(url, "it is not an RSS or Atom feed")
         raise FeedError(url, "the feed is malformed and has no readable entries")
     if parsed.bozo:
         log.info("feed %s is not well-formed, read anyway: %s", url, parsed.get("bozo_exception"))
     feed = parsed.feed
-    entries = tuple(_entry(e) for e in parsed.entries)
+    entries = tuple(_entry(e, url) for e in parsed.entries)
     return ParsedFeed(
         url=url,
         title=_plain(feed.get("title")),
-        link=feed.get("link"),
+        link=_absolute(feed.get("link"), url),
         entries=entries,
-        version=parsed.version or "",
+        version=version,
     )
 
 
-def _entry(entry) -> FeedEntry:
+def _absolute(link: str | None, base: str) -> str | None:
+    link = (link or "").strip()
+    return urljoin(base, link) if link else None
+
+
+def _entry(entry, feed_url: str) -> FeedEntry:
     summary = html_to_text(entry.get("summary") or "")
     contents = [c.get("value") or "" for c in entry.get("content") or []]
     content = max((html_to_text(c) for c in contents), key=len, default="") or None
     title = _plain(entry.get("title"))
-    link = (entry.get("link") or "").strip() or None
+    link = _absolute(entry.get("link"), feed_url)
     return FeedEntry(
         id=_entry_id(entry, title, link, content or summary),
         title=title,

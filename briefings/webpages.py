@@ -28,6 +28,8 @@ _BLOCK_TAGS = frozenset(
     "ul ol table figure figcaption dd dt hr".split()
 )
 _SPACES = re.compile(r"[ \t\r\f\v\u00a0]+")
+#: Fewer story words than this is a menu or a login form, not an article.
+MIN_ARTICLE_WORDS = 12
 
 
 class NoArticleText(FetchError, LoadError):
@@ -96,6 +98,9 @@ def article_from_html(html: str, *, url: str | None = None, path: str | None = N
         log.info("no story text found in %s", where)
         raise NoArticleText(where, "no article text was found in the page")
     text, offsets = clean(page.text)
+    if len(text.split()) < MIN_ARTICLE_WORDS:
+        log.info("only %d words of story text in %s", len(text.split()), where)
+        raise NoArticleText(where, "no article text was found in the page")
     return Article(
         text=text,
         original=page.text,
