@@ -1,0 +1,222 @@
+"""Feed polling and digest posting with an injected clock, plus one real-time firing."""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+import time
+from datetime import datetime, timedelta, timezone
+
+import pytest
+
+from bot.core.clock import FakeClock, SystemClock
+from bot.scheduling import DigestScheduler, FeedPoller
+from bot.core.timing import make_trigger
+from bot_helpers import CHANNEL, OTHER, FeedSite, RecordingDeliverer, inv, open_core
+from httpserver import Response, http_server  # noqa: F401
+
+T0 = datetime(2026, 5, 4, 7, 0, tzinfo=timezone.utc)  # a Monday
+
+
+def wire(core, **kw):
+    poller = FeedPoller(core.store, core.sources, core.cache, core.clock,
+                        interval_seconds=core.settings.feed_poll_seconds, **kw)
+    sched = DigestScheduler(core.store, core.service, core.clock,
+                            grace_seconds=core.settings.digest_grace_seconds, poller=poller)
+    return poller, sched
+
+
+@pytest.fixture
+def core(tmp_path, nlp):
+    c = open_core(tmp_path, FakeClock(T0))
+    yield c
+    c.store.close()
+    c.briefer.close()
+
+
+async def test_polling_digest_and_brief_once_for_two_channels(core, http_server):
+    site = FeedSite(http_server)
+    site.add_story(1)
+    site.add_story(2)
+    poller, sched = wire(core)
+    discord, slack = RecordingDeliverer("discord"), RecordingDeliverer("slack")
+    sched.register_deliverer(discord)
+    sched.register_deliverer(slack)
+    for ch in (CHANNEL, OTHER):
+        assert not (await core.service.handle(inv("feeds add", channel=ch, url=site.url))).error
+        await core.service.handle(inv("schedule set", channel=ch, time="08:00", timezone="UTC"))
+
+    core.clock.advance(seconds=61)
+    (result,) = await poller.poll_due()
+    assert result.not_modified
+    assert http_server.requests_to("/feed.xml")[-1].header("If-None-Match") == f'"v{site.version}"'
+
+    site.add_story(3)
+    core.clock.advance(seconds=30)
+    assert await poller.poll_due() == []  # not due yet
+    core.clock.advance(seconds=31)
+    (result,) = await poller.poll_due()
+    assert result.new == 1
+    assert core.briefer.articles_briefed == 1  # story 3 only, for both channels
+
+    core.clock.set(datetime(2026, 5, 4, 8, 0, 1, tzinfo=timezone.utc))
+    assert await sched.run_due(CHANNEL.key) == "posted"
+    assert await sched.run_due(OTHER.key) == "posted"
+    assert await sched.run_due(CHANNEL.key) == "done"
+    for d in (discord, slack):
+        (sent,) = d.sent
+        (card,) = sent[1].cards
+        assert "plan number 3" in card.title and card.summary and card.speakers
+    assert core.briefer.articles_briefed == 1  # the digests used the cache
+
+    core.clock.set(datetime(2026, 5, 5, 8, 0, 1, tzinfo=timezone.utc))
+    assert await sched.run_due(CHANNEL.key) == "posted"
+    assert discord.sent[1][1].cards == () and "nothing new" in discord.sent[1][1].text
+    digests = core.store.digests(CHANNEL.key)
+    assert [(d.local_date, d.status, d.article_count) for d in digests] == [
+        ("2026-05-04", "posted", 1), ("2026-05-05", "posted", 0)]
+
+
+async def test_digest_now_previews_without_consuming(core, http_server):
+    site = FeedSite(http_server)
+    site.add_story(1)
+    poller, sched = wire(core)
+    d = RecordingDeliverer("discord")
+    sched.register_deliverer(d)
+    await core.service.handle(inv("feeds add", url=site.url))
+    await core.service.handle(inv("schedule set", time="08:00", timezone="UTC"))
+    site.add_story(4)
+    core.clock.advance(minutes=2)
+    await poller.poll_due()
+    preview = await core.service.handle(inv("digest", manage=False))
+    assert len(preview.cards) == 1 and "plan number 4" in preview.cards[0].title
+    core.clock.set(datetime(2026, 5, 4, 8, 0, 1, tzinfo=timezone.utc))
+    assert await sched.run_due(CHANNEL.key) == "posted"
+    assert "plan number 4" in d.sent[0][1].cards[0].title
+    after = await core.service.handle(inv("digest"))
+    assert after.cards == () and "nothing new" in after.text
+
+
+async def test_failing_feed_backs_off_and_recovers(core, http_server):
+    site = FeedSite(http_server)
+    site.add_story(1)
+    poller, _ = wire(core)
+    await core.service.handle(inv("feeds add", url=site.url))
+    http_server.route("/feed.xml", "oops", status=500, content_type="text/plain")
+    core.clock.advance(seconds=61)
+    (r,) = await poller.poll_due()
+    assert r.error and "500" in r.error
+    feed = core.store.feed_by_url(site.url)
+    assert feed.failures == 1 and feed.next_poll_at == core.clock.now() + timedelta(seconds=120)
+    listed = await core.service.handle(inv("feeds list"))
+    assert "last error" in listed.text and "500" in listed.text
+    core.clock.advance(seconds=119)
+    assert await poller.poll_due() == []
+    core.clock.advance(seconds=2)
+    await poller.poll_due()
+    feed = core.store.feed_by_url(site.url)
+    assert feed.failures == 2 and feed.next_poll_at == core.clock.now() + timedelta(seconds=240)
+    assert poller.backoff(30) == timedelta(hours=6)
+    site.publish()
+    core.clock.advance(seconds=241)
+    (r,) = await poller.poll_due()
+    assert r.error is None
+    feed = core.store.feed_by_url(site.url)
+    assert (feed.failures, feed.last_error) == (0, None)
+
+
+async def test_backlog_of_new_feed_is_not_flooded(core, http_server):
+    site = FeedSite(http_server)
+    for n in range(1, 6):
+        site.add_story(n)
+    poller, sched = wire(core)
+    d = RecordingDeliverer("discord")
+    sched.register_deliverer(d)
+    await core.service.handle(inv("feeds add", url=site.url))
+    await core.service.handle(inv("schedule set", time="08:00", timezone="UTC"))
+    site.publish()  # new ETag, same entries
+    core.clock.advance(minutes=2)
+    (r,) = await poller.poll_due()
+    assert r.new == 0 and core.briefer.articles_briefed == 0
+    core.clock.set(datetime(2026, 5, 4, 8, 0, 1, tzinfo=timezone.utc))
+    assert await sched.run_due(CHANNEL.key) == "posted"
+    assert d.sent[0][1].cards == ()
+
+
+async def test_per_host_cap(core, http_server):
+    active, peak, lock = [0], [0], threading.Lock()
+    site = FeedSite(http_server)
+    site.add_story(1)
+    body = http_server._find("GET", "/feed.xml")
+
+    def slow(request):
+        with lock:
+            active[0] += 1
+            peak[0] = max(peak[0], active[0])
+        time.sleep(0.15)
+        with lock:
+            active[0] -= 1
+        return body(request)
+
+    for i in range(5):
+        http_server.handle(f"/f{i}.xml", slow)
+        await core.service.handle(inv("feeds add", url=http_server.url(f"/f{i}.xml")))
+    peak[0] = 0
+    poller, _ = wire(core, per_host=2)
+    core.clock.advance(minutes=2)
+    results = await poller.poll_due()
+    assert len(results) == 5 and peak[0] == 2
+
+
+async def test_failed_delivery_is_recorded_and_stories_roll_over(core, http_server):
+    site = FeedSite(http_server)
+    site.add_story(1)
+    poller, sched = wire(core)
+    broken = RecordingDeliverer("discord", fail=True)
+    sched.register_deliverer(broken)
+    await core.service.handle(inv("feeds add", url=site.url))
+    await core.service.handle(inv("schedule set", time="08:00", timezone="UTC"))
+    site.add_story(5)
+    core.clock.advance(minutes=2)
+    await poller.poll_due()
+    core.clock.set(datetime(2026, 5, 4, 8, 0, 1, tzinfo=timezone.utc))
+    assert await sched.run_due(CHANNEL.key) == "failed"
+    assert core.store.digest(CHANNEL.key, "2026-05-04").status == "failed"
+    assert await sched.run_due(CHANNEL.key) == "done"  # never twice a day, even after a failure
+    broken.fail = False
+    core.clock.set(datetime(2026, 5, 5, 8, 0, 1, tzinfo=timezone.utc))
+    assert await sched.run_due(CHANNEL.key) == "posted"
+    assert "plan number 5" in broken.sent[0][1].cards[0].title
+
+
+class SecondsScheduler(DigestScheduler):
+    """Fires at a given second too, so a real-time test need not wait for a new minute."""
+
+    at: datetime
+
+    def trigger_for(self, schedule):
+        return make_trigger(self.at.hour, self.at.minute, "UTC", "*", second=self.at.second)
+
+
+async def test_real_time_schedule_fires(tmp_path, nlp):
+    core = open_core(tmp_path, SystemClock())
+    try:
+        sched = SecondsScheduler(core.store, core.service, core.clock, grace_seconds=3600)
+        d = RecordingDeliverer("discord")
+        sched.register_deliverer(d)
+        at = (datetime.now(timezone.utc) + timedelta(seconds=2)).replace(microsecond=0)
+        sched.at = at
+        await core.service.handle(inv("schedule set", time=f"{at:%H:%M}", timezone="UTC"))
+        await sched.start()
+        assert sched.next_run(CHANNEL.key) == at
+        for _ in range(60):
+            if d.sent:
+                break
+            await asyncio.sleep(0.1)
+        assert len(d.sent) == 1 and "Daily digest" in d.sent[0][1].text
+        digest = core.store.digest(CHANNEL.key, at.date().isoformat())
+        assert digest.status == "posted" and digest.scheduled_for == at
+        await sched.shutdown()
+    finally:
+        core.store.close()
+        core.briefer.close()
