@@ -32,7 +32,11 @@ def _is_repeat(fire: datetime) -> bool:
 
 
 def fire_times(trigger: CronTrigger, after: datetime, until: datetime) -> list[datetime]:
-    """Fire times in ``(after, until]``, as aware datetimes in the trigger's zone."""
+    """Fire times in ``(after, until]``, in UTC.
+
+    UTC because a wall time inside the spring-forward gap (02:30 that never happens)
+    never compares equal to anything in another zone (PEP 495); its instant is fine.
+    """
     tz = trigger.timezone
     out: list[datetime] = []
     prev = None
@@ -42,7 +46,7 @@ def fire_times(trigger: CronTrigger, after: datetime, until: datetime) -> list[d
         if nxt is None or nxt > until:
             return out
         if not _is_repeat(nxt):
-            out.append(nxt)
+            out.append(nxt.astimezone(timezone.utc))
         prev = nxt
         cursor = (nxt.astimezone(timezone.utc) + timedelta(seconds=1)).astimezone(tz)
 
