@@ -293,15 +293,18 @@ class VettedTransport(httpx.AsyncHTTPTransport):
         )
 
 
-def make_client(policy: FetchPolicy | None = None) -> httpx.AsyncClient:
+def make_client(
+    policy: FetchPolicy | None = None, *, verify: ssl.SSLContext | bool = True
+) -> httpx.AsyncClient:
     """An AsyncClient that can only reach vetted addresses.
 
     ``trust_env=False`` matters: an HTTP(S)_PROXY variable would otherwise mount a
     proxy transport that connects wherever the proxy says, bypassing the vetting.
+    ``verify`` takes an SSL context trusting a private CA (tests, intranet feeds).
     """
     policy = policy or FetchPolicy.from_env()
     return httpx.AsyncClient(
-        transport=VettedTransport(policy),
+        transport=VettedTransport(policy, verify=verify),
         trust_env=False,
         follow_redirects=False,
         timeout=httpx.Timeout(policy.timeout),
@@ -379,7 +382,11 @@ async def fetch(
         async with asyncio.timeout(policy.timeout):
             return await _fetch_hops(url, policy, client, etag, last_modified)
     except TimeoutError:
+        log.info("fetch of %s timed out after %s", url, _seconds(policy.timeout))
         raise FetchTimeout(url, f"no complete answer within {_seconds(policy.timeout)}") from None
+    except FetchError as exc:
+        log.info("fetch failed: %s", exc)
+        raise
 
 
 async def _fetch_hops(

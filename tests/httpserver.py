@@ -20,10 +20,14 @@ To use the fixture from another test module: ``from httpserver import http_serve
 from __future__ import annotations
 
 import json as jsonlib
+import shutil
 import socket
+import ssl
+import subprocess
 import threading
 import time
 from collections.abc import Callable, Iterable, Iterator
+from pathlib import Path
 from dataclasses import dataclass, field
 from email.utils import format_datetime
 from datetime import datetime, timezone
@@ -82,13 +86,18 @@ def endless(chunk: bytes = b"x" * 65536) -> Iterator[bytes]:
 class LocalHTTPServer:
     """Programmable HTTP/1.1 server on 127.0.0.1 (ephemeral port by default)."""
 
-    def __init__(self, host: str = "127.0.0.1", port: int = 0) -> None:
+    def __init__(
+        self, host: str = "127.0.0.1", port: int = 0, *, tls: ssl.SSLContext | None = None
+    ) -> None:
+        self._tls = tls
         self._routes: dict[tuple[str, str], Handler] = {}
         self._lock = threading.Lock()
         self._stopping = threading.Event()
         self._connections: set[socket.socket] = set()
         self.requests: list[Request] = []
         self._server = _Server((host, port), _make_handler(self))
+        if tls is not None:
+            self._server.socket = tls.wrap_socket(self._server.socket, server_side=True)
         self._thread: threading.Thread | None = None
 
     # ---------------------------------------------------------------- lifecycle
@@ -103,7 +112,8 @@ class LocalHTTPServer:
 
     @property
     def base_url(self) -> str:
-        return f"http://{self.host}:{self.port}"
+        scheme = "https" if self._tls is not None else "http"
+        return f"{scheme}://{self.host}:{self.port}"
 
     def url(self, path: str = "/") -> str:
         return f"{self.base_url}/{path.lstrip('/')}"
@@ -335,6 +345,33 @@ def http_server() -> Iterator[LocalHTTPServer]:
     """A started :class:`LocalHTTPServer`, stopped after the test."""
     with LocalHTTPServer() as server:
         yield server
+
+
+def tls_contexts(directory: Path, hostnames: Iterable[str]) -> tuple[ssl.SSLContext, ssl.SSLContext]:
+    """A throwaway CA and a server certificate for ``hostnames``, made with openssl.
+
+    Returns ``(server_context, client_context)``; the client context trusts only that
+    CA. Skips the calling test when the openssl command is not installed.
+    """
+    if shutil.which("openssl") is None:
+        pytest.skip("the openssl command is needed to make test certificates")
+    d = Path(directory)
+    san = ",".join(f"DNS:{h}" for h in hostnames)
+    (d / "ext.cnf").write_text(f"subjectAltName={san}\nbasicConstraints=CA:FALSE\n")
+    ec = ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes"]
+    steps = [
+        ["req", "-x509", *ec, "-keyout", "ca.key", "-out", "ca.pem", "-days", "2",
+         "-subj", "/CN=Briefbot Test CA"],
+        ["req", *ec, "-keyout", "server.key", "-out", "server.csr", "-subj", "/CN=briefbot-test"],
+        ["x509", "-req", "-in", "server.csr", "-CA", "ca.pem", "-CAkey", "ca.key",
+         "-CAcreateserial", "-out", "server.pem", "-days", "2", "-extfile", "ext.cnf"],
+    ]
+    for step in steps:
+        subprocess.run(["openssl", *step], cwd=d, check=True, capture_output=True, timeout=30)
+    server = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    server.load_cert_chain(d / "server.pem", d / "server.key")
+    client = ssl.create_default_context(cafile=str(d / "ca.pem"))
+    return server, client
 
 
 def wait_until(predicate: Callable[[], bool], timeout: float = 2.0) -> bool:

@@ -423,3 +423,28 @@ def test_policy_from_env(monkeypatch):
 )
 def test_public_addresses_pass(address):
     assert address_problem(ipaddress.ip_address(address)) is None
+
+
+# --------------------------------------------------------------------------- TLS
+
+
+async def test_https_keeps_sni_and_certificate_checks_on_the_vetted_connection(tmp_path):
+    from httpserver import LocalHTTPServer, tls_contexts
+
+    server_tls, client_tls = tls_contexts(tmp_path, ["news.example"])
+    resolver = fake_resolver({"news.example": ["127.0.0.1"], "other.example": ["127.0.0.1"]})
+    policy = FetchPolicy(allow_hosts=LOCAL, resolver=resolver, timeout=2)
+    with LocalHTTPServer(tls=server_tls) as server:
+        server.route("/story", "over tls", content_type="text/plain")
+        async with make_client(policy, verify=client_tls) as client:
+            url = f"https://news.example:{server.port}/story"
+            result = await fetch(url, policy=policy, client=client)
+            assert result.text == "over tls" and result.url == url
+            assert server.requests_to("/story")[0].header("Host") == f"news.example:{server.port}"
+            # Same address, a name the certificate does not cover: the check is by name.
+            wrong = f"https://other.example:{server.port}/story"
+            with pytest.raises(ConnectError) as err:
+                await fetch(wrong, policy=policy, client=client)
+    assert str(err.value) == (
+        f"could not load {wrong}: the secure connection failed (bad or untrusted certificate)"
+    )
