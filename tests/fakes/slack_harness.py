@@ -95,16 +95,30 @@ class SlackHarness:
         self.core: Core | None = None
         self.service: RecordingService | None = None
         self.platform: Any = None
+        self.scheduler: Any = None
 
-    async def start(self, scheduler: Any = None) -> "SlackHarness":
+    async def start(self, scheduler_class: Any = None) -> "SlackHarness":
+        """Open the core, then (optionally) the real scheduler and feed poller, then Slack."""
         from bot.platforms import slack
 
         self.core = Core.open(self.settings, briefer=ThreadBriefer())
         self.service = RecordingService(self.core.service)
-        self.platform = await slack.start(self.settings, self.service, scheduler)
+        if scheduler_class is not None:
+            from bot.scheduling import FeedPoller
+
+            core = self.core
+            poller = FeedPoller(core.store, core.sources, core.cache, core.clock,
+                                interval_seconds=self.settings.feed_poll_seconds)
+            self.scheduler = scheduler_class(core.store, core.service, core.clock,
+                                             grace_seconds=self.settings.digest_grace_seconds, poller=poller)
+        self.platform = await slack.start(self.settings, self.service, self.scheduler)
+        if self.scheduler is not None:
+            await self.scheduler.start(poll_seconds=self.settings.feed_poll_seconds)
         return self
 
     async def close(self) -> None:
+        if self.scheduler is not None:
+            await self.scheduler.shutdown(timeout=5)
         if self.platform is not None:
             await self.platform.close()
         if self.core is not None:
