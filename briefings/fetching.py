@@ -347,6 +347,8 @@ def check_url(url: str) -> httpx.URL:
         parsed = httpx.URL(text)
     except (httpx.InvalidURL, TypeError, ValueError):
         raise RefusedURL(url, "it is not a valid URL") from None
+    if "%" in parsed.raw_host.decode("ascii", "replace"):
+        raise RefusedURL(url, "it is not a valid URL (the host name has spaces or escapes)")
     scheme = parsed.scheme.lower()
     if not scheme:
         raise RefusedURL(url, "it has no scheme (only http:// and https:// URLs are fetched)")
@@ -426,7 +428,7 @@ async def _fetch_hops(
             await response.aclose()
         hops.append(current)
         if len(hops) > policy.max_redirects:
-            raise TooManyRedirects(url, f"more than {policy.max_redirects} redirects")
+            raise TooManyRedirects(url, f"it redirects more than {policy.max_redirects} times")
         log.debug("redirect %s -> %s", current, location)
         current = location
 
