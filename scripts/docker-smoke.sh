@@ -176,31 +176,40 @@ smoke_brief() {
 free_port() { "$PYTHON" -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 
 smoke_health() {
-    local fake_port health_port name=briefbot-smoke-run-$$ body code
-    fake_port=$(free_port)
+    local health_port name=briefbot-smoke-run-$$ body code api gateway
     health_port=$(free_port)
-    log "fake Discord server on 127.0.0.1:$fake_port"
-    (cd "$ROOT" && exec "$PYTHON" -m tests.fakes.discord_server --host 127.0.0.1 --port "$fake_port") \
-        >"$WORK/fake-discord.log" 2>&1 &
+    # The Discord engineer's fake (tests/fakes/discord_server.py) in a small host process;
+    # it prints its URLs, then serves until killed. Its bot token is not ours: the bot's
+    # login is rejected with 401, which /healthz must report.
+    (cd "$ROOT/tests" && exec "$PYTHON" -u -c '
+import asyncio, json
+from fakes.discord_server import FakeDiscord
+
+async def main():
+    fake = await FakeDiscord(token="the-real-token-is-not-this-one").start()
+    print(json.dumps({"api": fake.api_url, "gateway": fake.gateway_url}), flush=True)
+    await asyncio.Event().wait()
+
+asyncio.run(main())
+') >"$WORK/fake-discord.out" 2>"$WORK/fake-discord.log" &
     FAKE_PID=$!
     for _ in $(seq 30); do
-        "$PYTHON" - "$fake_port" <<'EOF' 2>/dev/null && break
-import socket, sys
-socket.create_connection(("127.0.0.1", int(sys.argv[1])), timeout=1).close()
-EOF
+        [[ -s $WORK/fake-discord.out ]] && break
         kill -0 "$FAKE_PID" 2>/dev/null || { cat "$WORK/fake-discord.log"; die "fake Discord server exited"; }
-        sleep 1
+        sleep 0.5
     done
+    api=$("$PYTHON" -c 'import json,sys; print(json.load(sys.stdin)["api"])' <"$WORK/fake-discord.out")
+    gateway=$("$PYTHON" -c 'import json,sys; print(json.load(sys.stdin)["gateway"])' <"$WORK/fake-discord.out")
+    log "fake Discord server at $api"
     log "briefbot run with a rejected token (health on :$health_port)"
     CONTAINERS+=("$name")
     docker run -d --name "$name" --network host \
-        -e DISCORD_TOKEN=fake.rejected.token \
-        -e DISCORD_API_BASE="http://127.0.0.1:$fake_port" \
-        -e DISCORD_GATEWAY_URL="ws://127.0.0.1:$fake_port/gateway" \
+        -e DISCORD_TOKEN=MTIzNDU2Nzg5MDEyMzQ1Njc4OTA.GfAkEd.this-token-is-rejected-by-the-fake \
+        -e DISCORD_API_URL="$api" -e DISCORD_GATEWAY_URL="$gateway" \
         -e HEALTH_PORT="$health_port" -e LOG_FORMAT=json \
         "$IMAGE" >/dev/null
     body=""; code=""
-    for _ in $(seq 60); do
+    for _ in $(seq 90); do
         code=$("$PYTHON" - "$health_port" "$WORK/healthz.json" <<'EOF' 2>/dev/null || true
 import sys, urllib.request, urllib.error
 try:
@@ -213,20 +222,23 @@ print(code)
 EOF
 )
         [[ -n $code ]] && body=$(cat "$WORK/healthz.json")
-        # Wait until Discord has been tried: a 503 that names Discord.
-        if [[ $code == 503 ]] && grep -qi discord <<<"$body"; then break; fi
+        # Wait until Discord has been tried: a 503 whose reason names Discord's answer.
+        if [[ $code == 503 ]] && grep -qiE 'token|401|unauthori' <<<"$body"; then break; fi
         if [[ "$(docker inspect -f '{{.State.Running}}' "$name" 2>/dev/null)" != true ]]; then
-            docker logs "$name" 2>&1 | tail -30; die "briefbot run exited"
+            docker logs "$name" 2>&1 | tail -30; die "briefbot run exited instead of reporting through /healthz"
         fi
         sleep 1
     done
     docker logs "$name" >"$WORK/run.log" 2>&1 || true
     log "/healthz -> $code $body"
     [[ $code == 503 ]] || { tail -30 "$WORK/run.log"; die "/healthz did not answer 503"; }
-    grep -qiE 'discord' <<<"$body" || die "/healthz reason does not name Discord"
-    grep -qiE 'token|401|unauthori[sz]ed|login' <<<"$body" || die "/healthz reason does not say the token was rejected"
-    if grep -q 'fake.rejected.token' "$WORK/run.log"; then die "the token appears in the logs"; fi
-    log "health ok: 503 naming Discord and the rejected token; token not in logs"
+    grep -qi 'discord' <<<"$body" || die "/healthz reason does not name Discord"
+    grep -qiE 'token|401|unauthori[sz]ed' <<<"$body" || die "/healthz reason does not say the token was rejected"
+    if grep -q 'this-token-is-rejected' "$WORK/run.log"; then die "the token appears in the container's logs"; fi
+    log "health ok: 503 naming Discord and the rejected token; the token is not in the logs"
+    local status
+    status=$(docker inspect -f '{{if .State.Health}}{{.State.Health.Status}}{{end}}' "$name")
+    log "docker health status: ${status:-none} (HEALTHCHECK runs every 30s after a 90s start period)"
 }
 
 main() {
