@@ -13,6 +13,7 @@ import hashlib
 import io
 import logging
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from urllib.parse import urljoin, urlsplit
@@ -252,24 +253,39 @@ async def feed_articles(
     max_entries: int | None = None,
     concurrency: int = COMPLETION_CONCURRENCY,
 ) -> list[Article]:
-    """The feed's entries as articles, teasers completed from their pages.
-
-    An entry whose page cannot be fetched or read keeps its teaser (and is logged), so
-    one dead link never costs the rest of the feed.
-    """
-    policy = policy or FetchPolicy.from_env()
-    entries = list(feed.entries[:max_entries] if max_entries else feed.entries)
+    """The feed's (first ``max_entries``) entries as articles, teasers completed."""
+    entries = feed.entries[:max_entries] if max_entries else feed.entries
     if len(entries) < len(feed.entries):
         log.info("feed %s: briefing the first %d of %d entries", feed.url, len(entries),
                  len(feed.entries))
+    return await entry_articles(entries, source=feed.source, policy=policy, client=client,
+                                concurrency=concurrency)
+
+
+async def entry_articles(
+    entries: Iterable[FeedEntry],
+    *,
+    source: str | None = None,
+    policy: FetchPolicy | None = None,
+    client: httpx.AsyncClient | None = None,
+    concurrency: int = COMPLETION_CONCURRENCY,
+) -> list[Article]:
+    """Entries as articles (in order), each teaser replaced by its page's story.
+
+    The feed poller calls this with just the new entries of a :class:`FeedPoll`. An
+    entry whose page cannot be fetched or read keeps its teaser (and is logged), so one
+    dead link never costs the rest of the feed.
+    """
+    policy = policy or FetchPolicy.from_env()
+    entries = list(entries)
     if client is None:
         async with make_client(policy) as own:
-            return await feed_articles(feed, policy=policy, client=own,
-                                       max_entries=max_entries, concurrency=concurrency)
+            return await entry_articles(entries, source=source, policy=policy, client=own,
+                                        concurrency=concurrency)
     gate = asyncio.Semaphore(max(1, concurrency))
 
     async def one(entry: FeedEntry) -> Article:
-        teaser = entry_article(entry, source=feed.source)
+        teaser = entry_article(entry, source=source)
         if not entry.is_teaser or not entry.link:
             return teaser
         async with gate:

@@ -282,13 +282,16 @@ class VettedTransport(httpx.AsyncHTTPTransport):
             verify=verify, trust_env=False
         )
         super().__init__(verify=ssl_context, trust_env=False)
-        limits = httpx.Limits(max_connections=20, max_keepalive_connections=10)
-        # Replace the default pool with one that opens sockets through our backend.
+        # httpx has no public hook for a network backend, so the pool it built is
+        # swapped for one that opens sockets through ours. Fail loudly, rather than
+        # fetch unvetted, if a future httpx stops keeping its pool there.
+        if not isinstance(getattr(self, "_pool", None), httpcore.AsyncConnectionPool):
+            raise RuntimeError("this httpx version keeps its connection pool elsewhere")
         self._pool = httpcore.AsyncConnectionPool(
             ssl_context=ssl_context,
-            max_connections=limits.max_connections,
-            max_keepalive_connections=limits.max_keepalive_connections,
-            keepalive_expiry=limits.keepalive_expiry,
+            max_connections=20,
+            max_keepalive_connections=10,
+            keepalive_expiry=5.0,
             network_backend=_VettingBackend(policy),
         )
 

@@ -296,3 +296,20 @@ async def test_load_url_malformed_and_empty_feeds(http_server):
     with pytest.raises(FeedError) as empty:
         await load_url(http_server.url("/empty"), policy=POLICY)
     assert str(empty.value) == f"could not load {http_server.url('/empty')}: the feed has no entries"
+
+
+async def test_new_entries_of_a_poll_become_articles(http_server):
+    from briefings.feeds import entry_articles
+
+    http_server.route("/news/sea-wall", news_page())
+    doc = rss([{"title": "Sea wall vote", "link": http_server.url("/news/sea-wall"), "guid": "a",
+                "description": "Short teaser."},
+               {"title": "Seen before", "link": http_server.url("/old"), "guid": "b",
+                "description": "Old teaser."}])
+    http_server.route("/rss", doc, content_type="application/rss+xml")
+    polled = await poll_feed(http_server.url("/rss"), policy=POLICY)
+    seen = {"b"}
+    fresh = [e for e in polled.entries if e.id not in seen]
+    [article] = await entry_articles(fresh, source=polled.title, policy=POLICY)
+    assert article.text.startswith("The city council of Port Ellis")
+    assert http_server.requests_to("/old") == []
