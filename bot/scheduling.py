@@ -27,6 +27,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from urllib.parse import urlsplit
@@ -155,7 +156,11 @@ class DigestScheduler:
     """Posts each channel's digest once per local day, and runs the feed poller."""
 
     def __init__(self, store: Store, service: BriefbotService, clock: Clock, *, grace_seconds: int,
-                 poller: FeedPoller | None = None, status: StatusRegistry = STATUS) -> None:
+                 poller: FeedPoller | None = None, status: StatusRegistry = STATUS,
+                 gate: Callable[[], bool] | None = None) -> None:
+        """``gate`` says whether this process may run scheduled work (the leader, when
+        several replicas share a PostgreSQL database); commands are answered regardless."""
+        self.gate = gate or (lambda: True)
         self.store = store
         self.service = service
         self.clock = clock
@@ -186,6 +191,10 @@ class DigestScheduler:
             self.scheduler.add_job(self._tracked(self.poll_tick), IntervalTrigger(seconds=tick),
                                    id="feeds:poll", next_run_time=datetime.now(timezone.utc),
                                    coalesce=True, max_instances=1, misfire_grace_time=tick)
+        # A sweep each minute: catches fires missed while this process was not the leader
+        # or while the machine slept; claims make it harmless when nothing was missed.
+        self.scheduler.add_job(self._tracked(self.catch_up), IntervalTrigger(seconds=60),
+                               id="digests:sweep", coalesce=True, max_instances=1, misfire_grace_time=60)
         self.scheduler.start()
         self.status.set("scheduler", True, f"{len(self.scheduler.get_jobs())} jobs")
         await self.catch_up()
@@ -237,7 +246,7 @@ class DigestScheduler:
     # --- work -----------------------------------------------------------------------------
 
     async def poll_tick(self) -> None:
-        if self.poller is not None:
+        if self.poller is not None and self.gate():
             try:
                 await self.poller.poll_due()
             except Exception:
@@ -246,11 +255,15 @@ class DigestScheduler:
 
     async def fire(self, channel: str) -> str:
         """The APScheduler job: post the digest that is due now, if it still is."""
+        if not self.gate():
+            return "not-leader"
         return await self.run_due(channel)
 
     async def catch_up(self) -> dict[str, str]:
         """After a start: post digests missed within the grace period, skip older ones."""
-        outcomes = {}
+        outcomes: dict[str, str] = {}
+        if not self.gate():
+            return outcomes
         for schedule in await self.store.run(self.store.enabled_schedules):
             outcomes[schedule.channel] = await self.run_due(schedule.channel)
         return outcomes

@@ -1,0 +1,133 @@
+"""``briefbot run``: the bot, with every platform that has settings, in one process.
+
+Order matters. Settings are validated first (one sentence and exit 2 if wrong). Then
+the ops plumbing (logging, health/metrics, signals, leader election), the core
+(database migrated, worker pool warmed), the platforms (each registers its deliverer
+with the scheduler), and only then the scheduler, so a digest caught up at start has
+somewhere to go. On SIGTERM/SIGINT the steps run in reverse dependency order: stop
+taking commands, close the platforms, let in-flight digests finish (bounded), stop
+the worker pool, close the database; exit 0.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import importlib
+import logging
+import sys
+
+from bot.settings import Settings, SettingsError, load_settings
+
+log = logging.getLogger(__name__)
+
+#: Platform modules started by ``run``; each exposes ``async start(settings, service, scheduler)``.
+PLATFORM_MODULES = {"discord": "bot.platforms.discord", "slack": "bot.platforms.slack"}
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="briefbot run",
+                                     description="Run Briefbot on every configured chat platform.")
+    parser.add_argument("--check", action="store_true",
+                        help="validate the settings and the database, then exit")
+    args = parser.parse_args(argv or [])
+    try:
+        settings = load_settings()
+        settings.check_platforms()
+    except SettingsError as exc:
+        print(f"briefbot run: {exc}", file=sys.stderr)
+        return 2
+    if args.check:
+        return _check(settings)
+    try:
+        return asyncio.run(run(settings))
+    except SettingsError as exc:
+        print(f"briefbot run: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:  # a second Ctrl-C during shutdown
+        return 130
+
+
+def _check(settings: Settings) -> int:
+    from bot.storage.db import open_store
+
+    try:
+        store = open_store(settings.database_url)
+    except Exception as exc:
+        print(f"briefbot run: cannot open DATABASE_URL: {exc.__class__.__name__}: {exc}", file=sys.stderr)
+        return 2
+    version = store.schema_version()
+    store.close()
+    print(f"settings ok; platforms: {', '.join(settings.platforms())}; database schema v{version}")
+    return 0
+
+
+async def run(settings: Settings) -> int:
+    from bot.core.app import Core
+    from bot.core.status import STATUS
+    from bot.ops.runtime import Ops
+    from bot.scheduling import DigestScheduler, FeedPoller
+
+    ops = Ops.from_settings(settings, status=STATUS)
+    await ops.start()
+    try:
+        core = Core.open(settings)
+    except Exception as exc:
+        log.error("cannot start: %s", exc)
+        await ops.stop()
+        raise SettingsError(f"the database at DATABASE_URL could not be opened ({exc.__class__.__name__}: {exc})") from None
+    ops.on_stop("commands", lambda: setattr(core.service, "accepting", False))
+    from bot.ops.health import database_check
+    ops.health.register("database", database_check(core.store.engine))
+    await asyncio.to_thread(_warm_up, core)
+    poller = FeedPoller(core.store, core.sources, core.cache, core.clock,
+                        interval_seconds=settings.feed_poll_seconds)
+    scheduler = DigestScheduler(core.store, core.service, core.clock,
+                                grace_seconds=settings.digest_grace_seconds, poller=poller,
+                                gate=lambda: ops.leader.is_leader)
+    platforms: list = []
+
+    async def close_platforms() -> None:
+        await asyncio.gather(*(p.close() for p in platforms), return_exceptions=True)
+
+    ops.on_stop("platforms", close_platforms)
+    ops.on_stop("scheduler", lambda: scheduler.shutdown(timeout=5))
+    ops.on_stop("core", core.aclose)
+    try:
+        for name in settings.platforms():
+            platforms.append(await start_platform(name, settings, core.service, scheduler))
+            ops.health.register(name, _ready_check(platforms[-1], name))
+        await scheduler.start(poll_seconds=settings.feed_poll_seconds)
+    except SettingsError:
+        await ops.stop()
+        raise
+    log.info("briefbot running on %s", ", ".join(settings.platforms()))
+    clean = await ops.run_until_stopped()
+    log.info("briefbot stopped%s", "" if clean else " (some steps timed out)")
+    return 0
+
+
+async def start_platform(name: str, settings: Settings, service, scheduler):
+    """Import the adapter lazily (a Slack-only bot never imports discord.py) and start it."""
+    module = importlib.import_module(PLATFORM_MODULES[name])
+    platform = await module.start(settings, service, scheduler)
+    scheduler.register_deliverer(platform.deliverer)
+    return platform
+
+
+def _ready_check(platform, name: str):
+    def check() -> tuple[bool, str]:
+        ok = bool(platform.is_ready())
+        return ok, f"{name} {'connected' if ok else 'not connected'}"
+    return check
+
+
+def _warm_up(core) -> None:
+    warm = getattr(core.briefer, "warm_up", None)
+    if warm is not None:
+        warm()
+        core.status.set("workers", True, f"{getattr(core.briefer, 'size', 1)} ready")
+
+
+if __name__ == "__main__":
+    raise SystemExit(main(sys.argv[1:]))
