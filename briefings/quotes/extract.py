@@ -16,6 +16,7 @@ from spacy.tokens import Doc
 
 from ..model import Quote
 from .cues import is_strong
+from .layout import Layout
 from .marks import Marked, find_marked
 from .reported import Report, find_reports
 from .speakers import UNKNOWN, Cast, QuotedText, Speaker
@@ -26,6 +27,10 @@ _FIRST_SECOND = frozenset({"i", "we", "you", "me", "us"})
 _MIN_STANDALONE_WORDS = 4
 #: How far (characters) a cue outside the marks may sit from a quotation it introduces.
 _CUE_REACH = 160
+#: A reported clause mostly made of quoted words is the quotation itself.
+_MOSTLY_QUOTED = 0.6
+#: How many paragraphs of running text a speaker's remarks carry over without a cue.
+_CARRY_PARAGRAPHS = 1
 
 
 @dataclass(slots=True)
@@ -35,7 +40,6 @@ class _Item:
     start: int
     end: int
     kind: str
-    paragraph: int
     report: Report | None = None
     marked: Marked | None = None
     speaker: Speaker | None = None
@@ -46,32 +50,22 @@ def extract_quotes(doc: Doc) -> list[Quote]:
     text = doc.text
     if not text.strip():
         return []
-    reports = find_reports(doc)
-    marked = _trim_unclosed(doc, find_marked(text), reports)
+    layout = Layout(text)
+    reports = find_reports(doc, text, layout)
+    marked = _trim_unclosed(doc, text, find_marked(text), reports)
+    marked = [m for m in marked if layout.is_running(m.start)]
     quoted = QuotedText([m.outer for m in marked])
-    reports = [r for r in reports if not quoted.contains(doc[r.cue].idx)]
-    cast = Cast(doc, quoted)
-    paragraphs = _paragraph_starts(text)
-    items = _pair(doc, marked, reports, paragraphs)
+    reports = [r for r in reports if not quoted.contains(doc[r.cue].idx)
+               and layout.is_running(doc[r.cue].idx)]
+    cast = Cast(doc, quoted, [r.subject for r in reports if r.subject is not None],
+                layout.is_running)
+    items = _pair(doc, text, marked, reports)
     _resolve(doc, items, cast)
-    _continue(items, cast, doc)
-    return [_quote(doc, it) for it in items]
+    _continue(items, cast, doc, layout)
+    return [_quote(doc, text, it) for it in items]
 
 
-def _paragraph_starts(text: str) -> list[int]:
-    starts = [0]
-    i = text.find("\n")
-    while i >= 0:
-        starts.append(i + 1)
-        i = text.find("\n", i + 1)
-    return starts
-
-
-def _paragraph_of(starts: list[int], char: int) -> int:
-    return bisect_right(starts, char) - 1
-
-
-def _trim_unclosed(doc: Doc, marked: list[Marked], reports: list[Report]) -> list[Marked]:
+def _trim_unclosed(doc: Doc, text: str, marked: list[Marked], reports: list[Report]) -> list[Marked]:
     """Cut a never-closed quotation before the first sentence that is narration again."""
     if not any(m.unclosed for m in marked):
         return marked
@@ -83,12 +77,12 @@ def _trim_unclosed(doc: Doc, marked: list[Marked], reports: list[Report]) -> lis
     out = []
     for m in marked:
         if m.unclosed:
-            first_sent_end = doc.char_span(m.start, m.start + 1, alignment_mode="expand")
-            first_end = first_sent_end.sent.end_char if first_sent_end is not None else m.start
+            first = doc.char_span(m.start, m.start + 1, alignment_mode="expand")
+            first_end = first.sent.end_char if first is not None else m.start
             k = bisect_right(sent_starts, first_end - 1)
             if k < len(sent_starts) and sent_starts[k] < m.end:
                 end = sent_starts[k]
-                while end > m.start and doc.text[end - 1].isspace():
+                while end > m.start and text[end - 1].isspace():
                     end -= 1
                 m = Marked(m.open, None, m.start, end, m.paragraph, unclosed=True,
                            continuation=m.continuation)
@@ -96,24 +90,27 @@ def _trim_unclosed(doc: Doc, marked: list[Marked], reports: list[Report]) -> lis
     return out
 
 
-def _pair(doc: Doc, marked: list[Marked], reports: list[Report], paragraphs: list[int]) -> list[_Item]:
+def _pair(doc: Doc, text: str, marked: list[Marked], reports: list[Report]) -> list[_Item]:
     """Match quotations with the cues that introduce them; make reported clauses items."""
     items: list[_Item] = []
     absorbed: set[int] = set()
     attributed: dict[int, Report] = {}
     for r in reports:
-        if r.start is None:
+        if r.start is None or r.nested:
             continue
         inside = [k for k, m in enumerate(marked) if m.start < r.end and r.start < m.end]
         if not inside:
             if not r.weak:
-                items.append(_Item(r.start, r.end, "indirect", _paragraph_of(paragraphs, r.start), report=r))
+                items.append(_Item(r.start, r.end, "indirect", report=r))
             continue
         covered = sum(min(marked[k].end, r.end) - max(marked[k].start, r.start) for k in inside)
-        within = all(r.start <= marked[k].start and marked[k].end <= r.end for k in inside)
-        if within and covered < 0.6 * (r.end - r.start):
+        # A fragment whose closing mark the clause's trimmed edge cut off still counts
+        # as inside it.
+        within = all(r.start <= marked[k].start and marked[k].end <= r.end + 3 for k in inside)
+        if within and covered < _MOSTLY_QUOTED * (r.end - r.start):
             absorbed.update(inside)
-            items.append(_Item(r.start, r.end, "partial", _paragraph_of(paragraphs, r.start), report=r))
+            end = max([r.end] + [marked[k].outer[1] for k in inside])
+            items.append(_Item(r.start, end, "partial", report=r))
         else:
             for k in inside:
                 attributed.setdefault(k, r)
@@ -121,26 +118,32 @@ def _pair(doc: Doc, marked: list[Marked], reports: list[Report], paragraphs: lis
         if k in absorbed:
             continue
         report = attributed.get(k) or _nearby_cue(doc, m, reports)
-        if report is None and len(doc.text[m.start:m.end].split()) < _MIN_STANDALONE_WORDS:
+        words = len(text[m.start:m.end].split())
+        if report is None and words < _MIN_STANDALONE_WORDS:
             continue
-        items.append(_Item(m.start, m.end, "direct", m.paragraph, report=report, marked=m))
+        kind = "partial" if _is_fragment(text, m) else "direct"
+        items.append(_Item(m.start, m.end, kind, report=report, marked=m))
     items.sort(key=lambda it: it.start)
     return items
+
+
+def _is_fragment(text: str, m: Marked) -> bool:
+    """A quotation that starts mid-sentence in lower case is a fragment of someone's words."""
+    first = text[m.start:m.start + 1]
+    return first.islower()
 
 
 def _nearby_cue(doc: Doc, m: Marked, reports: list[Report]) -> Report | None:
     """A cue with a subject next to the quotation, in its sentence or the one after it."""
     open_, close = m.outer
-    try:
-        first = doc.char_span(m.start, m.start + 1, alignment_mode="expand").sent
-        last = doc.char_span(max(m.start, m.end - 1), m.end, alignment_mode="expand").sent
-    except AttributeError:
+    first_tok = doc.char_span(m.start, m.start + 1, alignment_mode="expand")
+    last_tok = doc.char_span(max(m.start, m.end - 1), m.end, alignment_mode="expand")
+    if first_tok is None or last_tok is None:
         return None
-    lo = first.start_char
-    hi = last.end_char
-    after = last.end
-    if after < len(doc) and close >= last.end_char - 2:
-        nxt = doc[after].sent
+    first, last = first_tok.sent, last_tok.sent
+    lo, hi = first.start_char, last.end_char
+    if last.end < len(doc) and close >= last.end_char - 2:
+        nxt = doc[last.end].sent
         if len(nxt) <= 12:
             hi = nxt.end_char
     if first.start > 0:
@@ -168,14 +171,15 @@ def _resolve(doc: Doc, items: list[_Item], cast: Cast) -> None:
         r = it.report
         if r is None or r.subject is None:
             continue
-        it.speaker = cast.resolve(doc[r.subject])
-        if it.speaker is UNKNOWN:
-            it.speaker = None
-        else:
-            cast.last_speaker = it.speaker
+        speaker = cast.resolve(doc[r.subject])
+        if speaker is not UNKNOWN:
+            it.speaker = speaker
+            cast.last_speaker = speaker
+            if speaker.person is not None:
+                cast.last_person = speaker.person
 
 
-def _continue(items: list[_Item], cast: Cast, doc: Doc) -> None:
+def _continue(items: list[_Item], cast: Cast, doc: Doc, layout: Layout) -> None:
     """A quotation with no cue continues the remarks of the speaker next to it."""
     for k, it in enumerate(items):
         if it.speaker is not None:
@@ -183,11 +187,12 @@ def _continue(items: list[_Item], cast: Cast, doc: Doc) -> None:
         prev = items[k - 1] if k > 0 else None
         nxt = items[k + 1] if k + 1 < len(items) else None
         m = it.marked
+        here = layout.rank(it.start)
         if prev is not None and prev.speaker is not None and (
-            (m is not None and m.continuation) or it.paragraph - prev.paragraph <= 1
+            (m is not None and m.continuation) or here - layout.rank(prev.start) <= _CARRY_PARAGRAPHS
         ):
             it.speaker = prev.speaker
-        elif nxt is not None and nxt.speaker is not None and nxt.paragraph == it.paragraph:
+        elif nxt is not None and nxt.speaker is not None and layout.index(nxt.start) == layout.index(it.start):
             it.speaker = nxt.speaker
         elif m is not None and m.continued and nxt is not None and nxt.speaker is not None:
             it.speaker = nxt.speaker
@@ -195,10 +200,10 @@ def _continue(items: list[_Item], cast: Cast, doc: Doc) -> None:
             tok = doc.char_span(it.start, it.start + 1, alignment_mode="expand")
             person = cast.antecedent(tok.start, None) if tok is not None else None
             if person is not None:
-                it.speaker = cast._speaker(person, doc[tok.start], named=False)
+                it.speaker = cast.speaker_for(person, it.start)
 
 
-def _quote(doc: Doc, it: _Item) -> Quote:
+def _quote(doc: Doc, text: str, it: _Item) -> Quote:
     sp = it.speaker or UNKNOWN
     r = it.report
     cue = None
@@ -206,7 +211,7 @@ def _quote(doc: Doc, it: _Item) -> Quote:
         cue = "according to" if r.according else doc[r.cue].text
     return Quote(
         speaker=sp.name,
-        text=doc.text[it.start:it.end],
+        text=text[it.start:it.end],
         start=it.start,
         end=it.end,
         kind=it.kind,

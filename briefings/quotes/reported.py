@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from spacy.tokens import Doc, Token
 
 from .cues import WEAK_VERBS, cue_positions
+from .layout import Layout
 
 _SUBJECTS = frozenset({"nsubj", "nsubjpass"})
 _BORROWING = frozenset({"advcl", "xcomp", "conj", "acl", "pcomp"})
@@ -40,13 +41,32 @@ class Report:
     end: int | None = None
     weak: bool = False
     according: bool = False
+    nested: bool = False
 
 
-def find_reports(doc: Doc) -> list[Report]:
-    """All cue constructions of a document, in text order."""
+def find_reports(doc: Doc, text: str, layout: Layout) -> list[Report]:
+    """All cue constructions of a document, in text order.
+
+    Reported clauses are clipped to the cue's paragraph (the parser now and then runs
+    a sentence over a line break), and a clause reported inside another one ("X said
+    the critics are lying when they say ...") belongs to the outer report only.
+    """
     reports = [_report(doc[i]) for i in cue_positions(doc)]
-    reports.extend(_according(doc))
+    reports.extend(_according(doc, text))
     reports.sort(key=lambda r: r.cue)
+    for r in reports:
+        if r.start is not None:
+            lo, hi = layout.bounds(doc[r.cue].idx)
+            r.start, r.end = max(r.start, lo), min(r.end, hi)
+            if r.end - r.start < 8:
+                r.start = r.end = None
+    spans = sorted((r.start, r.end) for r in reports if r.start is not None)
+    for r in reports:
+        if r.subject is None:
+            continue
+        c = doc[r.subject].idx
+        if any(s <= c < e for s, e in spans if (s, e) != (r.start, r.end)):
+            r.nested = True
     return reports
 
 
@@ -80,7 +100,15 @@ def _content(cue: Token) -> tuple[int, int] | None:
     """Character span of the clause a cue reports, if any."""
     for child in cue.children:
         if child.dep_ in _COMPLEMENTS:
-            return _span(cue.doc, child.left_edge.i, child.right_edge.i, exclude=cue)
+            lo = child.left_edge.i
+            if child.i > cue.i:
+                # "said when X happened, he ...": the parser often hangs the adverbial
+                # clause on the cue, but it belongs to what was said.
+                for other in cue.rights:
+                    if cue.i < other.i < lo and other.dep_ in {"advcl", "mark"}:
+                        lo = other.left_edge.i
+                        break
+            return _span(cue.doc, lo, child.right_edge.i, exclude=cue)
     if cue.dep_ == "parataxis" and cue.head.pos_ in {"VERB", "AUX"}:
         head = cue.head
         lo, hi = head.left_edge.i, head.right_edge.i
@@ -110,10 +138,10 @@ def _span(doc: Doc, lo: int, hi: int, exclude: Token | None = None) -> tuple[int
 _ACCORDING = re.compile(r"\b[Aa]ccording to\b")
 
 
-def _according(doc: Doc) -> list[Report]:
+def _according(doc: Doc, text: str) -> list[Report]:
     """``according to X, ...``: X is the speaker of the clause the phrase modifies."""
     found = []
-    for m in _ACCORDING.finditer(doc.text):
+    for m in _ACCORDING.finditer(text):
         span = doc.char_span(m.start(), m.end())
         if span is None or len(span) != 2:
             continue

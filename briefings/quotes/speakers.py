@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import re
 from bisect import bisect_left
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
 from spacy.tokens import Doc, Span, Token
@@ -27,7 +28,9 @@ TITLES = frozenset(
     general gen gen. col col. capt capt. lt lt. sgt sgt. officer detective det. constable
     judge justice chairman chairwoman chair ceo coach commissioner ambassador envoy
     spokesman spokeswoman spokesperson councillor councilor alderman minister's mp mla mpp
-    former late then acting deputy assistant interim state federal
+    former late then acting deputy assistant interim state federal director manager
+    executive professor superintendent inspector sergeant corporal cpl cpl. const const.
+    supt supt. staff sgt. private pte pte. attorney-general premier-designate mp-elect
     """.split()
 )
 _MALE_TITLES = frozenset({"mr", "mr.", "sir", "lord", "king", "prince", "father"})
@@ -46,15 +49,29 @@ SOURCE_NOUNS = frozenset(
 #: Nouns heading an organisation's name or standing for one.
 ORG_NOUNS = frozenset(
     """
-    department ministry government company firm agency office group statement council
+    department ministry government company firm agency office group council
     committee party campaign court university board union embassy military army police
     force service administration commission organization organisation association
     foundation institute center centre bank network team club league federation coalition
-    bureau authority corporation website newspaper paper report study survey poll release
+    bureau authority corporation newspaper paper
     hospital school city province state county white house kremlin parliament congress
     senate cabinet regime
     """.split()
 )
+#: Things that "say" on behalf of whoever wrote them ("her statement said").
+DOCUMENT_NOUNS = frozenset(
+    """
+    statement report study survey poll release tweet post letter email message filing
+    lawsuit ruling memo document website story article analysis research note complaint
+    decision order judgment blog video interview submission affidavit notice
+    """.split()
+)
+_ORG_REACH_TOKENS = 120
+_WINDOW_SENTENCES = 4
+_DISTANCE_COST = 1.5
+_LAST_SPEAKER_BONUS = 1.0
+#: Below this score the speaker quoted last is a better guess than any candidate.
+_LAST_SPEAKER_FLOOR = -0.5
 _PERSON_PRONOUNS = {"he": "m", "him": "m", "she": "f", "her": "f"}
 _PLURAL_PRONOUNS = frozenset({"they", "them"})
 _ORG_LABELS = frozenset({"ORG", "NORP", "GPE", "FAC"})
@@ -100,11 +117,22 @@ def name_words(text: str) -> tuple[str, ...]:
     """Words of a name with titles, possessives and broken hyphenation removed."""
     text = _BROKEN_HYPHEN.sub(r"\1-\2", text.strip())
     words = [w for w in text.split() if w]
+    for k in range(len(words) - 2, -1, -1):
+        if _POSSESSIVE.search(words[k]) and words[k][-1] != "'" or words[k].endswith(("'s", "’s")):
+            words = words[k + 1:]  # "Vancouver's Bo Horvat" is Bo Horvat
+            break
     while words and words[0].lower().strip(",") in TITLES:
         words.pop(0)
     if words:
         words[-1] = _POSSESSIVE.sub("", words[-1])
     return tuple(w.strip(",") for w in words if w.strip(","))
+
+
+_NAME_WORD = re.compile(r"^[A-ZÀ-Þ][\w.'’-]*$")
+
+
+def _looks_like_name(words: tuple[str, ...]) -> bool:
+    return bool(words) and len(words) <= 5 and all(_NAME_WORD.match(w) for w in words)
 
 
 def _compatible(a: tuple[str, ...], b: tuple[str, ...]) -> bool:
@@ -120,17 +148,30 @@ def _compatible(a: tuple[str, ...], b: tuple[str, ...]) -> bool:
 class Cast:
     """The people of one article and the rules that map mentions onto them."""
 
-    def __init__(self, doc: Doc, quoted: "QuotedText") -> None:
+    def __init__(self, doc: Doc, quoted: "QuotedText", subjects: Iterable[int] = (),
+                 is_running: Callable[[int], bool] = lambda char: True) -> None:
         self.doc = doc
         self.quoted = quoted
+        self.is_running = is_running
+        self.orgs: list[tuple[int, str]] = []  # (token index, name) of organisations named
+        self.acronyms: dict[str, str] = {}
         self.people: list[Person] = []
         self._by_token: dict[int, Person] = {}
         self._mentions: list[tuple[int, Person]] = []  # (token index, person), in order
         self._pronoun_memo: dict[int, Person | None] = {}
         self.last_speaker: Speaker | None = None
+        self.last_person: Person | None = None
         for ent in doc.ents:
+            if not is_running(ent.start_char):
+                continue
             if ent.label_ == "PERSON":
                 self._register(ent)
+            elif ent.label_ == "ORG":
+                self._register_org(ent)
+        for i in subjects:
+            self._register_subject(doc[i])
+        for p in self.people:
+            p.mentions.sort()
         self._mentions.sort(key=lambda m: m[0])
         self._mention_tokens = [m[0] for m in self._mentions]
 
@@ -143,9 +184,9 @@ class Cast:
             end += 2
         span = doc[start:end]
         words = name_words(span.text)
-        if not words or not any(w[:1].isupper() for w in words):
+        if not _looks_like_name(words):
             return
-        person = self._find_or_add(words)
+        person = self._find_or_add(words, start)
         title = doc[start - 1].lower_ if start > 0 else ""
         if title in _MALE_TITLES or span[0].lower_ in _MALE_TITLES:
             person.gender = person.gender or "m"
@@ -163,9 +204,48 @@ class Cast:
         if not self.quoted.contains(span.start_char):
             self._mentions.append((span.root.i, person))
 
-    def _find_or_add(self, words: tuple[str, ...]) -> Person:
+    def _register_org(self, ent: Span) -> None:
+        name = _strip_det(ent.text)
+        name = _POSSESSIVE.sub("", name)
+        if self.quoted.contains(ent.start_char) or not name:
+            return
+        initials = "".join(w[0] for w in re.findall(r"[A-Za-z][\w'’-]*", name)
+                           if w[0].isupper() and w.lower() not in {"of", "and", "the", "for"})
+        if len(initials) >= 2 and not name.isupper():
+            self.acronyms.setdefault(initials, name)
+        self.orgs.append((ent.root.i, name))
+
+    def org_name(self, name: str) -> str:
+        """An acronym the article spelled out ("IRCC") becomes the full name."""
+        return self.acronyms.get(name, name)
+
+    def _register_subject(self, head: Token) -> None:
+        """A proper-noun speaker the entity layer missed or took for an organisation.
+
+        Speech verbs have people for subjects far more often than anything else, so a
+        capitalised name that is not an acronym, has no article and no organisation
+        word is taken for a person ("Lonechild said", which the tagger calls an ORG).
+        """
+        if head.pos_ != "PROPN" or head.i in self._by_token or self.quoted.contains(head.idx) \
+                or not self.is_running(head.idx):
+            return
+        phrase = _phrase(head)
+        if head.ent_type_ in {"GPE", "NORP", "FAC", "LOC"} or phrase[0].lower_ == "the":
+            return
+        words = name_words(phrase.text)
+        if not words or len(words) > 4 or any(w.lower() in ORG_NOUNS for w in words):
+            return
+        if any(w.isupper() and len(w) > 1 for w in words) or not _looks_like_name(words):
+            return
+        person = self._find_or_add(words, head.i)
+        person.mentions.append((head.i, phrase.start_char, phrase.end_char))
+        for t in range(phrase.start, phrase.end):
+            self._by_token[t] = person
+        self._mentions.append((head.i, person))
+
+    def _find_or_add(self, words: tuple[str, ...], at: int | None = None) -> Person:
         if len(words) == 1:
-            hit = self._single(words[0])
+            hit = self._single(words[0], at)
             if hit is not None:
                 return hit
         else:
@@ -183,9 +263,13 @@ class Cast:
         self.people.append(person)
         return person
 
-    def _single(self, word: str) -> Person | None:
-        """A one-word mention: a surname first, else a given name, most recent first."""
-        best, best_rank = None, (-1, -1)
+    def _single(self, word: str, at: int | None = None) -> Person | None:
+        """A one-word mention: a surname first, else a given name.
+
+        Among several people who share it, the one last mentioned before token ``at``
+        wins; failing that, the one introduced first.
+        """
+        best, best_rank = None, None
         for p in self.people:
             if p.name[-1] == word:
                 rank = 2
@@ -193,18 +277,19 @@ class Cast:
                 rank = 1
             else:
                 continue
-            last = p.mentions[-1][0] if p.mentions else -1
-            if (rank, last) > best_rank:
-                best, best_rank = p, (rank, last)
+            before = [m[0] for m in p.mentions if at is None or m[0] < at]
+            first = min((m[0] for m in p.mentions), default=0)
+            key = (rank, bool(before), max(before, default=-1), -first)
+            if best_rank is None or key > best_rank:
+                best, best_rank = p, key
         return best
 
     # -- resolving --------------------------------------------------------------------
     def person_at(self, token: Token) -> Person | None:
         return self._by_token.get(token.i)
 
-    def resolve(self, head: Token) -> Speaker:
+    def resolve(self, head: Token, depth: int = 0) -> Speaker:
         """The speaker a subject token stands for."""
-        lower = head.lower_
         if head.pos_ == "PRON":
             return self._resolve_pronoun(head)
         person = self._person_in_phrase(head)
@@ -212,31 +297,64 @@ class Cast:
             return self._speaker(person, head, named=True)
         phrase = _phrase(head)
         words = name_words(phrase.text)
-        if head.pos_ == "PROPN" and words:
-            ent = head.ent_type_
-            known = self._single(words[-1]) if len(words) == 1 else None
+        if head.pos_ == "PROPN" and _looks_like_name(words):
+            known = self._single(words[-1], head.i) if len(words) == 1 else None
             if known is None and len(words) > 1:
                 known = next((p for p in self.people if len(p.name) > 1 and _compatible(p.name, words)), None)
             if known is not None:
                 return self._speaker(known, head, named=True, span=phrase)
-            if ent in _ORG_LABELS or any(w.lower() in ORG_NOUNS for w in words):
-                return Speaker(_strip_det(phrase.text), "organization", None,
-                               phrase.start_char, phrase.end_char)
-            person = self._find_or_add(words)
+            if head.ent_type_ in _ORG_LABELS or any(w.lower() in ORG_NOUNS for w in words):
+                return self._organization(" ".join(words), phrase)
+            person = self._find_or_add(words, head.i)
             person.mentions.append((head.i, phrase.start_char, phrase.end_char))
             return self._speaker(person, head, named=True, span=phrase)
         lemma = head.lemma_.lower()
-        if head.ent_type_ in _ORG_LABELS or lemma in ORG_NOUNS:
-            return Speaker(_strip_det(phrase.text), "organization", None,
-                           phrase.start_char, phrase.end_char)
+        if lemma in DOCUMENT_NOUNS:
+            owner = next((c for c in head.children if c.dep_ == "poss"), None)
+            if owner is not None and depth < 2:
+                return self.resolve(owner, depth + 1)
+        if head.ent_type_ in _ORG_LABELS:
+            return self._organization(_strip_det(phrase.text), phrase)
+        if lemma in ORG_NOUNS or lemma in DOCUMENT_NOUNS:
+            if _definite(head):
+                named = self._recent_org(head.i)
+                if named is not None:
+                    return Speaker(named, "organization", _strip_det(phrase.text),
+                                   phrase.start_char, phrase.end_char)
+            return self._organization(_strip_det(phrase.text), phrase)
         if lemma in SOURCE_NOUNS and (head.tag_ in {"NNS", "NNPS"} or _indefinite(head)):
             return Speaker(_strip_det(phrase.text), "source", None, phrase.start_char, phrase.end_char)
         by_role = self._by_role(lemma, head)
         if by_role is not None:
             return self._speaker(by_role, head, named=False, role=_strip_det(phrase.text))
+        if _definite(head) and head.tag_ == "NN" and lemma not in SOURCE_NOUNS:
+            # "the 26-year-old", "the minister": the person the story is about just now.
+            person = self.antecedent(head.i, None)
+            if person is not None:
+                return self._speaker(person, head, named=False, role=_strip_det(phrase.text))
         if lemma in SOURCE_NOUNS:
             return Speaker(_strip_det(phrase.text), "source", None, phrase.start_char, phrase.end_char)
         return Speaker(_strip_det(phrase.text), "unknown", None, phrase.start_char, phrase.end_char)
+
+    def _organization(self, name: str, phrase: Span) -> Speaker:
+        name = _POSSESSIVE.sub("", name)
+        return Speaker(self.org_name(name), "organization", None, phrase.start_char, phrase.end_char)
+
+    def _recent_org(self, i: int) -> str | None:
+        """The organisation named most recently before token ``i`` (within a few sentences)."""
+        best = None
+        for tok, name in self.orgs:
+            if tok >= i:
+                break
+            if i - tok <= _ORG_REACH_TOKENS:
+                best = name
+        return self.org_name(best) if best else None
+
+    def speaker_for(self, person: Person, char: int) -> Speaker:
+        """A speaker known only from context, pointed at the nearest naming mention."""
+        start, end = self._nearest_mention(person, char)
+        role = next(iter(person.roles.values()), None)
+        return Speaker(person.display, "person", role, start, end, person)
 
     def _person_in_phrase(self, head: Token) -> Person | None:
         person = self._by_token.get(head.i)
@@ -308,30 +426,46 @@ class Cast:
     def antecedent(self, i: int, gender: str | None, depth: int = 0) -> Person | None:
         """The person a third-person pronoun at token ``i`` most likely means.
 
-        The nearest sentence (the pronoun's own, then earlier ones) that mentions a
-        person outside quotation marks decides; within it a subject wins, then the most
-        recent mention. Earlier pronouns count as mentions of what they resolved to.
+        Candidates are the people mentioned outside quotation marks in the pronoun's
+        sentence (before it) and the three sentences before. A subject outranks other
+        mentions, a nearer sentence outranks a farther one, and the speaker quoted last
+        gets a small bonus (a story keeps quoting the same person). Earlier pronouns count
+        as mentions of whoever they resolved to; a known gender that disagrees rules a
+        candidate out.
         """
         if i in self._pronoun_memo:
             return self._pronoun_memo[i]
         self._pronoun_memo[i] = None  # guards against cycles
         doc = self.doc
         sent = doc[i].sent
-        result = None
-        for _ in range(4):
-            found = self._candidates(sent.start, min(i, sent.end), gender, depth)
-            if found:
-                result = found
+        end = i
+        last = self.last_person
+        best, best_key = None, None
+        distance = 0
+        for _ in range(_WINDOW_SENTENCES + 2):
+            if distance >= _WINDOW_SENTENCES:
                 break
+            for salience, tok, person in self._candidates(sent.start, end, gender, depth):
+                score = salience - _DISTANCE_COST * distance + (_LAST_SPEAKER_BONUS if person is last else 0)
+                key = (score, tok)
+                if best_key is None or key > best_key:
+                    best, best_key = person, key
             if sent.start == 0:
                 break
+            if self.is_running(sent.start_char):
+                distance += 1
+            end = sent.start
             sent = doc[sent.start - 1].sent
-        if result is not None and gender and result.gender is None:
-            result.gender = gender
-        self._pronoun_memo[i] = result
-        return result
+        if last is not None and (gender is None or last.gender in (None, gender)) \
+                and (best_key is None or best_key[0] < _LAST_SPEAKER_FLOOR):
+            best = last
+        if best is not None and gender and best.gender is None:
+            best.gender = gender
+        self._pronoun_memo[i] = best
+        return best
 
-    def _candidates(self, start: int, end: int, gender: str | None, depth: int) -> Person | None:
+    def _candidates(self, start: int, end: int, gender: str | None,
+                    depth: int) -> list[tuple[int, int, Person]]:
         doc = self.doc
         lo = bisect_left(self._mention_tokens, start)
         hi = bisect_left(self._mention_tokens, end)
@@ -340,7 +474,9 @@ class Cast:
             tok, person = self._mentions[k]
             if gender and person.gender and person.gender != gender:
                 continue
-            found.append((_salience(doc[tok]), tok, person))
+            salience = _salience(doc[tok])
+            if salience:
+                found.append((salience, tok, person))
         if depth < 3:
             for tok in self._pronouns_between(start, end):
                 t = doc[tok]
@@ -352,9 +488,7 @@ class Cast:
                 person = self.antecedent(tok, g, depth + 1)
                 if person is not None:
                     found.append((_salience(t), tok, person))
-        if not found:
-            return None
-        return max(found, key=lambda f: (f[0], f[1]))[2]
+        return found
 
     def _pronouns_between(self, start: int, end: int) -> list[int]:
         return [t.i for t in self.doc[start:end] if t.lower_ in _PERSON_PRONOUNS and t.pos_ == "PRON"]
@@ -374,6 +508,8 @@ class QuotedText:
 
 def _salience(tok: Token) -> int:
     dep = tok.dep_
+    if dep == "compound" and tok.head.pos_ == "NOUN":
+        return 0  # "the Kinder Morgan pipeline" is about a pipeline
     if dep in {"nsubj", "nsubjpass"}:
         return 3 if tok.head.dep_ == "ROOT" else 2
     if dep in {"compound", "flat"} and tok.head.dep_ in {"nsubj", "nsubjpass"}:
@@ -392,6 +528,10 @@ def _phrase(head: Token) -> Span:
     for child in head.rights:
         if child.dep_ in {"compound", "flat"} and child.i == end:
             end = child.i + 1
+    for k in range(head.i - 1, start - 1, -1):
+        if "\n" in doc[k].text_with_ws:
+            start = k + 1  # a heading the parser ran into the sentence
+            break
     return doc[start:end]
 
 
@@ -429,6 +569,10 @@ def _strip_det(text: str) -> str:
         if text.startswith(det):
             return text[len(det):]
     return text
+
+
+def _definite(head: Token) -> bool:
+    return any(c.lower_ in {"the", "this", "that"} or c.dep_ == "poss" for c in head.lefts)
 
 
 def _indefinite(head: Token) -> bool:
