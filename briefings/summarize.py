@@ -36,12 +36,19 @@ class Weights:
 
     position: float = 1.0
     centrality: float = 0.6
-    headline: float = 0.4
+    headline: float = 0.8
     length: float = 0.3
-    #: Position prior 1 / (1 + index / decay): half weight at sentence ``decay``.
-    decay: float = 3.0
-    #: Sentences shorter than this many words are penalised in proportion.
+    #: Position prior 1 / (1 + (rank / decay) ** shape), rank counting usable sentences
+    #: only (captions and furniture do not push the story down): half weight at ``decay``.
+    decay: float = 5.0
+    shape: float = 2.0
+    #: Sentences shorter than this many words are penalised in proportion...
     full_length: int = 20
+    #: ...and so are sentences longer than this, which dilute a short summary.
+    long_length: int = 1000
+    #: Centrality is a sum over a sentence's content lemmas divided by their count to
+    #: this power: 0 favours long sentences, 1 is a plain average.
+    damping: float = 0.5
     #: Content overlap (relative to the smaller sentence) that makes two sentences duplicates.
     duplicate: float = 0.6
     #: How far back (in sentences) an antecedent for an opening pronoun may be.
@@ -66,6 +73,10 @@ def summarize(
     instead (at least one sentence is always returned if any is usable).
     """
     pool = [c for c in candidates(doc) if c.usable]
+    if pool:
+        # The opening sentence has nothing before it to point back to: its pronouns
+        # are expletive or cataphoric ("It's not just UV rays that ...").
+        pool[0].pronoun = None if pool[0].index == 0 else pool[0].pronoun
     if not pool or (words is None and sentences <= 0):
         return []
     scores = _score(doc, pool, title, weights)
@@ -76,24 +87,24 @@ def summarize(
 def _score(doc: Doc, pool: list[Candidate], title: str | None, w: Weights) -> list[float]:
     spread = Counter(lemma for c in pool for lemma in c.content)
     heads = _headline_lemmas(doc, pool, title)
-    central = [_centrality(c, spread) for c in pool]
+    central = [_centrality(c, spread, w.damping) for c in pool]
     top = max(central) or 1.0
     scores = []
-    for c, cent in zip(pool, central):
-        position = 1.0 / (1.0 + c.index / w.decay)
-        length = min(1.0, c.words / w.full_length)
+    for rank, (c, cent) in enumerate(zip(pool, central)):
+        position = 1.0 / (1.0 + (rank / w.decay) ** w.shape)
+        length = min(1.0, c.words / w.full_length) - max(0.0, (c.words - w.long_length) / w.long_length)
         headline = len(c.content & heads) / len(heads) if heads else 0.0
         scores.append(w.position * position + w.centrality * cent / top
                       + w.headline * headline + w.length * length)
     return scores
 
 
-def _centrality(c: Candidate, spread: Counter) -> float:
+def _centrality(c: Candidate, spread: Counter, damping: float) -> float:
     """Sum of how many other sentences share each content lemma, damped by length."""
     if not c.content:
         return 0.0
     shared = sum(math.log(spread[lemma]) for lemma in c.content)
-    return shared / math.sqrt(len(c.content))
+    return shared / len(c.content) ** damping
 
 
 def _headline_lemmas(doc: Doc, pool: list[Candidate], title: str | None) -> frozenset[int]:
