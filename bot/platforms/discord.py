@@ -70,6 +70,9 @@ def intents() -> discord.Intents:
 def make_client(settings: Any) -> discord.Client:
     """The client class is a hook for sharding: ``DISCORD_SHARD_COUNT`` (if the settings
     grow one) switches to ``AutoShardedClient``."""
+    # The bot never joins voice: skip discord.py's start-up warnings about voice libraries.
+    discord.VoiceClient.warn_nacl = False
+    discord.VoiceClient.warn_dave = False
     shards = getattr(settings, "discord_shard_count", None)
     options: dict[str, Any] = {"intents": intents(), "allowed_mentions": NO_MENTIONS}
     if shards:

@@ -837,3 +837,36 @@ class FakeDiscord:
             errors.append(f"embeds: Embed size exceeds maximum size of {EMBED_TOTAL}")
         if errors:
             raise RestError(400, 50035, "Invalid Form Body", errors)
+
+
+class FakeDiscordInThread:
+    """``FakeDiscord`` on its own event loop in a background thread.
+
+    For tests that run the bot as a subprocess (``briefbot run``) or through a synchronous
+    entry point with its own ``asyncio.run``: the fake keeps serving while the test blocks.
+    ``call(coro)`` runs a coroutine (``fake.interact(...)``, ``fake.wait_for(...)``) there.
+    """
+
+    def __init__(self, **kwargs: Any) -> None:
+        import threading
+
+        self.fake = FakeDiscord(**kwargs)
+        self.loop = asyncio.new_event_loop()
+        self._thread = threading.Thread(target=self.loop.run_forever, name="fake-discord",
+                                        daemon=True)
+
+    def call(self, coro: Any, timeout: float = 60.0) -> Any:
+        return asyncio.run_coroutine_threadsafe(coro, self.loop).result(timeout)
+
+    def __enter__(self) -> "FakeDiscordInThread":
+        self._thread.start()
+        self.call(self.fake.start())
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        try:
+            self.call(self.fake.stop(), timeout=10)
+        finally:
+            self.loop.call_soon_threadsafe(self.loop.stop)
+            self._thread.join(timeout=10)
+            self.loop.close()
