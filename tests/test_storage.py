@@ -14,11 +14,21 @@ from briefings.model import Article, Brief, OffsetMap, Quote
 T0 = datetime(2026, 3, 1, 12, 0, tzinfo=timezone.utc)
 
 
-@pytest.fixture
-def store(tmp_path):
-    s = open_store(f"sqlite:///{tmp_path}/data/bot.db")
-    yield s
-    s.close()
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def store(request, tmp_path):
+    """Every repository test runs on a SQLite file and, when one is available
+    (BRIEFBOT_TEST_POSTGRES_URL, see scripts/postgres.sh), on a fresh PostgreSQL database."""
+    if request.param == "sqlite":
+        s = open_store(f"sqlite:///{tmp_path}/data/bot.db")
+        yield s
+        s.close()
+        return
+    from ops_postgres import fresh_database
+
+    for url in fresh_database():
+        s = open_store(url)
+        yield s
+        s.close()
 
 
 def entries(*keys):
