@@ -83,7 +83,8 @@ def assert_no_mentions(fake: FakeDiscord) -> None:
 # -- login, command sync, gateway ------------------------------------------------------
 
 
-async def test_login_syncs_commands_once_and_not_again_on_restart(tmp_path, fake, nlp):
+async def test_login_syncs_commands_once_and_not_again_on_restart(tmp_path, fake, nlp,
+                                                                  monkeypatch):
     first = await DiscordHarness(tmp_path, fake).start()
     try:
         assert first.platform.is_ready()
@@ -116,6 +117,22 @@ async def test_login_syncs_commands_once_and_not_again_on_restart(tmp_path, fake
         assert "/brief" in followups[0].content
     finally:
         await second.close()
+
+    # a changed definition (here: a reworded description) is synced on the next start
+    import dataclasses
+
+    from bot.platforms import discord_commands
+
+    specs = tuple(dataclasses.replace(s, description="Summarize a news article")
+                  if s.name == "brief" else s for s in discord_commands.COMMAND_SPECS)
+    monkeypatch.setattr(discord_commands, "COMMAND_SPECS", specs)
+    third = await DiscordHarness(tmp_path, fake).start()
+    try:
+        assert len(fake.command_puts) == 2
+        brief = next(c for c in fake.command_puts[-1][1] if c["name"] == "brief")
+        assert brief["description"] == "Summarize a news article"
+    finally:
+        await third.close()
 
 
 async def test_dev_guild_gets_its_own_instant_sync(tmp_path, fake, nlp):
