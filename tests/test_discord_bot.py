@@ -176,6 +176,7 @@ async def test_every_command_is_deferred_then_answered(bot, fake, http_server, s
     iid, msgs = await answer(fake, "brief", {"url": seed_url, "sentences": 2})
     assert_deferred_first(fake, iid, ephemeral=False)
     (msg,) = msgs
+    assert msg.replaces_original and not msg.ephemeral  # fills the public "thinking" message
     embed = msg.embeds[0]
     assert embed["url"] == seed_url
     assert "Korea" in embed["title"]
@@ -277,6 +278,7 @@ async def test_public_command_error_is_private(bot, fake):
     # ...so the public "thinking" message is removed and the error sent privately
     assert fake.requests_to("DELETE", r"/messages/@original$")
     assert msgs[-1].ephemeral and "ftp" in msgs[-1].content and "http" in msgs[-1].content
+    assert not msgs[-1].replaces_original  # a new private message, not the public one
 
 
 # -- mentions, rate limits, reconnects ---------------------------------------------------

@@ -112,6 +112,9 @@ class PostedMessage:
     payload: dict[str, Any]
     interaction_id: str | None = None
     at: float = field(default_factory=time.monotonic)
+    # Set when Discord decides visibility, not the payload: the first follow-up after a
+    # deferral fills the "thinking" message and keeps the deferral's ephemeral flag.
+    inherited_ephemeral: bool | None = None
 
     @property
     def content(self) -> str:
@@ -123,7 +126,14 @@ class PostedMessage:
 
     @property
     def ephemeral(self) -> bool:
+        """Whether users other than the invoker can see it, as Discord would show it."""
+        if self.inherited_ephemeral is not None:
+            return self.inherited_ephemeral
         return bool(int(self.payload.get("flags", 0) or 0) & 64)
+
+    @property
+    def replaces_original(self) -> bool:
+        return self.inherited_ephemeral is not None
 
     def text(self) -> str:
         """Content plus every embed string, for "does the answer say X" assertions."""
@@ -230,6 +240,7 @@ class FakeDiscord:
         self.rate_limits: list[RateLimitRule] = []
         self.rate_limit_violations: list[RecordedRequest] = []
         self.invalidate_resumes = False
+        self.deleted_originals: set[str] = set()
         self._changed = asyncio.Event()
         self._runner: web.AppRunner | None = None
         self.port = 0
@@ -665,7 +676,7 @@ class FakeDiscord:
             ("GET", rf"/webhooks/{app}/([^/]+)/messages/(@original|\d+)",
              lambda tok, mid: self._get_message(tok, mid)),
             ("DELETE", rf"/webhooks/{app}/([^/]+)/messages/(@original|\d+)",
-             lambda tok, mid: (204, None)),
+             lambda tok, mid: self._delete(tok, mid)),
             ("POST", r"/channels/(\d+)/messages", lambda cid: self._channel_message(cid, body)),
             ("GET", r"/channels/(\d+)", self._get_channel),
         ]
@@ -751,8 +762,14 @@ class FakeDiscord:
         body = body or {}
         self._validate_message(body)
         message = self._message_object(sent.payload["channel_id"], body)
-        self.messages.append(PostedMessage("followup", message["id"], sent.payload["channel_id"],
-                                           body, sent.id))
+        posted = PostedMessage("followup", message["id"], sent.payload["channel_id"], body, sent.id)
+        callback = self.callback_for(sent.id)
+        still_thinking = (callback is not None and callback.type == 5
+                          and sent.id not in self.deleted_originals
+                          and not any(m.replaces_original for m in self.followups_for(sent.id)))
+        if still_thinking:
+            posted.inherited_ephemeral = callback.ephemeral  # type: ignore[union-attr]
+        self.messages.append(posted)
         if str(query.get("wait", "")).lower() in ("1", "true"):
             return 200, message
         return 204, None
@@ -766,6 +783,14 @@ class FakeDiscord:
         self.messages.append(PostedMessage("edit", message["id"], sent.payload["channel_id"],
                                            body, sent.id))
         return message
+
+    def _delete(self, token: str, mid: str) -> tuple[int, None]:
+        sent = self._sent_by_token(token)
+        if mid == "@original":
+            if sent.id in self.deleted_originals:
+                raise RestError(404, 10008, "Unknown Message")
+            self.deleted_originals.add(sent.id)
+        return 204, None
 
     def _get_message(self, token: str, mid: str) -> dict[str, Any]:
         sent = self._sent_by_token(token)
