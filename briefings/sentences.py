@@ -21,7 +21,10 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from spacy.attrs import DEP, ENT_IOB, ENT_TYPE, IS_ALPHA, IS_STOP, IS_TITLE, LEMMA, POS, TAG
+from bisect import bisect_right
+
+from spacy.attrs import (DEP, ENT_IOB, ENT_TYPE, IDX, IS_ALPHA, IS_STOP, IS_TITLE, LEMMA, ORTH,
+                         POS, SENT_START, SPACY, TAG)
 from spacy.tokens import Doc, Span
 
 #: Content words shorter than this carry no topic ("mr", "st").
@@ -33,19 +36,52 @@ MAX_WORDS = 70
 #: A tail cut from a caption run-on must still be a sentence of this many words.
 MIN_SALVAGE_WORDS = 8
 
-#: Lines that are page furniture, not story: video prompts, share lines, bylines, credits.
-FURNITURE = re.compile(
-    r"scroll down|click here|click to|read more|see more|watch the video|watch video|"
-    r"share this|share on|follow us|follow @|like us on|sign up|subscribe to|"
-    r"\bphoto(?:graph)?s?\s*:|\bpictures?\s*:|\bimage\s*:|\bcredit\s*:|\bsource\s*:|"
-    r"getty images|\bap photo|\breuters\b\s*/|\bfile photo\b|"
-    r"\((?:pictured|left|right|centre|center|above|below|inset|top|bottom|file)\b[^)]*\)|"
-    r"\bpublished\s*:|\bupdated\s*:|last updated|\bdaily mail reporter\b|"
-    r"\b\d{1,2}:\d{2}\s*(?:[ap]\.?m\.?\s*)?(?:est|edt|gmt|bst|et|pt|utc)\b|"
-    r"contributed to this report|all rights reserved|copyright|\u00a9|"
-    r"have your say|send us your|e-?mail to a friend|do you have a story",
-    re.IGNORECASE,
+#: Phrases that only page furniture uses: video prompts, share lines, credits, bylines.
+#: Matched as plain lowercase substrings at a word start (a regex alternation over the
+#: whole text costs more than the rest of the summarizer together).
+FURNITURE_PHRASES = (
+    "scroll down", "click here", "click to", "read more", "see more", "watch the video",
+    "watch video", "share this", "share on", "follow us", "follow @", "like us on", "sign up",
+    "subscribe to", "getty images", "ap photo", "reuters/", "file photo", "last updated",
+    "daily mail reporter", "contributed to this report", "all rights reserved", "copyright",
+    "\u00a9", "have your say", "send us your", "email to a friend", "e-mail to a friend",
+    "do you have a story",
 )
+#: Labels before a colon: "Photo:", "Credit:", "PUBLISHED:", and clock times with a zone.
+FURNITURE_BEFORE_COLON = re.compile(
+    r"(?:\b(?:photo(?:graph)?s?|pictures?|image|credit|source|published|updated)\s*|\b\d{1,2})$"
+)
+_CLOCK_ZONE = re.compile(r"\d{2}\s*(?:[ap]\.?m\.?\s*)?(?:est|edt|gmt|bst|et|pt|utc)\b")
+#: Caption stage directions in brackets: "(pictured)", "(left)", "(file picture)".
+FURNITURE_BRACKET = re.compile(
+    r"\((?:pictured|left|right|centre|center|above|below|inset|top|bottom|file)\b[^)]*\)"
+)
+
+
+def furniture_offsets(text: str) -> list[int]:
+    """Character offsets in ``text`` where page furniture shows."""
+    low = text.lower()
+    found = []
+    for phrase in FURNITURE_PHRASES:
+        at = low.find(phrase)
+        while at >= 0:
+            if at == 0 or not low[at - 1].isalnum():
+                found.append(at)
+            at = low.find(phrase, at + 1)
+    at = low.find(":")
+    while at >= 0:
+        head = FURNITURE_BEFORE_COLON.search(low, max(0, at - 16), at)
+        if head and (not head.group().strip().isdigit() or _CLOCK_ZONE.match(low, at + 1)):
+            found.append(head.start())
+        at = low.find(":", at + 1)
+    at = low.find("(")
+    while at >= 0:
+        if FURNITURE_BRACKET.match(low, at):
+            found.append(at)
+        at = low.find("(", at + 1)
+    return found
+
+
 #: "Sleepy kid: Brock Guzman ..." -- a verbless label of at most this many words, then a
 #: colon, starts a photo caption.
 MAX_LABEL_WORDS = 3
@@ -110,22 +146,37 @@ class Candidate:
 class _Arrays:
     """The token attributes the filters read, as plain Python lists (fast to index)."""
 
-    __slots__ = ("lemma", "alpha", "stop", "title", "pos", "tag", "dep", "iob", "ent", "text",
-                 "space", "lower", "in_quote")
+    __slots__ = ("lemma", "alpha", "stop", "title", "pos", "tag", "dep", "iob", "ent", "idx",
+                 "text", "space", "lower", "in_quote", "furniture", "doc_text")
 
     def __init__(self, doc: Doc) -> None:
-        arr = doc.to_array([LEMMA, IS_ALPHA, IS_STOP, IS_TITLE, POS, TAG, DEP, ENT_IOB, ENT_TYPE])
-        cols = arr.T.tolist() if len(doc) else [[]] * 9
-        self.lemma, self.alpha, self.stop, self.title, pos, tag, dep, self.iob, ent = cols
-        strings = doc.vocab.strings
-        self.pos = [strings[p] for p in pos]
-        self.tag = [strings[t] for t in tag]
-        self.dep = [strings[d] for d in dep]
-        self.ent = [strings[e] if e else "" for e in ent]
-        self.text = [t.text for t in doc]
-        self.lower = [s.lower() for s in self.text]
-        self.space = [t.whitespace_ for t in doc]
+        attrs = [LEMMA, IS_ALPHA, IS_STOP, IS_TITLE, POS, TAG, DEP, ENT_IOB, ENT_TYPE, IDX, ORTH, SPACY]
+        cols = doc.to_array(attrs).T.tolist()
+        self.lemma, self.alpha, self.stop, self.title, pos, tag, dep, self.iob, ent = cols[:9]
+        self.idx, orth, self.space = cols[9:]
+        names = doc.vocab.strings
+        lookup: dict[int, str] = {0: ""}
+        for col in (pos, tag, dep, ent, orth):
+            for v in set(col):
+                if v not in lookup:
+                    lookup[v] = names[v]
+        self.pos = [lookup[p] for p in pos]
+        self.tag = [lookup[t] for t in tag]
+        self.dep = [lookup[d] for d in dep]
+        self.ent = [lookup[e] for e in ent]
+        self.text = [lookup[o] for o in orth]
+        # Rebuilt from the arrays: Doc.text walks every Token object, which costs more.
+        self.doc_text = text = "".join(t + " " if sp else t for t, sp in zip(self.text, self.space))
+        self.lower = [t.lower() for t in self.text]
         self.in_quote = _quote_state(self)
+        self.furniture = self._furniture_tokens(text)
+
+    def _furniture_tokens(self, text: str) -> set[int]:
+        """Tokens where a furniture pattern matches; one regex pass over the whole text."""
+        return {bisect_right(self.idx, at) - 1 for at in furniture_offsets(text)}
+
+    def span_text(self, start: int, end: int) -> str:
+        return self.doc_text[self.idx[start]:self.idx[end - 1] + len(self.text[end - 1])]
 
 
 def _quote_state(a: _Arrays) -> list[bool]:
@@ -202,8 +253,9 @@ def _units(doc: Doc, a: _Arrays) -> list[tuple[int, int]]:
     did not end in terminal punctuation belongs to it.
     """
     units: list[tuple[int, int]] = []
-    for sent in doc.sents:
-        start, end = _trim(a, sent.start, sent.end)
+    starts = [i for i, flag in enumerate(doc.to_array(SENT_START).tolist()) if flag == 1] or [0]
+    for start, end in zip(starts, starts[1:] + [len(doc)]):
+        start, end = _trim(a, start, end)
         if start >= end:
             continue
         if units and a.text[start][:1].islower():
@@ -334,9 +386,9 @@ def _repeat_seam(a: _Arrays, start: int, end: int, n: int = 3) -> int | None:
 
 def _reject_reason(doc: Doc, a: _Arrays, start: int, end: int, cand: Candidate,
                    salvaged: bool) -> str | None:
-    text = doc[start:end].text
+    text = a.span_text(start, end)
     last = a.text[end - 1]
-    if FURNITURE.search(text) or BYLINE.match(text):
+    if any(start <= i < end for i in a.furniture) or BYLINE.match(text):
         return "furniture"
     if not (last in _TERMINAL or (last in _CLOSERS and end - start > 1 and a.text[end - 2] in _TERMINAL)):
         return "no final punctuation"

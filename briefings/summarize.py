@@ -25,6 +25,8 @@ import re
 from collections import Counter
 from dataclasses import dataclass
 
+from spacy.attrs import LEMMA, LOWER
+from spacy.strings import get_string_id
 from spacy.tokens import Doc, Span
 
 from briefings.sentences import Candidate, candidates
@@ -111,13 +113,11 @@ def _headline_lemmas(doc: Doc, pool: list[Candidate], title: str | None) -> froz
     """Content lemmas of the article that the headline also uses (matched by word form)."""
     if not title:
         return frozenset()
-    forms = {m.lower() for m in _WORD.findall(title)}
-    found = set()
-    for c in pool:
-        for tok in doc[c.start:c.end]:
-            if tok.lemma in c.content and (tok.lower_ in forms or tok.lemma_.lower() in forms):
-                found.add(tok.lemma)
-    return frozenset(found)
+    forms = {get_string_id(m.lower()) for m in _WORD.findall(title)}
+    forms |= {get_string_id(m) for m in _WORD.findall(title)}
+    content = frozenset().union(*(c.content for c in pool))
+    lower, lemma = doc.to_array([LOWER, LEMMA]).T.tolist()
+    return frozenset(lem for low, lem in zip(lower, lemma) if lem in content and (low in forms or lem in forms))
 
 
 def _select(pool: list[Candidate], scores: list[float], sentences: int, words: int | None,
