@@ -76,7 +76,7 @@ async def run(settings: Settings) -> int:
         log.error("cannot start: %s", exc)
         await ops.stop()
         raise SettingsError(f"the database at DATABASE_URL could not be opened ({exc.__class__.__name__}: {exc})") from None
-    ops.on_stop("commands", lambda: setattr(core.service, "accepting", False))
+    ops.on_stop("commands", lambda: core.service.stop(timeout=5))
     from bot.ops.health import database_check
     ops.health.register("database", database_check(core.store.engine))
     await asyncio.to_thread(_warm_up, core)

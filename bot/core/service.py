@@ -7,6 +7,7 @@ unexpected failure is logged with its traceback and answered with one sentence.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Awaitable, Callable
 from datetime import datetime, timedelta
@@ -51,6 +52,9 @@ class BriefbotService:
         self.status = status
         self.schedule_listeners: list[ScheduleListener] = []
         self.accepting = True
+        self._in_flight = 0
+        self._idle = asyncio.Event()
+        self._idle.set()
         self._handlers: dict[str, Callable[[Invocation], Awaitable[Reply]]] = {
             "brief": self._brief, "quotes": self._quotes, "digest": self._digest,
             "feeds add": self._feeds_add, "feeds remove": self._feeds_remove,
@@ -72,6 +76,8 @@ class BriefbotService:
             log.info("refused /%s for %s in %s: not a manager", inv.command, inv.user_id, inv.channel.key)
             return Reply(text=NOT_ALLOWED, ephemeral=True, error=True)
         self.status.incr(f"commands.{inv.command.replace(' ', '_')}")
+        self._in_flight += 1
+        self._idle.clear()
         try:
             return await handler(inv)
         except (InputError, SourceError) as exc:
@@ -82,6 +88,20 @@ class BriefbotService:
             self.status.incr("commands.failed")
             return Reply(text=f"Sorry, /{inv.command} failed on our side; it has been logged.",
                          ephemeral=True, error=True)
+        finally:
+            self._in_flight -= 1
+            if not self._in_flight:
+                self._idle.set()
+
+    async def stop(self, timeout: float = 5.0) -> bool:
+        """Refuse new commands, then wait up to ``timeout`` for running ones; True if all finished."""
+        self.accepting = False
+        try:
+            await asyncio.wait_for(self._idle.wait(), timeout)
+            return True
+        except TimeoutError:
+            log.warning("%d commands still running at shutdown", self._in_flight)
+            return False
 
     async def speaker_choices(self, url: str, prefix: str) -> list[str]:
         brief = await self.cache.cached_for_url(url or "")
@@ -101,14 +121,14 @@ class BriefbotService:
         article = await self.sources.article(url)
         if not article.text.strip():
             raise SourceError(f"No article text was found at {url}.")
-        brief = await self.cache.brief_one(article, sentences)
+        brief = await self.cache.brief_one(article, sentences, also_url=url)
         return Reply(cards=(brief_card(brief),))
 
     async def _quotes(self, inv: Invocation) -> Reply:
         url = require(inv.options, "url", "the article's URL, e.g. /quotes url:https://…")
         speaker = str(inv.options.get("speaker") or "").strip() or None
         article = await self.sources.article(url)
-        brief = await self.cache.brief_one(article)
+        brief = await self.cache.brief_one(article, also_url=url)
         if speaker:
             names = [n for n, _ in brief.speakers]
             match = next((n for n in names if n.lower() == speaker.lower()), None)

@@ -11,7 +11,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import multiprocessing
-from concurrent.futures import Executor, ProcessPoolExecutor, ThreadPoolExecutor
+from concurrent.futures import BrokenExecutor, Executor, ProcessPoolExecutor, ThreadPoolExecutor
 from typing import Protocol
 
 from briefings.model import Article, Brief
@@ -64,7 +64,17 @@ class _ExecutorBriefer:
         self.calls += 1
         self.articles_briefed += len(articles)
         loop = asyncio.get_running_loop()
-        return await loop.run_in_executor(self._executor, _brief_batch, list(articles), sentences)
+        try:
+            return await loop.run_in_executor(self._executor, _brief_batch, list(articles), sentences)
+        except BrokenExecutor:
+            # A worker died (out of memory, killed): start a fresh pool and try once more.
+            log.error("the worker pool broke; restarting it")
+            self._executor.shutdown(wait=False, cancel_futures=True)
+            self._executor = self._new_executor()
+            return await loop.run_in_executor(self._executor, _brief_batch, list(articles), sentences)
+
+    def _new_executor(self) -> Executor:
+        raise NotImplementedError
 
     def close(self) -> None:
         self._executor.shutdown(wait=True, cancel_futures=True)
@@ -74,10 +84,13 @@ class ProcessBriefer(_ExecutorBriefer):
     """The production pool: ``size`` spawned processes, each with its own spaCy."""
 
     def __init__(self, size: int = 1, model: str | None = None) -> None:
-        ctx = multiprocessing.get_context("spawn")
-        super().__init__(ProcessPoolExecutor(max_workers=size, mp_context=ctx,
-                                             initializer=_init_worker, initargs=(model,)))
         self.size = size
+        self.model = model
+        super().__init__(self._new_executor())
+
+    def _new_executor(self) -> Executor:
+        return ProcessPoolExecutor(max_workers=self.size, mp_context=multiprocessing.get_context("spawn"),
+                                   initializer=_init_worker, initargs=(self.model,))
 
     def warm_up(self) -> None:
         """Start the workers now (so the first command does not pay for spaCy loading)."""
@@ -93,8 +106,12 @@ class ThreadBriefer(_ExecutorBriefer):
     """
 
     def __init__(self, model: str | None = None) -> None:
-        super().__init__(ThreadPoolExecutor(max_workers=1, thread_name_prefix="briefer",
-                                            initializer=_init_worker, initargs=(model,)))
+        self.model = model
+        super().__init__(self._new_executor())
+
+    def _new_executor(self) -> Executor:
+        return ThreadPoolExecutor(max_workers=1, thread_name_prefix="briefer",
+                                  initializer=_init_worker, initargs=(self.model,))
 
 
 def _noop() -> None:
