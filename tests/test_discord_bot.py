@@ -157,6 +157,32 @@ async def test_wrong_token_is_one_clear_sentence(tmp_path, fake, nlp):
     assert not fake.connections  # never reached the gateway
 
 
+async def test_unreachable_api_is_one_clear_sentence(tmp_path, fake, nlp):
+    closed = await FakeDiscord().start()
+    api_url = closed.api_url
+    await closed.stop()  # nothing listens there any more
+    harness = DiscordHarness(tmp_path, fake, discord_api_url=api_url)
+    with pytest.raises(SettingsError) as caught:
+        await harness.start()
+    await harness.close()
+    assert "DISCORD_API_URL" in str(caught.value) and api_url in str(caught.value)
+    assert "\n" not in str(caught.value)
+
+
+async def test_gateway_rejecting_the_token_is_one_clear_sentence(tmp_path, fake, nlp):
+    fake.token = "rotated-token"  # REST still accepts the old one below; the gateway does not
+    real_check = fake._check_auth
+    fake._check_auth = lambda request, path: None
+    try:
+        harness = DiscordHarness(tmp_path, fake, discord_token="old-token")
+        with pytest.raises(SettingsError) as caught:
+            await harness.start()
+        await harness.close()
+    finally:
+        fake._check_auth = real_check
+    assert "4004" in str(caught.value) and "DISCORD_TOKEN" in str(caught.value)
+
+
 async def test_missing_token_is_one_clear_sentence(tmp_path, fake, nlp):
     harness = DiscordHarness(tmp_path, fake, discord_token=None)
     with pytest.raises(SettingsError, match="DISCORD_TOKEN is not set"):

@@ -241,7 +241,10 @@ class DiscordPlatform:
         if self._gateway_task in done:
             exc = self._gateway_task.exception()
             await self.client.close()
-            raise SettingsError(f"Discord closed the gateway connection: {_describe(exc)}.")
+            if isinstance(exc, SettingsError):
+                raise exc
+            raise SettingsError(f"Discord closed the gateway connection at start "
+                                f"({_describe(exc)}); check DISCORD_GATEWAY_URL.")
         if not done:
             log.warning("discord: gateway not connected after %.0fs; still trying", CONNECT_TIMEOUT)
 
