@@ -41,6 +41,7 @@ EVENTS_PATH = "/slack/events"
 WORKING_TEXT = "Working on it\u2026"
 RESPONSE_URL_USES = 5  # Slack accepts up to five messages per response_url
 CLOSE_GRACE_SECONDS = 5.0
+SOCKET_CONNECT_SECONDS = 20.0
 _FATAL_AUTH_ERRORS = {"invalid_auth", "not_authed", "account_inactive", "token_revoked",
                       "token_expired", "not_allowed_token_type"}
 _NETWORK_ERRORS = (SlackApiError, aiohttp.ClientError, asyncio.TimeoutError, OSError)
@@ -255,12 +256,28 @@ class SlackPlatform:
 
     # --- Socket Mode ---------------------------------------------------------------------
 
-    async def connect_socket(self, app_token: str) -> None:
-        self._socket = AsyncSocketModeHandler(self.app, app_token=app_token, web_client=self.client)
+    async def connect_socket(self, app_token: str, timeout: float = SOCKET_CONNECT_SECONDS) -> None:
+        """Connect once, or fail in one sentence.
+
+        slack_sdk's ``connect()`` retries forever, which suits reconnects but would hang
+        the start on a wrong token; so the first WebSocket URL is fetched here (a refused
+        token fails at once) and the first connection is bounded in time. Reconnects
+        after that are slack_sdk's.
+        """
+        handler = AsyncSocketModeHandler(self.app, app_token=app_token, web_client=self.client)
         try:
-            await self._socket.connect_async()
+            opened = await self.client.apps_connections_open(app_token=app_token)
         except SlackApiError as exc:
             raise SettingsError(f"SLACK_APP_TOKEN was refused by Slack ({exc.response.get('error')}).") from None
+        except (aiohttp.ClientError, asyncio.TimeoutError, OSError) as exc:
+            raise SettingsError(f"Slack Socket Mode is unreachable at {self.client.base_url} ({exc}).") from None
+        handler.client.wss_uri = opened["url"]
+        try:
+            await asyncio.wait_for(handler.connect_async(), timeout)
+        except asyncio.TimeoutError:
+            await handler.close_async()
+            raise SettingsError(f"Could not open the Slack Socket Mode connection within {timeout:.0f} s.") from None
+        self._socket = handler
         log.info("slack: connected in Socket Mode")
 
 
