@@ -27,6 +27,8 @@ _FIRST_SECOND = frozenset({"i", "we", "you", "me", "us"})
 _MIN_STANDALONE_WORDS = 4
 #: How far (characters) a cue outside the marks may sit from a quotation it introduces.
 _CUE_REACH = 160
+#: A short quotation ("Absolutely," she said) must sit right next to its cue.
+_SHORT_CUE_REACH = 20
 #: A reported clause mostly made of quoted words is the quotation itself.
 _MOSTLY_QUOTED = 0.6
 #: How many paragraphs of running text a speaker's remarks carry over without a cue.
@@ -51,8 +53,10 @@ def extract_quotes(doc: Doc) -> list[Quote]:
     if not text.strip():
         return []
     layout = Layout(text)
-    reports = find_reports(doc, text, layout)
-    marked = _trim_unclosed(doc, text, find_marked(text), reports)
+    marked = find_marked(text)
+    closed = QuotedText([m.outer for m in marked if not m.unclosed])
+    reports = find_reports(doc, text, layout, closed.contains)
+    marked = _trim_unclosed(doc, text, marked, reports)
     marked = [m for m in marked if layout.is_running(m.start)]
     quoted = QuotedText([m.outer for m in marked])
     reports = [r for r in reports if not quoted.contains(doc[r.cue].idx)
@@ -117,9 +121,11 @@ def _pair(doc: Doc, text: str, marked: list[Marked], reports: list[Report]) -> l
     for k, m in enumerate(marked):
         if k in absorbed:
             continue
-        report = attributed.get(k) or _nearby_cue(doc, m, reports)
-        words = len(text[m.start:m.end].split())
-        if report is None and words < _MIN_STANDALONE_WORDS:
+        report = attributed.get(k)
+        short = len(text[m.start:m.end].split()) < _MIN_STANDALONE_WORDS
+        if report is None:
+            report = _nearby_cue(doc, m, reports, _SHORT_CUE_REACH if short else _CUE_REACH)
+        if report is None and short:
             continue
         kind = "partial" if _is_fragment(text, m) else "direct"
         items.append(_Item(m.start, m.end, kind, report=report, marked=m))
@@ -133,7 +139,7 @@ def _is_fragment(text: str, m: Marked) -> bool:
     return first.islower()
 
 
-def _nearby_cue(doc: Doc, m: Marked, reports: list[Report]) -> Report | None:
+def _nearby_cue(doc: Doc, m: Marked, reports: list[Report], reach: int) -> Report | None:
     """A cue with a subject next to the quotation, in its sentence or the one after it."""
     open_, close = m.outer
     first_tok = doc.char_span(m.start, m.start + 1, alignment_mode="expand")
@@ -150,7 +156,7 @@ def _nearby_cue(doc: Doc, m: Marked, reports: list[Report]) -> Report | None:
         prev = doc[first.start - 1].sent
         if prev.text.rstrip().endswith(":"):
             lo = prev.start_char
-    best, best_d = None, _CUE_REACH + 1
+    best, best_d = None, reach + 1
     for r in reports:
         if r.subject is None:
             continue
@@ -169,7 +175,13 @@ def _nearby_cue(doc: Doc, m: Marked, reports: list[Report]) -> Report | None:
 def _resolve(doc: Doc, items: list[_Item], cast: Cast) -> None:
     for it in items:
         r = it.report
-        if r is None or r.subject is None:
+        if r is None:
+            continue
+        if r.subject is None:
+            if r.orphan:
+                person = cast.antecedent(r.cue, None)
+                if person is not None:
+                    it.speaker = cast.speaker_for(person, doc[r.cue].idx)
             continue
         speaker = cast.resolve(doc[r.subject])
         if speaker is not UNKNOWN:

@@ -15,6 +15,7 @@ A :class:`Report` also records cues that have a subject but no clause of their o
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from spacy.tokens import Doc, Token
@@ -42,16 +43,18 @@ class Report:
     weak: bool = False
     according: bool = False
     nested: bool = False
+    orphan: bool = False
 
 
-def find_reports(doc: Doc, text: str, layout: Layout) -> list[Report]:
+def find_reports(doc: Doc, text: str, layout: Layout,
+                 quoted: Callable[[int], bool] = lambda char: False) -> list[Report]:
     """All cue constructions of a document, in text order.
 
     Reported clauses are clipped to the cue's paragraph (the parser now and then runs
     a sentence over a line break), and a clause reported inside another one ("X said
     the critics are lying when they say ...") belongs to the outer report only.
     """
-    reports = [_report(doc[i]) for i in cue_positions(doc)]
+    reports = [_report(doc[i], quoted) for i in cue_positions(doc)]
     reports.extend(_according(doc, text))
     reports.sort(key=lambda r: r.cue)
     for r in reports:
@@ -70,20 +73,26 @@ def find_reports(doc: Doc, text: str, layout: Layout) -> list[Report]:
     return reports
 
 
-def _report(cue: Token) -> Report:
+def _report(cue: Token, quoted: Callable[[int], bool]) -> Report:
     lemma = cue.lemma_
     subject = _subject(cue)
-    report = Report(cue.i, subject.i if subject is not None else None, weak=lemma in WEAK_VERBS)
+    orphan = subject is not None and quoted(subject.idx)
+    if orphan:
+        # A subject inside quotation marks is a parse that lost the real one (a
+        # sentence split after "lbs."): keep the clause, let context find the speaker.
+        subject = None
+    report = Report(cue.i, subject.i if subject is not None else None, weak=lemma in WEAK_VERBS,
+                    orphan=orphan)
     if lemma in _NOT_REPORTING:
         return report
     content = _content(cue)
-    if content is not None and subject is not None:
+    if content is not None and (subject is not None or orphan):
         report.start, report.end = content
     return report
 
 
 def _subject(cue: Token, depth: int = 0) -> Token | None:
-    for child in cue.lefts:
+    for child in reversed(list(cue.lefts)):  # the nearest: a heading may add a stray one
         if child.dep_ in _SUBJECTS:
             return child
     for child in cue.rights:

@@ -17,6 +17,9 @@ from bisect import bisect_left
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
+import numpy as np
+from spacy.attrs import LOWER, SENT_START
+from spacy.strings import hash_string
 from spacy.tokens import Doc, Span, Token
 
 #: Words that precede a name without being part of it.
@@ -70,9 +73,13 @@ _ORG_REACH_TOKENS = 120
 _WINDOW_SENTENCES = 4
 _DISTANCE_COST = 1.5
 _LAST_SPEAKER_BONUS = 1.0
+_GENDER_BONUS = 0.0
 #: Below this score the speaker quoted last is a better guess than any candidate.
 _LAST_SPEAKER_FLOOR = -0.5
 _PERSON_PRONOUNS = {"he": "m", "him": "m", "she": "f", "her": "f"}
+_GENDERED = {"he": "m", "him": "m", "his": "m", "himself": "m",
+             "she": "f", "her": "f", "hers": "f", "herself": "f"}
+_GENDERED_HASHES = np.fromiter((hash_string(w) for w in _GENDERED), dtype=np.uint64)
 _PLURAL_PRONOUNS = frozenset({"they", "them"})
 _ORG_LABELS = frozenset({"ORG", "NORP", "GPE", "FAC"})
 _POSSESSIVE = re.compile(r"(?:'s|\u2019s|'|\u2019)$")
@@ -174,6 +181,42 @@ class Cast:
             p.mentions.sort()
         self._mentions.sort(key=lambda m: m[0])
         self._mention_tokens = [m[0] for m in self._mentions]
+        self._infer_genders()
+
+    def _infer_genders(self) -> None:
+        """Learn a person's gender from the pronouns the article uses after naming them.
+
+        In a sentence that names exactly one person before a "he"/"his" (or "she"/"her"),
+        the pronoun most likely refers back to that person. Votes are summed over the
+        article, so one odd sentence does not decide. Only narration counts.
+        """
+        doc = self.doc
+        if not self.people or not len(doc):
+            return
+        arr = doc.to_array([LOWER, SENT_START])
+        hits = np.flatnonzero(np.isin(arr[:, 0], _GENDERED_HASHES))
+        if not len(hits):
+            return
+        starts = np.flatnonzero(arr[:, 1] == 1)
+        votes: dict[int, dict[str, int]] = {}
+        for pos in hits.tolist():
+            tok = doc[pos]
+            if self.quoted.contains(tok.idx):
+                continue
+            k = int(np.searchsorted(starts, pos, side="right")) - 1
+            sent_start = int(starts[k]) if k >= 0 else 0
+            lo = bisect_left(self._mention_tokens, sent_start)
+            hi = bisect_left(self._mention_tokens, pos)
+            people = {id(self._mentions[j][1]): self._mentions[j][1] for j in range(lo, hi)}
+            if len(people) != 1:
+                continue
+            person = next(iter(people.values()))
+            tally = votes.setdefault(id(person), {"m": 0, "f": 0})
+            tally[_GENDERED[tok.lower_]] += 1
+        for person in self.people:
+            tally = votes.get(id(person))
+            if person.gender is None and tally and tally["m"] != tally["f"]:
+                person.gender = "m" if tally["m"] > tally["f"] else "f"
 
     # -- building ---------------------------------------------------------------------
     def _register(self, ent: Span) -> None:
@@ -327,7 +370,7 @@ class Cast:
         by_role = self._by_role(lemma, head)
         if by_role is not None:
             return self._speaker(by_role, head, named=False, role=_strip_det(phrase.text))
-        if _definite(head) and head.tag_ == "NN" and lemma not in SOURCE_NOUNS:
+        if _definite(head) and head.tag_ in {"NN", "NNS"} and lemma not in SOURCE_NOUNS:
             # "the 26-year-old", "the minister": the person the story is about just now.
             person = self.antecedent(head.i, None)
             if person is not None:
@@ -447,6 +490,8 @@ class Cast:
                 break
             for salience, tok, person in self._candidates(sent.start, end, gender, depth):
                 score = salience - _DISTANCE_COST * distance + (_LAST_SPEAKER_BONUS if person is last else 0)
+                if gender and person.gender == gender:
+                    score += _GENDER_BONUS
                 key = (score, tok)
                 if best_key is None or key > best_key:
                     best, best_key = person, key
@@ -510,6 +555,8 @@ def _salience(tok: Token) -> int:
     dep = tok.dep_
     if dep == "compound" and tok.head.pos_ == "NOUN":
         return 0  # "the Kinder Morgan pipeline" is about a pipeline
+    if dep == "ROOT":
+        return 3  # a verbless fragment about this person
     if dep in {"nsubj", "nsubjpass"}:
         return 3 if tok.head.dep_ == "ROOT" else 2
     if dep in {"compound", "flat"} and tok.head.dep_ in {"nsubj", "nsubjpass"}:
