@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+
 import pytest
 
 from bot.core.interface import COMMAND_NAMES, CommandService
@@ -155,3 +157,25 @@ async def test_digest_now_without_feeds_and_help_and_unknown(core):
         assert f"/{name}" in help_text
     unknown = await core.service.handle(inv("frobnicate"))
     assert unknown.error and "/help" in unknown.text
+
+
+async def test_autocomplete_knows_the_url_as_typed_before_redirects(core, http_server):
+    http_server.route("/final", story(3), content_type="text/plain; charset=utf-8")
+    http_server.redirect("/short", "/final")
+    typed = http_server.url("/short")
+    reply = await core.service.handle(inv("quotes", url=typed))
+    assert not reply.error, reply.text
+    assert reply.cards[0].url == http_server.url("/final")
+    assert await core.service.speaker_choices(typed, "") == await core.service.speaker_choices(
+        http_server.url("/final"), "")
+    assert await core.service.speaker_choices(typed, "")
+
+
+async def test_stop_refuses_new_commands_after_running_ones_finish(core, http_server):
+    http_server.route("/slow", story(4), content_type="text/plain; charset=utf-8", delay=0.3)
+    running = asyncio.create_task(core.service.handle(inv("brief", url=http_server.url("/slow"))))
+    await asyncio.sleep(0.05)
+    assert await core.service.stop(timeout=10)
+    assert running.done() and not running.result().error
+    late = await core.service.handle(inv("help"))
+    assert late.error and "restarting" in late.text
