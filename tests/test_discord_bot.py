@@ -420,3 +420,13 @@ async def test_scheduled_digest_arrives_as_a_channel_message(tmp_path, fake, htt
         assert not digest.ephemeral
     finally:
         await harness.close()
+
+
+async def test_fatal_close_after_start_is_logged_and_reported_not_ready(bot, fake, caplog):
+    assert bot.platform.is_ready()
+    await fake.drop_gateway(code=4004)  # e.g. the token was reset in the Developer Portal
+    await fake.wait_for(lambda: not bot.platform.is_ready(), 10, "the adapter to give up")
+    await asyncio.sleep(0.05)
+    errors = [r.getMessage() for r in caplog.records
+              if r.levelname == "ERROR" and r.name == "bot.platforms.discord"]
+    assert any("ended for good" in e and "4004" in e for e in errors), errors

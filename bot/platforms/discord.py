@@ -175,6 +175,7 @@ class DiscordPlatform:
         self._connected = asyncio.Event()
         self._gateway_task: asyncio.Task[None] | None = None
         self._pending: set[asyncio.Task[Any]] = set()
+        self._started = False
         self.client.event(self.on_connect)
         self.client.event(self.on_resumed)
         self.client.event(self.on_disconnect)
@@ -234,6 +235,7 @@ class DiscordPlatform:
         await self.login()
         await self.sync.sync_if_changed(self.client.application_id)
         self._gateway_task = asyncio.create_task(self._run_gateway(), name="discord-gateway")
+        self._gateway_task.add_done_callback(self._gateway_ended)
         connected = asyncio.create_task(self._connected.wait())
         done, _ = await asyncio.wait({connected, self._gateway_task}, timeout=CONNECT_TIMEOUT,
                                      return_when=asyncio.FIRST_COMPLETED)
@@ -247,6 +249,16 @@ class DiscordPlatform:
                                 f"({_describe(exc)}); check DISCORD_GATEWAY_URL.")
         if not done:
             log.warning("discord: gateway not connected after %.0fs; still trying", CONNECT_TIMEOUT)
+        self._started = True
+
+    def _gateway_ended(self, task: asyncio.Task[None]) -> None:
+        """discord.py reconnects by itself; it gives up only on fatal closes (bad token,
+        disallowed intents). Say so once: /healthz reports "discord not connected"."""
+        if task.cancelled() or not self._started:
+            return  # during start() the failure is raised to the runner instead
+        exc = task.exception()
+        if exc is not None:
+            log.error("discord: gateway connection ended for good: %s", _describe(exc))
 
     async def _run_gateway(self) -> None:
         try:
