@@ -126,7 +126,8 @@ class SlackHarness:
 
     @property
     def events_url(self) -> str:
-        return f"http://127.0.0.1:{self.platform.port}/slack/events"
+        port = self.platform.port if self.platform is not None else self.settings.slack_port
+        return f"http://127.0.0.1:{port}/slack/events"
 
     def form(self, command: str, text: str, user: str = "UALICE", channel: str = "C0GENERAL",
              response_url: str | None = None) -> dict[str, str]:
