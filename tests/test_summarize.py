@@ -1,0 +1,191 @@
+"""The extractive summarizer: which sentences it picks and which it never shows."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from briefings.sentences import candidates, furniture_offsets
+from briefings.summarize import summarize
+
+# A made-up local story with the usual traps of scraped news pages.
+STORY = (
+    "The town council of Millbrook voted on Tuesday to close the old river bridge after "
+    "engineers found deep cracks in its main supports. "
+    "The bridge carries about 12,000 vehicles a day between Millbrook and the port of Eastham. "
+    "Scroll down for video "
+    "Engineers inspect the cracked supports of the bridge (pictured) on Monday morning "
+    "Council leader Maria Okafor said the closure would last at least six months while "
+    "repairs are carried out. "
+    "She added that a temporary ferry service would start next week for commuters. "
+    "But that changed nothing for local shops. "
+    "\"We have lost half our customers already. "
+    "Nobody can reach us now,\" said baker Tom Riley. "
+    "But that changed. "
+    "Is the bridge safe for pedestrians? "
+    "Repairs to the river bridge are expected to cost the council around four million pounds. "
+    "The town council of Millbrook voted on Tuesday to close the old river bridge after "
+    "engineers found deep cracks in its main supports. "
+    "Share this article on Facebook. "
+    "He said. "
+    "Traffic on the ring road is expected to double while the bridge stays closed, the "
+    "county's highways department warned."
+)
+
+
+@pytest.fixture(scope="module")
+def story(nlp):
+    return nlp(STORY)
+
+
+def _words(spans) -> int:
+    return sum(len(re.findall(r"\w+", s.text)) for s in spans)
+
+
+def test_returns_requested_number_in_article_order(story):
+    spans = summarize(story, sentences=3)
+    assert len(spans) == 3
+    starts = [s.start for s in spans]
+    assert starts == sorted(starts)
+    assert spans[0].text.startswith("The town council of Millbrook voted")
+
+
+def test_one_and_many_sentences(story):
+    assert len(summarize(story, sentences=1)) == 1
+    many = summarize(story, sentences=20)
+    assert 3 < len(many) < 20  # only the usable sentences, never padding
+    assert summarize(story, sentences=0) == []
+
+
+def test_word_budget(story):
+    spans = summarize(story, words=45)
+    assert spans
+    assert _words(spans) <= 45
+    longer = summarize(story, words=120)
+    assert _words(longer) > _words(spans)
+
+
+def test_word_budget_smaller_than_any_sentence_still_gives_one(story):
+    spans = summarize(story, words=3)
+    assert len(spans) == 1
+
+
+def test_near_duplicates_are_dropped(story):
+    texts = [s.text for s in summarize(story, sentences=20)]
+    assert sum(t.startswith("The town council of Millbrook voted") for t in texts) == 1
+
+
+def test_furniture_and_caption_run_ons_never_shown(story):
+    for s in summarize(story, sentences=20):
+        assert "Scroll down" not in s.text
+        assert "(pictured)" not in s.text
+        assert "Share this" not in s.text
+        assert "Engineers inspect" not in s.text
+
+
+def test_caption_glued_to_a_sentence_is_cut_off(nlp):
+    doc = nlp(
+        "Firefighters rescued two hikers from the flooded valley on Sunday. "
+        "A rescue team reaches the stranded hikers near the waterfall "
+        "The hikers had been trapped on a ledge for nine hours before the helicopter arrived. "
+        "Both were taken to hospital with mild hypothermia."
+    )
+    texts = [s.text for s in summarize(doc, sentences=5)]
+    assert any(t.startswith("The hikers had been trapped") for t in texts)
+    assert not any("rescue team reaches" in t for t in texts)
+
+
+def test_no_dangling_or_question_or_fragment(story):
+    spans = summarize(story, sentences=20)
+    texts = [s.text for s in spans]
+    assert "He said." not in texts
+    assert "But that changed." not in texts
+    assert not any(t.endswith("?") for t in texts)
+    # A sentence opening with a connective only comes right after its predecessor.
+    for prev, cur in zip(texts, texts[1:]):
+        if cur.startswith("But that changed nothing"):
+            assert prev.startswith("She added")
+    short = [s.text for s in summarize(story, sentences=3)]
+    assert not any(t.startswith(("But ", "She ")) for t in short)
+
+
+def test_connective_and_pronoun_need_their_context(nlp):
+    doc = nlp(
+        "The city zoo welcomed a baby giraffe on Friday after a fifteen-month pregnancy. "
+        "Keepers said the calf stood up within an hour of its birth and was feeding well. "
+        "However, the zoo will keep the enclosure closed to visitors for two more weeks. "
+        "She weighed 60 kilograms at birth and is already 1.8 metres tall, keepers said."
+    )
+    cands = {c.index: c for c in candidates(doc)}
+    assert cands[2].needs_previous
+    assert cands[3].pronoun == "person"
+    one = summarize(doc, sentences=1)
+    assert not one[0].text.startswith(("However", "She"))
+    for n in (2, 3):
+        texts = [s.text for s in summarize(doc, sentences=n)]
+        if any(t.startswith("However") for t in texts):
+            assert any(t.startswith("Keepers said") for t in texts)
+
+
+def test_bare_quote_fragments_never_shown(story):
+    for s in summarize(story, sentences=20):
+        assert not s.text.startswith('"We have lost')
+        assert not s.text.startswith("Nobody can reach")
+        assert s.text.count('"') % 2 == 0
+
+
+def test_attributed_quote_is_usable(nlp):
+    doc = nlp(
+        "The festival drew a record crowd of 40,000 people to the harbour this weekend. "
+        "\"It was the busiest weekend we have ever had in the harbour,\" organiser Priya Shah said."
+    )
+    reasons = [c.reason for c in candidates(doc)]
+    assert reasons == [None, None]
+
+
+def test_headline_steers_the_choice(nlp):
+    doc = nlp(
+        "Residents of Fairview gathered at the community hall on Monday evening for the "
+        "annual meeting of the neighbourhood association. "
+        "Members voted by a large majority to oppose the planned motorway extension "
+        "through the Fairview wetlands. "
+        "The evening opened with a report on the new playground built last spring by volunteers. "
+        "The group will send its objection to the transport ministry before the deadline."
+    )
+    plain = summarize(doc, sentences=1)
+    assert "motorway" not in plain[0].text
+    spans = summarize(doc, sentences=1, title="Fairview residents vote to oppose motorway extension")
+    assert "motorway" in spans[0].text
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "",
+        "   \n\n  ",
+        "Police closed the main road on Friday after a lorry overturned near the station.",
+        "short",
+        # One long paragraph with no sentence punctuation at all.
+        " ".join(["the committee met again and nothing was decided about the budget"] * 30),
+        "Breaking news",
+        "What happens next?",
+    ],
+)
+def test_degenerate_documents_do_not_crash(nlp, text):
+    doc = nlp(text)
+    spans = summarize(doc, sentences=3)
+    assert len(spans) <= 3
+    assert summarize(doc, words=20) is not None
+
+
+def test_one_sentence_document(nlp):
+    doc = nlp("Police closed the main road on Friday after a lorry overturned near the station.")
+    spans = summarize(doc)
+    assert [s.text for s in spans] == [doc.text]
+
+
+def test_furniture_offsets():
+    text = "PUBLISHED: 10:01 EST, 2 May 2014. He met her at 10:30 in a snap photo. Getty Images"
+    found = sorted(text[i:i + 9] for i in furniture_offsets(text))
+    assert found == ["10:01 EST", "Getty Ima", "PUBLISHED"]
