@@ -7,10 +7,13 @@ import os
 import signal
 import time
 
+import pytest
+
 from bot.core.workers import ProcessBriefer
 from briefings.loading import load_path
 
 
+@pytest.mark.slow
 async def test_process_pool_briefs_off_the_loop_and_survives_a_killed_worker(seed_path):
     articles = load_path(str(seed_path))
     briefer = ProcessBriefer(size=1)

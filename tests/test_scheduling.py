@@ -13,7 +13,7 @@ from bot.core.clock import FakeClock, SystemClock
 from bot.scheduling import DigestScheduler, FeedPoller
 from bot.core.timing import make_trigger
 from bot_helpers import CHANNEL, OTHER, FeedSite, RecordingDeliverer, inv, open_core
-from httpserver import Response, http_server  # noqa: F401
+from httpserver import http_server  # noqa: F401
 
 T0 = datetime(2026, 5, 4, 7, 0, tzinfo=timezone.utc)  # a Monday
 

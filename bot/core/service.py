@@ -16,7 +16,7 @@ from bot.core.briefs import BriefCache
 from bot.core.clock import Clock
 from bot.core.digests import DigestBuilder
 from bot.core.interface import Invocation, Reply, command_spec
-from bot.core.sources import SourceError, Sources
+from bot.core.sources import SourceError, Sources, user_sentence
 from bot.core.status import STATUS, StatusRegistry
 from bot.core.timing import describe_local, make_trigger, next_fire
 from bot.core.validation import (InputError, describe_days, parse_days, parse_feed_url,
@@ -159,7 +159,7 @@ class BriefbotService:
             raise InputError(f"{url} is not a feed I can read ({exc.reason}); give the address of "
                              "an RSS or Atom feed.") from None
         except FetchError as exc:
-            raise SourceError(_sentence(str(exc))) from None
+            raise SourceError(user_sentence(str(exc))) from None
         now = self.clock.now()
         entries = [NewEntry(e.id, e.link, e.title) for e in poll.entries]
         feed, new = await self.store.run(
@@ -234,8 +234,3 @@ class BriefbotService:
     async def _help(self, inv: Invocation) -> Reply:
         return help_reply()
 
-
-def _sentence(text: str) -> str:
-    text = text.strip()
-    text = text[:1].upper() + text[1:]
-    return text if text.endswith((".", "!", "?")) else text + "."

@@ -62,7 +62,7 @@ class Sources:
             articles = await load_url(ref, policy=self.policy, client=self.client, max_entries=1)
         except FetchError as exc:
             log.info("article %s: %s", ref, exc)
-            raise SourceError(_sentence(str(exc))) from None
+            raise SourceError(user_sentence(str(exc))) from None
         if not articles:
             raise SourceError(f"No article text was found at {ref}.")
         return articles[0]
@@ -71,7 +71,7 @@ class Sources:
         try:
             articles = await asyncio.to_thread(load_path, ref)
         except LoadError as exc:
-            raise SourceError(_sentence(str(exc))) from None
+            raise SourceError(user_sentence(str(exc))) from None
         if not articles:
             raise SourceError(f"No article was found in {ref}.")
         return articles[0]
@@ -90,7 +90,8 @@ class Sources:
                                    concurrency=concurrency)
 
 
-def _sentence(text: str) -> str:
+def user_sentence(text: str) -> str:
+    """A library error message as a sentence: capitalised, with a full stop."""
     text = text.strip()
     text = text[0].upper() + text[1:] if text else "That could not be loaded"
     return text if text.endswith((".", "!", "?")) else text + "."
