@@ -145,3 +145,14 @@ def test_empty_reply_still_renders_something_valid(text):
 def test_error_reply_is_marked():
     message = render_reply(Reply(text="That URL could not be fetched.", error=True, ephemeral=True))[0]
     assert message.blocks[0]["text"]["text"].startswith(":warning:")
+
+
+def test_a_long_speaker_section_breaks_between_quotes():
+    quotes = tuple(f"Quote {i} " + "word " * 80 for i in range(20))  # ~8,500 characters
+    messages = render_reply(Reply(cards=(card(speakers=(SpeakerView("Kim", None, "person", quotes),)),)))
+    sections = [b["text"]["text"] for m in messages for b in m.blocks
+                if b["type"] == "section" and "Quote" in b["text"]["text"]]
+    assert len(sections) >= 3 and all(len(s) <= SECTION_LIMIT for s in sections)
+    for section in sections:  # every piece holds whole quotes
+        for line in section.split("\n")[1 if section.startswith("*Kim*") else 0:]:
+            assert line.startswith("\u2022 \u201cQuote") and line.endswith("\u201d"), line[:40]

@@ -117,7 +117,10 @@ def split_text(text: str, limit: int) -> list[str]:
 
 
 def _last_break(text: str, limit: int) -> int:
-    """Index of the last whitespace at or before ``limit`` (0 if none)."""
+    """Where to break: the last line break in the second half of the window, else the last space."""
+    newline = text.rfind("\n", limit // 2, limit + 1)
+    if newline > 0:
+        return newline
     for i in range(limit, 0, -1):
         if text[i].isspace():
             return i
@@ -224,7 +227,7 @@ def render_reply(reply: Reply) -> list[SlackMessage]:
             text = ":warning: " + text
         groups.append((_fallback(text), section_blocks(text, verbatim=False)))
     for card in reply.cards:
-        groups.append((escape_plain(shorten(card.title, FALLBACK_LIMIT)) or "Article", card_blocks(card)))
+        groups.append((escape_mrkdwn(shorten(card.title, FALLBACK_LIMIT)) or "Article", card_blocks(card)))
     if not groups:
         return [SlackMessage(text="Nothing to show.", blocks=section_blocks("Nothing to show.", False))]
     return _pack(groups)
