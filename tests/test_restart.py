@@ -7,6 +7,7 @@ and starts it again.
 
 from __future__ import annotations
 
+import asyncio
 import os
 import signal
 import subprocess
@@ -205,3 +206,39 @@ def test_sigkilled_console_posts_missed_digest_once(tmp_path):
     rows = store.digests("console:local")
     store.close()
     assert [(r.status, r.scheduled_for) for r in rows] == [("posted", due)]
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def database_url(request, tmp_path):
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path}/data/briefbot.db"
+        return
+    from ops_postgres import fresh_database
+
+    yield from fresh_database()
+
+
+async def test_two_processes_racing_for_one_digest_post_it_once(tmp_path, database_url):
+    """Two schedulers on one database (a restart overlapping the old process, or two
+    replicas during a leader hand-over) fire together: the UNIQUE claim lets one post."""
+    clock = FakeClock(MORNING - timedelta(minutes=5))
+    setup = open_core(tmp_path, clock, database_url=database_url)
+    await setup.service.handle(inv("schedule set", time="08:00", timezone="Europe/Berlin"))
+    setup.store.close()
+    clock.set(MORNING + timedelta(seconds=1))
+    bots = []
+    for _ in range(3):
+        core = open_core(tmp_path, clock, database_url=database_url)
+        sched = DigestScheduler(core.store, core.service, clock, grace_seconds=3600)
+        deliverer = RecordingDeliverer("discord")
+        sched.register_deliverer(deliverer)
+        bots.append((core, sched, deliverer))
+    try:
+        outcomes = await asyncio.gather(*(s.run_due(CHANNEL.key) for _, s, _ in bots))
+        assert sorted(outcomes) == ["done", "done", "posted"]
+        assert sum(len(d.sent) for _, _, d in bots) == 1
+        assert [r.status for r in bots[0][0].store.digests(CHANNEL.key)] == ["posted"]
+    finally:
+        for core, _, _ in bots:
+            core.store.close()
+            core.briefer.close()
