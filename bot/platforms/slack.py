@@ -241,7 +241,7 @@ class SlackPlatform:
     async def serve_http(self, host: str, port: int) -> None:
         webapp = web.Application(client_max_size=256 * 1024)
         webapp.router.add_post(EVENTS_PATH, self.handle_http)
-        runner = web.AppRunner(webapp, access_log=None)
+        runner = web.AppRunner(webapp, access_log=None, shutdown_timeout=CLOSE_GRACE_SECONDS)
         await runner.setup()
         site = web.TCPSite(runner, host, port)
         try:
