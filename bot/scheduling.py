@@ -45,13 +45,15 @@ from bot.core.sources import Sources
 from bot.core.status import STATUS, StatusRegistry
 from bot.core.timing import latest_fire, local_date, make_trigger
 from bot.storage.db import NewEntry, Store
-from bot.storage.models import Feed, Schedule
+from bot.storage.models import Digest, Feed, Schedule
 from briefings.fetching import FetchError
 
 log = logging.getLogger(__name__)
 
 #: A fire is looked for this much past "now", so a job that wakes a hair early still finds it.
 _EARLY = timedelta(seconds=2)
+#: A platform call that takes longer is abandoned (and the digest marked failed, not retried).
+DELIVER_TIMEOUT = 120.0
 #: New entries briefed per feed per poll; a feed that suddenly lists hundreds is briefed lazily.
 MAX_BRIEFED_PER_POLL = 20
 
@@ -304,17 +306,23 @@ class DigestScheduler:
         if row is None:
             return "done"
         heading = f"Daily digest for {due.astimezone(ZoneInfo(schedule.tz)):%A %d %B %Y}"
+        return await self._post(row, ref, deliverer, heading)
+
+    async def _post(self, row: Digest, ref: ChannelRef, deliverer: Deliverer, heading: str) -> str:
+        """Build and deliver a claimed digest, then record how it went."""
         try:
-            reply, count = await self.service.digests.build(channel, row.window_start, row.window_end, heading)
-            await deliverer.deliver(ref, reply)
+            reply, count = await self.service.digests.build(row.channel, row.window_start, row.window_end,
+                                                            heading)
+            async with asyncio.timeout(DELIVER_TIMEOUT):
+                await deliverer.deliver(ref, reply)
         except Exception as exc:
-            log.exception("digest of %s for %s failed", channel, day)
+            log.exception("digest of %s for %s failed", row.channel, row.local_date)
             await self.store.run(self.store.finish_digest, row.id, status="failed", now=self.clock.now(),
                                  error=f"{type(exc).__name__}: {exc}"[:500])
             self.status.incr("digests.failed")
             return "failed"
         await self.store.run(self.store.finish_digest, row.id, status="posted", now=self.clock.now(),
                              article_count=count)
-        log.info("digest of %s for %s posted (%d stories)", channel, day, count)
+        log.info("digest of %s for %s posted (%d stories)", row.channel, row.local_date, count)
         self.status.incr("digests.posted")
         return "posted"
