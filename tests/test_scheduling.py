@@ -220,3 +220,27 @@ async def test_real_time_schedule_fires(tmp_path, nlp):
     finally:
         core.store.close()
         core.briefer.close()
+
+
+async def test_digest_of_several_stories_merges_who_said_what(core, http_server):
+    site = FeedSite(http_server)
+    site.add_story(1)
+    poller, sched = wire(core)
+    d = RecordingDeliverer("discord")
+    sched.register_deliverer(d)
+    await core.service.handle(inv("feeds add", url=site.url))
+    await core.service.handle(inv("schedule set", time="08:00", timezone="UTC"))
+    site.add_story(3)  # quotes Samuel Okafor and Maria Lopez
+    site.add_story(4)  # quotes Maria Lopez and Tom Becker
+    core.clock.advance(minutes=2)
+    (r,) = await poller.poll_due()
+    assert r.new == 2
+    core.clock.set(datetime(2026, 5, 4, 8, 0, 1, tzinfo=timezone.utc))
+    assert await sched.run_due(CHANNEL.key) == "posted"
+    reply = d.sent[0][1]
+    assert "2 new stories" in reply.text
+    *stories, merged = reply.cards
+    assert len(stories) == 2 and merged.title == "Who said what across these stories"
+    lopez = [sp for sp in merged.speakers if sp.name == "Maria Lopez"]
+    assert len(lopez) == 1
+    assert {q.rsplit(" — ", 1)[1] for q in lopez[0].quotes} == {c.title for c in stories}

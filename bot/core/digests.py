@@ -11,13 +11,15 @@ import logging
 from datetime import datetime
 
 from bot.core.briefs import DEFAULT_SENTENCES, BriefCache
-from bot.core.interface import Card, Reply
+from bot.core.interface import Card, Reply, SpeakerView
 from bot.core.sources import SourceError, Sources
-from bot.core.views import brief_card, speaker_views
+from bot.core.views import QUOTE_CHARS, brief_card
 from bot.storage.codec import brief_from_json
 from bot.storage.db import Store
 from bot.storage.models import FeedEntry
+from briefings.digest import merge_speakers
 from briefings.model import Brief
+from briefings.render import quote_line
 
 log = logging.getLogger(__name__)
 
@@ -88,27 +90,21 @@ def _unique(entries: list[FeedEntry]) -> list[FeedEntry]:
     return out
 
 
-def _who_said_what(briefs: list[Brief]) -> Card | None:
-    """Everyone quoted across the digest's stories, when more than one story was briefed."""
+def _who_said_what(briefs: list[Brief], max_speakers: int = 10, stories_each: int = 3) -> Card | None:
+    """Everyone quoted across the digest's stories, the same person once, with where they said it.
+
+    One quote per story a speaker appears in (their first there): the card is about
+    breadth, the story cards above carry the detail.
+    """
     if len(briefs) < 2:
         return None
-    try:
-        from briefings.digest import merge_speakers
-    except ImportError:
-        return None
-    merged = merge_speakers(briefs)
-    views = speaker_views(_speaker_pairs(merged), max_speakers=10, quotes_each=2)
+    views = []
+    for sp in merge_speakers(briefs)[:max_speakers]:
+        quotes = tuple(f"{quote_line(a.quotes[0], QUOTE_CHARS)} — {a.title or a.url or 'untitled'}"
+                       for a in sp.appearances[:stories_each] if a.quotes)
+        views.append(SpeakerView(name=sp.name, role=sp.roles[0] if sp.roles else None, kind=sp.kind,
+                                 quotes=quotes))
     if not views:
         return None
     return Card(title="Who said what across these stories", url=None, source=None, summary=(),
-                speakers=views)
-
-
-def _speaker_pairs(merged) -> list:
-    """``DigestSpeaker`` objects as (name, quotes) pairs for ``speaker_views``."""
-    pairs = []
-    for sp in merged:
-        quotes = getattr(sp, "quotes", ())
-        flat = [q[-1] if isinstance(q, tuple) else getattr(q, "quote", q) for q in quotes]
-        pairs.append((getattr(sp, "name", None) or getattr(sp, "speaker", "?"), flat))
-    return pairs
+                speakers=tuple(views))
