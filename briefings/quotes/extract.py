@@ -29,6 +29,7 @@ _MIN_STANDALONE_WORDS = 4
 _CUE_REACH = 160
 #: A short quotation ("Absolutely," she said) must sit right next to its cue.
 _SHORT_CUE_REACH = 20
+_FRAGMENT_REACH = 160
 #: A reported clause mostly made of quoted words is the quotation itself.
 _MOSTLY_QUOTED = 0.6
 #: How many paragraphs of running text a speaker's remarks carry over without a cue.
@@ -63,9 +64,9 @@ def extract_quotes(doc: Doc) -> list[Quote]:
                and layout.is_running(doc[r.cue].idx)]
     cast = Cast(doc, quoted, [r.subject for r in reports if r.subject is not None],
                 layout.is_running)
-    items = _pair(doc, text, marked, reports)
+    items = _pair(doc, text, marked, reports, layout)
     _resolve(doc, items, cast)
-    _continue(items, cast, doc, layout)
+    _continue(items, cast, doc, text, layout)
     return [_quote(doc, text, it) for it in items]
 
 
@@ -94,7 +95,8 @@ def _trim_unclosed(doc: Doc, text: str, marked: list[Marked], reports: list[Repo
     return out
 
 
-def _pair(doc: Doc, text: str, marked: list[Marked], reports: list[Report]) -> list[_Item]:
+def _pair(doc: Doc, text: str, marked: list[Marked], reports: list[Report],
+          layout: Layout) -> list[_Item]:
     """Match quotations with the cues that introduce them; make reported clauses items."""
     items: list[_Item] = []
     absorbed: set[int] = set()
@@ -123,11 +125,15 @@ def _pair(doc: Doc, text: str, marked: list[Marked], reports: list[Report]) -> l
             continue
         report = attributed.get(k)
         short = len(text[m.start:m.end].split()) < _MIN_STANDALONE_WORDS
+        fragment = _is_fragment(text, m)
         if report is None:
-            report = _nearby_cue(doc, m, reports, _SHORT_CUE_REACH if short else _CUE_REACH)
+            # "Yes," she said: a short quotation sits right by its cue; a fragment in a
+            # sentence of reported speech belongs to that sentence's speaker.
+            reach = _SHORT_CUE_REACH if short and not fragment else _FRAGMENT_REACH if fragment else _CUE_REACH
+            report = _nearby_cue(doc, m, reports, reach, layout, fragment)
         if report is None and short:
             continue
-        kind = "partial" if _is_fragment(text, m) else "direct"
+        kind = "partial" if fragment else "direct"
         items.append(_Item(m.start, m.end, kind, report=report, marked=m))
     items.sort(key=lambda it: it.start)
     return items
@@ -139,8 +145,12 @@ def _is_fragment(text: str, m: Marked) -> bool:
     return first.islower()
 
 
-def _nearby_cue(doc: Doc, m: Marked, reports: list[Report], reach: int) -> Report | None:
-    """A cue with a subject next to the quotation, in its sentence or the one after it."""
+def _nearby_cue(doc: Doc, m: Marked, reports: list[Report], reach: int,
+                layout: Layout, fragment: bool = False) -> Report | None:
+    """A cue with a subject next to the quotation: in its sentence, in a short sentence
+    right after it in the same paragraph (``"...". She said.``), or in a sentence ending
+    with a colon just before it. A cue that reports a clause of its own is not this
+    quotation's cue."""
     open_, close = m.outer
     first_tok = doc.char_span(m.start, m.start + 1, alignment_mode="expand")
     last_tok = doc.char_span(max(m.start, m.end - 1), m.end, alignment_mode="expand")
@@ -148,9 +158,10 @@ def _nearby_cue(doc: Doc, m: Marked, reports: list[Report], reach: int) -> Repor
         return None
     first, last = first_tok.sent, last_tok.sent
     lo, hi = first.start_char, last.end_char
+    para_lo, para_hi = layout.bounds(m.start)
     if last.end < len(doc) and close >= last.end_char - 2:
         nxt = doc[last.end].sent
-        if len(nxt) <= 12:
+        if len(nxt) <= 12 and nxt.end_char <= para_hi + 1:
             hi = nxt.end_char
     if first.start > 0:
         prev = doc[first.start - 1].sent
@@ -166,10 +177,44 @@ def _nearby_cue(doc: Doc, m: Marked, reports: list[Report], reach: int) -> Repor
             continue
         if not is_strong(cue.lemma_) and not r.according:
             continue
+        same_sentence = first.start_char <= c < last.end_char
+        if r.start is not None and (r.end <= m.start or r.start >= m.end) and not (fragment and same_sentence):
+            continue
+        if fragment and not same_sentence:
+            continue
         d = open_ - c if c < open_ else c - close
         if d < best_d:
             best, best_d = r, d
     return best
+
+
+def _introducer(doc: Doc, text: str, m: Marked, cast: Cast, layout: Layout) -> Speaker | None:
+    """The speaker of an uncued quotation from the narration right before it.
+
+    ``Musk took to Twitter with this: "..."`` and ``Durning did not need much coaxing.
+    "I'm thankful ..."``: a sentence just before the quotation (same or previous
+    paragraph, no quotation in it) whose main subject is a person introduces them.
+    """
+    tok = doc.char_span(m.open, m.open + 1, alignment_mode="expand")
+    if tok is None:
+        return None
+    sent = tok.sent
+    if sent.start_char < m.open and text[sent.start_char:m.open].strip():
+        candidate = sent  # "X took to Twitter with this: “..."
+        if not text[sent.start_char:m.open].rstrip().endswith(":"):
+            return None
+    elif sent.start > 0:
+        candidate = doc[sent.start - 1].sent
+        if cast.quoted.contains(candidate.end_char - 2) or layout.rank(m.start) - layout.rank(candidate.start_char) > 1:
+            return None
+    else:
+        return None
+    root = candidate.root
+    subject = next((c for c in root.children if c.dep_ in {"nsubj", "nsubjpass"}), None)
+    if subject is None or cast.quoted.contains(subject.idx):
+        return None
+    speaker = cast.resolve(subject)
+    return speaker if speaker.person is not None else None
 
 
 def _resolve(doc: Doc, items: list[_Item], cast: Cast) -> None:
@@ -191,11 +236,16 @@ def _resolve(doc: Doc, items: list[_Item], cast: Cast) -> None:
                 cast.last_person = speaker.person
 
 
-def _continue(items: list[_Item], cast: Cast, doc: Doc, layout: Layout) -> None:
-    """A quotation with no cue continues the remarks of the speaker next to it."""
+def _continue(items: list[_Item], cast: Cast, doc: Doc, text: str, layout: Layout) -> None:
+    """A quotation with no cue continues the remarks of the speaker next to it, unless
+    the narration right before it introduces someone else."""
     for k, it in enumerate(items):
         if it.speaker is not None:
             continue
+        if it.marked is not None and not it.marked.continuation:
+            it.speaker = _introducer(doc, text, it.marked, cast, layout)
+            if it.speaker is not None:
+                continue
         prev = items[k - 1] if k > 0 else None
         nxt = items[k + 1] if k + 1 < len(items) else None
         m = it.marked

@@ -148,6 +148,9 @@ def _compatible(a: tuple[str, ...], b: tuple[str, ...]) -> bool:
         return True
     if a[-1] != b[-1]:
         return False
+    short, long_ = (a, b) if len(a) < len(b) else (b, a)
+    if len(short) >= 2 and long_[-len(short):] == short:
+        return True  # "Farmer Anna Berg" (a title the tagger took for a name) and "Anna Berg"
     fa, fb = a[0].rstrip("."), b[0].rstrip(".")
     return fa == fb or (len(fa) == 1 and fb.startswith(fa)) or (len(fb) == 1 and fa.startswith(fb))
 

@@ -1,0 +1,191 @@
+"""Quote extraction, one construction at a time, on sentences written for these tests."""
+
+from __future__ import annotations
+
+import pytest
+
+from briefings.quotes import extract_quotes
+from briefings.quotes.marks import find_marked
+
+
+def quotes(nlp, text):
+    return extract_quotes(nlp(text))
+
+
+def only(qs, fragment):
+    found = [q for q in qs if fragment in q.text]
+    assert len(found) == 1, [(q.speaker, q.text) for q in qs]
+    return found[0]
+
+
+def check_offsets(text, qs):
+    for q in qs:
+        assert text[q.start:q.end] == q.text
+        if q.speaker_start is not None:
+            assert 0 <= q.speaker_start < q.speaker_end <= len(text)
+
+
+# -- quotation marks -------------------------------------------------------------------
+
+def test_straight_and_curly_marks(nlp):
+    text = ('"The bridge will open in June," said Maria Lopez, the city engineer.\n\n'
+            "\u201cWe are ready for the traffic,\u201d Lopez added.")
+    qs = quotes(nlp, text)
+    check_offsets(text, qs)
+    first = only(qs, "bridge will open")
+    assert first.kind == "direct" and first.speaker == "Maria Lopez"
+    assert first.text == "The bridge will open in June"
+    second = only(qs, "ready for the traffic")
+    assert second.speaker == "Maria Lopez"
+    assert text[second.speaker_start:second.speaker_end] == "Lopez"
+
+
+def test_several_sentences_in_one_quotation(nlp):
+    text = ('Tom Becker runs the ferry. "The river froze early. We lost two weeks of trips. '
+            'Nobody expected it," Becker said.')
+    q = only(quotes(nlp, text), "river froze")
+    assert q.text.endswith("Nobody expected it")
+    assert q.speaker == "Tom Becker"
+
+
+def test_quotation_running_over_paragraphs(nlp):
+    text = ('Anna Berg, a farmer, described the storm. "The wind took the roof off the barn.\n\n'
+            '"Then the rain came through and soaked the hay," she said.')
+    marks = find_marked(text)
+    assert [m.continued for m in marks] == [True, False]
+    qs = quotes(nlp, text)
+    assert only(qs, "wind took the roof").speaker == "Anna Berg"
+    assert only(qs, "rain came through").speaker == "Anna Berg"
+
+
+def test_unclosed_quotation_stops_at_narration(nlp):
+    text = ('Mayor Ellen Park spoke at the harbour. \u201cWe will rebuild the pier. It will take a year. '
+            'Park said that the council had approved the money. The pier was built in 1910. '
+            'Tourists still visit it every summer.')
+    qs = quotes(nlp, text)
+    check_offsets(text, qs)
+    q = only(qs, "rebuild the pier")
+    assert "council" not in q.text and "1910" not in q.text
+    assert q.speaker == "Ellen Park"
+    reported = only(qs, "council had approved")
+    assert reported.kind == "indirect" and reported.speaker == "Ellen Park"
+
+
+def test_unclosed_mark_does_not_swallow_next_paragraphs(nlp):
+    text = ('\u201cThis is unfair, the coach said after the game.\n\n'
+            'The league will review the match on Monday. Fans left early.')
+    qs = quotes(nlp, text)
+    assert all("league" not in q.text for q in qs)
+
+
+def test_short_scare_quotes_are_not_quotes(nlp):
+    text = 'The so-called "smart" meters were installed last year across the region.'
+    assert quotes(nlp, text) == []
+
+
+# -- reported speech -------------------------------------------------------------------
+
+@pytest.mark.parametrize("sentence, fragment", [
+    ("Jane Doyle said that the clinic would close in March.", "the clinic would close in March"),
+    ("Jane Doyle said the clinic would close in March.", "the clinic would close in March"),
+    ("Jane Doyle told reporters the clinic would close in March.", "the clinic would close in March"),
+    ("Jane Doyle warned that the clinic would close in March.", "the clinic would close in March"),
+    ("Jane Doyle explained that the clinic would close in March.", "the clinic would close in March"),
+    ("The clinic would close in March, Jane Doyle said.", "clinic would close in March"),
+    ("The clinic would close in March, said Jane Doyle.", "clinic would close in March"),
+])
+def test_reported_speech(nlp, sentence, fragment):
+    qs = quotes(nlp, sentence)
+    check_offsets(sentence, qs)
+    q = only(qs, fragment)
+    assert q.kind == "indirect"
+    assert q.speaker == "Jane Doyle"
+    assert sentence[q.speaker_start:q.speaker_end] == "Jane Doyle"
+
+
+def test_according_to(nlp):
+    text = "According to the health ministry, the outbreak has peaked."
+    q = only(quotes(nlp, text), "outbreak has peaked")
+    assert q.cue == "according to"
+    assert q.speaker_kind == "organization"
+
+
+def test_adding_borrows_the_subject(nlp):
+    text = "Coach Sam Reid said the team played well, adding that the goalie was the star."
+    qs = quotes(nlp, text)
+    assert only(qs, "goalie was the star").speaker == "Sam Reid"
+
+
+def test_partial_quote_inside_reported_speech(nlp):
+    text = ("Peter Olsen said the new budget was \u201ca step backwards\u201d for rural schools.")
+    qs = quotes(nlp, text)
+    check_offsets(text, qs)
+    q = only(qs, "step backwards")
+    assert q.kind == "partial"
+    assert q.speaker == "Peter Olsen"
+    assert "budget" in q.text
+
+
+def test_nested_report_belongs_to_outer_speaker(nlp):
+    text = "Lena Frost said critics are wrong when they say the plan costs too much."
+    qs = quotes(nlp, text)
+    assert len(qs) == 1 and qs[0].speaker == "Lena Frost"
+
+
+# -- speakers ---------------------------------------------------------------------------
+
+def test_title_is_kept_apart_from_the_name(nlp):
+    text = ("Canadian finance minister Rachel Stone said the deficit would shrink. "
+            "Later the minister said that taxes would not rise.")
+    qs = quotes(nlp, text)
+    first = only(qs, "deficit would shrink")
+    assert first.speaker == "Rachel Stone"
+    assert first.role and "minister" in first.role
+    second = only(qs, "taxes would not rise")
+    assert second.speaker == "Rachel Stone"
+
+
+def test_pronoun_resolves_to_the_person_the_story_is_about(nlp):
+    text = ("Hugo Martin has farmed the valley for forty years. "
+            "He said that the drought was the worst he had seen.")
+    q = only(quotes(nlp, text), "drought was the worst")
+    assert q.speaker == "Hugo Martin"
+    assert text[q.speaker_start:q.speaker_end] == "Hugo Martin"
+
+
+def test_one_canonical_name_per_person(nlp):
+    text = ("Senator Olivia Grant spoke on Monday. \u201cWe need the votes,\u201d Grant said. "
+            "Senator Grant added that the bill would pass.")
+    names = {q.speaker for q in quotes(nlp, text)}
+    assert names == {"Olivia Grant"}
+
+
+def test_people_sharing_a_name_stay_apart(nlp):
+    text = ("Park Ji Hoon, the union leader, met the ambassador Daniel Park. "
+            "Daniel Park said that talks would resume. "
+            "\u201cWe are not giving up,\u201d Park Ji Hoon said.")
+    qs = quotes(nlp, text)
+    assert only(qs, "talks would resume").speaker == "Daniel Park"
+    assert only(qs, "not giving up").speaker == "Park Ji Hoon"
+
+
+def test_uncued_quotation_continues_the_previous_speaker(nlp):
+    text = ('"The harvest was poor," said Ruth Adler.\n\n'
+            '"We will plant earlier next spring and hope for rain."')
+    qs = quotes(nlp, text)
+    assert only(qs, "plant earlier").speaker == "Ruth Adler"
+
+
+def test_organisations_and_unnamed_sources(nlp):
+    text = ("The Transport Department said that the line would reopen on Friday. "
+            "Officials said the repairs cost more than expected.")
+    qs = quotes(nlp, text)
+    org = only(qs, "line would reopen")
+    assert org.speaker_kind == "organization" and "Transport Department" in org.speaker
+    src = only(qs, "repairs cost")
+    assert src.speaker_kind == "source" and src.speaker.lower() == "officials"
+
+
+def test_empty_and_quote_free_text(nlp):
+    assert quotes(nlp, "") == []
+    assert quotes(nlp, "The river is long. It flows to the sea.") == []
