@@ -13,7 +13,8 @@
 #      host, container on --network host); check that /healthz says 503 and why.
 # Cleans up the containers and fake server it started, and dockerd if it started it.
 #
-# Environment: BRIEFBOT_IMAGE (default briefbot:smoke), BRIEFBOT_SMOKE_KEEP_DOCKERD=1
+# Environment: BRIEFBOT_IMAGE (default briefbot:smoke), BRIEFBOT_SMOKE_FROM_HEAD=1 to
+# build the committed tree (git archive HEAD) instead of the work tree, BRIEFBOT_SMOKE_KEEP_DOCKERD=1
 # to leave a dockerd this script started running, BRIEFBOT_SMOKE_REBUILD_BASE=1 to
 # rebuild the cached base image.
 set -euo pipefail
@@ -146,13 +147,19 @@ trusted_base() {
 
 # --- 3. build -------------------------------------------------------------------
 build_image() {
-    local base=$1 t
+    local base=$1 t context=$ROOT
     t=$(date +%s)
-    log "docker build $IMAGE (BASE_IMAGE=$base; log: $WORK/build.log)"
+    if [[ -n ${BRIEFBOT_SMOKE_FROM_HEAD:-} ]]; then
+        # Build what is committed, not a work tree others are editing.
+        context=$WORK/context
+        rm -rf "$context"; mkdir -p "$context"
+        git -C "$ROOT" archive HEAD | tar -x -C "$context"
+    fi
+    log "docker build $IMAGE (BASE_IMAGE=$base; context $context; log: $WORK/build.log)"
     # The legacy builder: Debian's docker.io ships no buildx plugin. --network host
     # because the build only needs the package registry and the host reaches it.
     DOCKER_BUILDKIT=0 docker build --network host --build-arg BASE_IMAGE="$base" \
-        -t "$IMAGE" "$ROOT" >"$WORK/build.log" 2>&1 \
+        -t "$IMAGE" "$context" >"$WORK/build.log" 2>&1 \
         || { tail -40 "$WORK/build.log"; die "docker build failed"; }
     log "built in $(( $(date +%s) - t ))s"
     local bytes

@@ -6,7 +6,7 @@
 #   scripts/postgres.sh stop     stop that cluster and delete its files
 #
 # The URL is SQLAlchemy style, with a role that may create databases (tests make one
-# each): postgresql+psycopg://briefbot:briefbot@127.0.0.1:PORT/briefbot
+# each): postgresql+psycopg://briefbot:<random>@127.0.0.1:PORT/briefbot
 # Typical use:  export BRIEFBOT_TEST_POSTGRES_URL=$(scripts/postgres.sh)
 # Running it again while the cluster runs prints the same URL. Runs the server as the
 # `postgres` user when started as root (PostgreSQL refuses to run as root).
@@ -16,7 +16,9 @@ set -euo pipefail
 DIR=${BRIEFBOT_PG_DIR:-/tmp/briefbot-pg}
 DATA=$DIR/data
 ROLE=briefbot
-PASSWORD=briefbot
+# Random per cluster: a password that is also a common word ("briefbot") would be
+# redacted from every log line that mentions the word.
+PASSWORD=$(python3 -c 'import secrets; print(secrets.token_hex(12))')
 
 say() { echo "[postgres.sh] $*" >&2; }
 

@@ -173,3 +173,17 @@ def test_command_labels_stay_bounded():
     metrics.record_command("slack", "https://evil.example/very/long/url", "exploded")
     sample = metrics.COMMANDS.labels(platform="slack", command="other", outcome="error")
     assert sample._value.get() >= 1
+
+
+async def test_expected_components_fail_until_they_report():
+    from bot.core.status import StatusRegistry
+
+    core = StatusRegistry()
+    registry = HealthRegistry()
+    registry.add_source(core.snapshot, expect=("database", "scheduler", "discord"))
+    registry.register("discord", lambda: (True, "connected"))
+    core.set("database", True, "sqlite")
+    report = await registry.evaluate()
+    assert report.reason == "scheduler: not started yet"
+    core.set("scheduler", True, "3 jobs")
+    assert (await registry.evaluate()).ok

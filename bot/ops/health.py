@@ -31,7 +31,7 @@ import asyncio
 import inspect
 import logging
 import time
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Union
 
@@ -132,16 +132,21 @@ class HealthRegistry:
     def __init__(self) -> None:
         self._checks: dict[str, tuple[Check, float]] = {}
         self._sources: list[Callable[[], Mapping[str, Any]]] = []
+        self._expected: dict[str, None] = {}
         self._draining: str | None = None
 
-    def add_source(self, snapshot: Callable[[], Mapping[str, Any]]) -> None:
+    def add_source(self, snapshot: Callable[[], Mapping[str, Any]], expect: Iterable[str] = ()) -> None:
         """Include every component a status snapshot reports, as one check each.
 
         ``snapshot()`` maps names to objects with ``ok`` and ``detail`` (the core's
         ``bot.core.status.STATUS.snapshot``), so the core can report without importing
-        this module: ``health.add_source(STATUS.snapshot)``.
+        this module: ``health.add_source(STATUS.snapshot)``. Components named in
+        ``expect`` fail as "not started yet" until they report (or a check of that name
+        is registered): a process still starting up is not healthy.
         """
         self._sources.append(snapshot)
+        for name in expect:
+            self._expected.setdefault(name, None)
 
     def register(self, name: str, check: Check, *, timeout: float = DEFAULT_CHECK_TIMEOUT) -> None:
         """Add (or replace) the check called ``name``."""
@@ -175,6 +180,8 @@ class HealthRegistry:
                     checks.setdefault(name, CheckResult(bool(state.ok), str(getattr(state, "detail", "") or "")))
             except Exception as err:
                 checks.setdefault("status", CheckResult(False, f"status snapshot failed: {err}"))
+        for name in self._expected:
+            checks.setdefault(name, CheckResult(False, "not started yet"))
         for name, result in checks.items():
             metrics.HEALTH_CHECK.labels(check=name).set(1 if result.ok else 0)
         ok = bool(checks) and all(r.ok for r in checks.values()) and self._draining is None

@@ -181,8 +181,10 @@ def configure_logging(
     handler.setFormatter(JsonFormatter() if fmt == "json" else LineFormatter())
     handler.addFilter(RedactingFilter())
     handler.set_name("briefbot")
+    # The one root handler: replaces any earlier configuration (the CLI's basicConfig),
+    # which would print every event a second time, unredacted.
     root = logging.getLogger()
-    for old in [h for h in root.handlers if h.get_name() == "briefbot"]:
+    for old in list(root.handlers):
         root.removeHandler(old)
     root.addHandler(handler)
     root.setLevel(level.upper() if isinstance(level, str) else level)

@@ -40,6 +40,11 @@ def _secret_value(value: Any) -> str | None:
     return getter() if callable(getter) else str(value)
 
 
+def _platforms(settings: Any) -> list[str]:
+    platforms = getattr(settings, "platforms", None)
+    return list(platforms()) if callable(platforms) else []
+
+
 def _env_float(name: str) -> float | None:
     """An optional tuning knob from the environment (tests shorten the election period)."""
     value = os.environ.get(name, "").strip()
@@ -60,11 +65,12 @@ class Ops:
         health_host: str = "0.0.0.0",
         grace: float = DEFAULT_GRACE,
         status: Any = None,
+        expect: tuple[str, ...] = (),
         leader_retry: float | None = None,
     ) -> None:
         self.health = HealthRegistry()
         if status is not None:
-            self.health.add_source(status.snapshot)
+            self.health.add_source(status.snapshot, expect=expect)
             if hasattr(status, "counters"):
                 metrics.bridge_counters(status.counters)
         self.server = HealthServer(self.health, host=health_host, port=health_port)
@@ -90,6 +96,9 @@ class Ops:
             grace=float(getattr(settings, "shutdown_grace_seconds", None) or _env_float("SHUTDOWN_GRACE_SECONDS")
                         or DEFAULT_GRACE),
             status=status,
+            # Healthy only once these have reported in: the database, the scheduler and
+            # every chat platform that has settings.
+            expect=("database", "scheduler", *_platforms(settings)),
             leader_retry=_env_float("LEADER_RETRY_SECONDS"),
         )
 
