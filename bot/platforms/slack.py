@@ -264,13 +264,13 @@ class SlackPlatform:
         token fails at once) and the first connection is bounded in time. Reconnects
         after that are slack_sdk's.
         """
-        handler = AsyncSocketModeHandler(self.app, app_token=app_token, web_client=self.client)
         try:
             opened = await self.client.apps_connections_open(app_token=app_token)
         except SlackApiError as exc:
             raise SettingsError(f"SLACK_APP_TOKEN was refused by Slack ({exc.response.get('error')}).") from None
         except (aiohttp.ClientError, asyncio.TimeoutError, OSError) as exc:
             raise SettingsError(f"Slack Socket Mode is unreachable at {self.client.base_url} ({exc}).") from None
+        handler = AsyncSocketModeHandler(self.app, app_token=app_token, web_client=self.client)
         handler.client.wss_uri = opened["url"]
         try:
             await asyncio.wait_for(handler.connect_async(), timeout)
