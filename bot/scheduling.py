@@ -82,6 +82,7 @@ class FeedPoller:
         self.status = status
         self._hosts: dict[str, asyncio.Semaphore] = defaultdict(lambda: asyncio.Semaphore(self.per_host))
         self._running = asyncio.Lock()
+        self._last_prune: datetime | None = None
 
     def backoff(self, failures: int) -> timedelta:
         """Delay before the next poll after ``failures`` failures in a row."""
@@ -93,7 +94,17 @@ class FeedPoller:
             feeds = await self.store.run(self.store.due_feeds, self.clock.now())
             results = await asyncio.gather(*(self._poll_gated(f) for f in feeds))
             self.status.set("feeds", True, f"{len(feeds)} polled")
+            await self._prune_daily()
             return list(results)
+
+    async def _prune_daily(self) -> None:
+        now = self.clock.now()
+        if self._last_prune is not None and now - self._last_prune < timedelta(days=1):
+            return
+        self._last_prune = now
+        counts = await self.store.run(self.store.prune, now)
+        if any(counts.values()):
+            log.info("pruned %s", ", ".join(f"{n} {what}" for what, n in counts.items()))
 
     async def _poll_gated(self, feed: Feed) -> PollResult:
         host = (urlsplit(feed.url).hostname or "").lower()

@@ -8,7 +8,9 @@ import pytest
 
 from bot.storage import open_store
 from bot.storage.codec import brief_from_json, brief_to_json
-from bot.storage.db import NewEntry
+from sqlalchemy import inspect, text
+
+from bot.storage.db import SCHEMA_VERSION, NewEntry
 from briefings.model import Article, Brief, OffsetMap, Quote
 
 T0 = datetime(2026, 3, 1, 12, 0, tzinfo=timezone.utc)
@@ -41,7 +43,7 @@ def test_open_creates_directory_and_is_idempotent(tmp_path):
     assert (tmp_path / "nested/dir/bot.db").exists()
     s.close()
     s2 = open_store(url)
-    assert s2.schema_version() == 1 and s2.migrate() == 1
+    assert s2.schema_version() == SCHEMA_VERSION and s2.migrate() == SCHEMA_VERSION
     s2.close()
 
 
@@ -114,3 +116,40 @@ def test_brief_codec_round_trips():
     brief = Brief(article=art, summary=("Body.",), summary_spans=((7, 12),),
                   quotes=(Quote(speaker="Ann", text="hi", start=1, end=3, kind="direct", role="CEO"),))
     assert brief_from_json(brief_to_json(brief)) == brief
+
+
+def test_version_1_database_is_migrated_in_place(tmp_path):
+    """A database made by schema v1 (no seen-times) gains the columns and keeps its rows."""
+    url = f"sqlite:///{tmp_path}/old.db"
+    s = open_store(url)
+    s.subscribe("discord:1", "http://f/rss", title=None, entries=entries("a"), etag=None,
+                last_modified=None, now=T0, next_poll_at=T0)
+    with s.engine.begin() as conn:  # turn it back into what v1 created
+        conn.execute(text("ALTER TABLE feed_entries DROP COLUMN last_seen_at"))
+        conn.execute(text("ALTER TABLE feeds DROP COLUMN last_parsed_at"))
+        conn.execute(text("UPDATE schema_version SET version = 1"))
+    s.close()
+    s = open_store(url)
+    assert s.schema_version() == SCHEMA_VERSION
+    cols = {c["name"] for c in inspect(s.engine).get_columns("feed_entries")}
+    assert "last_seen_at" in cols
+    assert [f.url for f in s.channel_feeds("discord:1")] == ["http://f/rss"]
+    s.close()
+
+
+def test_prune_forgets_only_what_left_the_feed_long_ago(store):
+    feed, _ = store.subscribe("discord:1", "http://f/rss", title=None, entries=entries("old", "kept"),
+                              etag=None, last_modified=None, now=T0, next_poll_at=T0)
+    later = T0 + timedelta(days=40)
+    # Only "kept" is still listed; not-modified polls do not make "kept" look stale.
+    store.record_poll(feed.id, now=later, next_poll_at=later, entries=entries("kept", "new"))
+    store.record_poll(feed.id, now=later + timedelta(days=20), next_poll_at=later, not_modified=True)
+    store.store_brief("k1", 3, "{}", T0)
+    store.remember_article("http://x/a", "k2", None, T0)
+    store.store_brief("k2", 3, "{}", T0)
+    counts = store.prune(later + timedelta(days=20))
+    assert counts == {"entries": 1, "articles": 1, "briefs": 2}
+    remaining = store.channel_entries("discord:1", None, later + timedelta(days=30))
+    assert [e.entry_key for e in remaining] == ["new"]
+    store.record_poll(feed.id, now=later + timedelta(days=21), next_poll_at=later, entries=entries("kept"))
+    assert [e.entry_key for e in store.channel_entries("discord:1", None, later + timedelta(days=30))] == ["new"]

@@ -13,10 +13,10 @@ import asyncio
 import logging
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any, TypeVar
 
-from sqlalchemy import Engine, create_engine, delete, event, func, select, update
+from sqlalchemy import Engine, create_engine, delete, event, func, select, text, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -28,9 +28,20 @@ log = logging.getLogger(__name__)
 T = TypeVar("T")
 
 #: Bump with a new entry in ``MIGRATIONS`` whenever a table changes.
-SCHEMA_VERSION = 1
-#: version -> function upgrading from version-1; explicit, run in order, each in a transaction.
-MIGRATIONS: dict[int, Callable[[Session], None]] = {}
+SCHEMA_VERSION = 2
+#: How long stories that left their feed, and briefs nobody refers to, are kept.
+RETENTION = timedelta(days=30)
+
+
+def _v2_seen_times(s: Session) -> None:
+    """v2: when each entry was last listed and each feed last read in full (for pruning)."""
+    s.execute(text("ALTER TABLE feed_entries ADD COLUMN last_seen_at TIMESTAMP"))
+    s.execute(text("ALTER TABLE feeds ADD COLUMN last_parsed_at TIMESTAMP"))
+
+
+#: version -> function upgrading from version-1; explicit, run in order, in one transaction.
+#: ``create_all`` only creates missing tables, so every column change needs an entry here.
+MIGRATIONS: dict[int, Callable[[Session], None]] = {2: _v2_seen_times}
 
 
 @dataclass(frozen=True)
@@ -123,7 +134,8 @@ class Store:
             new_feed = feed is None
             if new_feed:
                 feed = Feed(url=url, title=title, etag=etag, last_modified=last_modified,
-                            last_fetch_at=now, failures=0, next_poll_at=next_poll_at, created_at=now)
+                            last_fetch_at=now, last_parsed_at=now, failures=0, next_poll_at=next_poll_at,
+                            created_at=now)
                 s.add(feed)
                 s.flush()
             elif title and not feed.title:
@@ -177,8 +189,9 @@ class Store:
                 return []
             feed.last_fetch_at, feed.next_poll_at = now, next_poll_at
             feed.failures, feed.last_error = 0, None
-            if not not_modified:
-                feed.etag, feed.last_modified = etag, last_modified
+            if not_modified:
+                return []
+            feed.etag, feed.last_modified, feed.last_parsed_at = etag, last_modified, now
             return _insert_entries(s, feed_id, entries, now, backlog=False)
 
     def record_poll_failure(self, feed_id: int, *, error: str, now: datetime,
@@ -207,6 +220,24 @@ class Store:
             if since is not None:
                 q = q.where(FeedEntry.first_seen_at > since)
             return list(s.scalars(q))
+
+    def prune(self, now: datetime, keep: timedelta = RETENTION) -> dict[str, int]:
+        """Forget what can no longer matter: stories gone from their feed for ``keep``, URL
+        mappings older than that, and old briefs nothing refers to. Digests are history: kept."""
+        cutoff = now - keep
+        seen = func.coalesce(FeedEntry.last_seen_at, FeedEntry.first_seen_at)
+        with self._sessions.begin() as s:
+            gone = (select(FeedEntry.id).join(Feed, Feed.id == FeedEntry.feed_id)
+                    .where(seen < cutoff, seen < Feed.last_parsed_at))
+            entries = s.execute(delete(FeedEntry).where(FeedEntry.id.in_(gone))
+                                .execution_options(synchronize_session=False)).rowcount
+            articles = s.execute(delete(ArticleRef).where(ArticleRef.fetched_at < cutoff)).rowcount
+            used = (select(FeedEntry.content_key).where(FeedEntry.content_key.is_not(None))
+                    .union(select(ArticleRef.content_key)))
+            briefs = s.execute(delete(CachedBrief).where(CachedBrief.created_at < cutoff,
+                                                         CachedBrief.content_key.not_in(used))
+                               .execution_options(synchronize_session=False)).rowcount
+        return {"entries": entries, "articles": articles, "briefs": briefs}
 
     # --- schedules ------------------------------------------------------------------------
 
@@ -339,13 +370,18 @@ def _insert_entries(s: Session, feed_id: int, entries: Iterable[NewEntry], now: 
     if not entries:
         return []
     known = set(s.scalars(select(FeedEntry.entry_key).where(FeedEntry.feed_id == feed_id)))
+    listed = [e.key for e in entries if e.key in known]
+    for i in range(0, len(listed), 500):
+        s.execute(update(FeedEntry).where(FeedEntry.feed_id == feed_id,
+                                          FeedEntry.entry_key.in_(listed[i:i + 500]))
+                  .values(last_seen_at=now))
     added: list[FeedEntry] = []
     for e in entries:
         if e.key in known:
             continue
         known.add(e.key)
         row = FeedEntry(feed_id=feed_id, entry_key=e.key, url=e.url, title=e.title,
-                        first_seen_at=now, backlog=backlog)
+                        first_seen_at=now, last_seen_at=now, backlog=backlog)
         s.add(row)
         added.append(row)
     s.flush()

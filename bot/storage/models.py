@@ -58,6 +58,7 @@ class Feed(Base):
     failures: Mapped[int] = mapped_column(Integer, default=0)
     next_poll_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    last_parsed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)  # last full (200) read; v2
 
 
 class Subscription(Base):
@@ -85,7 +86,12 @@ class Schedule(Base):
 
 
 class FeedEntry(Base):
-    """An entry seen in a feed. ``backlog`` marks what was there when the feed was added."""
+    """An entry seen in a feed. ``backlog`` marks what was there when the feed was added.
+
+    ``last_seen_at`` is the last full read of the feed that listed it: an entry seen
+    last before its feed's ``last_parsed_at`` has left the feed and may be pruned once
+    old enough (it cannot come back as "new" while the feed still lists it).
+    """
 
     __tablename__ = "feed_entries"
     __table_args__ = (UniqueConstraint("feed_id", "entry_key"),)
@@ -97,6 +103,7 @@ class FeedEntry(Base):
     first_seen_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
     backlog: Mapped[bool] = mapped_column(Boolean, default=False)
     content_key: Mapped[str | None] = mapped_column(String(64))
+    last_seen_at: Mapped[datetime | None] = mapped_column(UTCDateTime)  # v2
 
 
 class ArticleRef(Base):
