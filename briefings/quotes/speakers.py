@@ -81,6 +81,8 @@ _GENDERED = {"he": "m", "him": "m", "his": "m", "himself": "m",
              "she": "f", "her": "f", "hers": "f", "herself": "f"}
 _GENDERED_HASHES = np.fromiter((hash_string(w) for w in _GENDERED), dtype=np.uint64)
 _PLURAL_PRONOUNS = frozenset({"they", "them"})
+_NOT_SPEAKERS = frozenset({"DATE", "TIME", "MONEY", "PERCENT", "QUANTITY", "CARDINAL", "ORDINAL",
+                           "PRODUCT", "WORK_OF_ART", "LAW", "LANGUAGE", "EVENT"})
 _ORG_LABELS = frozenset({"ORG", "NORP", "GPE", "FAC"})
 _POSSESSIVE = re.compile(r"(?:'s|\u2019s|'|\u2019)$")
 _BROKEN_HYPHEN = re.compile(r"(\w)- (\w)")
@@ -317,7 +319,7 @@ class Cast:
         """
         best, best_rank = None, None
         for p in self.people:
-            if p.name[-1] == word:
+            if p.name[-1] == word or (len(p.name) > 1 and word in p.name[-1].split("-")):
                 rank = 2
             elif p.name[0] == word:
                 rank = 1
@@ -343,6 +345,10 @@ class Cast:
             return self._speaker(person, head, named=True)
         phrase = _phrase(head)
         words = name_words(phrase.text)
+        if head.ent_type_ in _NOT_SPEAKERS:
+            return UNKNOWN
+        if head.pos_ == "PROPN" and len(words) == 1 and words[0].isupper() and len(words[0]) > 1:
+            return self._organization(words[0], phrase)  # an acronym: "IRCC said"
         if head.pos_ == "PROPN" and _looks_like_name(words):
             known = self._single(words[-1], head.i) if len(words) == 1 else None
             if known is None and len(words) > 1:
@@ -359,6 +365,10 @@ class Cast:
             owner = next((c for c in head.children if c.dep_ == "poss"), None)
             if owner is not None and depth < 2:
                 return self.resolve(owner, depth + 1)
+            # "A statement said", "the study found": whoever issued it was just named.
+            named = self._recent_org(head.i)
+            if named is not None:
+                return Speaker(named, "organization", None, phrase.start_char, phrase.end_char)
         if head.ent_type_ in _ORG_LABELS:
             return self._organization(_strip_det(phrase.text), phrase)
         if lemma in ORG_NOUNS or lemma in DOCUMENT_NOUNS:
