@@ -347,6 +347,31 @@ def http_server() -> Iterator[LocalHTTPServer]:
         yield server
 
 
+@pytest.fixture
+def loopback_only(monkeypatch):
+    """Safety net: any httpcore connection to a non-loopback address fails the test.
+
+    Tests of the fetcher's refusals name private and metadata addresses; should a bug
+    let one through, this stops the packet from ever leaving the machine.
+    """
+    import ipaddress
+
+    import httpcore
+
+    real = httpcore.AnyIOBackend.connect_tcp
+
+    async def guarded(self, host, port, *args, **kwargs):
+        try:
+            loopback = ipaddress.ip_address(host).is_loopback
+        except ValueError:
+            loopback = host == "localhost"
+        if not loopback:
+            raise AssertionError(f"test tried to connect to {host}:{port}")
+        return await real(self, host, port, *args, **kwargs)
+
+    monkeypatch.setattr(httpcore.AnyIOBackend, "connect_tcp", guarded)
+
+
 def tls_contexts(directory: Path, hostnames: Iterable[str]) -> tuple[ssl.SSLContext, ssl.SSLContext]:
     """A throwaway CA and a server certificate for ``hostnames``, made with openssl.
 

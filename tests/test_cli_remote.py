@@ -8,7 +8,9 @@ import pytest
 
 from bot.cli import main
 from briefings.fetching import ALLOW_HOSTS_ENV
-from httpserver import SAMPLE_PARAGRAPHS, http_server, news_page  # noqa: F401
+from httpserver import SAMPLE_PARAGRAPHS, http_server, loopback_only, news_page  # noqa: F401
+
+pytestmark = pytest.mark.usefixtures("loopback_only")
 
 
 @pytest.fixture

@@ -20,7 +20,15 @@ from briefings.feeds import (
 )
 from briefings.fetching import FetchPolicy
 from briefings.remote import load_url
-from httpserver import SAMPLE_PARAGRAPHS, Response, http_server, news_page  # noqa: F401
+from httpserver import (  # noqa: F401
+    SAMPLE_PARAGRAPHS,
+    Response,
+    http_server,
+    loopback_only,
+    news_page,
+)
+
+pytestmark = pytest.mark.usefixtures("loopback_only")
 
 POLICY = FetchPolicy(allow_hosts=frozenset({"127.0.0.1"}), timeout=2.0)
 LONG_TEXT = " ".join(SAMPLE_PARAGRAPHS * 3)  # well over TEASER_WORDS

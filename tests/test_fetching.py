@@ -30,7 +30,9 @@ from briefings.fetching import (
     fetch,
     make_client,
 )
-from httpserver import http_server  # noqa: F401  (fixture)
+from httpserver import http_server, loopback_only  # noqa: F401  (fixtures)
+
+pytestmark = pytest.mark.usefixtures("loopback_only")
 
 LOCAL = frozenset({"127.0.0.1"})
 

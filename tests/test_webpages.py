@@ -10,7 +10,9 @@ from briefings.fetching import FetchError, FetchPolicy
 from briefings.loading import LoadError, load_file
 from briefings.remote import load_url
 from briefings.webpages import NoArticleText, article_from_html, html_to_text, parse_date
-from httpserver import SAMPLE_PARAGRAPHS, http_server, news_page  # noqa: F401
+from httpserver import SAMPLE_PARAGRAPHS, http_server, loopback_only, news_page  # noqa: F401
+
+pytestmark = pytest.mark.usefixtures("loopback_only")
 
 POLICY = FetchPolicy(allow_hosts=frozenset({"127.0.0.1"}), timeout=2.0)
 
