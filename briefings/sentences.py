@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 
 from bisect import bisect_right
 
-from spacy.attrs import (DEP, ENT_IOB, ENT_TYPE, IDX, IS_ALPHA, IS_STOP, IS_TITLE, LEMMA, ORTH,
+from spacy.attrs import (DEP, ENT_IOB, ENT_TYPE, HEAD, IDX, IS_ALPHA, IS_STOP, IS_TITLE, LEMMA, ORTH,
                          POS, SENT_START, SPACY, TAG)
 from spacy.tokens import Doc, Span
 
@@ -116,8 +116,11 @@ _VERB_POS = frozenset({"VERB", "AUX"})
 _TERMINAL = frozenset({".", "!", "?", "\u2026", "..."})
 _CLOSERS = frozenset({'"', "'", "\u201d", "\u2019", ")", "]"})
 _QUOTE_MARKS = frozenset({'"', "'", "\u201c", "\u201d", "\u2018", "\u2019", "``", "''"})
+_QUOTE_EVENTS = _QUOTE_MARKS | _TERMINAL
 #: A quotation still open after this many sentence ends lost its closing mark.
 MAX_OPEN_SENTENCES = 4
+#: Dependency labels of words that open a subject phrase ("The", "A respected", "Two").
+_SUBJECT_PARTS = frozenset({"det", "amod", "compound", "nummod", "poss", "quantmod"})
 #: Dependency labels of nouns that do not name the sentence's subject matter.
 _MINOR_NOUN_DEPS = frozenset({"pobj", "compound", "poss", "npadvmod"})
 
@@ -146,14 +149,17 @@ class Candidate:
 class _Arrays:
     """The token attributes the filters read, as plain Python lists (fast to index)."""
 
-    __slots__ = ("lemma", "alpha", "stop", "title", "pos", "tag", "dep", "iob", "ent", "idx",
+    __slots__ = ("lemma", "alpha", "stop", "title", "pos", "tag", "dep", "iob", "ent", "idx", "head",
                  "text", "space", "lower", "in_quote", "furniture", "doc_text")
 
     def __init__(self, doc: Doc) -> None:
-        attrs = [LEMMA, IS_ALPHA, IS_STOP, IS_TITLE, POS, TAG, DEP, ENT_IOB, ENT_TYPE, IDX, ORTH, SPACY]
+        attrs = [LEMMA, IS_ALPHA, IS_STOP, IS_TITLE, POS, TAG, DEP, ENT_IOB, ENT_TYPE, IDX, ORTH, SPACY,
+                 HEAD]
         cols = doc.to_array(attrs).T.tolist()
         self.lemma, self.alpha, self.stop, self.title, pos, tag, dep, self.iob, ent = cols[:9]
-        self.idx, orth, self.space = cols[9:]
+        self.idx, orth, self.space, head = cols[9:]
+        # HEAD comes as an unsigned offset from the token; make it an absolute index.
+        self.head = [i + (h if h < 2**63 else h - 2**64) for i, h in enumerate(head)]
         names = doc.vocab.strings
         lookup: dict[int, str] = {0: ""}
         for col in (pos, tag, dep, ent, orth):
@@ -189,30 +195,37 @@ def _quote_state(a: _Arrays) -> list[bool]:
     ignored. A paragraph break, or a quotation left open for several sentences, closes
     it: news style reopens a quotation on each paragraph, and scraped text loses marks.
     """
-    state = False
-    ends_seen = 0
-    out = []
     n = len(a.text)
-    for i, text in enumerate(a.text):
-        if not text.strip():
-            if "\n" in text:
-                state = False
-            out.append(state)
+    out = [False] * n
+    # Only quote marks, paragraph breaks and sentence ends change the state.
+    events = [i for i, t in enumerate(a.text) if t in _QUOTE_EVENTS or "\n" in t]
+    opened = None
+    ends_seen = 0
+    for i in events:
+        text = a.text[i]
+        if opened is not None and ("\n" in text and not text.strip()):
+            out[opened + 1:i] = [True] * (i - opened - 1)
+            opened = None
             continue
-        facing = _facing(a, i, n) if text in _QUOTE_MARKS else None
+        if text in _TERMINAL:
+            if opened is not None:
+                ends_seen += 1
+                if ends_seen > MAX_OPEN_SENTENCES:
+                    out[opened + 1:i + 1] = [True] * (i - opened)
+                    opened = None
+            continue
+        if text not in _QUOTE_MARKS:
+            continue
+        facing = _facing(a, i, n)
         if facing == "open":
-            state, ends_seen = True, 0
-            out.append(False)
-            continue
-        if facing == "close":
-            out.append(False)
-            state = False
-            continue
-        out.append(state)
-        if state and text in _TERMINAL:
-            ends_seen += 1
-            if ends_seen > MAX_OPEN_SENTENCES:
-                state = False
+            if opened is not None:
+                out[opened + 1:i] = [True] * (i - opened - 1)
+            opened, ends_seen = i, 0
+        elif facing == "close" and opened is not None:
+            out[opened + 1:i] = [True] * (i - opened - 1)
+            opened = None
+    if opened is not None:
+        out[opened + 1:] = [True] * (n - opened - 1)
     return out
 
 
@@ -364,24 +377,34 @@ def _heading_seam(a: _Arrays, start: int, end: int) -> int | None:
 
 
 def _is_clause(a: _Arrays, start: int, end: int) -> bool:
-    """Whether tokens start..end hold a subject and its verb, the subject near the front."""
-    for k in range(start, min(end, start + 8)):
-        if a.dep[k] in ("nsubj", "nsubjpass") and not a.in_quote[k]:
-            return any(a.pos[j] in _VERB_POS for j in range(k + 1, end))
-    return False
+    """Whether tokens start..end open with the subject of a verb that is also among them.
+
+    A caption seam starts the next sentence's subject ("The risk paid off", "A respected
+    bank manager ... will pay"); a capitalised word inside a name or title does not.
+    """
+    first = start
+    if a.dep[first] in _SUBJECT_PARTS and start <= a.head[first] < end:
+        first = a.head[first]
+    if a.dep[first] not in ("nsubj", "nsubjpass"):
+        return False
+    verb = a.head[first]
+    return start <= verb < end and a.pos[verb] in _VERB_POS
 
 
 def _repeat_seam(a: _Arrays, start: int, end: int, n: int = 3) -> int | None:
     """Where the sentence starts over: a capitalised repeat of its n opening words."""
     if end - start < 2 * n:
         return None
-    seen: dict[tuple[str, ...], int] = {}
-    for i in range(start, end - n + 1):
-        gram = tuple(a.lower[i:i + n])
-        first = seen.setdefault(gram, i)
-        if first == start and i >= first + n and a.title[i] and a.alpha[i - 1]:
+    opening = a.lower[start:start + n]
+    i = start + n
+    while True:
+        try:
+            i = a.lower.index(opening[0], i, end - n + 1)
+        except ValueError:
+            return None
+        if a.lower[i:i + n] == opening and a.title[i] and a.alpha[i - 1]:
             return i
-    return None
+        i += 1
 
 
 def _reject_reason(doc: Doc, a: _Arrays, start: int, end: int, cand: Candidate,
