@@ -506,7 +506,10 @@ async def _read_response(
 
 
 def _too_large_reason(limit: int, size: int | None = None) -> str:
-    cap = f"{limit / 1_000_000:g} MB" if limit >= 100_000 else f"{limit} bytes"
+    if limit % (1 << 20) == 0:
+        cap = f"{limit >> 20} MB"
+    else:
+        cap = f"{limit / 1_000_000:g} MB" if limit >= 100_000 else f"{limit:,} bytes"
     if size is None:
         return f"the response is larger than the {cap} limit"
     return f"the response is {size:,} bytes, over the {cap} limit"
