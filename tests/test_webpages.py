@@ -151,3 +151,18 @@ async def test_load_url_page_without_article(http_server):
     http_server.route("/empty", "<html><body><nav>Home</nav></body></html>")
     with pytest.raises(NoArticleText):
         await load_url(http_server.url("/empty"), policy=POLICY)
+
+
+def test_share_bars_related_links_comments_and_cookie_banners_are_dropped():
+    html = news_page().replace(
+        "<article>", '<div class="share">Share on Facebook | Twitter | Email</div><article>'
+    ).replace(
+        "</article>",
+        '<div class="related"><h2>Related stories</h2><ul><li><a href="/x">Storm damages '
+        "pier in nearby town</a></li></ul></div></article>"
+        '<section id="comments"><h2>12 Comments</h2><div class="comment"><p>John: This is '
+        "a waste of money and the council should be ashamed of itself.</p></div></section>"
+        '<div class="cookie">We use cookies to improve your experience. Accept all</div>',
+    )
+    article = article_from_html(html, url="https://ledger.example/x")
+    assert article.text.split("\n") == list(SAMPLE_PARAGRAPHS)
