@@ -37,3 +37,6 @@ async def test_every_interaction_is_deferred_within_a_second_during_a_50_story_d
     assert result.answered == result.interactions
     late = [round(x, 3) for x in result.deferral_latencies if x >= 1.0]
     assert not late, f"interactions deferred after >= 1 s: {late}"
+    # Code running on the loop (measured in the loop thread's CPU time, which a busy shared
+    # machine does not inflate) never held it for 100 ms.
+    assert result.worst_busy_stall < 0.1, result.summary()

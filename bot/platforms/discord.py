@@ -42,6 +42,7 @@ AUTOCOMPLETE_TIMEOUT = 2.0  # Discord drops autocomplete answers after 3 s
 CONNECT_TIMEOUT = 30.0
 CLOSE_TIMEOUT = 10.0
 SYNC_STATE_FILE = "discord-commands.json"
+INLINE_RENDER_CARDS = 2
 FAILURE_TEXT = "Sorry, something went wrong while answering that. Please try again."
 
 
@@ -80,6 +81,14 @@ def make_client(settings: Any) -> discord.Client:
     return discord.Client(**options)
 
 
+async def render(reply: Reply) -> list[OutgoingMessage]:
+    """Render on the loop when small; a digest's many cards are escaped and split in a
+    thread, so a big digest never holds up the acknowledgement of other interactions."""
+    if len(reply.cards) <= INLINE_RENDER_CARDS:
+        return render_reply(reply)
+    return await asyncio.to_thread(render_reply, reply)
+
+
 class DiscordDeliverer:
     """Posts scheduled digests as channel messages (raises on failure, as the core expects)."""
 
@@ -91,7 +100,7 @@ class DiscordDeliverer:
     async def deliver(self, channel: ChannelRef, reply: Reply) -> None:
         guild_id = int(channel.guild_id) if channel.guild_id and channel.guild_id.isdigit() else None
         target = self._client.get_partial_messageable(int(channel.channel_id), guild_id=guild_id)
-        for message in render_reply(reply):
+        for message in await render(reply):
             await target.send(content=message.content or None, embeds=message.embeds,
                               allowed_mentions=NO_MENTIONS)
         log.info("discord: delivered %d card(s) to channel %s", len(reply.cards), channel.channel_id)
@@ -315,7 +324,7 @@ class DiscordPlatform:
 
     async def _send_reply(self, interaction: discord.Interaction, reply: Reply, *,
                           deferred_ephemeral: bool) -> None:
-        messages = render_reply(reply)
+        messages = await render(reply)
         ephemeral = reply.ephemeral or deferred_ephemeral
         if reply.ephemeral and not deferred_ephemeral:
             # The "thinking" message is public; an error must not be. Remove it and answer

@@ -45,6 +45,8 @@ ERROR_COLOUR = discord.Colour(0xDC2626)
 # from parsing them as mentions whatever the id length (escape_mentions needs 17-20 digits).
 _ANGLE_MENTION = re.compile(r"<(?=[@#/])")
 _BARE_MENTION = re.compile(r"@(?=(everyone|here)\b)", re.IGNORECASE)
+# What discord.utils.escape_markdown acts on inside one line (block syntax is only at its start).
+_MARKDOWN_CHARS = re.compile(r"[_\\~|*`\[]")
 
 
 @dataclass
@@ -71,7 +73,9 @@ def neutralise_mentions(text: str) -> str:
 def escape_article(text: str) -> str:
     """Escape outside text so it shows literally: no markdown, no mentions, one line per line."""
     text = " ".join(text.split())  # article text never needs its own line structure here
-    return neutralise_mentions(discord.utils.escape_markdown(text))
+    if text[:1] in ">#-" or _MARKDOWN_CHARS.search(text):  # its regex is slow; prose rarely needs it
+        text = discord.utils.escape_markdown(text)
+    return neutralise_mentions(text)
 
 
 def safe_url(url: str | None) -> str | None:
@@ -197,14 +201,15 @@ def card_embeds(card: Card, *, colour: discord.Colour = COLOUR) -> list[discord.
 
     for description in descriptions:
         embed = new_embed(description)
+    size, count = embed_size(embed), 0  # kept by hand: embed.fields rebuilds proxies per call
     for name, value in fields:
-        too_many = len(embed.fields) >= EMBED_FIELDS
-        too_big = embed_size(embed) + len(name) + len(value) > EMBED_TOTAL
-        if too_many or too_big:
+        if count >= EMBED_FIELDS or size + len(name) + len(value) > EMBED_TOTAL:
             embed = new_embed("")
+            size, count = embed_size(embed), 0
         embed.add_field(name=name, value=value, inline=False)
+        size, count = size + len(name) + len(value), count + 1
     if note:
-        if embed_size(embed) + len(note) > EMBED_TOTAL:
+        if size + len(note) > EMBED_TOTAL:
             embed = new_embed("")
         embed.set_footer(text=note)
     return embeds
@@ -220,13 +225,16 @@ def render_reply(reply: Reply) -> list[OutgoingMessage]:
     colour = ERROR_COLOUR if reply.error else COLOUR
     embeds = [e for card in reply.cards for e in card_embeds(card, colour=colour)]
     current = messages[-1] if messages else None
+    used = 0
     for embed in embeds:
+        size = embed_size(embed)
         fits = (current is not None and len(current.embeds) < EMBEDS_PER_MESSAGE
-                and current.embed_chars() + embed_size(embed) <= EMBED_TOTAL)
+                and used + size <= EMBED_TOTAL)
         if not fits:
-            current = OutgoingMessage()
+            current, used = OutgoingMessage(), 0
             messages.append(current)
         current.embeds.append(embed)  # type: ignore[union-attr]
+        used += size
     if not messages:
         messages.append(OutgoingMessage(content="Nothing to show."))
     return messages
