@@ -27,6 +27,7 @@ from typing import TextIO
 from bot.core.interface import COMMAND_NAMES, ChannelRef, Invocation, Reply, command_spec
 from bot.core.views import render_text
 from bot.settings import SettingsError, load_settings
+from bot.storage.db import StoreError
 
 log = logging.getLogger(__name__)
 
@@ -176,6 +177,9 @@ def main(argv: list[str] | None = None) -> int:
     try:
         return asyncio.run(run_console(sys.stdin, sys.stdout, scheduler_on=not args.no_scheduler))
     except SettingsError as exc:
+        print(f"briefbot console: {exc}", file=sys.stderr)
+        return 2
+    except StoreError as exc:
         print(f"briefbot console: {exc}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:

@@ -22,6 +22,10 @@ from bot.settings import Settings, SettingsError, load_settings
 log = logging.getLogger(__name__)
 
 #: Platform modules started by ``run``; each exposes ``async start(settings, service, scheduler)``.
+class StartError(RuntimeError):
+    """Start-up failed for a reason other than settings; ``str()`` is one sentence."""
+
+
 PLATFORM_MODULES = {"discord": "bot.platforms.discord", "slack": "bot.platforms.slack"}
 
 
@@ -44,17 +48,20 @@ def main(argv: list[str] | None = None) -> int:
     except SettingsError as exc:
         print(f"briefbot run: {exc}", file=sys.stderr)
         return 2
+    except StartError as exc:
+        print(f"briefbot run: {exc}", file=sys.stderr)
+        return 1
     except KeyboardInterrupt:  # a second Ctrl-C during shutdown
         return 130
 
 
 def _check(settings: Settings) -> int:
-    from bot.storage.db import open_store
+    from bot.storage.db import StoreError, open_store
 
     try:
         store = open_store(settings.database_url)
-    except Exception as exc:
-        print(f"briefbot run: cannot open DATABASE_URL: {exc.__class__.__name__}: {exc}", file=sys.stderr)
+    except StoreError as exc:
+        print(f"briefbot run: {exc}", file=sys.stderr)
         return 2
     version = store.schema_version()
     store.close()
@@ -67,15 +74,16 @@ async def run(settings: Settings) -> int:
     from bot.core.status import STATUS
     from bot.ops.runtime import Ops
     from bot.scheduling import DigestScheduler, FeedPoller
+    from bot.storage.db import StoreError
 
     ops = Ops.from_settings(settings, status=STATUS)
     await ops.start()
     try:
         core = Core.open(settings)
-    except Exception as exc:
+    except StoreError as exc:
         log.error("cannot start: %s", exc)
         await ops.stop()
-        raise SettingsError(f"the database at DATABASE_URL could not be opened ({exc.__class__.__name__}: {exc})") from None
+        raise SettingsError(str(exc)) from None
     ops.on_stop("commands", lambda: core.service.stop(timeout=5))
     from bot.ops.health import database_check
     ops.health.register("database", database_check(core.store.engine))
@@ -101,6 +109,10 @@ async def run(settings: Settings) -> int:
     except SettingsError:
         await ops.stop()
         raise
+    except Exception as exc:  # a platform that cannot start: say which, clean up, exit 1
+        log.exception("start-up failed")
+        await ops.stop()
+        raise StartError(f"could not start ({type(exc).__name__}: {exc}); see the log above.") from None
     log.info("briefbot running on %s", ", ".join(settings.platforms()))
     clean = await ops.run_until_stopped()
     log.info("briefbot stopped%s", "" if clean else " (some steps timed out)")

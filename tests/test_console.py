@@ -64,3 +64,13 @@ def test_console_reports_bad_settings_in_one_line(tmp_path, monkeypatch, capsys)
     assert main([]) == 2
     err = capsys.readouterr().err.strip()
     assert err.count("\n") == 0 and "WORKERS" in err
+
+
+def test_console_reports_unusable_database_in_one_line(tmp_path, monkeypatch, capsys):
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "data").write_text("a file where the data directory should be")
+    monkeypatch.setenv("DATABASE_URL", "sqlite:///data/sub/briefbot.db")
+    monkeypatch.setattr(sys, "stdin", io.StringIO("/help\n"))
+    assert main([]) == 2
+    err = capsys.readouterr().err.strip()
+    assert err.count("\n") == 0 and "DATABASE_URL" in err

@@ -17,7 +17,7 @@ from datetime import datetime, timedelta
 from typing import Any, TypeVar
 
 from sqlalchemy import Engine, create_engine, delete, event, func, select, text, update
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.settings import sqlite_path
@@ -53,8 +53,20 @@ class NewEntry:
     title: str | None
 
 
+class StoreError(RuntimeError):
+    """The database cannot be opened or migrated; ``str()`` is one sentence for the operator."""
+
+
 def open_store(url: str) -> "Store":
     """Connect, create ``data/`` for SQLite files, and migrate the schema."""
+    try:
+        return _open_store(url)
+    except (OSError, SQLAlchemyError) as exc:
+        first = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        raise StoreError(f"the database at DATABASE_URL cannot be used ({type(exc).__name__}: {first}).") from None
+
+
+def _open_store(url: str) -> "Store":
     path = sqlite_path(url)
     if path is not None:
         path.parent.mkdir(parents=True, exist_ok=True)
