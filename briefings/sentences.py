@@ -263,15 +263,20 @@ def _units(doc: Doc, a: _Arrays) -> list[tuple[int, int]]:
 
     The statistical parser sometimes breaks before a lowercase continuation ("...
     line-up | but it appears ..."); a sentence that starts in lowercase after one that
-    did not end in terminal punctuation belongs to it.
+    did not end in terminal punctuation belongs to it, unless a paragraph break
+    separates them.
     """
     units: list[tuple[int, int]] = []
-    starts = [i for i, flag in enumerate(doc.to_array(SENT_START).tolist()) if flag == 1] or [0]
+    # A sentence never runs over a paragraph break, whatever the parser thought.
+    breaks = {i + 1 for i, t in enumerate(a.text) if "\n" in t and not t.strip()}
+    flags = doc.to_array(SENT_START).tolist()
+    starts = sorted({i for i, flag in enumerate(flags) if flag == 1} | breaks | {0})
+    starts = [i for i in starts if i < len(doc)]
     for start, end in zip(starts, starts[1:] + [len(doc)]):
         start, end = _trim(a, start, end)
         if start >= end:
             continue
-        if units and a.text[start][:1].islower():
+        if units and a.text[start][:1].islower() and start not in breaks:
             pstart, pend = units[-1]
             if a.text[pend - 1] not in _TERMINAL:
                 units[-1] = (pstart, end)

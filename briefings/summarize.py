@@ -79,7 +79,7 @@ def summarize(
         # The opening sentence has nothing before it to point back to: its pronouns
         # are expletive or cataphoric ("It's not just UV rays that ...").
         pool[0].pronoun = None if pool[0].index == 0 else pool[0].pronoun
-    if not pool or (words is None and sentences <= 0):
+    if not pool or (sentences <= 0 if words is None else words <= 0):
         return []
     scores = _score(doc, pool, title, weights)
     chosen = _select(pool, scores, sentences, words, weights)

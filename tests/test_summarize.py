@@ -69,6 +69,19 @@ def test_word_budget(story):
 def test_word_budget_smaller_than_any_sentence_still_gives_one(story):
     spans = summarize(story, words=3)
     assert len(spans) == 1
+    assert summarize(story, words=0) == []
+
+
+def test_heading_without_punctuation_stays_out_of_the_next_paragraph(nlp):
+    doc = nlp(
+        "Storm damage in the valley\n\n"
+        "Heavy rain flooded more than two hundred homes in the valley overnight, the fire "
+        "service said on Wednesday.\n\n"
+        "Roads into the villages stayed closed as crews pumped water from the worst hit streets."
+    )
+    texts = [s.text for s in summarize(doc, sentences=3)]
+    assert texts[0].startswith("Heavy rain flooded")
+    assert not any("Storm damage" in t for t in texts)
 
 
 def test_near_duplicates_are_dropped(story):
