@@ -10,7 +10,6 @@ are served by a local HTTP server.
 from __future__ import annotations
 
 import asyncio
-import json
 import time
 from datetime import datetime, timedelta, timezone
 

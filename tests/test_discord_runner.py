@@ -14,7 +14,6 @@ import os
 import signal
 import subprocess
 import sys
-from pathlib import Path
 
 import pytest
 
@@ -23,8 +22,6 @@ from bot.core.workers import ThreadBriefer
 from fakes.discord_harness import discord_env, discord_settings
 from fakes.discord_server import FakeDiscord, FakeDiscordInThread
 from httpserver import http_server  # noqa: F401
-
-ROOT = Path(__file__).resolve().parent.parent
 
 
 @pytest.fixture
