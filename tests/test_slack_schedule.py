@@ -8,6 +8,7 @@ than making the test wait for the next minute to begin.
 
 from __future__ import annotations
 
+import asyncio
 import html
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
@@ -100,6 +101,14 @@ async def test_scheduled_digest_reaches_the_slack_channel_at_its_time(tmp_path, 
         assert "Maria Lopez" in texts and "start building" in texts
         assert "Old story" not in texts  # counted as read when the feed was added
         assert http_server.requests_to("/tunnel")
+        # recorded once, as posted, under the channel's local date
+        store = harness.core.store
+        for _ in range(100):
+            rows = await store.run(store.digests, "slack:C0DIGEST")
+            if rows and rows[0].status != "posting":
+                break
+            await asyncio.sleep(0.05)
+        assert [(r.local_date, r.status) for r in rows] == [(due.date().isoformat(), "posted")]
     finally:
         await harness.close()
 
