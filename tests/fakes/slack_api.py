@@ -74,6 +74,7 @@ class FakeSlack:
         self.users: dict[str, dict[str, Any]] = {}
         self.usergroups: list[dict[str, Any]] = []
         self.group_members: dict[str, list[str]] = {}
+        self.failures: dict[str, list[tuple[int, dict, dict]]] = {}
         self._ts = itertools.count(1)
         self._changed = asyncio.Event()
         self._runner: web.AppRunner | None = None
@@ -88,6 +89,12 @@ class FakeSlack:
         self.users[user_id] = {"id": user_id, "name": user_id.lower(), "team_id": TEAM_ID,
                                "is_admin": admin, "is_owner": owner, "is_primary_owner": False,
                                "is_bot": False, "deleted": False}
+
+    def fail_next(self, method: str, error: str = "ratelimited", status: int = 429,
+                  retry_after: int | None = 1) -> None:
+        """The next call of ``method`` fails as Slack would (429 + Retry-After by default)."""
+        headers = {"Retry-After": str(retry_after)} if retry_after is not None else {}
+        self.failures.setdefault(method, []).append((status, {"ok": False, "error": error}, headers))
 
     def add_usergroup(self, group_id: str, handle: str, name: str, members: list[str]) -> None:
         self.usergroups.append({"id": group_id, "team_id": TEAM_ID, "handle": handle, "name": name})
@@ -166,6 +173,10 @@ class FakeSlack:
         auth = request.headers.get("Authorization", "")
         token = auth.removeprefix("Bearer ") if auth.startswith("Bearer ") else params.get("token")
         self._record(Call(method, params, token))
+        failure = self.failures.get(method)
+        if failure:
+            status, body, headers = failure.pop(0)
+            return web.json_response(body, status=status, headers=headers)
         expected = self.app_token if method == "apps.connections.open" else self.bot_token
         if token != expected:
             return web.json_response({"ok": False, "error": "invalid_auth"})
