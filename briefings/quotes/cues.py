@@ -26,7 +26,7 @@ SPEECH_VERBS = frozenset(
     describe elaborate lament muse conclude propose recommend demand question wonder speculate
     acknowledge affirm assure guarantee threaten predict forecast calculate figure reckon
     criticize criticise blast slam accuse praise tout shout yell cry whisper mutter exclaim
-    chime interject shoot fire write tweet text email add call
+    chime interject shoot fire write tweet add call
     """.split()
 )
 
@@ -36,7 +36,7 @@ WEAK_VERBS = frozenset(
     """
     believe think hope fear worry agree disagree point question wonder figure reckon shoot
     fire call blast slam praise tout accuse criticize criticise charge estimate calculate
-    forecast propose recommend demand concur counter text email post
+    forecast propose recommend demand concur counter post
     """.split()
 )
 

@@ -18,7 +18,8 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
 import numpy as np
-from spacy.attrs import LOWER, SENT_START
+from spacy.attrs import DEP, LOWER, POS, SENT_START
+from spacy.symbols import PROPN as PROPN_ID
 from spacy.strings import hash_string
 from spacy.tokens import Doc, Span, Token
 
@@ -81,8 +82,7 @@ _GENDERED = {"he": "m", "him": "m", "his": "m", "himself": "m",
              "she": "f", "her": "f", "hers": "f", "herself": "f"}
 _GENDERED_HASHES = np.fromiter((hash_string(w) for w in _GENDERED), dtype=np.uint64)
 _PLURAL_PRONOUNS = frozenset({"they", "them"})
-_NOT_SPEAKERS = frozenset({"DATE", "TIME", "MONEY", "PERCENT", "QUANTITY", "CARDINAL", "ORDINAL",
-                           "PRODUCT", "WORK_OF_ART", "LAW", "LANGUAGE", "EVENT"})
+_NOT_SPEAKERS = frozenset({"DATE", "TIME", "MONEY", "PERCENT", "QUANTITY", "CARDINAL", "ORDINAL"})
 _ORG_LABELS = frozenset({"ORG", "NORP", "GPE", "FAC"})
 _POSSESSIVE = re.compile(r"(?:'s|\u2019s|'|\u2019)$")
 _BROKEN_HYPHEN = re.compile(r"(\w)- (\w)")
@@ -182,6 +182,8 @@ class Cast:
                 self._register_org(ent)
         for i in subjects:
             self._register_subject(doc[i])
+        for i in _proper_subjects(doc):
+            self._register_subject(doc[i])
         for p in self.people:
             p.mentions.sort()
         self._mentions.sort(key=lambda m: m[0])
@@ -278,7 +280,7 @@ class Cast:
                 or not self.is_running(head.idx):
             return
         phrase = _phrase(head)
-        if head.ent_type_ in {"GPE", "NORP", "FAC", "LOC"} or phrase[0].lower_ == "the":
+        if head.ent_type_ in {"GPE", "NORP", "FAC", "LOC"} | _NOT_SPEAKERS or phrase[0].lower_ == "the":
             return
         words = name_words(phrase.text)
         if not words or len(words) > 4 or any(w.lower() in ORG_NOUNS for w in words):
@@ -383,7 +385,7 @@ class Cast:
         by_role = self._by_role(lemma, head)
         if by_role is not None:
             return self._speaker(by_role, head, named=False, role=_strip_det(phrase.text))
-        if _definite(head) and head.tag_ in {"NN", "NNS"} and lemma not in SOURCE_NOUNS:
+        if _definite(head, possessive=False) and head.tag_ in {"NN", "NNS"} and lemma not in SOURCE_NOUNS:
             # "the 26-year-old", "the minister": the person the story is about just now.
             person = self.antecedent(head.i, None)
             if person is not None:
@@ -564,6 +566,14 @@ class QuotedText:
         return k >= 0 and self.spans[k][0] <= char < self.spans[k][1]
 
 
+def _proper_subjects(doc: Doc) -> list[int]:
+    """Proper nouns heading a subject: people the tagger may have missed ("Niederreiter has ...")."""
+    arr = doc.to_array([POS, DEP])
+    deps = np.array([doc.vocab.strings["nsubj"], doc.vocab.strings["nsubjpass"]], dtype=arr.dtype)
+    hits = (arr[:, 0] == PROPN_ID) & np.isin(arr[:, 1], deps)
+    return [int(i) for i in np.flatnonzero(hits)]
+
+
 def _salience(tok: Token) -> int:
     dep = tok.dep_
     if dep == "compound" and tok.head.pos_ == "NOUN":
@@ -631,8 +641,8 @@ def _strip_det(text: str) -> str:
     return text
 
 
-def _definite(head: Token) -> bool:
-    return any(c.lower_ in {"the", "this", "that"} or c.dep_ == "poss" for c in head.lefts)
+def _definite(head: Token, possessive: bool = True) -> bool:
+    return any(c.lower_ in {"the", "this", "that"} or (possessive and c.dep_ == "poss") for c in head.lefts)
 
 
 def _indefinite(head: Token) -> bool:
