@@ -429,3 +429,28 @@ async def test_fatal_close_after_start_is_logged_and_reported_not_ready(bot, fak
     errors = [r.getMessage() for r in caplog.records
               if r.levelname == "ERROR" and r.name == "bot.platforms.discord"]
     assert any("ended for good" in e and "4004" in e for e in errors), errors
+
+
+async def test_sharding_hook_runs_an_auto_sharded_client(tmp_path, fake, nlp):
+    """``DISCORD_SHARD_COUNT`` is not a setting yet; the adapter honours it when it is."""
+    import discord
+
+    from bot.settings import Settings
+    from fakes.discord_harness import discord_settings
+
+    class ShardedSettings(Settings):
+        discord_shard_count: int | None = None
+
+    values = discord_settings(tmp_path, fake).model_dump()
+    settings = ShardedSettings(_env_file=None, **values, discord_shard_count=2)
+    harness = DiscordHarness(tmp_path, fake)
+    harness.settings = settings
+    await harness.start()
+    try:
+        assert isinstance(harness.platform.client, discord.AutoShardedClient)
+        await fake.wait_for(lambda: len(fake.sessions) == 2, 15, "both shards to identify")
+        assert sorted(s.shard for s in fake.sessions.values()) == [(0, 2), (1, 2)]
+        _, msgs = await answer(fake, "help")  # routed to the shard that owns the guild
+        assert "/brief" in msgs[0].content
+    finally:
+        await harness.close()

@@ -172,6 +172,13 @@ class GatewaySession:
     seq: int = 0
     events: list[tuple[int, dict[str, Any]]] = field(default_factory=list)
     conn: "GatewayConnection | None" = None
+    shard: tuple[int, int] | None = None  # (shard_id, shard_count) from IDENTIFY
+
+    def owns(self, guild_id: str | None) -> bool:
+        """Discord's rule: a guild lives on shard ``(guild_id >> 22) % shard_count``."""
+        if self.shard is None or guild_id is None:
+            return True
+        return (int(guild_id) >> 22) % self.shard[1] == self.shard[0]
 
 
 @dataclass
@@ -353,11 +360,13 @@ class FakeDiscord:
 
     async def dispatch(self, event: str, data: dict[str, Any],
                        session: GatewaySession | None = None) -> int:
-        """Send a DISPATCH to the newest session; queued for replay if it is disconnected."""
+        """Send a DISPATCH to the newest session (of the shard that owns the event's guild);
+        queued for replay if that session is disconnected."""
         if session is None:
-            if not self.sessions:
+            owners = [s for s in self.sessions.values() if s.owns(data.get("guild_id"))]
+            if not owners:
                 raise AssertionError("fake Discord: nobody has identified yet")
-            session = list(self.sessions.values())[-1]
+            session = owners[-1]
         session.seq += 1
         payload = {"op": OP_DISPATCH, "t": event, "s": session.seq, "d": data}
         session.events.append((session.seq, payload))
@@ -465,14 +474,17 @@ class FakeDiscord:
             await conn.ws.send_str(text)
 
     def _ready_payload(self, session: GatewaySession) -> dict[str, Any]:
-        return {
+        guilds = [{"id": self.guild_id, "unavailable": True}] if session.owns(self.guild_id) else []
+        ready = {
             "v": 10, "user": self.bot_user, "session_id": session.session_id,
             "resume_gateway_url": self.resume_gateway_url, "session_type": "normal",
-            "guilds": [{"id": self.guild_id, "unavailable": True}],
-            "application": {"id": self.app_id, "flags": 0},
+            "guilds": guilds, "application": {"id": self.app_id, "flags": 0},
             "private_channels": [], "relationships": [], "presences": [],
             "user_settings": {}, "geo_ordered_rtc_regions": [], "_trace": ["fake-gateway"],
         }
+        if session.shard is not None:
+            ready["shard"] = list(session.shard)
+        return ready
 
     def guild_payload(self) -> dict[str, Any]:
         everyone = {"id": self.guild_id, "name": "@everyone", "permissions": str(MEMBER_PERMISSIONS),
@@ -549,10 +561,14 @@ class FakeDiscord:
             await conn.ws.close(code=4004, message=b"Authentication failed.")
             return
         session = GatewaySession(session_id=secrets.token_hex(16))
+        shard = data.get("shard")
+        if shard is not None:
+            session.shard = (int(shard[0]), int(shard[1]))
         self.sessions[session.session_id] = session
         session.conn, conn.session = conn, session
         await self.dispatch("READY", self._ready_payload(session), session)
-        await self.dispatch("GUILD_CREATE", self.guild_payload(), session)
+        if session.owns(self.guild_id):
+            await self.dispatch("GUILD_CREATE", self.guild_payload(), session)
         conn.ready.set()
 
     async def _resume(self, conn: GatewayConnection, data: dict[str, Any]) -> None:
