@@ -74,7 +74,8 @@ def summarize(
     ``sentences`` caps the number of sentences; ``words``, when given, is a word budget
     instead (at least one sentence is always returned if any is usable).
     """
-    pool = [c for c in candidates(doc) if c.usable]
+    every = candidates(doc)
+    pool = [c for c in every if c.usable]
     if pool:
         # The opening sentence has nothing before it to point back to: its pronouns
         # are expletive or cataphoric ("It's not just UV rays that ...").
@@ -82,7 +83,8 @@ def summarize(
     if not pool or (sentences <= 0 if words is None else words <= 0):
         return []
     scores = _score(doc, pool, title, weights)
-    chosen = _select(pool, scores, sentences, words, weights)
+    persons = [c.index for c in every if c.has_person]
+    chosen = _select(pool, scores, sentences, words, weights, persons)
     return [doc[c.start:c.end] for c in sorted(chosen, key=lambda c: c.index)]
 
 
@@ -121,7 +123,7 @@ def _headline_lemmas(doc: Doc, pool: list[Candidate], title: str | None) -> froz
 
 
 def _select(pool: list[Candidate], scores: list[float], sentences: int, words: int | None,
-            w: Weights) -> list[Candidate]:
+            w: Weights, persons: list[int]) -> list[Candidate]:
     order = sorted(range(len(pool)), key=lambda i: -scores[i])
     chosen: list[Candidate] = []
     used = 0
@@ -132,7 +134,7 @@ def _select(pool: list[Candidate], scores: list[float], sentences: int, words: i
         progress = False
         for i in order:
             c = pool[i]
-            if c in chosen or not _fits(c, chosen, used, words, w):
+            if c in chosen or not _fits(c, chosen, used, words, w, persons):
                 continue
             chosen.append(c)
             used += c.words
@@ -154,7 +156,8 @@ def _full(chosen: list[Candidate], used: int, sentences: int, words: int | None)
     return len(chosen) >= sentences
 
 
-def _fits(c: Candidate, chosen: list[Candidate], used: int, words: int | None, w: Weights) -> bool:
+def _fits(c: Candidate, chosen: list[Candidate], used: int, words: int | None, w: Weights,
+          persons: list[int]) -> bool:
     if words is not None and chosen and used + c.words > words:
         return False
     if words is not None and not chosen and c.words > words:
@@ -168,7 +171,11 @@ def _fits(c: Candidate, chosen: list[Candidate], used: int, words: int | None, w
         near = max(before, key=lambda o: o.index, default=None)
         if near is None or c.index - near.index > w.antecedent_reach:
             return False
-        if c.pronoun == "person" and not near.has_person and not near.has_nominal:
+        # "he"/"she" needs a named person in the summary sentence before it, and no other
+        # person named in the sentences skipped in between (it would point to them).
+        if c.pronoun == "person" and not (
+            near.has_person and not any(near.index < p < c.index for p in persons)
+        ):
             return False
         if c.pronoun == "thing" and not near.has_nominal:
             return False

@@ -202,3 +202,19 @@ def test_furniture_offsets():
     text = "PUBLISHED: 10:01 EST, 2 May 2014. He met her at 10:30 in a snap photo. Getty Images"
     found = sorted(text[i:i + 9] for i in furniture_offsets(text))
     assert found == ["10:01 EST", "Getty Ima", "PUBLISHED"]
+
+
+def test_pronoun_speaker_needs_a_named_person_before_it(nlp):
+    doc = nlp(
+        "The city's only tram line will close for three months from May so that worn rails "
+        "can be replaced across the whole network, the transport office announced. "
+        "Transport director Helen Marsh said the closure could not be avoided any longer. "
+        "\"We have repaired these rails for years and there is nothing left to repair,\" she "
+        "told reporters at the depot on Monday. "
+        "Replacement buses will run every ten minutes along the tram route during the works."
+    )
+    for n in range(1, 5):
+        texts = [s.text for s in summarize(doc, sentences=n)]
+        for k, t in enumerate(texts):
+            if "she told reporters" in t:
+                assert k > 0 and texts[k - 1].startswith("Transport director Helen Marsh")
