@@ -361,7 +361,19 @@ async def test_dropped_gateway_is_resumed_and_commands_still_answered(bot, fake)
     assert bot.platform.is_ready()
 
 
-async def test_invalid_session_leads_to_a_fresh_identify(bot, fake):
+@pytest.fixture
+def quick_reidentify(monkeypatch):
+    """discord.py waits 5 s before every non-first IDENTIFY (Discord's identify rate limit);
+    the fake has none, so tests skip the wait through the hook discord.py provides for it."""
+    import discord
+
+    async def no_wait(self, shard_id, *, initial=False):
+        return None
+
+    monkeypatch.setattr(discord.Client, "before_identify_hook", no_wait)
+
+
+async def test_invalid_session_leads_to_a_fresh_identify(bot, fake, quick_reidentify):
     fake.invalidate_resumes = True
     await fake.drop_gateway(abort=True)  # TCP cut, no close frame
     await fake.wait_for(lambda: len(fake.sessions) == 2, 20, "a second IDENTIFY")
@@ -431,7 +443,7 @@ async def test_fatal_close_after_start_is_logged_and_reported_not_ready(bot, fak
     assert any("ended for good" in e and "4004" in e for e in errors), errors
 
 
-async def test_sharding_hook_runs_an_auto_sharded_client(tmp_path, fake, nlp):
+async def test_sharding_hook_runs_an_auto_sharded_client(tmp_path, fake, nlp, quick_reidentify):
     """``DISCORD_SHARD_COUNT`` is not a setting yet; the adapter honours it when it is."""
     import discord
 
