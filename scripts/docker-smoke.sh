@@ -14,7 +14,8 @@
 # Cleans up the containers and fake server it started, and dockerd if it started it.
 #
 # Environment: BRIEFBOT_IMAGE (default briefbot:smoke), BRIEFBOT_SMOKE_FROM_HEAD=1 to
-# build the committed tree (git archive HEAD) instead of the work tree, BRIEFBOT_SMOKE_KEEP_DOCKERD=1
+# build the committed tree (git archive HEAD) instead of the work tree (or
+# BRIEFBOT_SMOKE_CONTEXT=DIR to build another tree), BRIEFBOT_SMOKE_KEEP_DOCKERD=1
 # to leave a dockerd this script started running, BRIEFBOT_SMOKE_REBUILD_BASE=1 to
 # rebuild the cached base image.
 set -euo pipefail
@@ -147,7 +148,7 @@ trusted_base() {
 
 # --- 3. build -------------------------------------------------------------------
 build_image() {
-    local base=$1 t context=$ROOT
+    local base=$1 t context=${BRIEFBOT_SMOKE_CONTEXT:-$ROOT}
     t=$(date +%s)
     if [[ -n ${BRIEFBOT_SMOKE_FROM_HEAD:-} ]]; then
         # Build what is committed, not a work tree others are editing.
