@@ -466,3 +466,18 @@ async def test_sharding_hook_runs_an_auto_sharded_client(tmp_path, fake, nlp, qu
         assert "/brief" in msgs[0].content
     finally:
         await harness.close()
+
+
+async def test_unwritable_state_dir_still_syncs_and_answers(tmp_path, fake, nlp, caplog,
+                                                           monkeypatch):
+    blocker = tmp_path / "state-is-a-file"
+    blocker.write_text("not a directory")
+    monkeypatch.setattr("bot.platforms.discord.state_dir", lambda settings: blocker / "sub")
+    harness = await DiscordHarness(tmp_path, fake).start()
+    try:
+        assert len(fake.command_puts) == 1
+        assert any("could not record the synced commands" in r.getMessage() for r in caplog.records)
+        _, msgs = await answer(fake, "help")
+        assert "/brief" in msgs[0].content
+    finally:
+        await harness.close()

@@ -153,7 +153,10 @@ class CommandSync:
             log.error("discord: could not sync slash commands (%s %s); will retry next start",
                       exc.status, exc.text)
             return False
-        self._save(key, digest)
+        try:
+            self._save(key, digest)
+        except OSError as exc:  # e.g. a read-only data directory: harmless, re-synced next start
+            log.warning("discord: could not record the synced commands in %s (%s)", self.path, exc)
         where = f"guild {self.guild.id}" if self.guild else "globally"
         log.info("discord: synced %d slash commands %s", len(synced), where)
         return True
