@@ -112,7 +112,8 @@ def _emit(briefs: list[Brief], fmt: str) -> None:
 def _emit_digest(briefs: list[Brief], fmt: str) -> None:
     from briefings import render_digest
 
-    print(render_digest.render(briefs, fmt))
+    out = render_digest.render(briefs, fmt)
+    print(out, end="" if out.endswith("\n") else "\n")
 
 
 def cmd_brief(args: argparse.Namespace) -> int:

@@ -23,7 +23,7 @@ def quote_line(quote: Quote, limit: int = _QUOTE_CHARS) -> str:
     text = " ".join(quote.text.split())
     if len(text) > limit:
         text = text[: limit - 1].rsplit(" ", 1)[0] + "…"
-    if quote.kind == "indirect":
+    if quote.kind == "indirect" or (quote.kind == "partial" and any(m in text for m in _QUOTE_MARKS)):
         return text
     return "“" + text.strip(_QUOTE_MARKS) + "”"
 
@@ -75,7 +75,7 @@ def to_jsonl(brief: Brief) -> str:
     return json.dumps(to_record(brief), ensure_ascii=False)
 
 
-def _wrap(text: str, indent: str, bullet: str = "") -> str:
+def wrap(text: str, indent: str, bullet: str = "") -> str:
     return textwrap.fill(text, _WIDTH, initial_indent=indent + bullet,
                          subsequent_indent=indent + " " * len(bullet))
 
@@ -88,13 +88,13 @@ def to_text(brief: Brief, *, speakers: int = 8, quotes_each: int = 3) -> str:
     if origin:
         lines.append(origin)
     lines.append("")
-    lines.extend(_wrap(s, "  ", "• ") for s in brief.summary or ("(no summary: the article has no story text)",))
+    lines.extend(wrap(s, "  ", "• ") for s in brief.summary or ("(no summary: the article has no story text)",))
     ranked = brief.speakers
     if ranked:
         lines += ["", "  Who said what"]
         for name, qs in ranked[:speakers]:
             lines.append("    " + speaker_label(name, qs))
-            lines.extend(_wrap(quote_line(q), "      ", "– ") for q in qs[:quotes_each])
+            lines.extend(wrap(quote_line(q), "      ", "– ") for q in qs[:quotes_each])
             if len(qs) > quotes_each:
                 lines.append(f"      (+{len(qs) - quotes_each} more)")
         if len(ranked) > speakers:
