@@ -45,16 +45,17 @@ FURNITURE_PHRASES = (
     "subscribe to", "getty images", "ap photo", "reuters/", "file photo", "last updated",
     "daily mail reporter", "contributed to this report", "all rights reserved", "copyright",
     "\u00a9", "have your say", "send us your", "email to a friend", "e-mail to a friend",
-    "do you have a story",
+    "do you have a story", "pictured ",
 )
 #: Labels before a colon: "Photo:", "Credit:", "PUBLISHED:", and clock times with a zone.
 FURNITURE_BEFORE_COLON = re.compile(
     r"(?:\b(?:photo(?:graph)?s?|pictures?|image|credit|source|published|updated)\s*|\b\d{1,2})$"
 )
 _CLOCK_ZONE = re.compile(r"\d{2}\s*(?:[ap]\.?m\.?\s*)?(?:est|edt|gmt|bst|et|pt|utc)\b")
-#: Caption stage directions in brackets: "(pictured)", "(left)", "(file picture)".
+#: Caption stage directions in brackets: "(pictured)", "(second left)", "(seated on the sofa)".
 FURNITURE_BRACKET = re.compile(
-    r"\((?:pictured|left|right|centre|center|above|below|inset|top|bottom|file)\b[^)]*\)"
+    r"\((?:[\w'-]+ ){0,3}(?:pictured|left|right|centre|center|seated|standing|above|below|"
+    r"inset|top|bottom|file)\b(?: [\w'-]+){0,3}\)"
 )
 
 
@@ -76,7 +77,7 @@ def furniture_offsets(text: str) -> list[int]:
         at = low.find(":", at + 1)
     at = low.find("(")
     while at >= 0:
-        if FURNITURE_BRACKET.match(low, at):
+        if FURNITURE_BRACKET.match(text, at):  # case kept: "(Left Bloc)" is a name
             found.append(at)
         at = low.find("(", at + 1)
     return found

@@ -177,7 +177,8 @@ def _fits(c: Candidate, chosen: list[Candidate], used: int, words: int | None, w
             near.has_person and not any(near.index < p < c.index for p in persons)
         ):
             return False
-        if c.pronoun == "thing" and not near.has_nominal:
+        # "it"/"they" can point at any noun: only trust the sentence right before it.
+        if c.pronoun == "thing" and near.index != c.index - 1:
             return False
     return True
 

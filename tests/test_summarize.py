@@ -198,6 +198,12 @@ def test_one_sentence_document(nlp):
     assert [s.text for s in spans] == [doc.text]
 
 
+def test_caption_brackets_are_furniture_but_names_are_not():
+    text = "Elsa (left) with Anna. Jo Dale (seated on the sofa) smiles. The (Left Bloc) party won."
+    found = [text[i:i + 6] for i in furniture_offsets(text)]
+    assert found == ["(left)", "(seate"]
+
+
 def test_furniture_offsets():
     text = "PUBLISHED: 10:01 EST, 2 May 2014. He met her at 10:30 in a snap photo. Getty Images"
     found = sorted(text[i:i + 9] for i in furniture_offsets(text))
