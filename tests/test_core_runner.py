@@ -81,6 +81,8 @@ async def test_runner_serves_slack_posts_missed_digest_and_stops_on_sigterm(tmp_
                     pass
                 await asyncio.sleep(0.1)
             assert r.status_code == 200, r.text
+            metrics = (await client.get(f"http://127.0.0.1:{health}/metrics")).text
+            assert "briefbot_digests_posted" in metrics
         proc.send_signal(signal.SIGTERM)
         code = await asyncio.wait_for(proc.wait(), timeout=20)
         err = (await proc.stderr.read()).decode()
