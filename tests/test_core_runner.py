@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import re
 import signal
 import socket
 import subprocess
@@ -82,7 +83,7 @@ async def test_runner_serves_slack_posts_missed_digest_and_stops_on_sigterm(tmp_
                 await asyncio.sleep(0.1)
             assert r.status_code == 200, r.text
             metrics = (await client.get(f"http://127.0.0.1:{health}/metrics")).text
-            assert "briefbot_digests_posted" in metrics
+            assert re.search(r"^briefbot_digests_posted_total(\{[^}]*\})? 1\.0$", metrics, re.M), metrics
         proc.send_signal(signal.SIGTERM)
         code = await asyncio.wait_for(proc.wait(), timeout=20)
         err = (await proc.stderr.read()).decode()
