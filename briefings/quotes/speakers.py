@@ -75,6 +75,7 @@ _WINDOW_SENTENCES = 4
 _DISTANCE_COST = 1.5
 _LAST_SPEAKER_BONUS = 1.0
 _GENDER_BONUS = 0.0
+_PRONOUN_CHAIN = 0
 #: Below this score the speaker quoted last is a better guess than any candidate.
 _LAST_SPEAKER_FLOOR = -0.5
 _PERSON_PRONOUNS = {"he": "m", "him": "m", "she": "f", "her": "f"}
@@ -519,8 +520,6 @@ class Cast:
         if last is not None and (gender is None or last.gender in (None, gender)) \
                 and (best_key is None or best_key[0] < _LAST_SPEAKER_FLOOR):
             best = last
-        if best is not None and gender and best.gender is None:
-            best.gender = gender
         self._pronoun_memo[i] = best
         return best
 
@@ -537,7 +536,7 @@ class Cast:
             salience = _salience(doc[tok])
             if salience:
                 found.append((salience, tok, person))
-        if depth < 3:
+        if depth < _PRONOUN_CHAIN:
             for tok in self._pronouns_between(start, end):
                 t = doc[tok]
                 if t.dep_ not in {"nsubj", "nsubjpass"} or self.quoted.contains(t.idx):
