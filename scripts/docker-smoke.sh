@@ -169,6 +169,15 @@ build_image() {
 }
 
 # --- 4. one-off brief -----------------------------------------------------------
+check_image() {
+    local uid tools
+    uid=$(docker run --rm "$IMAGE" id -u)
+    [[ $uid != 0 ]] || die "the container runs as root"
+    tools=$(docker run --rm "$IMAGE" sh -c 'for t in gcc cc make; do command -v $t; done; ls /root/.cache/pip 2>/dev/null' || true)
+    [[ -z $tools ]] || die "build tools or caches in the final image: $tools"
+    log "image ok: runs as uid $uid; no compiler and no pip cache inside"
+}
+
 smoke_brief() {
     local out="$WORK/brief.txt"
     log "briefbot brief seeds/$SEED.txt in the container"
@@ -260,6 +269,7 @@ main() {
     [[ ${1:-} == base ]] && return
     build_image "$base"
     [[ ${1:-} == build ]] && return
+    check_image
     smoke_brief
     smoke_health
     log "ALL OK"
