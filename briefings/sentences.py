@@ -18,14 +18,14 @@ debugging.
 
 from __future__ import annotations
 
-import re
-from dataclasses import dataclass, field
-
 from bisect import bisect_right
+from dataclasses import dataclass
 
 from spacy.attrs import (DEP, ENT_IOB, ENT_TYPE, HEAD, IDX, IS_ALPHA, IS_STOP, IS_TITLE, LEMMA, ORTH,
                          POS, SENT_START, SPACY, TAG)
-from spacy.tokens import Doc, Span
+from spacy.tokens import Doc
+
+from briefings.inline_furniture import BYLINE, furniture_offsets
 
 #: Content words shorter than this carry no topic ("mr", "st").
 MIN_CONTENT_CHARS = 2
@@ -36,59 +36,9 @@ MAX_WORDS = 70
 #: A tail cut from a caption run-on must still be a sentence of this many words.
 MIN_SALVAGE_WORDS = 8
 
-#: Phrases that only page furniture uses: video prompts, share lines, credits, bylines.
-#: Matched as plain lowercase substrings at a word start (a regex alternation over the
-#: whole text costs more than the rest of the summarizer together).
-FURNITURE_PHRASES = (
-    "scroll down", "click here", "click to", "read more", "see more", "watch the video",
-    "watch video", "share this", "share on", "follow us", "follow @", "like us on", "sign up",
-    "subscribe to", "getty images", "ap photo", "reuters/", "file photo", "last updated",
-    "daily mail reporter", "contributed to this report", "all rights reserved", "copyright",
-    "\u00a9", "have your say", "send us your", "email to a friend", "e-mail to a friend",
-    "do you have a story", "pictured ",
-)
-#: Labels before a colon: "Photo:", "Credit:", "PUBLISHED:", and clock times with a zone.
-FURNITURE_BEFORE_COLON = re.compile(
-    r"(?:\b(?:photo(?:graph)?s?|pictures?|image|credit|source|published|updated)\s*|\b\d{1,2})$"
-)
-_CLOCK_ZONE = re.compile(r"\d{2}\s*(?:[ap]\.?m\.?\s*)?(?:est|edt|gmt|bst|et|pt|utc)\b")
-#: Caption stage directions in brackets: "(pictured)", "(second left)", "(seated on the sofa)".
-FURNITURE_BRACKET = re.compile(
-    r"\((?:[\w'-]+ ){0,3}(?:pictured|left|right|centre|center|seated|standing|above|below|"
-    r"inset|top|bottom|file)\b(?: [\w'-]+){0,3}\)"
-)
-
-
-def furniture_offsets(text: str) -> list[int]:
-    """Character offsets in ``text`` where page furniture shows."""
-    low = text.lower()
-    found = []
-    for phrase in FURNITURE_PHRASES:
-        at = low.find(phrase)
-        while at >= 0:
-            if at == 0 or not low[at - 1].isalnum():
-                found.append(at)
-            at = low.find(phrase, at + 1)
-    at = low.find(":")
-    while at >= 0:
-        head = FURNITURE_BEFORE_COLON.search(low, max(0, at - 16), at)
-        if head and (not head.group().strip().isdigit() or _CLOCK_ZONE.match(low, at + 1)):
-            found.append(head.start())
-        at = low.find(":", at + 1)
-    at = low.find("(")
-    while at >= 0:
-        if FURNITURE_BRACKET.match(text, at):  # case kept: "(Left Bloc)" is a name
-            found.append(at)
-        at = low.find("(", at + 1)
-    return found
-
-
 #: "Sleepy kid: Brock Guzman ..." -- a verbless label of at most this many words, then a
 #: colon, starts a photo caption.
 MAX_LABEL_WORDS = 3
-#: A byline at the start: "By Jane Smith ." / "By . Jane Smith".
-BYLINE = re.compile(r"^By\s+(?:\.\s*)?[A-Z][\w'-]+(?:\s+[A-Z][\w'-]+){0,3}\s*[.|]")
-
 #: Capitalised function words that can only start a sentence: one of these straight
 #: after a word marks a caption glued to the text even when no clean tail can be cut.
 STRONG_SEAMS = frozenset(
@@ -138,8 +88,6 @@ class Candidate:
     needs_previous: bool = False
     pronoun: str | None = None
     has_person: bool = False
-    has_nominal: bool = False
-    entities: frozenset[int] = field(default_factory=frozenset)
     reason: str | None = None
 
     @property
@@ -314,9 +262,8 @@ def _judge(doc: Doc, a: _Arrays, index: int, start: int, end: int) -> Candidate:
 
 def _describe(a: _Arrays, index: int, start: int, end: int) -> Candidate:
     content = set()
-    entities = set()
     words = 0
-    has_person = has_nominal = False
+    has_person = False
     for i in range(start, end):
         if a.alpha[i]:
             words += 1
@@ -324,14 +271,9 @@ def _describe(a: _Arrays, index: int, start: int, end: int) -> Candidate:
                 content.add(a.lemma[i])
         elif a.text[i][:1].isdigit():
             words += 1
-        if a.ent[i]:
-            entities.add(a.lemma[i])
-            if a.ent[i] == "PERSON":
-                has_person = True
-        if a.pos[i] in ("NOUN", "PROPN"):
-            has_nominal = True
-    return Candidate(index, start, end, words, frozenset(content), has_person=has_person,
-                     has_nominal=has_nominal, entities=frozenset(entities))
+        if a.ent[i] == "PERSON":
+            has_person = True
+    return Candidate(index, start, end, words, frozenset(content), has_person=has_person)
 
 
 def _run_on_cut(a: _Arrays, start: int, end: int) -> int | None:

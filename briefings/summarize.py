@@ -53,6 +53,8 @@ class Weights:
     damping: float = 0.5
     #: Content overlap (relative to the smaller sentence) that makes two sentences duplicates.
     duplicate: float = 0.6
+    #: Score discount per unit of overlap with an already chosen sentence (MMR-style).
+    redundancy: float = 0.0
     #: How far back (in sentences) an antecedent for an opening pronoun may be.
     antecedent_reach: int = 3
 
@@ -124,24 +126,29 @@ def _headline_lemmas(doc: Doc, pool: list[Candidate], title: str | None) -> froz
 
 def _select(pool: list[Candidate], scores: list[float], sentences: int, words: int | None,
             w: Weights, persons: list[int]) -> list[Candidate]:
+    """Greedy picks by score, each pick discounted by its overlap with those already made.
+
+    Sentences that need a chosen neighbour become eligible once it is chosen, so the
+    ranking is swept again after every pick.
+    """
     order = sorted(range(len(pool)), key=lambda i: -scores[i])
     chosen: list[Candidate] = []
     used = 0
-    progress = True
-    # Sentences that need a chosen neighbour can become eligible once it is chosen, so
-    # sweep the ranking again after every pick.
-    while progress:
-        progress = False
+    while not _full(chosen, used, sentences, words):
+        best, best_score = None, 0.0
         for i in order:
             c = pool[i]
+            if best is not None and scores[i] <= best_score:
+                break  # the discount only lowers scores: nothing further down can win
             if c in chosen or not _fits(c, chosen, used, words, w, persons):
                 continue
-            chosen.append(c)
-            used += c.words
-            progress = True
+            adjusted = scores[i] - w.redundancy * max((_overlap(c, o) for o in chosen), default=0.0)
+            if best is None or adjusted > best_score:
+                best, best_score = c, adjusted
+        if best is None:
             break
-        if _full(chosen, used, sentences, words):
-            break
+        chosen.append(best)
+        used += best.words
     if not chosen and words is not None:
         # Nothing fits the budget: the best sentence that stands alone is still better
         # than an empty summary.
@@ -183,8 +190,11 @@ def _fits(c: Candidate, chosen: list[Candidate], used: int, words: int | None, w
     return True
 
 
-def _duplicate(a: Candidate, b: Candidate, threshold: float) -> bool:
+def _overlap(a: Candidate, b: Candidate) -> float:
+    """Shared content lemmas relative to the smaller sentence (1.0: one repeats the other)."""
     small = min(len(a.content), len(b.content))
-    if not small:
-        return False
-    return len(a.content & b.content) / small >= threshold
+    return len(a.content & b.content) / small if small else 0.0
+
+
+def _duplicate(a: Candidate, b: Candidate, threshold: float) -> bool:
+    return _overlap(a, b) >= threshold

@@ -6,7 +6,8 @@ import re
 
 import pytest
 
-from briefings.sentences import candidates, furniture_offsets
+from briefings.inline_furniture import furniture_offsets
+from briefings.sentences import candidates
 from briefings.summarize import summarize
 
 # A made-up local story with the usual traps of scraped news pages.
