@@ -13,7 +13,7 @@ import time
 import pytest
 
 from bot.ops import metrics
-from bot.ops.leader import LeaderElector, is_postgres, libpq_url, lock_key
+from bot.ops.leader import LeaderElector, is_postgres, libpq_url, lock_key, migration_lock
 from ops_postgres import fresh_database, libpq
 
 
@@ -119,3 +119,29 @@ async def test_unreachable_database_is_a_follower_with_a_failing_check():
         assert "u:p@" not in result.reason
     finally:
         await elector.stop()
+
+
+def test_migration_lock_serializes_replicas_creating_the_schema(pg_url):
+    """Three processes open the same empty database at once; without the lock one of them
+    usually fails with a duplicate-type error, with it all succeed."""
+    code = textwrap.dedent("""
+        import sys
+        from sqlalchemy import create_engine
+        from bot.ops.leader import migration_lock
+        from bot.storage.db import open_store
+        url = sys.argv[1]
+        with migration_lock(create_engine(url)):
+            open_store(url).close()
+        print("ok")
+    """)
+    procs = [subprocess.Popen([sys.executable, "-c", code, pg_url], stdout=subprocess.PIPE,
+                              stderr=subprocess.PIPE, text=True) for _ in range(3)]
+    results = [p.communicate(timeout=60) for p in procs]
+    assert [p.returncode for p in procs] == [0, 0, 0], [err[-500:] for _, err in results]
+
+
+def test_migration_lock_is_a_no_op_for_sqlite(tmp_path):
+    from sqlalchemy import create_engine
+
+    with migration_lock(create_engine(f"sqlite:///{tmp_path}/x.db")):
+        pass
