@@ -21,6 +21,7 @@ few sentences already chosen.
 from __future__ import annotations
 
 import math
+from bisect import bisect_left, bisect_right
 import re
 from collections import Counter
 from dataclasses import dataclass
@@ -181,7 +182,7 @@ def _fits(c: Candidate, chosen: list[Candidate], used: int, words: int | None, w
         # "he"/"she" needs a named person in the summary sentence before it, and no other
         # person named in the sentences skipped in between (it would point to them).
         if c.pronoun == "person" and not (
-            near.has_person and not any(near.index < p < c.index for p in persons)
+            near.has_person and bisect_right(persons, near.index) == bisect_left(persons, c.index)
         ):
             return False
         # "it"/"they" can point at any noun: only trust the sentence right before it.
