@@ -44,7 +44,7 @@ CLOSE_GRACE_SECONDS = 5.0
 SOCKET_CONNECT_SECONDS = 20.0
 _FATAL_AUTH_ERRORS = {"invalid_auth", "not_authed", "account_inactive", "token_revoked",
                       "token_expired", "not_allowed_token_type"}
-_NETWORK_ERRORS = (SlackApiError, aiohttp.ClientError, asyncio.TimeoutError, OSError)
+_LOOKUP_ERRORS = (SlackApiError, aiohttp.ClientError, asyncio.TimeoutError, OSError)
 
 
 def _secret(value: Any) -> str | None:
@@ -97,7 +97,7 @@ class ManagerCheck:
     async def _is_admin(self, user_id: str) -> bool:
         try:
             user = (await self.client.users_info(user=user_id))["user"]
-        except _NETWORK_ERRORS as exc:
+        except _LOOKUP_ERRORS as exc:
             log.warning("slack: users.info for %s failed (%s); treating as not an admin", user_id, exc)
             return False
         return bool(user.get("is_admin") or user.get("is_owner") or user.get("is_primary_owner"))
@@ -115,7 +115,7 @@ class ManagerCheck:
                 members = (await self.client.usergroups_users_list(usergroup=group_id))["users"]
                 if user_id in members:
                     return True
-        except _NETWORK_ERRORS as exc:
+        except _LOOKUP_ERRORS as exc:
             log.warning("slack: user group lookup for %s failed (%s); treating as not a manager", user_id, exc)
         return False
 
@@ -293,6 +293,8 @@ async def start(settings: Any, service: CommandService, scheduler: Any = None) -
     client = web_client(bot_token, settings.slack_api_url)
     await _check_token(client)
     socket_mode = app_token is not None
+    if socket_mode and signing_secret:
+        log.info("slack: SLACK_APP_TOKEN is set, so Socket Mode is used and SLACK_PORT stays closed")
     app = AsyncApp(client=client, signing_secret=signing_secret or "unused-in-socket-mode",
                    request_verification_enabled=not socket_mode, process_before_response=False)
     platform = SlackPlatform(app=app, client=client, service=service,
