@@ -127,7 +127,7 @@ class _Arrays:
         self.furniture = self._furniture_tokens(text)
 
     def _furniture_tokens(self, text: str) -> set[int]:
-        """Tokens where a furniture pattern matches; one regex pass over the whole text."""
+        """Tokens where inline furniture shows (one scan of the whole text, not per sentence)."""
         return {bisect_right(self.idx, at) - 1 for at in furniture_offsets(text)}
 
     def span_text(self, start: int, end: int) -> str:
@@ -204,7 +204,7 @@ def candidates(doc: Doc) -> list[Candidate]:
     if not len(doc):
         return []
     a = _Arrays(doc)
-    return [_judge(doc, a, index, start, end) for index, (start, end) in enumerate(_units(doc, a))]
+    return [_judge(a, index, start, end) for index, (start, end) in enumerate(_units(doc, a))]
 
 
 def _units(doc: Doc, a: _Arrays) -> list[tuple[int, int]]:
@@ -243,7 +243,7 @@ def _trim(a: _Arrays, start: int, end: int) -> tuple[int, int]:
     return start, end
 
 
-def _judge(doc: Doc, a: _Arrays, index: int, start: int, end: int) -> Candidate:
+def _judge(a: _Arrays, index: int, start: int, end: int) -> Candidate:
     cut = _run_on_cut(a, start, end)
     salvaged = cut is not None and cut > start
     if cut is not None and cut < 0:
@@ -256,7 +256,7 @@ def _judge(doc: Doc, a: _Arrays, index: int, start: int, end: int) -> Candidate:
     if cand.words == 0:
         cand.reason = "empty"
         return cand
-    cand.reason = _reject_reason(doc, a, start, end, cand, salvaged)
+    cand.reason = _reject_reason(a, start, end, cand, salvaged)
     return cand
 
 
@@ -355,8 +355,8 @@ def _repeat_seam(a: _Arrays, start: int, end: int, n: int = 3) -> int | None:
         i += 1
 
 
-def _reject_reason(doc: Doc, a: _Arrays, start: int, end: int, cand: Candidate,
-                   salvaged: bool) -> str | None:
+def _reject_reason(a: _Arrays, start: int, end: int, cand: Candidate, salvaged: bool) -> str | None:
+    """Why the sentence cannot be shown alone, or None; notes what it needs if usable."""
     text = a.span_text(start, end)
     last = a.text[end - 1]
     if any(start <= i < end for i in a.furniture) or BYLINE.match(text):
@@ -375,7 +375,7 @@ def _reject_reason(doc: Doc, a: _Arrays, start: int, end: int, cand: Candidate,
         return "starts mid-sentence"
     if not any(p in _VERB_POS for p in a.pos[start:end]):
         return "no verb"
-    quote = _quote_reason(a, start, end, cand.words)
+    quote = _quote_reason(a, start, end)
     if quote:
         return quote
     if _opens_with_connective(a, start, end):
@@ -384,7 +384,7 @@ def _reject_reason(doc: Doc, a: _Arrays, start: int, end: int, cand: Candidate,
     return None
 
 
-def _quote_reason(a: _Arrays, start: int, end: int, words: int) -> str | None:
+def _quote_reason(a: _Arrays, start: int, end: int) -> str | None:
     """Pieces of quotations cannot stand alone: only whole, attributed quotes pass."""
     if a.in_quote[start]:
         return "inside a quotation"
@@ -398,6 +398,7 @@ def _quote_reason(a: _Arrays, start: int, end: int, words: int) -> str | None:
 
 
 def _caption_label(a: _Arrays, start: int, end: int) -> bool:
+    """A few verbless words and a colon open the sentence: a photo caption's label."""
     for i in range(start, min(end, start + MAX_LABEL_WORDS + 1)):
         if a.text[i] in (":", "!"):
             return i > start and not any(p in _VERB_POS for p in a.pos[start:i])
@@ -414,7 +415,7 @@ def _open_after(a: _Arrays, i: int) -> bool:
 
 
 def _opens_with_connective(a: _Arrays, start: int, end: int) -> bool:
-    i = start + 1 if a.tag[start] == "``" else start
+    i = start + 1 if a.text[start] in _QUOTE_MARKS else start
     if i >= end:
         return False
     first = a.lower[i]
