@@ -157,11 +157,14 @@ def build_parser() -> argparse.ArgumentParser:
                        help="merge speakers across all the articles into one who-said-what digest")
     brief.set_defaults(handler=cmd_brief)
 
-    run = sub.add_parser("run", help="run the bot (Discord and/or Slack, from settings)")
-    run.set_defaults(handler=lambda a: _delegate("bot.runner", a.rest), rest=[])
-    console = sub.add_parser("console", help="type the bot's slash commands in a terminal")
-    console.set_defaults(handler=lambda a: _delegate("bot.console", a.rest), rest=[])
+    for name, text in (("run", "run the bot (Discord and/or Slack, from settings)"),
+                       ("console", "type the bot's slash commands in a terminal")):
+        delegated = sub.add_parser(name, help=text + f"; see `briefbot {name} --help`", add_help=False)
+        delegated.set_defaults(handler=lambda _args, name=name: _delegate(_DELEGATED[name], []))
     return parser
+
+
+_DELEGATED = {"run": "bot.runner", "console": "bot.console"}
 
 
 def _delegate(module: str, argv: list[str]) -> int:
@@ -172,11 +175,11 @@ def _delegate(module: str, argv: list[str]) -> int:
 
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
+    if argv and argv[0] in _DELEGATED:
+        # these subcommands parse their own options (and --help)
+        return _delegate(_DELEGATED[argv[0]], argv[1:])
     parser = build_parser()
-    args, rest = parser.parse_known_args(argv)
-    if rest and args.command not in {"run", "console"}:
-        parser.error(f"unrecognized arguments: {' '.join(rest)}")
-    args.rest = rest
+    args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING,
                         format="%(levelname)s %(name)s: %(message)s", stream=sys.stderr)
     try:

@@ -225,7 +225,8 @@ async def poll_feed(
             url=result.url, entries=(), not_modified=True,
             etag=result.etag or etag, last_modified=result.last_modified or last_modified,
         )
-    feed = parse_feed(result.content, result.url, content_type=result.headers.get("content-type"))
+    feed = await asyncio.to_thread(parse_feed, result.content, result.url,
+                                   content_type=result.headers.get("content-type"))
     return FeedPoll(
         url=result.url, entries=feed.entries, title=feed.title,
         etag=result.etag, last_modified=result.last_modified,
@@ -303,7 +304,8 @@ async def _complete(
         result = await fetch(entry.link, policy=policy, client=client)
         if result.content_type not in HTML_TYPES | TEXT_TYPES:
             raise FeedError(result.url, f"the entry's link is {result.content_type}, not a page")
-        page = _page_article(result.text, result.url, result.content_type)
+        # trafilatura is CPU-bound: keep it off the event loop the bot answers on
+        page = await asyncio.to_thread(_page_article, result.text, result.url, result.content_type)
     except FetchError as exc:
         log.warning("keeping the teaser for feed entry %s: %s", entry.link, exc)
         return teaser

@@ -7,6 +7,7 @@ the last word.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from urllib.parse import urlsplit
 
@@ -66,13 +67,14 @@ async def load_url(
     log.info("loaded %s (%s, %d bytes) as %s", result.url, result.content_type,
              len(result.content), kind)
     if kind == "feed":
-        feed = parse_feed(result.content, result.url,
-                          content_type=result.headers.get("content-type"))
+        feed = await asyncio.to_thread(parse_feed, result.content, result.url,
+                                       content_type=result.headers.get("content-type"))
         if not feed.entries:
             raise FeedError(result.url, "the feed has no entries")
         return await feed_articles(feed, policy=policy, client=client, max_entries=max_entries)
     if kind == "html":
-        return [article_from_html(result.text, url=result.url)]
+        # trafilatura is CPU-bound: keep it off the event loop the bot answers on
+        return [await asyncio.to_thread(article_from_html, result.text, url=result.url)]
     from briefings.loading import article_from_text
 
     host = urlsplit(result.url).hostname
