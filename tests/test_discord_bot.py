@@ -253,15 +253,18 @@ async def test_every_command_is_deferred_then_answered(bot, fake, http_server, s
     seen.add("schedule set")
 
     iid, msgs = await answer(fake, "schedule", subcommand="show")
+    assert_deferred_first(fake, iid, ephemeral=True)
     assert "07:30" in msgs[0].content
     seen.add("schedule show")
 
     iid, msgs = await answer(fake, "schedule", subcommand="off", permissions=MANAGER)
+    assert_deferred_first(fake, iid, ephemeral=True)
     assert "off" in msgs[0].content
     seen.add("schedule off")
 
     iid, msgs = await answer(fake, "feeds", {"url": site.url}, subcommand="remove",
                              permissions=MANAGER)
+    assert_deferred_first(fake, iid, ephemeral=True)
     assert "Stopped following" in msgs[0].content
     seen.add("feeds remove")
 
