@@ -214,13 +214,17 @@ class DigestScheduler:
 
     async def shutdown(self, timeout: float = 10.0) -> None:
         """Stop firing, then give in-flight digests and polls ``timeout`` seconds to finish."""
+        # Pause first: APScheduler's shutdown cancels running jobs, which could stop a
+        # digest between posting and recording it.
         if self.scheduler is not None and self.scheduler.running:
-            self.scheduler.shutdown(wait=False)
+            self.scheduler.pause()
         pending = {t for t in self._inflight if not t.done()}
         if pending:
             done, still = await asyncio.wait(pending, timeout=timeout)
             for task in still:
                 task.cancel()
+        if self.scheduler is not None and self.scheduler.running:
+            self.scheduler.shutdown(wait=False)
         self.status.set("scheduler", False, "stopped")
 
     def _tracked(self, fn):

@@ -37,6 +37,7 @@ class Settings(BaseSettings):
     slack_signing_secret: SecretStr | None = None
     slack_app_token: SecretStr | None = None
     slack_port: int = Field(3000, ge=0, le=65535)
+    slack_host: str = "0.0.0.0"
     slack_api_url: str = "https://slack.com/api/"
     slack_manager_group: str | None = None
 

@@ -69,7 +69,8 @@ class BriefbotService:
         spec = command_spec(inv.command)
         handler = self._handlers.get(inv.command)
         if spec is None or handler is None:
-            return Reply(text=f"There is no /{inv.command} command; try /help.", ephemeral=True, error=True)
+            hint = "/briefbot help" if inv.channel.platform == "slack" else "/help"
+            return Reply(text=f"There is no /{inv.command} command; try {hint}.", ephemeral=True, error=True)
         if not self.accepting:
             return Reply(text="Briefbot is restarting; try again in a minute.", ephemeral=True, error=True)
         if spec.manage and not inv.can_manage:

@@ -17,6 +17,8 @@ from datetime import datetime, timedelta
 from typing import Any, TypeVar
 
 from sqlalchemy import Engine, create_engine, delete, event, func, select, text, update
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -309,12 +311,16 @@ class Store:
             pass
 
     def remember_article(self, url: str, content_key: str, title: str | None, now: datetime) -> None:
+        """Upsert: the feed poller and a digest's late brief may record the same URL at once."""
+        insert = postgresql_insert if self.engine.dialect.name == "postgresql" else sqlite_insert
+        stmt = insert(ArticleRef).values(url=url, content_key=content_key, title=title, fetched_at=now)
+        stmt = stmt.on_conflict_do_update(
+            index_elements=[ArticleRef.url],
+            set_={"content_key": stmt.excluded.content_key, "title": stmt.excluded.title,
+                  "fetched_at": stmt.excluded.fetched_at},
+        )
         with self._sessions.begin() as s:
-            row = s.get(ArticleRef, url)
-            if row is None:
-                s.add(ArticleRef(url=url, content_key=content_key, title=title, fetched_at=now))
-            else:
-                row.content_key, row.title, row.fetched_at = content_key, title, now
+            s.execute(stmt)
 
     def content_key_for(self, url: str) -> str | None:
         with self._sessions() as s:
