@@ -446,29 +446,29 @@ async def test_fatal_close_after_start_is_logged_and_reported_not_ready(bot, fak
     assert any("ended for good" in e and "4004" in e for e in errors), errors
 
 
-async def test_sharding_hook_runs_an_auto_sharded_client(tmp_path, fake, nlp, quick_reidentify):
-    """``DISCORD_SHARD_COUNT`` is not a setting yet; the adapter honours it when it is."""
+async def test_shard_settings_run_an_auto_sharded_client(tmp_path, fake, nlp, monkeypatch):
+    """DISCORD_SHARD_COUNT/DISCORD_SHARD_IDS (``bot.ops.sharding``): this replica runs shard 1
+    of 2, which is the one Discord routes the test guild's interactions to."""
     import discord
 
-    from bot.settings import Settings
-    from fakes.discord_harness import discord_settings
-
-    class ShardedSettings(Settings):
-        discord_shard_count: int | None = None
-
-    values = discord_settings(tmp_path, fake).model_dump()
-    settings = ShardedSettings(_env_file=None, **values, discord_shard_count=2)
-    harness = DiscordHarness(tmp_path, fake)
-    harness.settings = settings
-    await harness.start()
+    owner = (int(fake.guild_id) >> 22) % 2
+    monkeypatch.setenv("DISCORD_SHARD_COUNT", "2")
+    monkeypatch.setenv("DISCORD_SHARD_IDS", str(owner))
+    harness = await DiscordHarness(tmp_path, fake).start()
     try:
         assert isinstance(harness.platform.client, discord.AutoShardedClient)
-        await fake.wait_for(lambda: len(fake.sessions) == 2, 15, "both shards to identify")
-        assert sorted(s.shard for s in fake.sessions.values()) == [(0, 2), (1, 2)]
-        _, msgs = await answer(fake, "help")  # routed to the shard that owns the guild
+        (session,) = fake.sessions.values()
+        assert session.shard == (owner, 2)
+        _, msgs = await answer(fake, "help")
         assert "/brief" in msgs[0].content
     finally:
         await harness.close()
+
+    monkeypatch.setenv("DISCORD_SHARD_IDS", "0-2")
+    wrong = DiscordHarness(tmp_path, fake)
+    with pytest.raises(SettingsError, match="DISCORD_SHARD_IDS"):
+        await wrong.start()
+    await wrong.close()
 
 
 async def test_unwritable_state_dir_still_syncs_and_answers(tmp_path, fake, nlp, caplog,

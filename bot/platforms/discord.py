@@ -69,15 +69,22 @@ def intents() -> discord.Intents:
 
 
 def make_client(settings: Any) -> discord.Client:
-    """The client class is a hook for sharding: ``DISCORD_SHARD_COUNT`` (if the settings
-    grow one) switches to ``AutoShardedClient``."""
+    """A ``Client``, or an ``AutoShardedClient`` when DISCORD_SHARD_COUNT (and optionally
+    DISCORD_SHARD_IDS, for replicas splitting the shards) ask for one — see
+    ``bot.ops.sharding``; read from the settings if they carry them, else the environment."""
+    from bot.ops.sharding import ShardSettingsError, shard_plan
+
     # The bot never joins voice: skip discord.py's start-up warnings about voice libraries.
     discord.VoiceClient.warn_nacl = False
     discord.VoiceClient.warn_dave = False
-    shards = getattr(settings, "discord_shard_count", None)
+    try:
+        plan = shard_plan(getattr(settings, "discord_shard_count", None),
+                          getattr(settings, "discord_shard_ids", None))
+    except ShardSettingsError as exc:
+        raise SettingsError(str(exc)) from None
     options: dict[str, Any] = {"intents": intents(), "allowed_mentions": NO_MENTIONS}
-    if shards:
-        return discord.AutoShardedClient(shard_count=int(shards), **options)
+    if plan.sharded:
+        return discord.AutoShardedClient(**plan.client_options(), **options)
     return discord.Client(**options)
 
 
