@@ -256,6 +256,12 @@ EOF
     local status
     status=$(docker inspect -f '{{if .State.Health}}{{.State.Health.Status}}{{end}}' "$name")
     log "docker health status: ${status:-none} (HEALTHCHECK runs every 30s after a 90s start period)"
+    local t exit_code
+    t=$(date +%s)
+    docker stop -t 20 "$name" >/dev/null
+    exit_code=$(docker inspect -f '{{.State.ExitCode}}' "$name")
+    [[ $exit_code == 0 ]] || { docker logs "$name" 2>&1 | tail -20; die "docker stop: exit code $exit_code, not 0"; }
+    log "docker stop: exit 0 after $(( $(date +%s) - t ))s (SIGTERM handled)"
 }
 
 main() {
