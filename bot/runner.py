@@ -93,10 +93,6 @@ async def run(settings: Settings) -> int:
     scheduler = DigestScheduler(core.store, core.service, core.clock,
                                 grace_seconds=settings.digest_grace_seconds, poller=poller,
                                 gate=lambda: ops.leader.is_leader)
-    # [ops hook] typed /metrics: commands, brief latency, worker queue, digests, feed fetches.
-    from bot.ops.instrument import instrument
-    instrument(service=core.service, briefer=core.briefer, cache=core.cache, poller=poller,
-               scheduler=scheduler)
     from bot.ops.instrument import instrument
 
     instrument(service=core.service, briefer=core.briefer, cache=core.cache, poller=poller,
