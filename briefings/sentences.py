@@ -39,12 +39,12 @@ MIN_SALVAGE_WORDS = 8
 #: "Sleepy kid: Brock Guzman ..." -- a verbless label of at most this many words, then a
 #: colon, starts a photo caption.
 MAX_LABEL_WORDS = 3
-#: Capitalised function words that can only start a sentence: one of these straight
-#: after a word marks a caption glued to the text even when no clean tail can be cut.
-STRONG_SEAMS = frozenset(
-    """the this these those he she they it his her their its we our in on at after before
-    when while as here there with from for but now some many""".split()
-)
+#: A capitalised function word between a word and a lowercase word can only start a
+#: sentence ("... in 2012 The risk paid off"), so it marks a caption glued to the text even
+#: when no clean tail can be cut. (Before a capitalised word it is more likely a title:
+#: "The Sims", "Drink Or Die".) These few also name things mid-sentence: "vitamin A",
+#: "the No campaign".
+WEAK_SEAMS = frozenset({"a", "i", "no"})
 #: Openers that link a sentence to the one before it; such a sentence is only shown
 #: right after its predecessor.
 CONNECTIVES = frozenset(
@@ -297,7 +297,7 @@ def _run_on_cut(a: _Arrays, start: int, end: int) -> int | None:
     cut = max(seams)
     if _is_clause(a, cut, end):
         return cut
-    if any(a.lower[i] in STRONG_SEAMS for i in seams):
+    if any(_is_strong_seam(a, i, end) for i in seams):
         return -1
     return None
 
@@ -312,6 +312,13 @@ def _is_seam(a: _Arrays, i: int) -> bool:
         return False
     # A capitalised common word after a capitalised word is a title ("Court of Appeal").
     return bool(a.stop[i]) or not a.title[prev]
+
+
+def _is_strong_seam(a: _Arrays, i: int, end: int) -> bool:
+    if not a.stop[i] or a.lower[i] in WEAK_SEAMS or a.pos[i] == "NUM" or not a.space[i]:
+        return False
+    nxt = i + 1
+    return nxt < end and (a.text[nxt][:1].isdigit() or (a.alpha[nxt] and a.text[nxt].islower()))
 
 
 def _heading_seam(a: _Arrays, start: int, end: int) -> int | None:

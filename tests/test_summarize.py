@@ -110,6 +110,17 @@ def test_caption_glued_to_a_sentence_is_cut_off(nlp):
     assert not any("rescue team reaches" in t for t in texts)
 
 
+def test_caption_run_on_without_a_clean_tail_is_rejected_but_titles_are_not(nlp):
+    doc = nlp(
+        "Rescuers reached the stranded climbers on the north face after a long night on the "
+        "mountain The weather had turned quickly and nobody could see the path, one guide said. "
+        "The family watched The Sound of Music on television while they waited for news."
+    )
+    reasons = [c.reason for c in candidates(doc)]
+    assert reasons[-1] is None
+    assert all("mountain The weather" not in s.text for s in summarize(doc, sentences=3))
+
+
 def test_no_dangling_or_question_or_fragment(story):
     spans = summarize(story, sentences=20)
     texts = [s.text for s in spans]
