@@ -209,8 +209,21 @@ def _introducer(doc: Doc, text: str, m: Marked, cast: Cast, layout: Layout) -> S
             return None
     else:
         return None
-    root = candidate.root
-    subject = next((c for c in root.children if c.dep_ in {"nsubj", "nsubjpass"}), None)
+    head = candidate.root
+    if candidate is sent:
+        # The clause that ends at the colon, not the whole sentence's main clause.
+        k = tok.start - 1
+        while k > sent.start and doc[k].is_punct:
+            k -= 1
+        head = doc[k]
+        while head.pos_ not in {"VERB", "AUX"} and head.head.i != head.i:
+            head = head.head
+    subject = None
+    for _ in range(3):
+        subject = next((c for c in head.children if c.dep_ in {"nsubj", "nsubjpass"}), None)
+        if subject is not None or head.head.i == head.i:
+            break
+        head = head.head
     if subject is None or cast.quoted.contains(subject.idx):
         return None
     speaker = cast.resolve(subject)

@@ -8,10 +8,12 @@ their names are not antecedents for the next "he said".
 
 from __future__ import annotations
 
+import re
 from bisect import bisect_right
 
 #: A line without a final stop and with fewer words than this is a heading, link or caption.
 HEADLINE_WORDS = 25
+_EMBED = re.compile(r"https?://|pic\.twitter\.com/|\(@\w+\)")
 _SENTENCE_END = frozenset(".!?\"\u201d\u2019')\u2026:")
 
 
@@ -37,6 +39,8 @@ class Layout:
     @staticmethod
     def _is_running(line: str) -> bool:
         line = line.rstrip()
+        if _EMBED.search(line):
+            return False  # an embedded post: "... pic.twitter.com/x — Name (@handle) May 1, 2019"
         return bool(line) and (line[-1] in _SENTENCE_END or line.count(" ") >= HEADLINE_WORDS)
 
     def index(self, char: int) -> int:

@@ -98,7 +98,7 @@ def _subject(cue: Token, depth: int = 0) -> Token | None:
     for child in cue.rights:
         if child.dep_ in _SUBJECTS:
             return child
-    if depth < 2 and cue.dep_ in _BORROWING and cue.head is not cue:
+    if depth < 2 and cue.dep_ in _BORROWING and cue.head.i != cue.i:
         head = cue.head
         if head.pos_ in {"VERB", "AUX"}:
             return _subject(head, depth + 1)

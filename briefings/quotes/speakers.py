@@ -142,7 +142,9 @@ _NAME_WORD = re.compile(r"^[A-ZÀ-Þ][\w.'’-]*$")
 
 
 def _looks_like_name(words: tuple[str, ...]) -> bool:
-    return bool(words) and len(words) <= 5 and all(_NAME_WORD.match(w) for w in words)
+    """Capitalised words, not shouted: "ANALYST" or "J.P. MOCZULSKI" are headings and credits."""
+    return (bool(words) and len(words) <= 5 and all(_NAME_WORD.match(w) for w in words)
+            and not any(sum(c.isalpha() for c in w) >= 3 and w.isupper() for w in words))
 
 
 def _compatible(a: tuple[str, ...], b: tuple[str, ...]) -> bool:
