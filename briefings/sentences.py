@@ -18,6 +18,7 @@ debugging.
 
 from __future__ import annotations
 
+import re
 from bisect import bisect_right
 from dataclasses import dataclass
 
@@ -68,6 +69,7 @@ _TERMINAL = frozenset({".", "!", "?", "\u2026", "..."})
 _CLOSERS = frozenset({'"', "'", "\u201d", "\u2019", ")", "]"})
 _QUOTE_MARKS = frozenset({'"', "'", "\u201c", "\u201d", "\u2018", "\u2019", "``", "''"})
 _QUOTE_EVENTS = _QUOTE_MARKS | _TERMINAL
+_INNER_QUOTE = re.compile('["\u201c\u201d]')
 #: A quotation still open after this many sentence ends lost its closing mark.
 MAX_OPEN_SENTENCES = 4
 #: Dependency labels of words that open a subject phrase ("The", "A respected", "Two").
@@ -147,7 +149,8 @@ def _quote_state(a: _Arrays) -> list[bool]:
     n = len(a.text)
     out = [False] * n
     # Only quote marks, paragraph breaks and sentence ends change the state.
-    events = [i for i, t in enumerate(a.text) if t in _QUOTE_EVENTS or "\n" in t]
+    events = [i for i, t in enumerate(a.text)
+              if t in _QUOTE_EVENTS or "\n" in t or (len(t) > 1 and _INNER_QUOTE.search(t))]
     opened = None
     ends_seen = 0
     for i in events:
@@ -164,6 +167,16 @@ def _quote_state(a: _Arrays) -> list[bool]:
                     opened = None
             continue
         if text not in _QUOTE_MARKS:
+            # A mark the tokenizer left inside a word ('Trek"-type'): it can only close
+            # the open quotation, or open one if it is a left mark.
+            if "\n" in text:
+                continue
+            if "\u201c" in text:
+                if opened is None:
+                    opened, ends_seen = i, 0
+            elif opened is not None:
+                out[opened + 1:i + 1] = [True] * (i - opened)
+                opened = None
             continue
         facing = _facing(a, i, n)
         if facing == "open":

@@ -169,6 +169,14 @@ def test_attributed_quote_is_usable(nlp):
     assert reasons == [None, None]
 
 
+def test_quote_mark_inside_a_token_closes_the_quotation(nlp):
+    doc = nlp(
+        'Fans of "Star Trek"-style gadgets lined up for hours outside the shop on Saturday morning. '
+        "The first buyers walked out with the new handsets shortly after nine o'clock."
+    )
+    assert [c.reason for c in candidates(doc)] == [None, None]
+
+
 def test_headline_steers_the_choice(nlp):
     doc = nlp(
         "Residents of Fairview gathered at the community hall on Monday evening for the "
