@@ -17,7 +17,8 @@ FURNITURE_PHRASES = (
     "scroll down", "click here", "click to", "read more", "see more", "watch the video",
     "watch video", "share this", "share on", "follow us", "follow @", "like us on", "sign up",
     "subscribe to", "getty images", "ap photo", "reuters/", "file photo", "last updated",
-    "daily mail reporter", "contributed to this report", "all rights reserved", "copyright",
+    "daily mail reporter", "contributed to this report", "all rights reserved", "copyright 19",
+    "copyright 20", "copyright \u00a9",
     "\u00a9", "have your say", "send us your", "email to a friend", "e-mail to a friend",
     "do you have a story", "pictured ",
 )

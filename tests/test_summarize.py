@@ -225,7 +225,8 @@ def test_caption_brackets_are_furniture_but_names_are_not():
 
 
 def test_furniture_offsets():
-    text = "PUBLISHED: 10:01 EST, 2 May 2014. He met her at 10:30 in a snap photo. Getty Images"
+    text = ("PUBLISHED: 10:01 EST, 2 May 2014. He met her at 10:30 in a snap photo. Getty Images. "
+            "They were accused of copyright theft.")
     found = sorted(text[i:i + 9] for i in furniture_offsets(text))
     assert found == ["10:01 EST", "Getty Ima", "PUBLISHED"]
 
