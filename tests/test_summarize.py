@@ -29,6 +29,7 @@ STORY = (
     "The town council of Millbrook voted on Tuesday to close the old river bridge after "
     "engineers found deep cracks in its main supports. "
     "Share this article on Facebook. "
+    "Volunteers will sign up for extra shifts at the ferry terminal over the summer. "
     "He said. "
     "Traffic on the ring road is expected to double while the bridge stays closed, the "
     "county's highways department warned."
@@ -96,6 +97,11 @@ def test_furniture_and_caption_run_ons_never_shown(story):
         assert "(pictured)" not in s.text
         assert "Share this" not in s.text
         assert "Engineers inspect" not in s.text
+
+
+def test_prose_that_shares_words_with_furniture_is_kept(story):
+    kept = [story[c.start:c.end].text for c in candidates(story) if c.usable]
+    assert any(t.startswith("Volunteers will sign up") for t in kept)
 
 
 def test_caption_glued_to_a_sentence_is_cut_off(nlp):
