@@ -66,6 +66,9 @@ def extract_quotes(doc: Doc) -> list[Quote]:
                 layout.is_running)
     items = _pair(doc, text, marked, reports, layout)
     _resolve(doc, items, cast)
+    # Speech reported inside someone else's report counts when it has a speaker of its
+    # own ("he said he heard from supporters who said ..."), not an unknown "they".
+    items = [it for it in items if not (it.report and it.report.nested and it.speaker is None)]
     _continue(items, cast, doc, text, layout)
     return [_quote(doc, text, it) for it in items]
 
@@ -102,7 +105,7 @@ def _pair(doc: Doc, text: str, marked: list[Marked], reports: list[Report],
     absorbed: set[int] = set()
     attributed: dict[int, Report] = {}
     for r in reports:
-        if r.start is None or r.nested:
+        if r.start is None:
             continue
         inside = [k for k, m in enumerate(marked) if m.start < r.end and r.start < m.end]
         if not inside:

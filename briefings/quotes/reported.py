@@ -20,7 +20,7 @@ from dataclasses import dataclass
 
 from spacy.tokens import Doc, Token
 
-from .cues import WEAK_VERBS, cue_positions
+from .cues import SPEECH_VERBS, WEAK_VERBS, cue_positions
 from .layout import Layout
 
 _SUBJECTS = frozenset({"nsubj", "nsubjpass"})
@@ -63,6 +63,7 @@ def find_reports(doc: Doc, text: str, layout: Layout,
             r.start, r.end = max(r.start, lo), min(r.end, hi)
             if r.end - r.start < 8:
                 r.start = r.end = None
+    _split_additions(doc, text, reports)
     spans = sorted((r.start, r.end) for r in reports if r.start is not None)
     for r in reports:
         if r.subject is None:
@@ -71,6 +72,24 @@ def find_reports(doc: Doc, text: str, layout: Layout,
         if any(s <= c < e for s, e in spans if (s, e) != (r.start, r.end)):
             r.nested = True
     return reports
+
+
+def _split_additions(doc: Doc, text: str, reports: list[Report]) -> None:
+    """"X said A, adding that B": A and B are two quotes, even when the parser hangs the
+    "adding" clause inside A."""
+    for inner in reports:
+        if inner.start is None or inner.subject is None:
+            continue
+        cue = doc[inner.cue]
+        if any(c.i == inner.subject for c in cue.children):
+            continue  # has its own subject: not an addition
+        cut = cue.left_edge.idx
+        for outer in reports:
+            if outer is not inner and outer.start is not None and outer.start < cut < outer.end:
+                end = cut
+                while end > outer.start and (text[end - 1].isspace() or text[end - 1] in ",;"):
+                    end -= 1
+                outer.end = end
 
 
 def _report(cue: Token, quoted: Callable[[int], bool]) -> Report:
@@ -100,6 +119,10 @@ def _subject(cue: Token, depth: int = 0) -> Token | None:
             return child
     if depth < 2 and cue.dep_ in _BORROWING and cue.head.i != cue.i:
         head = cue.head
+        # "X said the team played well, adding ...": the parser may hang "adding" on
+        # the reported clause; the one adding is whoever speaks, not the team.
+        if head.dep_ == "ccomp" and head.head.lemma_ in SPEECH_VERBS:
+            head = head.head
         if head.pos_ in {"VERB", "AUX"}:
             return _subject(head, depth + 1)
     return None
