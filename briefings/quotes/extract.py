@@ -166,6 +166,9 @@ def _nearby_cue(doc: Doc, m: Marked, reports: list[Report], reach: int,
         nxt = doc[last.end].sent
         if len(nxt) <= 12 and nxt.end_char <= para_hi + 1:
             hi = nxt.end_char
+    # The parser sometimes runs a sentence over a paragraph break; a cue is looked for
+    # in the quotation's own paragraph only (or in a line ending with a colon above it).
+    lo, hi = max(lo, para_lo), min(hi, para_hi)
     if first.start > 0:
         prev = doc[first.start - 1].sent
         if prev.text.rstrip().endswith(":"):
