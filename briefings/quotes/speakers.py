@@ -503,7 +503,7 @@ class Cast:
         last = self.last_person
         best, best_key = None, None
         distance = 0
-        for _ in range(_WINDOW_SENTENCES + 2):
+        for _ in range(_WINDOW_SENTENCES * 3):
             if distance >= _WINDOW_SENTENCES:
                 break
             for salience, tok, person in self._candidates(sent.start, end, gender, depth):
@@ -515,8 +515,8 @@ class Cast:
                     best, best_key = person, key
             if sent.start == 0:
                 break
-            if self.is_running(sent.start_char):
-                distance += 1
+            if self.is_running(sent.start_char) and not self._all_quoted(sent):
+                distance += 1  # headings and the speaker's own words do not move the story on
             end = sent.start
             sent = doc[sent.start - 1].sent
         if last is not None and (gender is None or last.gender in (None, gender)) \
@@ -524,6 +524,12 @@ class Cast:
             best = last
         self._pronoun_memo[i] = best
         return best
+
+    def _all_quoted(self, sent: Span) -> bool:
+        text = sent.text
+        first = sent.start_char + (len(text) - len(text.lstrip()))
+        last = sent.start_char + len(text.rstrip()) - 1
+        return self.quoted.contains(first) and self.quoted.contains(max(first, last - 1))
 
     def _candidates(self, start: int, end: int, gender: str | None,
                     depth: int) -> list[tuple[int, int, Person]]:
