@@ -102,22 +102,44 @@ async def run(settings: Settings) -> int:
     async def close_platforms() -> None:
         await asyncio.gather(*(p.close() for p in platforms), return_exceptions=True)
 
+    # [ops] In-flight digests need their platform client: stop the scheduler (letting its
+    # digests finish, bounded by the grace left) BEFORE closing the platforms.
+    ops.on_stop("scheduler", lambda: scheduler.shutdown(timeout=max(1.0, ops.shutdown.remaining() - 1)))
     ops.on_stop("platforms", close_platforms)
-    ops.on_stop("scheduler", lambda: scheduler.shutdown(timeout=5))
     ops.on_stop("core", core.aclose)
-    try:
+
+    async def start_all() -> None:
         for name in settings.platforms():
-            platforms.append(await start_platform(name, settings, core.service, scheduler))
+            try:
+                platforms.append(await start_platform(name, settings, core.service, scheduler))
+            except Exception as exc:
+                # [ops] Stay up, degraded: /healthz answers 503 and says why; a crash loop
+                # under a restart policy would say nothing.
+                reason = str(exc) if isinstance(exc, SettingsError) else f"{name} could not start ({type(exc).__name__}: {exc})"
+                log.error("%s", reason)
+                ops.health.register(name, lambda reason=reason: (False, reason))
+                continue
             ops.health.register(name, _ready_check(platforms[-1], name))
         await scheduler.start(poll_seconds=settings.feed_poll_seconds)
-    except SettingsError:
-        await ops.stop()
-        raise
-    except Exception as exc:  # a platform that cannot start: say which, clean up, exit 1
-        log.exception("start-up failed")
+        # [ops] A replica that takes over catches up at once, not at the next minute sweep
+        # (as a tracked task: the election loop must not wait for a digest).
+        ops.leader.on_elected = lambda: asyncio.get_running_loop().create_task(
+            scheduler._tracked(scheduler.catch_up)())
+        log.info("briefbot running on %s", ", ".join(settings.platforms()))
+
+    # [ops] Start-up races SIGTERM: a stop during start-up must not wait for it to end.
+    starting = asyncio.create_task(start_all())
+    stopping = asyncio.create_task(ops.shutdown.wait())
+    await asyncio.wait({starting, stopping}, return_when=asyncio.FIRST_COMPLETED)
+    if not starting.done():
+        starting.cancel()
+    elif starting.exception() is not None:  # the scheduler or the core could not start
+        exc = starting.exception()
+        log.error("start-up failed: %s: %s", type(exc).__name__, exc)
+        stopping.cancel()
         await ops.stop()
         raise StartError(f"could not start ({type(exc).__name__}: {exc}); see the log above.") from None
-    log.info("briefbot running on %s", ", ".join(settings.platforms()))
+    stopping.cancel()
     clean = await ops.run_until_stopped()
     log.info("briefbot stopped%s", "" if clean else " (some steps timed out)")
     return 0

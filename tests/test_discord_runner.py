@@ -98,23 +98,33 @@ async def test_briefbot_run_answers_on_discord_and_syncs_commands_only_once(
         await fake.stop()
 
 
-def test_briefbot_run_with_a_rejected_token_prints_one_line(tmp_path, thread_pool, captured_ops,
-                                                            monkeypatch, capsys):
-    with FakeDiscordInThread() as served:
-        fake = served.fake
-        env = discord_env(tmp_path, fake, DISCORD_TOKEN="wrong-token")
-        for key, value in env.items():
-            monkeypatch.setenv(key, value)
-        monkeypatch.chdir(tmp_path)  # no stray .env
-        code = runner.main([])
-        requests = list(fake.requests)
-    err = capsys.readouterr().err
-    assert code != 0
-    lines = err.strip().splitlines()
-    assert len(lines) == 1, err
-    assert "DISCORD_TOKEN" in lines[0] and "401" in lines[0]
-    assert "Traceback" not in err
-    assert requests and requests[0].path == "/users/@me" and requests[0].status == 401
+@pytest.mark.asyncio(loop_scope="session")
+async def test_briefbot_run_with_a_rejected_token_says_so_once_and_reports_unhealthy(
+        tmp_path, thread_pool, captured_ops, caplog):
+    """One clear error line, no traceback; the process stays up so /healthz can say why."""
+    fake = await FakeDiscord().start()
+    settings = discord_settings(tmp_path, fake, discord_token="wrong-token")
+    try:
+        async def body() -> None:
+            report = None
+            for _ in range(600):
+                if captured_ops:
+                    report = await captured_ops[0].health.evaluate()
+                    if "401" in report.reason:
+                        break
+                await asyncio.sleep(0.05)
+            assert report is not None and not report.ok
+            assert "DISCORD_TOKEN" in report.reason and "401" in report.reason
+
+        assert await run_until(settings, captured_ops, body) == 0
+    finally:
+        await fake.stop()
+    errors = [r for r in caplog.records if r.levelname == "ERROR"]
+    assert len(errors) == 1, [r.getMessage() for r in errors]
+    assert "DISCORD_TOKEN" in errors[0].getMessage() and "401" in errors[0].getMessage()
+    assert errors[0].exc_info is None
+    requests = fake.requests_to("GET", r"^/users/@me$")
+    assert requests and requests[0].status == 401
 
 
 @pytest.mark.skipif(not os.environ.get("BRIEFBOT_SUBPROCESS_TESTS"),

@@ -39,23 +39,18 @@ def schedule_due_digest(url: str, key: str) -> None:
     store.close()
 
 
-# Both cases fail with bot/runner.py and bot/scheduling.py as of 2026-11-28 08:10 UTC;
-# strict, so the marks must go when the runner is fixed (see the ops report):
-#  * while-running: the runner closes the platforms before the scheduler, so the digest in
-#    flight loses its Discord client and is cancelled, leaving its row "posting" (claimed,
-#    never delivered, never retried: lost);
-#  * at-startup: DigestScheduler.start() awaits the catch-up digest inline, so the runner
-#    does not reach ops.run_until_stopped() and SIGTERM waits for the whole delivery.
-RUNNER_FIX = "needs the runner/scheduler shutdown fixes described in the ops report"
+# Two moments for SIGTERM: while a digest is being delivered (the scheduler must stop,
+# letting it finish, before the platforms close), and during start-up's catch-up digest
+# (start-up races the stop request, so SIGTERM does not wait for the whole delivery).
 
 
 @pytest.mark.parametrize("when, hold_seconds", [
     # A digest the running scheduler fires (its minute sweep), held 2 s: well within the
     # grace, so it must be finished and recorded as posted.
-    pytest.param("while-running", 2.0, marks=pytest.mark.xfail(strict=True, reason=RUNNER_FIX)),
+    pytest.param("while-running", 2.0),
     # The catch-up digest of a fresh start, held 30 s: longer than the grace, so the
     # process must give up on it in bounded time and record it consistently.
-    pytest.param("at-startup", 30.0, marks=pytest.mark.xfail(strict=True, reason=RUNNER_FIX)),
+    pytest.param("at-startup", 30.0),
 ])
 async def test_sigterm_during_a_digest(tmp_path, when, hold_seconds):
     db_path = tmp_path / "briefbot.db"
