@@ -368,6 +368,12 @@ class Cast:
         lemma = head.lemma_.lower()
         if lemma in DOCUMENT_NOUNS:
             owner = next((c for c in head.children if c.dep_ == "poss"), None)
+            if owner is None:
+                # "a report from the School of Public Policy", "a tweet by the union"
+                for prep in head.rights:
+                    if prep.dep_ in {"prep", "agent"} and prep.lower_ in {"from", "by"}:
+                        owner = next((c for c in prep.children if c.dep_ == "pobj"), None)
+                        break
             if owner is not None and depth < 2:
                 return self.resolve(owner, depth + 1)
             # "A statement said", "the study found": whoever issued it was just named.
