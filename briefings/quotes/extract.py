@@ -9,6 +9,7 @@ of their own inherit the speaker whose remarks they continue.
 
 from __future__ import annotations
 
+import re
 from bisect import bisect_right
 from dataclasses import dataclass
 
@@ -109,7 +110,7 @@ def _pair(doc: Doc, text: str, marked: list[Marked], reports: list[Report],
             continue
         inside = [k for k, m in enumerate(marked) if m.start < r.end and r.start < m.end]
         if not inside:
-            if not r.weak:
+            if not r.weak and _is_statement(text, r):
                 items.append(_Item(r.start, r.end, "indirect", report=r))
             continue
         covered = sum(min(marked[k].end, r.end) - max(marked[k].start, r.start) for k in inside)
@@ -136,10 +137,30 @@ def _pair(doc: Doc, text: str, marked: list[Marked], reports: list[Report],
             report = _nearby_cue(doc, m, reports, reach, layout, fragment)
         if report is None and short:
             continue
+        if _SHOUTED.match(text[m.start:m.end]):
+            continue  # "ANALYSIS", "KEEPING SCORE": section heads between marks
+        if fragment and report is not None and report.start is not None:
+            host = next((it for it in items if it.report is report), None)
+            if host is not None and host.start < m.start and m.start - host.end < _FRAGMENT_REACH:
+                # '..., but he was also "under no illusions" about ...': the fragment
+                # continues the clause its speaker's cue reports.
+                host.start, host.end = min(host.start, m.start), max(host.end, m.outer[1])
+                host.kind = "partial"
+                continue
         kind = "partial" if fragment else "direct"
         items.append(_Item(m.start, m.end, kind, report=report, marked=m))
     items.sort(key=lambda it: it.start)
     return items
+
+
+_SHOUTED = re.compile(r"^[^a-z]*[A-Z]{2}[^a-z]*$")
+_QUESTION_WORDS = frozenset({"what", "which", "how", "whether", "if", "why", "where", "who", "whom"})
+
+
+def _is_statement(text: str, r: Report) -> bool:
+    """Reported questions ("asked if ...", "how she got ...") are not things said."""
+    first = text[r.start:r.start + 12].split(maxsplit=1)
+    return not first or first[0].lower() not in _QUESTION_WORDS
 
 
 def _is_fragment(text: str, m: Marked) -> bool:
