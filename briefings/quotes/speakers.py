@@ -62,6 +62,14 @@ ORG_NOUNS = frozenset(
     senate cabinet regime
     """.split()
 )
+#: "The father said": a relative is someone new, not the person just named.
+KIN_NOUNS = frozenset(
+    """
+    father mother son daughter brother sister wife husband parent child uncle aunt cousin
+    grandfather grandmother grandson granddaughter nephew niece fiance fiancee partner
+    boyfriend girlfriend friend neighbour neighbor widow widower
+    """.split()
+)
 #: Things that "say" on behalf of whoever wrote them ("her statement said").
 DOCUMENT_NOUNS = frozenset(
     """
@@ -394,7 +402,8 @@ class Cast:
         by_role = self._by_role(lemma, head)
         if by_role is not None:
             return self._speaker(by_role, head, named=False, role=_strip_det(phrase.text))
-        if _definite(head, possessive=False) and head.tag_ in {"NN", "NNS"} and lemma not in SOURCE_NOUNS:
+        if _definite(head, possessive=False) and head.tag_ in {"NN", "NNS"} \
+                and lemma not in SOURCE_NOUNS and lemma not in KIN_NOUNS:
             # "the 26-year-old", "the minister": the person the story is about just now.
             person = self.antecedent(head.i, None)
             if person is not None:
