@@ -111,7 +111,17 @@ class Store:
     # --- schema ---------------------------------------------------------------------------
 
     def migrate(self) -> int:
-        """Create missing tables, then run explicit migrations up to ``SCHEMA_VERSION``."""
+        """Create missing tables, then run explicit migrations up to ``SCHEMA_VERSION``.
+
+        Replicas starting at once on an empty PostgreSQL database would race to create
+        the same tables, so the whole step runs under an advisory lock.
+        """
+        from bot.ops.leader import migration_lock
+
+        with migration_lock(self.engine):
+            return self._migrate()
+
+    def _migrate(self) -> int:
         Base.metadata.create_all(self.engine)
         with self._sessions.begin() as s:
             row = s.get(SchemaVersion, 1)
