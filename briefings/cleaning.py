@@ -58,6 +58,14 @@ _FURNITURE_LINE = re.compile(
 #: Furniture that shows up inside running text (e.g. where paragraphs were joined).
 _FURNITURE_INLINE = re.compile(r"\bScroll down for (?:video|more)\b\.?", re.IGNORECASE)
 
+#: A wire-service dateline opening the story: "(CNN)", "LONDON (Reuters) -", "PARIS, May 4 (AFP) —".
+_DATELINE = re.compile(
+    r"""(?:[A-Z][A-Z .'-]{1,30}(?:,\ [A-Z][a-z]{2,8}\.?\ \d{1,2})?\ )?
+        \((?:CNN|Reuters|AP|AFP|UPI|PA|dpa|Xinhua|Bloomberg|The\ [A-Z][\w'&.]*(?:\ [A-Z][\w'&.]*){0,3})\)
+        \s*(?:[-–—]+\s*)?(?=[A-Z"“‘'])""",
+    re.VERBOSE,
+)
+
 #: Lines longer than this many words are story text, whatever they contain.
 _MAX_FURNITURE_WORDS = 16
 _SENTENCE_END = re.compile(r"""[.!?…]["'”’)\]]*$""")
@@ -122,6 +130,15 @@ def _keep_words(builder: _Builder, segment: str, base: int) -> None:
         builder.keep(base + run.start(), base + run.end())
 
 
+def _drop_dateline(start: int, line: str) -> tuple[int, str]:
+    """The story's first line without its wire-service dateline, which is not prose."""
+    indent = len(line) - len(line.lstrip())
+    m = _DATELINE.match(line, indent)
+    if not m:
+        return start, line
+    return start + m.end(), line[m.end():]
+
+
 def _lines(text: str, start: int):
     """Yield ``(offset, line)`` for each line of ``text[start:]``."""
     pos = start
@@ -142,6 +159,7 @@ def clean(text: str, start: int = 0) -> tuple[str, OffsetMap]:
     builder = _Builder(text)
     previous_open = False  # the last kept line ended mid-sentence
     blank_run = True
+    first = True
     for line_start, line in _lines(text, start):
         if not line.strip():
             blank_run = True
@@ -152,6 +170,9 @@ def clean(text: str, start: int = 0) -> tuple[str, OffsetMap]:
         lead = line.lstrip()
         joins = previous_open and not blank_run and lead[:1].islower()
         builder.separate(" " if joins else "\n")
+        if first:
+            line_start, line = _drop_dateline(line_start, line)
+            first = False
         _keep_line(builder, line, line_start)
         previous_open = not _SENTENCE_END.search(line.rstrip())
         blank_run = False

@@ -87,3 +87,20 @@ def test_empty_and_furniture_only_texts_give_empty_story():
     assert clean("")[0] == ""
     assert clean("\n\n  \n")[0] == ""
     assert clean("Comments are closed.\nSubscribe to Newsletter")[0] == ""
+
+
+@pytest.mark.parametrize(
+    "text, story",
+    [
+        ("(CNN)Recently, a judge ruled.", "Recently, a judge ruled."),
+        ("LONDON (Reuters) - Prices rose.", "Prices rose."),
+        ("PARIS, May 4 (AFP) — It rained.", "It rained."),
+        ("  (The Hollywood Reporter)Stars came.", "Stars came."),
+        ("The (CNN) report was wrong.", "The (CNN) report was wrong."),
+        ("(pictured) is the cat.", "(pictured) is the cat."),
+    ],
+)
+def test_wire_dateline_opening_the_story_is_dropped(text, story):
+    cleaned, offsets = clean(text)
+    assert cleaned == story
+    assert text[offsets.to_original(0):].startswith(story)
