@@ -189,3 +189,17 @@ def test_organisations_and_unnamed_sources(nlp):
 def test_empty_and_quote_free_text(nlp):
     assert quotes(nlp, "") == []
     assert quotes(nlp, "The river is long. It flows to the sea.") == []
+
+
+def test_transcript_turns(nlp):
+    text = ("Host Carla Mendes interviewed the mayor, Paul Ortiz, on Sunday.\n\n"
+            "MENDES: Will the bridge reopen this year?\n\n"
+            "ORTIZ: We expect it to reopen in October, and the council agrees.\n\n"
+            "READ MORE: Bridge closure timeline\n\n"
+            "UPDATE: The council voted on Monday.")
+    qs = quotes(nlp, text)
+    check_offsets(text, qs)
+    assert only(qs, "bridge reopen").speaker == "Carla Mendes"
+    turn = only(qs, "reopen in October")
+    assert turn.speaker == "Paul Ortiz" and turn.kind == "direct"
+    assert not any("timeline" in q.text or "voted" in q.text for q in qs)

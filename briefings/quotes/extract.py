@@ -71,6 +71,7 @@ def extract_quotes(doc: Doc) -> list[Quote]:
     # own ("he said he heard from supporters who said ..."), not an unknown "they".
     items = [it for it in items if not (it.report and it.report.nested and it.speaker is None)]
     _continue(items, cast, doc, text, layout)
+    items = _transcript_turns(text, items, cast)
     return [_quote(doc, text, it) for it in items]
 
 
@@ -303,6 +304,41 @@ def _continue(items: list[_Item], cast: Cast, doc: Doc, text: str, layout: Layou
             person = cast.antecedent(tok.start, None) if tok is not None else None
             if person is not None:
                 it.speaker = cast.speaker_for(person, it.start)
+
+
+_TURN = re.compile(r"^[ \t]*[\"\u201c]?([A-Z][A-Z.'\u2019-]+(?: [A-Z][A-Z.'\u2019-]+){0,2}):[ \t]+(\S[^\n]*)$", re.M)
+
+
+def _transcript_turns(text: str, items: list[_Item], cast: Cast) -> list[_Item]:
+    """Interview transcripts: "WALLACE: But, Governor, ..." is a turn by the person the
+    article calls Wallace. Only labels naming someone the article names count, so
+    "READ MORE:" or "UPDATE:" never become speakers; what the turn itself reports is
+    part of the turn."""
+    found = list(_TURN.finditer(text))
+    if not found:
+        return items
+    people = {m.group(1): cast.person_named(m.group(1).title().split()[-1]) for m in found}
+    counts: dict[str, int] = {}
+    for m in found:
+        counts[m.group(1)] = counts.get(m.group(1), 0) + 1
+    # Once one label names a known person the article is a transcript, and its other
+    # recurring labels are speakers too (the interviewer the story never introduces).
+    transcript = any(p is not None for p in people.values())
+    turns = []
+    for m in found:
+        label, person = m.group(1), people[m.group(1)]
+        if person is None and not (transcript and counts[label] > 1):
+            continue
+        start, end = m.start(2), m.end(2)
+        while end > start and (text[end - 1].isspace() or text[end - 1] in "\"\u201d"):
+            end -= 1
+        speaker = (cast.speaker_for(person, start) if person is not None
+                   else Speaker(label.title(), "person", None, m.start(1), m.end(1)))
+        turns.append(_Item(start, end, "direct", speaker=speaker))
+    if not turns:
+        return items
+    kept = [it for it in items if not any(it.start < t.end and t.start < it.end for t in turns)]
+    return sorted(kept + turns, key=lambda it: it.start)
 
 
 def _quote(doc: Doc, text: str, it: _Item) -> Quote:

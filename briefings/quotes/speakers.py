@@ -155,6 +155,15 @@ def _looks_like_name(words: tuple[str, ...]) -> bool:
             and not any(sum(c.isalpha() for c in w) >= 3 and w.isupper() for w in words))
 
 
+def _better_name(old: tuple[str, ...], new: tuple[str, ...]) -> tuple[str, ...]:
+    """The fuller name, except that words merely put in front of a full name ("Crooked
+    Hillary Clinton", "Farmer Anna Berg") are epithets or titles, not part of it."""
+    short, long_ = (old, new) if len(old) <= len(new) else (new, old)
+    if len(short) >= 2 and long_[-len(short):] == short:
+        return short
+    return long_
+
+
 def _compatible(a: tuple[str, ...], b: tuple[str, ...]) -> bool:
     """Two multi-word names of the same person: same surname and agreeing given names."""
     if a == b:
@@ -276,6 +285,10 @@ class Cast:
             self.acronyms.setdefault(initials, name)
         self.orgs.append((ent.root.i, name))
 
+    def person_named(self, word: str) -> Person | None:
+        """The person a bare surname (or given name) means, if the article names one."""
+        return self._single(word)
+
     def org_name(self, name: str) -> str:
         """An acronym the article spelled out ("IRCC") becomes the full name."""
         return self.acronyms.get(name, name)
@@ -312,8 +325,7 @@ class Cast:
         else:
             for p in self.people:
                 if len(p.name) > 1 and _compatible(p.name, words):
-                    if len(words) > len(p.name):
-                        p.name = words
+                    p.name = _better_name(p.name, words)
                     return p
             # A surname seen alone before, now given in full.
             for p in reversed(self.people):
