@@ -203,3 +203,10 @@ def test_transcript_turns(nlp):
     turn = only(qs, "reopen in October")
     assert turn.speaker == "Paul Ortiz" and turn.kind == "direct"
     assert not any("timeline" in q.text or "voted" in q.text for q in qs)
+
+
+def test_organisation_named_again_by_its_head_noun(nlp):
+    text = ("The regional water authority said on Monday that reservoirs were half full. "
+            "The authority added that restrictions would start in July.")
+    qs = quotes(nlp, text)
+    assert only(qs, "reservoirs").speaker == only(qs, "restrictions").speaker == "regional water authority"

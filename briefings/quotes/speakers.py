@@ -187,6 +187,7 @@ class Cast:
         self.is_running = is_running
         self.orgs: list[tuple[int, str]] = []  # (token index, name) of organisations named
         self.acronyms: dict[str, str] = {}
+        self.org_speakers: list[tuple[int, str]] = []  # organisations quoted so far
         self.people: list[Person] = []
         self._by_token: dict[int, Person] = {}
         self._mentions: list[tuple[int, Person]] = []  # (token index, person), in order
@@ -404,7 +405,7 @@ class Cast:
             return self._organization(_strip_det(phrase.text), phrase)
         if lemma in ORG_NOUNS or lemma in DOCUMENT_NOUNS:
             if _definite(head):
-                named = self._recent_org(head.i)
+                named = self._recent_org(head.i, lemma)
                 if named is not None:
                     return Speaker(named, "organization", _strip_det(phrase.text),
                                    phrase.start_char, phrase.end_char)
@@ -426,10 +427,20 @@ class Cast:
 
     def _organization(self, name: str, phrase: Span) -> Speaker:
         name = _POSSESSIVE.sub("", name)
+        self.org_speakers.append((phrase.root.i, name))
         return Speaker(self.org_name(name), "organization", None, phrase.start_char, phrase.end_char)
 
-    def _recent_org(self, i: int) -> str | None:
-        """The organisation named most recently before token ``i`` (within a few sentences)."""
+    def _recent_org(self, i: int, head_word: str | None = None) -> str | None:
+        """The organisation named most recently before token ``i`` (within a few sentences).
+
+        "The authority said" after "the transport authority announced" is that authority,
+        even when the entity layer never tagged it: organisations already quoted whose
+        name ends in the same word come first.
+        """
+        if head_word:
+            for tok, name in reversed(self.org_speakers):
+                if tok < i and name.lower().split()[-1:] == [head_word]:
+                    return name
         best = None
         for tok, name in self.orgs:
             if tok >= i:
