@@ -210,3 +210,17 @@ def test_organisation_named_again_by_its_head_noun(nlp):
             "The authority added that restrictions would start in July.")
     qs = quotes(nlp, text)
     assert only(qs, "reservoirs").speaker == only(qs, "restrictions").speaker == "regional water authority"
+
+
+def test_fragment_belongs_to_the_verb_that_governs_it(nlp):
+    text = ('Councillor Ann Wu called the plan \u201ca costly mistake\u201d on Monday, '
+            'and Mayor Tom Price said the council would vote anyway.')
+    qs = quotes(nlp, text)
+    assert only(qs, "costly mistake").speaker == "Ann Wu"
+    assert only(qs, "council would vote").speaker == "Tom Price"
+
+
+def test_unnamed_group_pronoun_is_a_source(nlp):
+    text = "Many say the new stadium will never be finished on time."
+    q = only(quotes(nlp, text), "stadium will never be finished")
+    assert q.speaker_kind == "source" and q.speaker == "Many"

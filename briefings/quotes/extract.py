@@ -195,6 +195,10 @@ def _nearby_cue(doc: Doc, m: Marked, reports: list[Report], reach: int,
         prev = doc[first.start - 1].sent
         if prev.text.rstrip().endswith(":"):
             lo = prev.start_char
+    if fragment:
+        governor = _governing_cue(doc, m, reports)
+        if governor is not None:
+            return governor
     best, best_d = None, reach + 1
     for r in reports:
         if r.subject is None:
@@ -214,6 +218,23 @@ def _nearby_cue(doc: Doc, m: Marked, reports: list[Report], reach: int,
         if d < best_d:
             best, best_d = r, d
     return best
+
+
+def _governing_cue(doc: Doc, m: Marked, reports: list[Report]) -> Report | None:
+    """The cue whose clause contains a quoted fragment ('Rempel called Hussen a "chicken"'),
+    weak cue verbs included: the parse says whose words they are."""
+    span = doc.char_span(m.start, m.end, alignment_mode="expand")
+    if span is None:
+        return None
+    by_cue = {r.cue: r for r in reports if r.subject is not None}
+    tok = span.root
+    for _ in range(6):
+        if tok.i in by_cue:
+            return by_cue[tok.i]
+        if tok.head.i == tok.i:
+            break
+        tok = tok.head
+    return None
 
 
 def _introducer(doc: Doc, text: str, m: Marked, cast: Cast, layout: Layout) -> Speaker | None:

@@ -90,6 +90,9 @@ _PERSON_PRONOUNS = {"he": "m", "him": "m", "she": "f", "her": "f"}
 _GENDERED = {"he": "m", "him": "m", "his": "m", "himself": "m",
              "she": "f", "her": "f", "hers": "f", "herself": "f"}
 _GENDERED_HASHES = np.fromiter((hash_string(w) for w in _GENDERED), dtype=np.uint64)
+_GROUP_PRONOUNS = frozenset(
+    "those some many others all both several few most everyone everybody someone somebody".split()
+)
 _PLURAL_PRONOUNS = frozenset({"they", "them"})
 _NOT_SPEAKERS = frozenset({"DATE", "TIME", "MONEY", "PERCENT", "QUANTITY", "CARDINAL", "ORDINAL"})
 _ORG_LABELS = frozenset({"ORG", "NORP", "GPE", "FAC"})
@@ -397,10 +400,14 @@ class Cast:
                         break
             if owner is not None and depth < 2:
                 return self.resolve(owner, depth + 1)
-            # "A statement said", "the study found": whoever issued it was just named.
+            # "A statement said", "the study found": whoever issued it was just named,
+            # an organisation or else the person the story is about.
             named = self._recent_org(head.i)
             if named is not None:
                 return Speaker(named, "organization", None, phrase.start_char, phrase.end_char)
+            person = self.antecedent(head.i, None)
+            if person is not None:
+                return self._speaker(person, head, named=False)
         if head.ent_type_ in _ORG_LABELS:
             return self._organization(_strip_det(phrase.text), phrase)
         if lemma in ORG_NOUNS or lemma in DOCUMENT_NOUNS:
@@ -520,6 +527,12 @@ class Cast:
             return UNKNOWN
         if lower in {"who", "that", "which"} and head.head.dep_ == "relcl":
             return self.resolve(head.head.head)
+        if lower in _GROUP_PRONOUNS:
+            # "All those involved say ...", "Some argue ...": an unnamed group.
+            lo = head.left_edge.i
+            hi = min(head.right_edge.i, lo + 5)
+            words = self.doc[lo:hi + 1]
+            return Speaker(words.text, "source", None, words.start_char, words.end_char)
         return UNKNOWN
 
     def antecedent(self, i: int, gender: str | None, depth: int = 0) -> Person | None:
