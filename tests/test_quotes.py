@@ -224,3 +224,16 @@ def test_unnamed_group_pronoun_is_a_source(nlp):
     text = "Many say the new stadium will never be finished on time."
     q = only(quotes(nlp, text), "stadium will never be finished")
     assert q.speaker_kind == "source" and q.speaker == "Many"
+
+
+def test_attribution_at_the_end_survives_a_bad_parse(nlp):
+    text = ("That is not just a problem for the families who are affected, but for the town "
+            "at large, argued Nadia Haddad.")
+    q = only(quotes(nlp, text), "problem for the families")
+    assert q.speaker == "Nadia Haddad"
+    assert "argued" not in q.text
+
+
+def test_reversed_opening_mark(nlp):
+    text = "The founder replied on Twitter: \u201dWe are landing rockets. Who else is?\u201d"
+    assert only(quotes(nlp, text), "landing rockets").text.startswith("We are landing")

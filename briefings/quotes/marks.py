@@ -55,7 +55,10 @@ def _role(text: str, i: int, is_open: bool) -> bool:
     if ch in _OPENERS:
         return True
     if ch in _CLOSERS:
-        return False
+        # A closing mark typed where an opening one belongs: ' ”This guy is ...'
+        before = text[i - 1] if i > 0 else " "
+        after = text[i + 1] if i + 1 < len(text) else " "
+        return not is_open and before.isspace() and after.isalnum()
     before = text[i - 1] if i > 0 else " "
     after = text[i + 1] if i + 1 < len(text) else " "
     can_open = before in _BEFORE_OPEN and not after.isspace()

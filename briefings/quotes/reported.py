@@ -105,9 +105,43 @@ def _report(cue: Token, quoted: Callable[[int], bool]) -> Report:
     if lemma in _NOT_REPORTING:
         return report
     content = _content(cue)
+    if content is None and not orphan:
+        tail = _tail_attribution(cue)
+        if tail is not None:
+            content, tail_subject = tail
+            if subject is None and tail_subject is not None:
+                subject = tail_subject
+                report.subject = subject.i
     if content is not None and (subject is not None or orphan):
         report.start, report.end = content
     return report
+
+
+_NP_TAGS = frozenset({"PROPN", "NOUN", "DET", "ADJ", "PUNCT", "NUM", "PART"})
+
+
+def _tail_attribution(cue: Token) -> tuple[tuple[int, int], Token | None] | None:
+    """"..., argued Palvetzian." / "..., Smith said." when the parse lost the link.
+
+    The sentence ends with the cue and a short noun phrase (or begins the attribution
+    after a comma); everything before that comma is what was said.
+    """
+    sent = cue.sent
+    after = [t for t in sent[cue.i - sent.start + 1:] if not t.is_space]
+    if len(after) > 7 or any(t.pos_ not in _NP_TAGS for t in after):
+        return None
+    k = cue.i - 1
+    while k > sent.start and cue.i - k <= 6 and cue.doc[k].text != "," and cue.doc[k].pos_ in _NP_TAGS:
+        k -= 1
+    if k <= sent.start or cue.doc[k].text != ",":
+        return None
+    speaker = next((t for t in reversed(after) if t.pos_ in {"PROPN", "NOUN"}), None)
+    if speaker is None:
+        speaker = next((t for t in cue.doc[k + 1:cue.i] if t.pos_ in {"PROPN", "NOUN", "PRON"}), None)
+    span = _span(cue.doc, sent.start, k - 1)
+    if span is None:
+        return None
+    return span, speaker
 
 
 def _subject(cue: Token, depth: int = 0) -> Token | None:
@@ -182,11 +216,14 @@ def _according(doc: Doc, text: str) -> list[Report]:
         if source is None:
             continue
         head = tok.head
-        if head.pos_ not in {"VERB", "AUX"}:
-            continue
         lo, hi = head.left_edge.i, head.right_edge.i
         alo, ahi = tok.left_edge.i, max(tok.right_edge.i, source.right_edge.i)
         content = _span(doc, ahi + 1, hi) if alo <= lo + 1 else _span(doc, lo, alo - 1)
+        if head.pos_ not in {"VERB", "AUX"} or content is None:
+            # The parse lost the clause: what follows the phrase's comma is what was said.
+            sent = tok.sent
+            comma = next((t.i for t in doc[source.i:sent.end] if t.text == ","), None)
+            content = _span(doc, comma + 1, sent.end - 1) if comma is not None else None
         report = Report(tok.i, source.i, according=True)
         if content is not None:
             report.start, report.end = content
