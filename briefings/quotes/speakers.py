@@ -75,7 +75,8 @@ DOCUMENT_NOUNS = frozenset(
     """
     statement report study survey poll release tweet post letter email message filing
     lawsuit ruling memo document website story article analysis research note complaint
-    decision order judgment blog video interview submission affidavit notice
+    decision order judgment blog video interview submission affidavit notice data
+    datum figure number statistic estimate record document projection forecast
     """.split()
 )
 _ORG_REACH_TOKENS = 120
