@@ -126,10 +126,18 @@ def test_partial_quote_inside_reported_speech(nlp):
     assert "budget" in q.text
 
 
-def test_nested_report_belongs_to_outer_speaker(nlp):
+def test_nested_report_has_its_own_speaker(nlp):
     text = "Lena Frost said critics are wrong when they say the plan costs too much."
     qs = quotes(nlp, text)
-    assert len(qs) == 1 and qs[0].speaker == "Lena Frost"
+    assert only(qs, "critics are wrong").speaker == "Lena Frost"
+    inner = [q for q in qs if q.text.startswith("the plan costs")]
+    assert [q.speaker for q in inner] == ["critics"]
+
+
+def test_nested_report_without_a_speaker_is_dropped(nlp):
+    text = "Lena Frost said the rumours were false, whatever they say about the plan."
+    qs = quotes(nlp, text)
+    assert [q.speaker for q in qs] == ["Lena Frost"]
 
 
 # -- speakers ---------------------------------------------------------------------------

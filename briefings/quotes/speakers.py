@@ -523,6 +523,9 @@ class Cast:
                 return self._speaker(person, head, named=False)
             return UNKNOWN
         if lower in _PLURAL_PRONOUNS or lower == "it":
+            group = self._group_antecedent(head, plural=lower != "it")
+            if group is not None:
+                return self.resolve(group)
             if self.last_speaker is not None and self.last_speaker.kind in {"organization", "source"}:
                 return self.last_speaker
             return UNKNOWN
@@ -535,6 +538,26 @@ class Cast:
             words = self.doc[lo:hi + 1]
             return Speaker(words.text, "source", None, words.start_char, words.end_char)
         return UNKNOWN
+
+    def _group_antecedent(self, head: Token, plural: bool) -> Token | None:
+        """"The union started a campaign ... they tweeted": the nearest organisation (or,
+        for "they", plural group) that was the subject of a recent sentence."""
+        doc = self.doc
+        sent = head.sent
+        end = head.i
+        for _ in range(3):
+            for tok in reversed(doc[sent.start:end]):
+                if tok.dep_ not in {"nsubj", "nsubjpass"} or tok.pos_ == "PRON" \
+                        or self.quoted.contains(tok.idx) or tok.i in self._by_token:
+                    continue
+                org = tok.ent_type_ == "ORG" or tok.lemma_.lower() in ORG_NOUNS
+                if org or (plural and tok.tag_ in {"NNS", "NNPS"}):
+                    return tok
+            if sent.start == 0:
+                break
+            end = sent.start
+            sent = doc[sent.start - 1].sent
+        return None
 
     def antecedent(self, i: int, gender: str | None, depth: int = 0) -> Person | None:
         """The person a third-person pronoun at token ``i`` most likely means.
