@@ -434,7 +434,7 @@ class Cast:
         return Speaker(_strip_det(phrase.text), "unknown", None, phrase.start_char, phrase.end_char)
 
     def _organization(self, name: str, phrase: Span) -> Speaker:
-        name = _POSSESSIVE.sub("", name)
+        name = self.org_name(_POSSESSIVE.sub("", name))
         self.org_speakers.append((phrase.root.i, name))
         return Speaker(self.org_name(name), "organization", None, phrase.start_char, phrase.end_char)
 
