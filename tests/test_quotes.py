@@ -245,3 +245,11 @@ def test_attribution_at_the_end_survives_a_bad_parse(nlp):
 def test_reversed_opening_mark(nlp):
     text = "The founder replied on Twitter: \u201dWe are landing rockets. Who else is?\u201d"
     assert only(quotes(nlp, text), "landing rockets").text.startswith("We are landing")
+
+
+def test_studies_report_findings_but_people_finding_keys_do_not(nlp):
+    text = ("A study by the Lakeside Institute found that commuters lose nine days a year in traffic. "
+            "Maria found that her keys were missing.")
+    qs = quotes(nlp, text)
+    assert only(qs, "commuters lose").speaker_kind == "organization"
+    assert not any("keys" in q.text for q in qs)

@@ -26,7 +26,7 @@ SPEECH_VERBS = frozenset(
     describe elaborate lament muse conclude propose recommend demand question wonder speculate
     acknowledge affirm assure guarantee threaten predict forecast calculate figure reckon
     criticize criticise blast slam accuse praise tout shout yell cry whisper mutter exclaim
-    chime interject shoot fire write tweet add call
+    chime interject shoot fire write tweet add call find show echo confess
     """.split()
 )
 
@@ -56,6 +56,11 @@ def cue_positions(doc: Doc) -> list[int]:
     return [int(i) for i in np.flatnonzero(hits)]
 
 
+#: Verbs that report findings rather than speech: cues only for studies, polls, reports
+#: and organisations ("a study found that ...", "the poll shows ...").
+FINDING_VERBS = frozenset({"find", "show"})
+
+
 def is_strong(lemma: str) -> bool:
     """A cue that marks speech on its own, next to a quotation."""
-    return lemma in SPEECH_VERBS and lemma not in WEAK_VERBS
+    return lemma in SPEECH_VERBS and lemma not in WEAK_VERBS and lemma not in FINDING_VERBS

@@ -20,7 +20,7 @@ from dataclasses import dataclass
 
 from spacy.tokens import Doc, Token
 
-from .cues import SPEECH_VERBS, WEAK_VERBS, cue_positions
+from .cues import FINDING_VERBS, SPEECH_VERBS, WEAK_VERBS, cue_positions
 from .layout import Layout
 
 _SUBJECTS = frozenset({"nsubj", "nsubjpass"})
@@ -104,6 +104,8 @@ def _report(cue: Token, quoted: Callable[[int], bool]) -> Report:
                     orphan=orphan)
     if lemma in _NOT_REPORTING:
         return report
+    if lemma in FINDING_VERBS and not _issues_findings(subject):
+        return report
     content = _content(cue)
     if content is None and not orphan:
         tail = _tail_attribution(cue)
@@ -142,6 +144,18 @@ def _tail_attribution(cue: Token) -> tuple[tuple[int, int], Token | None] | None
     if span is None:
         return None
     return span, speaker
+
+
+_FINDING_SUBJECTS = frozenset(
+    "study report survey poll research analysis review data figure number statistic audit "
+    "investigation inquiry probe test trial researcher scientist economist analyst".split()
+)
+
+
+def _issues_findings(subject: Token | None) -> bool:
+    """Studies, polls and the people and bodies who run them report findings."""
+    return subject is not None and (subject.lemma_.lower() in _FINDING_SUBJECTS
+                                    or subject.ent_type_ == "ORG")
 
 
 def _subject(cue: Token, depth: int = 0) -> Token | None:
