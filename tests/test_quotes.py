@@ -253,3 +253,11 @@ def test_studies_report_findings_but_people_finding_keys_do_not(nlp):
     qs = quotes(nlp, text)
     assert only(qs, "commuters lose").speaker_kind == "organization"
     assert not any("keys" in q.text for q in qs)
+
+
+def test_heading_run_into_the_next_paragraph_is_not_the_speaker(nlp):
+    text = ("The suspect fled on foot.\n\n"
+            "WATCH: Fire crews rescue a cat from a tree\n\n"
+            "Investigators described the chase as dangerous and said the suspect drove at twice the limit.")
+    q = only(quotes(nlp, text), "twice the limit")
+    assert q.speaker.lower() == "investigators"

@@ -95,6 +95,8 @@ def _split_additions(doc: Doc, text: str, reports: list[Report]) -> None:
 def _report(cue: Token, quoted: Callable[[int], bool]) -> Report:
     lemma = cue.lemma_
     subject = _subject(cue)
+    if subject is not None and _crosses_paragraph(subject, cue):
+        subject = _paragraph_subject(cue)
     orphan = subject is not None and quoted(subject.idx)
     if orphan:
         # A subject inside quotation marks is a parse that lost the real one (a
@@ -120,6 +122,26 @@ def _report(cue: Token, quoted: Callable[[int], bool]) -> Report:
 
 
 _NP_TAGS = frozenset({"PROPN", "NOUN", "DET", "ADJ", "PUNCT", "NUM", "PART"})
+
+
+def _crosses_paragraph(a: Token, b: Token) -> bool:
+    lo, hi = min(a.i, b.i), max(a.i, b.i)
+    return any("\n" in t.text_with_ws for t in a.doc[lo:hi])
+
+
+def _paragraph_subject(cue: Token) -> Token | None:
+    """The parser ran a heading into the sentence and took a word of it for the subject:
+    the noun that opens the cue's own paragraph is the one speaking."""
+    doc = cue.doc
+    k = cue.i - 1
+    while k >= 0 and "\n" not in doc[k].text_with_ws:
+        k -= 1
+    for tok in doc[k + 1:cue.i]:
+        if tok.pos_ in {"VERB", "AUX"}:
+            break
+        if tok.pos_ in {"NOUN", "PROPN", "PRON"} and (tok.i + 1 == cue.i or doc[tok.i + 1].pos_ not in {"NOUN", "PROPN"}):
+            return tok
+    return None
 
 
 def _tail_attribution(cue: Token) -> tuple[tuple[int, int], Token | None] | None:
