@@ -72,7 +72,8 @@ def extract_quotes(doc: Doc) -> list[Quote]:
     items = [it for it in items if not (it.report and it.report.nested and it.speaker is None)]
     _continue(items, cast, doc, text, layout)
     items = _transcript_turns(text, items, cast)
-    return [_quote(doc, text, it) for it in items]
+    return [_quote(doc, text, it) for it in items
+            if not _SHOUTED.match(text[it.start:it.end]) and _has_verb_or_marks(doc, text, it)]
 
 
 def _trim_unclosed(doc: Doc, text: str, marked: list[Marked], reports: list[Report]) -> list[Marked]:
@@ -138,6 +139,9 @@ def _pair(doc: Doc, text: str, marked: list[Marked], reports: list[Report],
             report = _nearby_cue(doc, m, reports, reach, layout, fragment)
         if report is None and short:
             continue
+        if fragment and " " not in text[m.start:m.end].strip() and attributed.get(k) is None \
+                and _governing_cue(doc, m, reports) is None:
+            continue  # a single quoted word in passing ('By "honorific" he meant') is a term
         if _SHOUTED.match(text[m.start:m.end]):
             continue  # "ANALYSIS", "KEEPING SCORE": section heads between marks
         if fragment and report is not None and report.start is not None:
@@ -156,6 +160,14 @@ def _pair(doc: Doc, text: str, marked: list[Marked], reports: list[Report],
 
 _SHOUTED = re.compile(r"^[^a-z]*[A-Z]{2}[^a-z]*$")
 _QUESTION_WORDS = frozenset({"what", "which", "how", "whether", "if", "why", "where", "who", "whom"})
+
+
+def _has_verb_or_marks(doc: Doc, text: str, it: _Item) -> bool:
+    """Reported speech is a clause: "In its two-page statement" alone says nothing."""
+    if it.marked is not None or it.kind == "partial":
+        return True
+    span = doc.char_span(it.start, it.end, alignment_mode="expand")
+    return span is None or any(t.pos_ in {"VERB", "AUX"} for t in span)
 
 
 def _is_statement(text: str, r: Report) -> bool:

@@ -13,6 +13,8 @@ from bisect import bisect_right
 
 #: A line without a final stop and with fewer words than this is a heading, link or caption.
 HEADLINE_WORDS = 25
+_LABEL = re.compile(r"^\s*(?:WATCH|READ MORE|READ|RELATED|MORE|LISTEN|VIDEO|PHOTOS?|SEE ALSO|ALSO READ|"
+                    r"RECOMMENDED|SUBSCRIBE|SIGN UP|CLICK HERE|ADVERTISEMENT)\b[^:\n]{0,20}:")
 _EMBED = re.compile(r"https?://|pic\.twitter\.com/|\(@\w+\)")
 _SENTENCE_END = frozenset(".!?\"\u201d\u2019')\u2026:")
 
@@ -39,6 +41,8 @@ class Layout:
     @staticmethod
     def _is_running(line: str) -> bool:
         line = line.rstrip()
+        if _LABEL.match(line):
+            return False  # "WATCH: ...", "READ MORE: ...", "RELATED: ...": links, not prose
         if _EMBED.search(line):
             return False  # an embedded post: "... pic.twitter.com/x — Name (@handle) May 1, 2019"
         return bool(line) and (line[-1] in _SENTENCE_END or line.count(" ") >= HEADLINE_WORDS)
