@@ -261,3 +261,10 @@ def test_heading_run_into_the_next_paragraph_is_not_the_speaker(nlp):
             "Investigators described the chase as dangerous and said the suspect drove at twice the limit.")
     q = only(quotes(nlp, text), "twice the limit")
     assert q.speaker.lower() == "investigators"
+
+
+def test_attribution_in_a_long_sentence_after_the_quotation(nlp):
+    text = ('MARKETS: "Nobody wants to move before the central bank does. Who would?" '
+            "Lena Park, a senior strategist for the region at a large Dutch bank, said in a note.")
+    q = only(quotes(nlp, text), "Nobody wants to move")
+    assert q.speaker == "Lena Park"

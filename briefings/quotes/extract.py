@@ -31,6 +31,8 @@ _CUE_REACH = 160
 #: A short quotation ("Absolutely," she said) must sit right next to its cue.
 _SHORT_CUE_REACH = 20
 _FRAGMENT_REACH = 160
+#: ``"...?" Michael Every, a strategist at a bank, said.`` may follow as a sentence of its own.
+_NEXT_SENTENCE_TOKENS = 30
 #: A reported clause mostly made of quoted words is the quotation itself.
 _MOSTLY_QUOTED = 0.6
 #: How many paragraphs of running text a speaker's remarks carry over without a cue.
@@ -198,7 +200,7 @@ def _nearby_cue(doc: Doc, m: Marked, reports: list[Report], reach: int,
     para_lo, para_hi = layout.bounds(m.start)
     if last.end < len(doc) and close >= last.end_char - 2:
         nxt = doc[last.end].sent
-        if len(nxt) <= 12 and nxt.end_char <= para_hi + 1:
+        if len(nxt) <= _NEXT_SENTENCE_TOKENS and nxt.end_char <= para_hi + 1:
             hi = nxt.end_char
     # The parser sometimes runs a sentence over a paragraph break; a cue is looked for
     # in the quotation's own paragraph only (or in a line ending with a colon above it).
