@@ -83,8 +83,6 @@ _ORG_REACH_TOKENS = 120
 _WINDOW_SENTENCES = 4
 _DISTANCE_COST = 1.5
 _LAST_SPEAKER_BONUS = 1.0
-_GENDER_BONUS = 0.0
-_PRONOUN_CHAIN = 0
 #: Below this score the speaker quoted last is a better guess than any candidate.
 _LAST_SPEAKER_FLOOR = -0.5
 _PERSON_PRONOUNS = {"he": "m", "him": "m", "she": "f", "her": "f"}
@@ -559,19 +557,19 @@ class Cast:
             sent = doc[sent.start - 1].sent
         return None
 
-    def antecedent(self, i: int, gender: str | None, depth: int = 0) -> Person | None:
+    def antecedent(self, i: int, gender: str | None) -> Person | None:
         """The person a third-person pronoun at token ``i`` most likely means.
 
-        Candidates are the people mentioned outside quotation marks in the pronoun's
-        sentence (before it) and the three sentences before. A subject outranks other
-        mentions, a nearer sentence outranks a farther one, and the speaker quoted last
-        gets a small bonus (a story keeps quoting the same person). Earlier pronouns count
-        as mentions of whoever they resolved to; a known gender that disagrees rules a
-        candidate out.
+        Candidates are the people named outside quotation marks in the pronoun's sentence
+        (before it) and the sentences of narration before it (headings and quoted
+        sentences do not count as distance). A subject outranks other mentions, a nearer
+        sentence outranks a farther one, and the person quoted last gets a small bonus (a
+        story keeps quoting the same person) and is the fallback when nobody is close. A
+        known gender that disagrees rules a candidate out. Earlier pronouns are not
+        chained: one wrong link would carry through a whole article.
         """
         if i in self._pronoun_memo:
             return self._pronoun_memo[i]
-        self._pronoun_memo[i] = None  # guards against cycles
         doc = self.doc
         sent = doc[i].sent
         end = i
@@ -581,10 +579,8 @@ class Cast:
         for _ in range(_WINDOW_SENTENCES * 3):
             if distance >= _WINDOW_SENTENCES:
                 break
-            for salience, tok, person in self._candidates(sent.start, end, gender, depth):
+            for salience, tok, person in self._candidates(sent.start, end, gender):
                 score = salience - _DISTANCE_COST * distance + (_LAST_SPEAKER_BONUS if person is last else 0)
-                if gender and person.gender == gender:
-                    score += _GENDER_BONUS
                 key = (score, tok)
                 if best_key is None or key > best_key:
                     best, best_key = person, key
@@ -606,8 +602,7 @@ class Cast:
         last = sent.start_char + len(text.rstrip()) - 1
         return self.quoted.contains(first) and self.quoted.contains(max(first, last - 1))
 
-    def _candidates(self, start: int, end: int, gender: str | None,
-                    depth: int) -> list[tuple[int, int, Person]]:
+    def _candidates(self, start: int, end: int, gender: str | None) -> list[tuple[int, int, Person]]:
         doc = self.doc
         lo = bisect_left(self._mention_tokens, start)
         hi = bisect_left(self._mention_tokens, end)
@@ -619,21 +614,7 @@ class Cast:
             salience = _salience(doc[tok])
             if salience:
                 found.append((salience, tok, person))
-        if depth < _PRONOUN_CHAIN:
-            for tok in self._pronouns_between(start, end):
-                t = doc[tok]
-                if t.dep_ not in {"nsubj", "nsubjpass"} or self.quoted.contains(t.idx):
-                    continue
-                g = _PERSON_PRONOUNS[t.lower_]
-                if gender and g != gender:
-                    continue
-                person = self.antecedent(tok, g, depth + 1)
-                if person is not None:
-                    found.append((_salience(t), tok, person))
         return found
-
-    def _pronouns_between(self, start: int, end: int) -> list[int]:
-        return [t.i for t in self.doc[start:end] if t.lower_ in _PERSON_PRONOUNS and t.pos_ == "PRON"]
 
 
 class QuotedText:
