@@ -109,10 +109,21 @@ def main() -> int:
     print(f"{len(texts)} texts, {words:.0f} words each on average, {a.rounds} alternating rounds")
     time_bare(nlp, texts[:20])
     time_brief(nlp, texts[:20])  # warm both paths
+    # Interleave small chunks, alternating which path goes first, so that load from
+    # elsewhere on the machine falls on both paths alike.
     bare, brief = [], []
-    for _ in range(a.rounds):
-        bare.append(time_bare(nlp, texts))
-        brief.append(time_brief(nlp, texts))
+    for r in range(a.rounds):
+        tb = tf = 0.0
+        for i in range(0, len(texts), 40):
+            chunk = texts[i : i + 40]
+            if (i // 40 + r) % 2:
+                tf += time_brief(nlp, chunk)
+                tb += time_bare(nlp, chunk)
+            else:
+                tb += time_bare(nlp, chunk)
+                tf += time_brief(nlp, chunk)
+        bare.append(tb)
+        brief.append(tf)
     b, f = statistics.median(bare), statistics.median(brief)
     n = len(texts)
     print(f"bare nlp.pipe   {1000 * b / n:7.2f} ms/article")
