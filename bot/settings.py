@@ -47,6 +47,8 @@ class Settings(BaseSettings):
     digest_grace_seconds: int = Field(3600, ge=0)
     workers: int = Field(1, ge=1, le=32)
     health_port: int = Field(8080, ge=0, le=65535)
+    shutdown_grace_seconds: float = Field(8.0, gt=0, le=600)
+    leader_retry_seconds: float = Field(10.0, gt=0, le=60)
     log_format: Literal["text", "json"] = "text"
     log_level: str = "INFO"
     briefbot_spacy_model: str | None = None

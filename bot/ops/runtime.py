@@ -99,7 +99,7 @@ class Ops:
             # Healthy only once these have reported in: the database, the scheduler and
             # every chat platform that has settings.
             expect=("database", "scheduler", *_platforms(settings)),
-            leader_retry=_env_float("LEADER_RETRY_SECONDS"),
+            leader_retry=getattr(settings, "leader_retry_seconds", None) or _env_float("LEADER_RETRY_SECONDS"),
         )
 
     async def start(self) -> None:
