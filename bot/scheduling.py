@@ -152,13 +152,15 @@ class FeedPoller:
             articles = await self.sources.entry_articles(feed.url, result.title or feed.title,
                                                          [by_key[r.entry_key] for r in rows],
                                                          concurrency=self.per_host)
-            articles = [a for a in articles if a.text.strip()]
-            await self.cache.briefs(articles)
+            # Keep each row with its own article: an entry with no text is left for the
+            # digest to list as unreadable, and must not shift the others' stories.
+            readable = [(r, a) for r, a in zip(rows, articles) if a.text.strip()]
+            await self.cache.briefs([a for _, a in readable])
         except Exception:
             log.exception("briefing new stories of %s failed; the digest will retry them", feed.url)
             return
         now = self.clock.now()
-        for row, article in zip(rows, articles):
+        for row, article in readable:
             await self.store.run(self.store.set_entry_content, row.id, article.content_key)
             if article.url:
                 await self.store.run(self.store.remember_article, article.url, article.content_key,

@@ -244,3 +244,31 @@ async def test_digest_of_several_stories_merges_who_said_what(core, http_server)
     lopez = [sp for sp in merged.speakers if sp.name == "Maria Lopez"]
     assert len(lopez) == 1
     assert {q.rsplit(" — ", 1)[1] for q in lopez[0].quotes} == {c.title for c in stories}
+
+
+async def test_an_unreadable_new_story_does_not_shift_the_others_briefs(core, http_server):
+    """A new entry with no text (empty description, dead link) sits before a readable one:
+    each entry must keep its own story, and the dead one must still be listed."""
+    site = FeedSite(http_server)
+    site.add_story(1)
+    poller, sched = wire(core)
+    d = RecordingDeliverer("discord")
+    sched.register_deliverer(d)
+    await core.service.handle(inv("feeds add", url=site.url))
+    await core.service.handle(inv("schedule set", time="08:00", timezone="UTC"))
+    site.add_story(2)
+    site.items.insert(0, {"guid": "story-dead", "link": http_server.url("/gone"),
+                          "title": "Dead story", "description": ""})
+    site.publish()
+    core.clock.advance(seconds=61)
+    (result,) = await poller.poll_due()
+    assert result.new == 2
+    core.clock.set(datetime(2026, 5, 4, 8, 0, 1, tzinfo=timezone.utc))
+    assert await sched.run_due(CHANNEL.key) == "posted"
+    (sent,) = d.sent
+    titles = [c.title for c in sent[1].cards]
+    assert "2 new stories" in sent[1].text
+    assert any("Dead story" in t for t in titles), titles
+    assert any("plan number 2" in t for t in titles), titles
+    dead = next(c for c in sent[1].cards if "Dead story" in c.title)
+    assert dead.note and not dead.summary
