@@ -38,6 +38,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         settings = load_settings()
         settings.check_platforms()
+        settings.check_model()
     except SettingsError as exc:
         print(f"briefbot run: {exc}", file=sys.stderr)
         return 2

@@ -7,6 +7,7 @@ Secrets are ``SecretStr``: they print as ``**********`` and are never logged.
 
 from __future__ import annotations
 
+import importlib.util
 import logging
 from pathlib import Path
 from typing import Literal
@@ -99,6 +100,28 @@ class Settings(BaseSettings):
             raise SettingsError("No chat platform is configured: set DISCORD_TOKEN for Discord, or "
                                 "SLACK_BOT_TOKEN with SLACK_SIGNING_SECRET or SLACK_APP_TOKEN for Slack "
                                 "(or run `briefbot console` to try the bot in a terminal).")
+
+    def check_model(self) -> None:
+        """Raise ``SettingsError`` unless the spaCy model can be found, without loading it.
+
+        Otherwise a typo in BRIEFBOT_SPACY_MODEL surfaces as a broken worker pool and a
+        traceback at start (the model is only loaded inside the worker processes).
+        """
+        from briefings.nlp import ModelNotFound, model_name
+
+        try:
+            name = model_name(self.briefbot_spacy_model)
+        except ModelNotFound as exc:
+            raise SettingsError(f"{str(exc)[:1].upper()}{str(exc)[1:]}.") from None
+        if Path(name).is_dir():
+            return
+        try:
+            found = importlib.util.find_spec(name) is not None
+        except (ImportError, ValueError):
+            found = False
+        if not found:
+            raise SettingsError(f"Setting BRIEFBOT_SPACY_MODEL names {name!r}, which is neither an "
+                                "installed spaCy model package nor a model directory.")
 
     def sqlite_path(self) -> Path | None:
         """The database file when SQLite is used (``None`` for in-memory or PostgreSQL)."""

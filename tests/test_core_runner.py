@@ -50,6 +50,20 @@ def test_run_check_validates_settings_and_database(monkeypatch, capsys, tmp_path
     assert "DATABASE_URL" in capsys.readouterr().err
 
 
+def test_run_with_a_missing_spacy_model_says_so_in_one_sentence(monkeypatch, capsys, tmp_path):
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("DISCORD_TOKEN", "token")
+    monkeypatch.setenv("HEALTH_PORT", "0")
+    monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path}/bot.db")
+    monkeypatch.setenv("BRIEFBOT_SPACY_MODEL", "no_such_spacy_model")
+    assert main(["--check"]) == 2
+    err = capsys.readouterr().err.strip()
+    assert "\n" not in err and "BRIEFBOT_SPACY_MODEL" in err and "no_such_spacy_model" in err
+    assert main([]) == 2
+    err = capsys.readouterr().err.strip()
+    assert "\n" not in err and "BRIEFBOT_SPACY_MODEL" in err and "Traceback" not in err
+
+
 @pytest.mark.slow
 async def test_runner_serves_slack_posts_missed_digest_and_stops_on_sigterm(tmp_path):
     fake = await FakeSlack().start()
