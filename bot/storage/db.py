@@ -346,9 +346,9 @@ class Store:
         The UNIQUE (channel, local_date) insert is the lock: two schedulers, a restart
         racing a late fire, or a catch-up and a live fire cannot both win.
         """
-        window_start = self._window_start(channel)
         try:
             with self._sessions.begin() as s:
+                window_start = self._window_start_in(s, channel)
                 row = Digest(channel=channel, local_date=local_date, scheduled_for=scheduled_for,
                              status=status, claimed_at=now, window_start=window_start,
                              window_end=now if status == "posting" else None, article_count=0)
@@ -378,10 +378,6 @@ class Store:
 
     def window_start(self, channel: str) -> datetime | None:
         """Where the channel's next digest starts: the end of its last delivered (or in-flight) one."""
-        with self._sessions() as s:
-            return self._window_start_in(s, channel)
-
-    def _window_start(self, channel: str) -> datetime | None:
         with self._sessions() as s:
             return self._window_start_in(s, channel)
 
