@@ -122,6 +122,7 @@ async def run_console(stdin: TextIO, out: TextIO, *, scheduler_on: bool = True) 
     from bot.scheduling import DigestScheduler, FeedPoller
 
     settings = load_settings()
+    settings.check_model()
     core = Core.open(settings, allow_files=True)
     scheduler = None
     try:

@@ -74,3 +74,12 @@ def test_console_reports_unusable_database_in_one_line(tmp_path, monkeypatch, ca
     assert main([]) == 2
     err = capsys.readouterr().err.strip()
     assert err.count("\n") == 0 and "DATABASE_URL" in err
+
+
+def test_console_reports_a_missing_spacy_model_in_one_line(tmp_path, monkeypatch, capsys):
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("BRIEFBOT_SPACY_MODEL", "no_such_spacy_model")
+    monkeypatch.setattr(sys, "stdin", io.StringIO("/help\n"))
+    assert main([]) == 2
+    err = capsys.readouterr().err.strip()
+    assert err.count("\n") == 0 and "BRIEFBOT_SPACY_MODEL" in err
