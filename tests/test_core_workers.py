@@ -44,3 +44,31 @@ async def test_process_pool_briefs_off_the_loop_and_survives_a_killed_worker(see
         assert briefer.calls == 2
     finally:
         briefer.close()
+
+
+async def test_closing_the_core_does_not_block_the_event_loop_on_the_worker_pool(tmp_path):
+    """Stopping the pool waits for a running brief; shutdown steps are bounded by
+    asyncio timeouts, which a blocked loop could never enforce."""
+    from bot.core.app import Core
+    from bot.core.workers import ThreadBriefer
+    from bot_helpers import make_settings
+
+    class SlowToClose(ThreadBriefer):
+        def close(self) -> None:
+            time.sleep(0.6)  # a brief still running in the pool
+            super().close()
+
+    core = Core.open(make_settings(tmp_path), briefer=SlowToClose())
+    ticks = 0
+
+    async def ticker() -> None:
+        nonlocal ticks
+        while True:
+            await asyncio.sleep(0.05)
+            ticks += 1
+
+    task = asyncio.create_task(ticker())
+    await asyncio.sleep(0)
+    await core.aclose()
+    task.cancel()
+    assert ticks >= 5

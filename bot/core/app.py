@@ -6,6 +6,7 @@ exercises exactly what the chat platforms get.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from dataclasses import dataclass
 
@@ -52,7 +53,9 @@ class Core:
         """Close in dependency order: stop commands, HTTP, workers, then the database."""
         self.service.accepting = False
         await self.sources.aclose()
-        self.briefer.close()
+        # Closing the pool waits for a running brief: in a thread, so the loop (and the
+        # shutdown step's timeout) keeps running meanwhile.
+        await asyncio.to_thread(self.briefer.close)
         self.status.set("workers", False, "closed")
         self.store.close()
         self.status.set("database", False, "closed")
