@@ -64,6 +64,20 @@ def test_run_with_a_missing_spacy_model_says_so_in_one_sentence(monkeypatch, cap
     assert "\n" not in err and "BRIEFBOT_SPACY_MODEL" in err and "Traceback" not in err
 
 
+def test_run_with_the_health_port_taken_says_so_in_one_sentence(monkeypatch, capsys, tmp_path):
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("DISCORD_TOKEN", "token")
+    monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path}/bot.db")
+    with socket.socket() as taken:
+        taken.bind(("0.0.0.0", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        monkeypatch.setenv("HEALTH_PORT", str(port))
+        assert main([]) == 2
+    err = capsys.readouterr().err.strip()
+    assert "\n" not in err and f"HEALTH_PORT {port}" in err and "Traceback" not in err
+
+
 @pytest.mark.slow
 async def test_runner_serves_slack_posts_missed_digest_and_stops_on_sigterm(tmp_path):
     fake = await FakeSlack().start()

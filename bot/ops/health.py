@@ -272,7 +272,15 @@ class HealthServer:
         self._runner = web.AppRunner(self.app(), access_log=None, handle_signals=False)
         await self._runner.setup()
         site = web.TCPSite(self._runner, self.host, self.port, reuse_address=True)
-        await site.start()
+        try:
+            await site.start()
+        except OSError as exc:  # port taken, or not ours to bind: the operator's setting
+            from bot.settings import SettingsError
+
+            await self._runner.cleanup()
+            self._runner = None
+            raise SettingsError(f"HEALTH_PORT {self.port} on {self.host} cannot be used: "
+                                f"{exc.strerror or exc}.") from None
         server = getattr(site, "_server", None)
         if server is not None and server.sockets:
             self.port = server.sockets[0].getsockname()[1]
