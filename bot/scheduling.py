@@ -200,7 +200,11 @@ class DigestScheduler:
         """Rebuild jobs from the database, start APScheduler, then catch up on missed digests."""
         self.scheduler = AsyncIOScheduler(timezone=timezone.utc)
         for schedule in await self.store.run(self.store.enabled_schedules):
-            self._add_job(schedule)
+            try:
+                self._add_job(schedule)
+            except Exception as exc:  # one unusable row must not keep the others from firing
+                log.error("digest schedule of %s (%02d:%02d %s) cannot be used: %s: %s", schedule.channel,
+                          schedule.hour, schedule.minute, schedule.tz, type(exc).__name__, exc)
         if self.poller is not None and poll_seconds:
             tick = max(1, min(poll_seconds, 60))
             self.scheduler.add_job(self._tracked(self.poll_tick), IntervalTrigger(seconds=tick),
@@ -284,7 +288,11 @@ class DigestScheduler:
         if not self.gate():
             return outcomes
         for schedule in await self.store.run(self.store.enabled_schedules):
-            outcomes[schedule.channel] = await self.run_due(schedule.channel)
+            try:
+                outcomes[schedule.channel] = await self.run_due(schedule.channel)
+            except Exception:  # the next channels' digests still go out
+                log.exception("catching up the digest of %s (%s) failed", schedule.channel, schedule.tz)
+                outcomes[schedule.channel] = "error"
         return outcomes
 
     async def run_due(self, channel: str, now: datetime | None = None) -> str:

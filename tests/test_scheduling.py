@@ -272,3 +272,22 @@ async def test_an_unreadable_new_story_does_not_shift_the_others_briefs(core, ht
     assert any("plan number 2" in t for t in titles), titles
     dead = next(c for c in sent[1].cards if "Dead story" in c.title)
     assert dead.note and not dead.summary
+
+
+async def test_one_unusable_schedule_does_not_stop_the_others(core, caplog):
+    """A schedule row whose zone this machine cannot load (older tzdata, an edited
+    database) must not keep the scheduler from starting or other channels' digests."""
+    _, sched = wire(core)
+    d = RecordingDeliverer("discord")
+    sched.register_deliverer(d)
+    core.store.set_schedule("discord:1", hour=6, minute=0, tz="Mars/Olympus_Mons", days="*",
+                            now=T0 - timedelta(days=1))
+    core.store.set_schedule(CHANNEL.key, hour=6, minute=30, tz="UTC", days="*",
+                            now=T0 - timedelta(days=1))
+    try:
+        await sched.start()
+        assert [ref.key for ref, _ in d.sent] == [CHANNEL.key]
+        assert sched.next_run(CHANNEL.key) is not None
+        assert "discord:1" in caplog.text and "Mars/Olympus_Mons" in caplog.text
+    finally:
+        await sched.shutdown(timeout=1)
