@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import importlib.util
 import logging
+import re
 from pathlib import Path
 from typing import Literal
 
@@ -147,6 +148,9 @@ def load_settings(**overrides: object) -> Settings:
         raise SettingsError(describe_validation_error(exc)) from None
 
 
+_URL_PASSWORD = re.compile(r"([A-Za-z][A-Za-z0-9+.-]*://[^\s:/@]*:)[^\s@/]+(@)")
+
+
 def describe_validation_error(exc: ValidationError) -> str:
     """The first problem, as ``Setting NAME ...`` in one sentence."""
     err = exc.errors()[0]
@@ -154,5 +158,7 @@ def describe_validation_error(exc: ValidationError) -> str:
     msg = err.get("msg", "is invalid")
     msg = msg.removeprefix("Value error, ")
     value = err.get("input")
+    if isinstance(value, str):  # DATABASE_URL=postgresql://user:password@host/db
+        value = _URL_PASSWORD.sub(r"\1***\2", value)
     shown = "" if value is None or "token" in name.lower() or "secret" in name.lower() else f" (got {value!r})"
     return f"Setting {name} is invalid: {msg}{shown}."

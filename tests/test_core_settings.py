@@ -55,3 +55,20 @@ def test_slack_needs_a_way_to_receive_events(monkeypatch):
     monkeypatch.setenv("SLACK_BOT_TOKEN", "xoxb-1")
     with pytest.raises(SettingsError, match="SLACK_SIGNING_SECRET"):
         load_settings().check_platforms()
+
+
+def test_a_wrong_database_url_never_shows_its_password(monkeypatch):
+    monkeypatch.setenv("DATABASE_URL", "mysql://briefbot:hunter22@db.internal/briefbot")
+    with pytest.raises(SettingsError) as err:
+        load_settings()
+    text = str(err.value)
+    assert "DATABASE_URL" in text and "db.internal" in text and "hunter22" not in text
+
+
+def test_a_database_url_with_a_bad_port_is_one_sentence(monkeypatch, tmp_path):
+    from bot.storage.db import StoreError, open_store
+
+    with pytest.raises(StoreError) as err:
+        open_store("postgresql://briefbot:hunter22@localhost:notaport/briefbot")
+    text = str(err.value)
+    assert "DATABASE_URL" in text and "\n" not in text and "hunter22" not in text

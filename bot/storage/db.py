@@ -63,7 +63,7 @@ def open_store(url: str) -> "Store":
     """Connect, create ``data/`` for SQLite files, and migrate the schema."""
     try:
         return _open_store(url)
-    except (OSError, SQLAlchemyError) as exc:
+    except (OSError, ValueError, SQLAlchemyError) as exc:  # ValueError: a port that is not a number
         first = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
         raise StoreError(f"the database at DATABASE_URL cannot be used ({type(exc).__name__}: {first}).") from None
 
