@@ -153,3 +153,33 @@ def test_prune_forgets_only_what_left_the_feed_long_ago(store):
     assert [e.entry_key for e in remaining] == ["new"]
     store.record_poll(feed.id, now=later + timedelta(days=21), next_poll_at=later, entries=entries("kept"))
     assert [e.entry_key for e in store.channel_entries("discord:1", None, later + timedelta(days=30))] == ["new"]
+
+
+def test_two_channels_adding_the_same_new_feed_at_once_both_follow_it(store):
+    """Both find no feed row; the other one commits its row just before this insert."""
+    from sqlalchemy import event
+    from sqlalchemy.orm import Session
+
+    from bot.storage.models import Feed, Subscription
+
+    raced = []
+
+    def other_channel_first(session, _context, _instances):
+        if raced or not any(isinstance(o, Feed) for o in session.new):
+            return
+        raced.append(True)
+        with store._sessions.begin() as other:
+            feed = Feed(url="http://x/feed", title="X", failures=0, created_at=T0, next_poll_at=T0)
+            other.add(feed)
+            other.flush()
+            other.add(Subscription(channel="slack:C1", feed_id=feed.id, created_at=T0))
+
+    event.listen(Session, "before_flush", other_channel_first)
+    try:
+        feed, new = store.subscribe("discord:1", "http://x/feed", title="X", entries=entries("a"),
+                                    etag=None, last_modified=None, now=T0, next_poll_at=T0)
+    finally:
+        event.remove(Session, "before_flush", other_channel_first)
+    assert raced and new and feed.url == "http://x/feed"
+    assert [f.url for f in store.channel_feeds("discord:1")] == ["http://x/feed"]
+    assert [f.url for f in store.channel_feeds("slack:C1")] == ["http://x/feed"]

@@ -153,6 +153,19 @@ class Store:
         starts at ``now`` and digests only take entries first seen strictly after it, so
         neither a new feed's backlog nor an existing feed's history floods the channel.
         """
+        entries = list(entries)  # read twice if the first attempt loses the race
+        try:
+            return self._subscribe(channel, url, title=title, entries=entries, etag=etag,
+                                   last_modified=last_modified, now=now, next_poll_at=next_poll_at)
+        except IntegrityError:
+            # Another channel created this feed (or this channel's subscription, on a double
+            # submit) between our look-up and our insert: look again, now it is committed.
+            return self._subscribe(channel, url, title=title, entries=entries, etag=etag,
+                                   last_modified=last_modified, now=now, next_poll_at=next_poll_at)
+
+    def _subscribe(self, channel: str, url: str, *, title: str | None, entries: Iterable[NewEntry],
+                   etag: str | None, last_modified: str | None, now: datetime,
+                   next_poll_at: datetime) -> tuple[Feed, bool]:
         with self._sessions.begin() as s:
             feed = s.scalar(select(Feed).where(Feed.url == url))
             new_feed = feed is None
