@@ -156,3 +156,13 @@ def test_a_long_speaker_section_breaks_between_quotes():
     for section in sections:  # every piece holds whole quotes
         for line in section.split("\n")[1 if section.startswith("*Kim*") else 0:]:
             assert line.startswith("\u2022 \u201cQuote") and line.endswith("\u201d"), line[:40]
+
+
+def test_a_very_long_or_non_ascii_url_does_not_overflow_the_source_line():
+    """Percent-encoding multiplies a non-Latin slug by six; Slack refuses a context
+    element over 3,000 characters, and with it the whole digest."""
+    url = "https://news.example/" + "новости-" * 400
+    (message,) = render_reply(Reply(text="", cards=(card(url=url),)))
+    assert block_problems(message.blocks) == []
+    context = next(b for b in message.blocks if b["type"] == "context")
+    assert "News" in context["elements"][0]["text"]

@@ -187,7 +187,9 @@ def _source_line(card: Card) -> str:
     label = escape_mrkdwn(shorten(card.source or card.url or "", 200)) if (card.source or card.url) else ""
     target = link_target(card.url) if card.url else None
     if target:
-        return f"<{target}|{label or 'link'}>"
+        linked = f"<{target}|{label or 'link'}>"
+        if len(linked) <= CONTEXT_LIMIT:  # percent-encoding can make a URL several times longer
+            return linked
     return label
 
 

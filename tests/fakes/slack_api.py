@@ -59,6 +59,8 @@ def block_problems(blocks: Any) -> list[str]:
             elements = block.get("elements", [])
             if not elements or len(elements) > 10:
                 problems.append(f"block {i}: context needs 1-10 elements")
+            if any(len(e.get("text", "")) > 3000 for e in elements):
+                problems.append(f"block {i}: context element over 3000 chars")
         elif kind != "divider":
             problems.append(f"block {i}: unexpected type {kind!r}")
     return problems
