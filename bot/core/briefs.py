@@ -23,6 +23,10 @@ log = logging.getLogger(__name__)
 DEFAULT_SENTENCES = 3
 
 
+class _Abandoned(Exception):
+    """The request computing a brief was cancelled; those waiting on it compute it themselves."""
+
+
 class BriefCache:
     def __init__(self, store: Store, briefer: Briefer, clock: Clock) -> None:
         self.store = store
@@ -37,20 +41,27 @@ class BriefCache:
         result: dict[str, Brief] = {}
         for key, text in cached.items():
             result[key] = brief_from_json(text)
-        waits: dict[str, asyncio.Future[Brief]] = {}
+        waits: dict[str, tuple[asyncio.Future[Brief], Article]] = {}
         todo: dict[str, Article] = {}
         for article, key in zip(articles, keys):
             if key in result or key in waits or key in todo:
                 continue
             pending = self._inflight.get((key, sentences))
             if pending is not None:
-                waits[key] = pending
+                waits[key] = (pending, article)
             else:
                 todo[key] = article
         if todo:
             await self._compute(todo, sentences, result)
-        for key, fut in waits.items():
-            result[key] = await asyncio.shield(fut)
+        abandoned: list[Article] = []
+        for key, (fut, article) in waits.items():
+            try:
+                result[key] = await asyncio.shield(fut)
+            except _Abandoned:
+                abandoned.append(article)
+        if abandoned:  # whoever was computing them was cancelled: compute them here
+            for article, brief in zip(abandoned, await self.briefs(abandoned, sentences)):
+                result[article.content_key] = brief
         out = []
         for article, key in zip(articles, keys):
             brief = result[key]
@@ -73,9 +84,11 @@ class BriefCache:
                 await self.store.run(self.store.store_brief, key, sentences, brief_to_json(brief), now)
                 futures[key].set_result(brief)
         except BaseException as exc:
+            # A cancelled requester must not cancel the others waiting on its work.
+            shared = _Abandoned() if isinstance(exc, asyncio.CancelledError) else exc
             for fut in futures.values():
                 if not fut.done():
-                    fut.set_exception(exc)
+                    fut.set_exception(shared)
                     fut.exception()  # mark retrieved: waiters re-raise it themselves
             raise
         finally:
