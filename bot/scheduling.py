@@ -336,8 +336,16 @@ class DigestScheduler:
     async def _post(self, row: Digest, ref: ChannelRef, deliverer: Deliverer, heading: str) -> str:
         """Build and deliver a claimed digest, then record how it went."""
         try:
-            reply, count = await self.service.digests.build(row.channel, row.window_start, row.window_end,
-                                                            heading)
+            try:
+                reply, count = await self.service.digests.build(row.channel, row.window_start,
+                                                                row.window_end, heading)
+            except asyncio.CancelledError:
+                # Stopped (shutdown) before anything was posted: a "failed" digest's stories
+                # roll into the next one; left "posting", they would count as delivered.
+                await asyncio.shield(self.store.run(
+                    self.store.finish_digest, row.id, status="failed", now=self.clock.now(),
+                    error="cancelled before posting (shutdown)"))
+                raise
             async with asyncio.timeout(DELIVER_TIMEOUT):
                 await deliverer.deliver(ref, reply)
         except Exception as exc:

@@ -291,3 +291,29 @@ async def test_one_unusable_schedule_does_not_stop_the_others(core, caplog):
         assert "discord:1" in caplog.text and "Mars/Olympus_Mons" in caplog.text
     finally:
         await sched.shutdown(timeout=1)
+
+
+async def test_a_digest_cancelled_before_posting_anything_is_not_counted_as_delivered(core):
+    """Shutdown cancels a digest still being built (late briefs can take a while): nothing
+    was posted, so its stories must roll into the next digest, not vanish."""
+    _, sched = wire(core)
+    d = RecordingDeliverer("discord")
+    sched.register_deliverer(d)
+    await core.service.handle(inv("schedule set", time="08:00", timezone="UTC"))
+    building = asyncio.Event()
+
+    async def slow_build(*args, **kwargs):
+        building.set()
+        await asyncio.sleep(3600)
+
+    core.service.digests.build = slow_build
+    core.clock.set(datetime(2026, 5, 4, 8, 0, 1, tzinfo=timezone.utc))
+    task = asyncio.create_task(sched.run_due(CHANNEL.key))
+    await building.wait()
+    task.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await task
+    assert d.sent == []
+    (row,) = core.store.digests(CHANNEL.key)
+    assert row.status == "failed"
+    assert core.store.window_start(CHANNEL.key) is None
