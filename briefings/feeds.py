@@ -154,8 +154,16 @@ def parse_feed(text: str | bytes, url: str, *, content_type: str | None = None) 
 
 
 def _absolute(link: str | None, base: str) -> str | None:
+    """The link made absolute, or None unless it is a web address.
+
+    Links become article URLs that chat renders clickable, so a feed's ``javascript:``,
+    ``data:`` or ``file:`` link must not survive.
+    """
     link = (link or "").strip()
-    return urljoin(base, link) if link else None
+    if not link:
+        return None
+    absolute = urljoin(base, link)
+    return absolute if urlsplit(absolute).scheme.lower() in ("http", "https") else None
 
 
 def _entry(entry, feed_url: str) -> FeedEntry:

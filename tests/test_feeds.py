@@ -152,6 +152,21 @@ def test_relative_links_resolve_against_the_feed_url():
     assert entry.link == "https://x.example/news/1" and entry.id == "plain-guid"
 
 
+@pytest.mark.parametrize("link", ["javascript:alert(document.cookie)", "data:text/html,<b>hi</b>",
+                                  "file:///etc/passwd", "mailto:desk@x.example"])
+def test_entry_links_that_are_not_web_pages_are_dropped(link):
+    # The link becomes the article's URL, which chat renders as a clickable link.
+    doc = rss([{"title": "Odd link", "link": link, "description": "x"}])
+    [entry] = parse_feed(doc, "https://x.example/feeds/rss").entries
+    assert entry.link is None
+    assert entry.id.startswith("sha256:")
+
+
+def test_a_feed_link_that_is_not_a_web_page_is_dropped():
+    doc = rss([]).replace("https://ledger.example/", "javascript:alert(1)")
+    assert parse_feed(doc, "https://x.example/rss").link is None
+
+
 def test_an_empty_but_valid_feed_parses():
     assert parse_feed(rss([]), "https://x.example/rss").entries == ()
 
