@@ -176,6 +176,11 @@ def address_problem(address: Address) -> str | None:
     if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
         inner = address_problem(address.ipv4_mapped)
         return f"an IPv4-mapped {inner}" if inner else None
+    if isinstance(address, ipaddress.IPv6Address) and address.sixtofour is not None:
+        # 2002::/16 carries an IPv4 address in its next 32 bits; a relay delivers to it.
+        inner = address_problem(address.sixtofour)
+        if inner:
+            return f"a 6to4 address wrapping {inner}"
     if address.is_unspecified:
         return "an unspecified address"
     if address.is_loopback:

@@ -314,6 +314,9 @@ async def test_non_http_urls_refused(url, reason):
         ("224.0.0.251", "a multicast address (224.0.0.251)"),
         ("100.64.0.1", "an address that is not publicly routable (100.64.0.1)"),
         ("240.0.0.1", "a reserved address (240.0.0.1)"),
+        ("[2002:7f00:1::1]", "a 6to4 address wrapping a loopback address (2002:7f00:1::1)"),
+        ("[2002:a9fe:a9fe::]", "a 6to4 address wrapping a link-local address (2002:a9fe:a9fe::)"),
+        ("[2002:c0a8:101::1]", "a 6to4 address wrapping a private address (2002:c0a8:101::1)"),
     ],
 )
 async def test_address_literals_refused_without_any_connection(host, reason):
@@ -423,7 +426,8 @@ def test_policy_from_env(monkeypatch):
 
 @pytest.mark.parametrize(
     "address",
-    ["93.184.216.34", "8.8.8.8", "1.1.1.1", "2606:4700:4700::1111", "2001:4860:4860::8888"],
+    ["93.184.216.34", "8.8.8.8", "1.1.1.1", "2606:4700:4700::1111", "2001:4860:4860::8888",
+     "2002:5db8:d822::1"],  # 6to4 around a public IPv4 address
 )
 def test_public_addresses_pass(address):
     assert address_problem(ipaddress.ip_address(address)) is None
