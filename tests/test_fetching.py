@@ -221,6 +221,45 @@ async def test_gzip_bodies_are_capped_after_decompression(http_server, policy):
         await fetch(http_server.url("/bomb"), policy=policy)
 
 
+@pytest.mark.parametrize("encoding", ["gzip", "deflate"])
+async def test_a_compression_bomb_never_inflates_far_past_the_cap(http_server, encoding):
+    import tracemalloc
+    import zlib
+
+    # 64 MB of zeros packs into ~64 KB: one network read. Inflating that read whole
+    # before checking the cap holds 64 MB at once, whatever the cap says.
+    squeeze = zlib.compressobj(9, zlib.DEFLATED, 31 if encoding == "gzip" else 15)
+    packed = squeeze.compress(b"\0" * (64 << 20)) + squeeze.flush()
+    http_server.route("/bomb", packed, content_type="text/plain",
+                      headers={"Content-Encoding": encoding})
+    cap = FetchPolicy(allow_hosts=frozenset({"127.0.0.1"}), max_bytes=1 << 20, timeout=5)
+    tracemalloc.start()
+    try:
+        with pytest.raises(TooLarge):
+            await fetch(http_server.url("/bomb"), policy=cap)
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert peak < 8 * cap.max_bytes, f"peak {peak:,} bytes for a {cap.max_bytes:,}-byte cap"
+
+
+async def test_compressed_pages_still_decode(http_server, policy):
+    import gzip
+    import zlib
+
+    page = "<html><body><p>Caf\u00e9 news, gzip and deflate alike.</p></body></html>".encode()
+    http_server.route("/gz", gzip.compress(page), content_type="text/html; charset=utf-8",
+                      headers={"Content-Encoding": "gzip"})
+    http_server.route("/zl", zlib.compress(page), content_type="text/html; charset=utf-8",
+                      headers={"Content-Encoding": "deflate"})
+    raw = zlib.compressobj(6, zlib.DEFLATED, -15)
+    http_server.route("/raw", raw.compress(page) + raw.flush(), content_type="text/html; charset=utf-8",
+                      headers={"Content-Encoding": "deflate"})
+    for path in ("/gz", "/zl", "/raw"):
+        result = await fetch(http_server.url(path), policy=policy)
+        assert result.content == page and "Caf\u00e9" in result.text
+
+
 @pytest.mark.parametrize("content_type", ["image/png", "application/pdf", "application/octet-stream",
                                           "video/mp4", "application/json"])
 async def test_wrong_content_type_is_refused(http_server, policy, content_type):
