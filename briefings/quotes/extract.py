@@ -10,7 +10,7 @@ of their own inherit the speaker whose remarks they continue.
 from __future__ import annotations
 
 import re
-from bisect import bisect_right
+from bisect import bisect_left, bisect_right
 from dataclasses import dataclass
 
 from spacy.tokens import Doc
@@ -109,13 +109,17 @@ def _pair(doc: Doc, text: str, marked: list[Marked], reports: list[Report],
     items: list[_Item] = []
     absorbed: set[int] = set()
     attributed: dict[int, Report] = {}
+    overlapping = _Overlaps(marked)
+    cues = _CueIndex(doc, reports)
+    first_item: dict[int, _Item] = {}  # id(report) -> the first item made for it
     for r in reports:
         if r.start is None:
             continue
-        inside = [k for k, m in enumerate(marked) if m.start < r.end and r.start < m.end]
+        inside = overlapping(r.start, r.end)
         if not inside:
             if not r.weak and _is_statement(text, r):
                 items.append(_Item(r.start, r.end, "indirect", report=r))
+                first_item.setdefault(id(r), items[-1])
             continue
         covered = sum(min(marked[k].end, r.end) - max(marked[k].start, r.start) for k in inside)
         # A fragment whose closing mark the clause's trimmed edge cut off still counts
@@ -125,6 +129,7 @@ def _pair(doc: Doc, text: str, marked: list[Marked], reports: list[Report],
             absorbed.update(inside)
             end = max([r.end] + [marked[k].outer[1] for k in inside])
             items.append(_Item(r.start, end, "partial", report=r))
+            first_item.setdefault(id(r), items[-1])
         else:
             for k in inside:
                 attributed.setdefault(k, r)
@@ -138,16 +143,16 @@ def _pair(doc: Doc, text: str, marked: list[Marked], reports: list[Report],
             # "Yes," she said: a short quotation sits right by its cue; a fragment in a
             # sentence of reported speech belongs to that sentence's speaker.
             reach = _SHORT_CUE_REACH if short and not fragment else _FRAGMENT_REACH if fragment else _CUE_REACH
-            report = _nearby_cue(doc, m, reports, reach, layout, fragment)
+            report = _nearby_cue(doc, m, cues, reach, layout, fragment)
         if report is None and short:
             continue
         if fragment and " " not in text[m.start:m.end].strip() and attributed.get(k) is None \
-                and _governing_cue(doc, m, reports) is None:
+                and _governing_cue(doc, m, cues) is None:
             continue  # a single quoted word in passing ('By "honorific" he meant') is a term
         if _SHOUTED.match(text[m.start:m.end]):
             continue  # "ANALYSIS", "KEEPING SCORE": section heads between marks
         if fragment and report is not None and report.start is not None:
-            host = next((it for it in items if it.report is report), None)
+            host = first_item.get(id(report))
             if host is not None and host.start < m.start and m.start - host.end < _FRAGMENT_REACH:
                 # '..., but he was also "under no illusions" about ...': the fragment
                 # continues the clause its speaker's cue reports.
@@ -156,6 +161,8 @@ def _pair(doc: Doc, text: str, marked: list[Marked], reports: list[Report],
                 continue
         kind = "partial" if fragment else "direct"
         items.append(_Item(m.start, m.end, kind, report=report, marked=m))
+        if report is not None:
+            first_item.setdefault(id(report), items[-1])
     items.sort(key=lambda it: it.start)
     return items
 
@@ -184,7 +191,47 @@ def _is_fragment(text: str, m: Marked) -> bool:
     return first.islower()
 
 
-def _nearby_cue(doc: Doc, m: Marked, reports: list[Report], reach: int,
+class _Overlaps:
+    """Which quotations overlap a character span, by bisection.
+
+    The quotation scanner yields quotations in text order without overlaps, so the
+    ones overlapping a span are a contiguous run; scanning them all for every report
+    made long articles quadratic. Should the order ever not hold, it scans.
+    """
+
+    def __init__(self, marked: list[Marked]) -> None:
+        self.marked = marked
+        self.starts = [m.start for m in marked]
+        self.ends = [m.end for m in marked]
+        self.ordered = all(a <= b for a, b in zip(self.starts, self.starts[1:])) and \
+            all(a <= b for a, b in zip(self.ends, self.ends[1:]))
+
+    def __call__(self, start: int, end: int) -> list[int]:
+        if not self.ordered:
+            return [k for k, m in enumerate(self.marked) if m.start < end and start < m.end]
+        lo = bisect_right(self.ends, start)
+        hi = bisect_left(self.starts, end)
+        return list(range(lo, max(lo, hi)))
+
+
+class _CueIndex:
+    """An article's reports with their cues' character offsets, built once per article
+    so that looking for a cue near a quotation does not rescan every report."""
+
+    def __init__(self, doc: Doc, reports: list[Report]) -> None:
+        self.reports = reports
+        self.chars = [doc[r.cue].idx for r in reports]
+        self.ordered = all(a <= b for a, b in zip(self.chars, self.chars[1:]))
+        self.by_cue = {r.cue: r for r in reports if r.subject is not None}
+
+    def between(self, lo: int, hi: int) -> list[Report]:
+        """Reports whose cue starts in ``[lo, hi)`` (and, unordered, all of them), in order."""
+        if not self.ordered:
+            return self.reports
+        return self.reports[bisect_left(self.chars, lo):bisect_left(self.chars, hi)]
+
+
+def _nearby_cue(doc: Doc, m: Marked, cues: _CueIndex, reach: int,
                 layout: Layout, fragment: bool = False) -> Report | None:
     """A cue with a subject next to the quotation: in its sentence, in a short sentence
     right after it in the same paragraph (``"...". She said.``), or in a sentence ending
@@ -210,11 +257,11 @@ def _nearby_cue(doc: Doc, m: Marked, reports: list[Report], reach: int,
         if prev.text.rstrip().endswith(":"):
             lo = prev.start_char
     if fragment:
-        governor = _governing_cue(doc, m, reports)
+        governor = _governing_cue(doc, m, cues)
         if governor is not None:
             return governor
     best, best_d = None, reach + 1
-    for r in reports:
+    for r in cues.between(lo, hi):
         if r.subject is None:
             continue
         cue = doc[r.cue]
@@ -234,13 +281,13 @@ def _nearby_cue(doc: Doc, m: Marked, reports: list[Report], reach: int,
     return best
 
 
-def _governing_cue(doc: Doc, m: Marked, reports: list[Report]) -> Report | None:
+def _governing_cue(doc: Doc, m: Marked, cues: _CueIndex) -> Report | None:
     """The cue whose clause contains a quoted fragment ('Rempel called Hussen a "chicken"'),
     weak cue verbs included: the parse says whose words they are."""
     span = doc.char_span(m.start, m.end, alignment_mode="expand")
     if span is None:
         return None
-    by_cue = {r.cue: r for r in reports if r.subject is not None}
+    by_cue = cues.by_cue
     tok = span.root
     for _ in range(6):
         if tok.i in by_cue:

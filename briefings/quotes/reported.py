@@ -15,6 +15,7 @@ A :class:`Report` also records cues that have a subject but no clause of their o
 from __future__ import annotations
 
 import re
+from bisect import bisect_right
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -64,32 +65,73 @@ def find_reports(doc: Doc, text: str, layout: Layout,
             if r.end - r.start < 8:
                 r.start = r.end = None
     _split_additions(doc, text, reports)
-    spans = sorted((r.start, r.end) for r in reports if r.start is not None)
+    _mark_nested(doc, reports)
+    return reports
+
+
+def _mark_nested(doc: Doc, reports: list[Report]) -> None:
+    """Flag reports whose speaker sits inside another report's clause.
+
+    A span contains the subject's character ``c`` when it starts at or before ``c`` and
+    ends after it; among the spans starting at or before ``c`` only the latest-ending
+    one other than the report's own matters, so a running top two (by end) over the
+    spans sorted by start answers each report with one bisection instead of a scan of
+    every span (which made long articles quadratic).
+    """
+    spans = sorted({(r.start, r.end) for r in reports if r.start is not None})
+    if not spans:
+        return
+    starts = [s for s, _ in spans]
+    latest: list[tuple[tuple[int, int], ...]] = []
+    top: tuple[tuple[int, int], ...] = ()
+    for span in spans:
+        top = tuple(sorted((*top, span), key=lambda t: -t[1])[:2])
+        latest.append(top)
     for r in reports:
         if r.subject is None:
             continue
         c = doc[r.subject].idx
-        if any(s <= c < e for s, e in spans if (s, e) != (r.start, r.end)):
+        k = bisect_right(starts, c) - 1
+        if k < 0:
+            continue
+        own = (r.start, r.end)
+        other = next((span for span in latest[k] if span != own), None)
+        if other is not None and c < other[1]:
             r.nested = True
-    return reports
 
 
 def _split_additions(doc: Doc, text: str, reports: list[Report]) -> None:
     """"X said A, adding that B": A and B are two quotes, even when the parser hangs the
-    "adding" clause inside A."""
-    for inner in reports:
+    "adding" clause inside A.
+
+    An addition cuts every other report's clause that runs over the start of its own
+    subtree; the clause ends before the earliest such cut (later cuts fall outside the
+    shortened clause), so each report looks up that cut by bisection.
+    """
+    cuts: list[tuple[int, int]] = []  # (cut offset, index of the report making it)
+    for k, inner in enumerate(reports):
         if inner.start is None or inner.subject is None:
             continue
         cue = doc[inner.cue]
         if any(c.i == inner.subject for c in cue.children):
             continue  # has its own subject: not an addition
-        cut = cue.left_edge.idx
-        for outer in reports:
-            if outer is not inner and outer.start is not None and outer.start < cut < outer.end:
-                end = cut
-                while end > outer.start and (text[end - 1].isspace() or text[end - 1] in ",;"):
-                    end -= 1
-                outer.end = end
+        cuts.append((cue.left_edge.idx, k))
+    if not cuts:
+        return
+    cuts.sort()
+    offsets = [cut for cut, _ in cuts]
+    for k, outer in enumerate(reports):
+        if outer.start is None:
+            continue
+        i = bisect_right(offsets, outer.start)
+        while i < len(cuts) and cuts[i][1] == k:
+            i += 1  # a report does not cut itself
+        if i == len(cuts) or offsets[i] >= outer.end:
+            continue
+        end = offsets[i]
+        while end > outer.start and (text[end - 1].isspace() or text[end - 1] in ",;"):
+            end -= 1
+        outer.end = end
 
 
 def _report(cue: Token, quoted: Callable[[int], bool]) -> Report:

@@ -1,0 +1,122 @@
+"""Quote extraction stays linear on long articles, and its indexes change no answer.
+
+Reported clauses, quotations and cues used to be matched by scanning every other one
+for each: fine for a news story, quadratic for a long report or transcript. The
+timings compare one article with the same article eight times over, so a slow machine
+slows both alike; a linear pass takes about eight times as long, a quadratic one
+sixty-four.
+"""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import pytest
+from spacy.tokens import Doc
+
+from briefings.quotes import extract_quotes
+from briefings.quotes import reported
+from briefings.quotes.layout import Layout
+
+SEEDS = Path(__file__).resolve().parent.parent / "seeds"
+
+#: Paragraphs of every kind the pairing handles: reported clauses, additions, direct
+#: quotations before and after their cue, fragments, an unclosed mark, 'according to'.
+UNIT = (
+    'Officials said the plan would work, according to a report released on Monday.\n\n'
+    'Smith said the team played well, adding that the coach was happy with the result.\n\n'
+    '"We will not give up on this," said Jane Smith, the mayor of the town.\n\n'
+    'The mayor called the delay "a disgrace" and said the council had "let everyone down".\n\n'
+    'He said "the plan is fine and it works for the people who live here.\n\n'
+    'The minister told reporters that the budget would be balanced by next spring.\n\n'
+)
+
+
+def _best_of(runs: int, fn) -> float:
+    best = float("inf")
+    for _ in range(runs):
+        t0 = time.perf_counter()
+        fn()
+        best = min(best, time.perf_counter() - t0)
+    return best
+
+
+def test_extraction_time_grows_linearly_with_article_length(nlp):
+    unit = nlp(UNIT * 4)
+    small = Doc.from_docs([unit] * 20)
+    big = Doc.from_docs([unit] * 160)
+    n_small = len(extract_quotes(small))
+    assert n_small >= 20 * 20  # the text really is full of quotes
+    t_small = _best_of(3, lambda: extract_quotes(small))
+    t_big = _best_of(2, lambda: extract_quotes(big))
+    ratio = t_big / t_small
+    # Eight times the text: linear is ~8x; the old quadratic pairing was well over 40x.
+    assert ratio < 24, f"8x the text took {ratio:.1f}x the time ({t_small:.2f}s -> {t_big:.2f}s)"
+
+
+# --------------------------------------------------------------------------- same answers
+
+
+def _split_additions_by_scan(doc, text, reports):
+    """The original all-pairs version of ``reported._split_additions``."""
+    for inner in reports:
+        if inner.start is None or inner.subject is None:
+            continue
+        cue = doc[inner.cue]
+        if any(c.i == inner.subject for c in cue.children):
+            continue
+        cut = cue.left_edge.idx
+        for outer in reports:
+            if outer is not inner and outer.start is not None and outer.start < cut < outer.end:
+                end = cut
+                while end > outer.start and (text[end - 1].isspace() or text[end - 1] in ",;"):
+                    end -= 1
+                outer.end = end
+
+
+def _mark_nested_by_scan(doc, reports):
+    """The original all-pairs version of ``reported._mark_nested``."""
+    spans = sorted((r.start, r.end) for r in reports if r.start is not None)
+    for r in reports:
+        if r.subject is None:
+            continue
+        c = doc[r.subject].idx
+        if any(s <= c < e for s, e in spans if (s, e) != (r.start, r.end)):
+            r.nested = True
+
+
+def _reports(doc):
+    text = doc.text
+    return [(r.cue, r.subject, r.start, r.end, r.nested, r.according)
+            for r in reported.find_reports(doc, text, Layout(text))]
+
+
+TEXTS = [p.read_text(encoding="utf-8") for p in sorted(SEEDS.glob("*.txt"))] + [
+    UNIT,
+    "Smith said the club, which the mayor said was broke, adding that it owed money, "
+    "would close, and Jones said that critics who say it was mismanaged, adding that "
+    "they had warned, are wrong.",
+    'The report said that the firm, adding "more", had, according to Jones, said '
+    "nothing; Brown said, adding that, said that.",
+]
+
+
+@pytest.mark.parametrize("text", TEXTS, ids=[f"text{i}" for i in range(len(TEXTS))])
+def test_report_bookkeeping_matches_the_plain_scan(nlp, monkeypatch, text):
+    doc = nlp(text)
+    indexed = _reports(doc)
+    monkeypatch.setattr(reported, "_split_additions", _split_additions_by_scan)
+    monkeypatch.setattr(reported, "_mark_nested", _mark_nested_by_scan)
+    assert _reports(doc) == indexed
+
+
+def test_fragment_after_a_reported_clause_still_joins_it(nlp):
+    """The first item made for a report is found by lookup now, not by a scan of all
+    items: a fragment that follows the clause its cue reports must still extend it."""
+    text = ("In revisiting her old play, Jane Smith says it is helpful to be able to work from "
+            "an existing structure and set of ideas — a “scaffold,” she calls it — but "
+            "essentially she is starting afresh.")
+    qs = extract_quotes(nlp(text))
+    assert [(q.kind, q.speaker) for q in qs] == [("partial", "Jane Smith")]
+    assert qs[0].text.startswith("it is helpful") and "scaffold" in qs[0].text
