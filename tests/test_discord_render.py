@@ -216,3 +216,12 @@ def test_card_text_is_escaped_in_every_embed_part() -> None:
 def test_empty_reply_still_says_something() -> None:
     (msg,) = r.render_reply(Reply())
     assert msg.content
+
+
+def test_a_feed_title_in_bot_text_cannot_become_a_masked_link() -> None:
+    """Bot text carries feed titles (/feeds add, /feeds list): a title written as
+    [label](url) must not render as a link whose target the reader cannot see."""
+    reply = Reply(text="Now following [Log in again](https://evil.example/login) (https://x/feed).")
+    (message,) = r.render_reply(reply)
+    assert "](" not in message.content
+    assert "Log in again" in message.content and "https://x/feed" in message.content

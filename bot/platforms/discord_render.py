@@ -45,6 +45,7 @@ ERROR_COLOUR = discord.Colour(0xDC2626)
 # from parsing them as mentions whatever the id length (escape_mentions needs 17-20 digits).
 _ANGLE_MENTION = re.compile(r"<(?=[@#/])")
 _BARE_MENTION = re.compile(r"@(?=(everyone|here)\b)", re.IGNORECASE)
+_MASKED_LINK = re.compile(r"\]\(")
 # What discord.utils.escape_markdown acts on inside one line (block syntax is only at its start).
 _MARKDOWN_CHARS = re.compile(r"[_\\~|*`\[]")
 
@@ -220,8 +221,9 @@ def card_embeds(card: Card, *, colour: discord.Colour = COLOUR) -> list[discord.
 
 def render_reply(reply: Reply) -> list[OutgoingMessage]:
     """Every message needed for ``reply``, in order, each within Discord's limits."""
-    messages = [OutgoingMessage(content=chunk)
-                for chunk in split_text(neutralise_mentions(reply.text), CONTENT_LIMIT)]
+    # Bot text keeps its markdown but may quote feed titles: no masked links ([label](url)).
+    text = _MASKED_LINK.sub("]" + ZWSP + "(", neutralise_mentions(reply.text))
+    messages = [OutgoingMessage(content=chunk) for chunk in split_text(text, CONTENT_LIMIT)]
     colour = ERROR_COLOUR if reply.error else COLOUR
     embeds = [e for card in reply.cards for e in card_embeds(card, colour=colour)]
     current = messages[-1] if messages else None
