@@ -119,6 +119,13 @@ class FeedPoller:
         except Exception as exc:  # a parser bug must not stop the other feeds
             log.exception("polling %s failed unexpectedly", feed.url)
             return await self._failed(feed, f"unexpected error: {type(exc).__name__}")
+        try:
+            return await self._record(feed, result)
+        except Exception as exc:  # e.g. a value the database refuses: back off this feed only
+            log.exception("storing the poll of %s failed", feed.url)
+            return await self._failed(feed, f"could not be stored: {type(exc).__name__}")
+
+    async def _record(self, feed: Feed, result) -> PollResult:
         now = self.clock.now()
         if result.not_modified:
             await self.store.run(self.store.record_poll, feed.id, now=now, next_poll_at=now + self.interval,

@@ -317,3 +317,31 @@ async def test_a_digest_cancelled_before_posting_anything_is_not_counted_as_deli
     (row,) = core.store.digests(CHANNEL.key)
     assert row.status == "failed"
     assert core.store.window_start(CHANNEL.key) is None
+
+
+async def test_a_database_error_on_one_feed_does_not_fail_the_round(core, http_server):
+    """One feed whose poll cannot be stored (e.g. a value PostgreSQL refuses) is counted as
+    a failure and backed off; the other feeds of the round are polled and reported."""
+    good, bad = FeedSite(http_server, "/good.xml"), FeedSite(http_server, "/bad.xml")
+    good.add_story(1)
+    bad.add_story(2)
+    poller, _ = wire(core)
+    for site in (good, bad):
+        await core.service.handle(inv("feeds add", url=site.url))
+    bad_id = core.store.feed_by_url(bad.url).id
+    record_poll = core.store.record_poll
+
+    def refusing(feed_id, **kw):
+        if feed_id == bad_id:
+            raise RuntimeError("value too long for type character varying(1024)")
+        return record_poll(feed_id, **kw)
+
+    core.store.record_poll = refusing
+    good.add_story(3)
+    bad.add_story(4)
+    core.clock.advance(seconds=61)
+    results = {r.url: r for r in await poller.poll_due()}
+    assert results[good.url].new == 1
+    assert results[bad.url].error and "RuntimeError" in results[bad.url].error
+    feed = core.store.feed_by_url(bad.url)
+    assert feed.failures == 1 and feed.next_poll_at > core.clock.now()
