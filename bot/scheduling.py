@@ -44,7 +44,7 @@ from bot.core.service import BriefbotService
 from bot.core.sources import Sources
 from bot.core.status import STATUS, StatusRegistry
 from bot.core.timing import latest_fire, local_date, make_trigger
-from bot.storage.db import NewEntry, Store
+from bot.storage.db import NewEntry, Store, stored_key
 from bot.storage.models import Digest, Feed, Schedule
 from briefings.fetching import FetchError
 
@@ -153,7 +153,7 @@ class FeedPoller:
 
     async def _brief_new(self, feed: Feed, result, added) -> None:
         """Fetch and brief the new stories now, once for every channel that follows the feed."""
-        by_key = {e.id: e for e in result.entries}
+        by_key = {stored_key(e.id): e for e in result.entries}
         rows = [r for r in added if r.entry_key in by_key][:MAX_BRIEFED_PER_POLL]
         try:
             articles = await self.sources.entry_articles(feed.url, result.title or feed.title,

@@ -183,3 +183,22 @@ def test_two_channels_adding_the_same_new_feed_at_once_both_follow_it(store):
     assert raced and new and feed.url == "http://x/feed"
     assert [f.url for f in store.channel_feeds("discord:1")] == ["http://x/feed"]
     assert [f.url for f in store.channel_feeds("slack:C1")] == ["http://x/feed"]
+
+
+def test_oversized_feed_values_are_stored_not_refused(store):
+    """PostgreSQL enforces VARCHAR lengths (SQLite does not): a feed's over-long title,
+    entry title, link or guid must not make every poll of it fail."""
+    long_link = "http://x/story?" + "utm=" + "a" * 3000
+    huge = [NewEntry("guid-" + "g" * 3000, long_link, "T" * 1500)]
+    feed, new = store.subscribe("discord:1", "http://x/feed", title="F" * 600, entries=entries("a"),
+                                etag='"' + "e" * 600 + '"', last_modified=None, now=T0,
+                                next_poll_at=T0)
+    assert new
+    added = store.record_poll(feed.id, now=T0 + timedelta(minutes=1), next_poll_at=T0,
+                              etag='"' + "e" * 600 + '"', entries=huge + entries("b"))
+    assert len(added) == 2
+    again = store.record_poll(feed.id, now=T0 + timedelta(minutes=2), next_poll_at=T0,
+                              entries=huge + entries("b"))
+    assert again == []  # the long guid is still recognised
+    store.remember_article(long_link, "k" * 64, "T" * 1500, T0)
+    assert store.content_key_for(long_link) == "k" * 64

@@ -10,6 +10,7 @@ Every function returns detached ORM rows (``expire_on_commit=False``) or plain v
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import logging
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
@@ -44,6 +45,27 @@ def _v2_seen_times(s: Session) -> None:
 #: version -> function upgrading from version-1; explicit, run in order, in one transaction.
 #: ``create_all`` only creates missing tables, so every column change needs an entry here.
 MIGRATIONS: dict[int, Callable[[Session], None]] = {2: _v2_seen_times}
+
+
+#: Column lengths (``models``): PostgreSQL refuses longer values, where SQLite keeps them.
+URL_CHARS, TITLE_CHARS, FEED_TITLE_CHARS, ETAG_CHARS, LAST_MODIFIED_CHARS = 2048, 1024, 512, 512, 128
+
+
+def stored_key(value: str, limit: int = URL_CHARS) -> str:
+    """A lookup key (entry guid, article URL) that fits its column: a longer one by its SHA-256."""
+    if len(value) <= limit:
+        return value
+    return "sha256:" + hashlib.sha256(value.encode("utf-8", "surrogatepass")).hexdigest()
+
+
+def _clip(text: str | None, limit: int) -> str | None:
+    """A title cut to its column (shown to people: a cut title beats none)."""
+    return text[:limit] if text else text
+
+
+def _fit(value: str | None, limit: int) -> str | None:
+    """A link or validator that is useless cut: kept whole, or dropped."""
+    return value if value is None or len(value) <= limit else None
 
 
 @dataclass(frozen=True)
@@ -170,13 +192,14 @@ class Store:
             feed = s.scalar(select(Feed).where(Feed.url == url))
             new_feed = feed is None
             if new_feed:
-                feed = Feed(url=url, title=title, etag=etag, last_modified=last_modified,
+                feed = Feed(url=url, title=_clip(title, FEED_TITLE_CHARS), etag=_fit(etag, ETAG_CHARS),
+                            last_modified=_fit(last_modified, LAST_MODIFIED_CHARS),
                             last_fetch_at=now, last_parsed_at=now, failures=0, next_poll_at=next_poll_at,
                             created_at=now)
                 s.add(feed)
                 s.flush()
             elif title and not feed.title:
-                feed.title = title
+                feed.title = _clip(title, FEED_TITLE_CHARS)
             _insert_entries(s, feed.id, entries, now, backlog=new_feed)
             existing = s.scalar(select(Subscription).where(Subscription.channel == channel,
                                                            Subscription.feed_id == feed.id))
@@ -228,7 +251,8 @@ class Store:
             feed.failures, feed.last_error = 0, None
             if not_modified:
                 return []
-            feed.etag, feed.last_modified, feed.last_parsed_at = etag, last_modified, now
+            feed.etag, feed.last_modified = _fit(etag, ETAG_CHARS), _fit(last_modified, LAST_MODIFIED_CHARS)
+            feed.last_parsed_at = now
             return _insert_entries(s, feed_id, entries, now, backlog=False)
 
     def record_poll_failure(self, feed_id: int, *, error: str, now: datetime,
@@ -336,7 +360,8 @@ class Store:
     def remember_article(self, url: str, content_key: str, title: str | None, now: datetime) -> None:
         """Upsert: the feed poller and a digest's late brief may record the same URL at once."""
         insert = postgresql_insert if self.engine.dialect.name == "postgresql" else sqlite_insert
-        stmt = insert(ArticleRef).values(url=url, content_key=content_key, title=title, fetched_at=now)
+        stmt = insert(ArticleRef).values(url=stored_key(url), content_key=content_key,
+                                         title=_clip(title, TITLE_CHARS), fetched_at=now)
         stmt = stmt.on_conflict_do_update(
             index_elements=[ArticleRef.url],
             set_={"content_key": stmt.excluded.content_key, "title": stmt.excluded.title,
@@ -347,7 +372,7 @@ class Store:
 
     def content_key_for(self, url: str) -> str | None:
         with self._sessions() as s:
-            row = s.get(ArticleRef, url)
+            row = s.get(ArticleRef, stored_key(url))
             return row.content_key if row else None
 
     # --- digests ----------------------------------------------------------------------------
@@ -403,7 +428,8 @@ class Store:
 def _insert_entries(s: Session, feed_id: int, entries: Iterable[NewEntry], now: datetime,
                     *, backlog: bool) -> list[FeedEntry]:
     """Insert entries not yet seen for this feed (the UNIQUE key makes repeats no-ops)."""
-    entries = list(entries)
+    entries = [NewEntry(stored_key(e.key), _fit(e.url, URL_CHARS), _clip(e.title, TITLE_CHARS))
+               for e in entries]
     if not entries:
         return []
     known = set(s.scalars(select(FeedEntry.entry_key).where(FeedEntry.feed_id == feed_id)))
