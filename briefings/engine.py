@@ -7,6 +7,7 @@ loading the model once.
 
 from __future__ import annotations
 
+import logging
 import os
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
@@ -21,6 +22,8 @@ from briefings import nlp as nlp_loader
 from briefings.model import Article, Brief, Quote
 from briefings.quotes import extract_quotes
 from briefings.summarize import summarize
+
+log = logging.getLogger(__name__)
 
 #: Below this many articles per worker, extra processes cost more than they save.
 _MIN_ARTICLES_PER_JOB = 16
@@ -48,6 +51,25 @@ def _to_original(quote: Quote, to_original: Callable[[int, int], tuple[int, int]
     return replace(quote, start=start, end=end, speaker_start=s_start, speaker_end=s_end)
 
 
+def parseable_text(article: Article, limit: int) -> str:
+    """The article's text, cut at the last paragraph break (else space) before ``limit``.
+
+    spaCy refuses longer texts outright, which would sink every article of the batch;
+    the opening of a story is what its brief is made of anyway. Offsets into the prefix
+    are offsets into ``article.text``, so the map to the original still holds.
+    """
+    text = article.text
+    if len(text) <= limit:
+        return text
+    cut = text.rfind("\n", 0, limit)
+    if cut <= 0:
+        cut = text.rfind(" ", 0, limit)
+    cut = cut if cut > 0 else limit
+    log.warning("%s is %d characters long; briefing its first %d",
+                article.path or article.url or "an article", len(text), cut)
+    return text[:cut]
+
+
 def iter_briefs(articles: Iterable[Article], *, sentences: int = 3, words: int | None = None,
                 nlp: Language | None = None) -> Iterator[Brief]:
     """Brief articles lazily, in order, parsing them as one batched stream."""
@@ -57,7 +79,7 @@ def iter_briefs(articles: Iterable[Article], *, sentences: int = 3, words: int |
     def texts() -> Iterator[str]:
         for article in articles:
             pending.append(article)
-            yield article.text
+            yield parseable_text(article, nlp.max_length)
 
     for doc in nlp.pipe(texts(), batch_size=_BATCH_SIZE):
         yield brief_doc(pending.popleft(), doc, sentences=sentences, words=words)
