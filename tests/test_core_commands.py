@@ -179,3 +179,10 @@ async def test_stop_refuses_new_commands_after_running_ones_finish(core, http_se
     assert running.done() and not running.result().error
     late = await core.service.handle(inv("help"))
     assert late.error and "restarting" in late.text
+
+
+async def test_feeds_add_refuses_a_url_longer_than_the_database_keeps(core):
+    """feeds.url is VARCHAR(2048): PostgreSQL would refuse a longer one with a DataError."""
+    url = "https://news.example/rss?" + "x" * 2100
+    reply = await core.service.handle(inv("feeds add", url=url))
+    assert reply.error and "2,048" in reply.text and "failed on our side" not in reply.text

@@ -18,6 +18,7 @@ _DAY_ALIASES = {
 }
 _DAY_SETS = {"daily": "*", "everyday": "*", "every day": "*", "*": "*", "all": "*",
              "weekdays": "mon-fri", "weekday": "mon-fri", "weekends": "sat,sun", "weekend": "sat,sun"}
+FEED_URL_CHARS = 2048
 _TIME = re.compile(r"^\s*(\d{1,2})[:h.](\d{2})\s*$")
 
 
@@ -107,4 +108,7 @@ def parse_feed_url(value: object) -> str:
     text = str(value or "").strip().strip("<>")
     if not re.match(r"^https?://[^\s/]+", text, re.IGNORECASE):
         raise InputError(f"“{text}” is not a feed URL: give a link starting with https:// or http://.")
+    if len(text) > FEED_URL_CHARS:  # the database column's length
+        raise InputError(f"That feed URL is {len(text):,} characters long; a feed's address can have "
+                         f"at most {FEED_URL_CHARS:,}.")
     return text
