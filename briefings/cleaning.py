@@ -120,6 +120,11 @@ def _keep_line(builder: _Builder, line: str, base: int) -> None:
     cursor = 0
     for junk in _FURNITURE_INLINE.finditer(line):
         _keep_words(builder, line[cursor : junk.start()], base + cursor)
+        if not _SENTENCE_END.search(line[: junk.start()].rstrip()):
+            # Dropped mid-sentence: joining the two halves with a space would let a
+            # summary or quote span the gap, and its offsets would then take in the
+            # furniture from the original. A line break keeps them apart.
+            builder.separate("\n")
         cursor = junk.end()
     _keep_words(builder, line[cursor:], base + cursor)
 

@@ -67,6 +67,16 @@ def test_inline_scroll_down_is_removed():
     assert cleaned == "The ship sank. The crew was saved."
 
 
+def test_inline_furniture_mid_sentence_breaks_the_line():
+    # Joined with a space, a sentence across the gap maps back to a span of the
+    # original that still holds "Scroll down for video".
+    text = "The new bridge Scroll down for video would open next year."
+    cleaned, offsets = clean(text)
+    assert cleaned == "The new bridge\nwould open next year."
+    start, end = offsets.span_to_original(cleaned.index("would"), len(cleaned))
+    assert text[start:end] == "would open next year."
+
+
 def test_every_offset_maps_back_to_the_same_character():
     text = "Title line\n\n  The  mayor,\tspeaking  late, said “no”.\n\nFollow us on Twitter\nIt rained.\n"
     cleaned, offsets = clean(text, 12)
