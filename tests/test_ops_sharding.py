@@ -40,3 +40,10 @@ def test_bad_settings_are_one_sentence(count, ids, message):
 def test_plan_builds_a_real_auto_sharded_client():
     client = discord.AutoShardedClient(intents=discord.Intents.none(), **shard_plan("4", "1,3").client_options())
     assert client.shard_count == 4 and client.shard_ids == [1, 3]
+
+
+def test_a_huge_shard_range_is_refused_without_building_it():
+    from bot.ops.sharding import ShardSettingsError, shard_plan
+
+    with pytest.raises(ShardSettingsError, match="spans more than"):
+        shard_plan(count="16", ids="0-1000000000")

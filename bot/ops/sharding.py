@@ -42,6 +42,10 @@ class ShardPlan:
         return options
 
 
+#: Far above any real bot (Discord's largest bots run a few thousand shards).
+_MAX_SHARDS = 100_000
+
+
 def _parse_ids(text: str) -> tuple[int, ...]:
     ids: list[int] = []
     for part in text.replace(" ", "").split(","):
@@ -51,6 +55,8 @@ def _parse_ids(text: str) -> tuple[int, ...]:
             low, high = part.split("-", 1)
             if not (low.isdigit() and high.isdigit()) or int(low) > int(high):
                 raise ShardSettingsError(f"DISCORD_SHARD_IDS has a bad range {part!r}: write it like 0-3.")
+            if int(high) - int(low) >= _MAX_SHARDS:  # a typo must not build a billion-entry list
+                raise ShardSettingsError(f"DISCORD_SHARD_IDS range {part!r} spans more than {_MAX_SHARDS} shards.")
             ids.extend(range(int(low), int(high) + 1))
         elif part.isdigit():
             ids.append(int(part))
