@@ -7,6 +7,7 @@ story that is one long paragraph is valid too.
 
 from __future__ import annotations
 
+import codecs
 import re
 from pathlib import Path
 
@@ -50,8 +51,17 @@ def article_from_text(text: str, *, path: str | None = None, url: str | None = N
                    source=source or path, path=path)
 
 
+#: Byte-order marks of the Unicode encodings editors save with one (UTF-32 first: its
+#: little-endian mark begins with UTF-16's).
+_BOMS = ((codecs.BOM_UTF32_LE, "utf-32"), (codecs.BOM_UTF32_BE, "utf-32"),
+         (codecs.BOM_UTF16_LE, "utf-16"), (codecs.BOM_UTF16_BE, "utf-16"))
+
+
 def _read_text(path: Path) -> str:
     data = path.read_bytes()
+    for bom, encoding in _BOMS:
+        if data.startswith(bom):
+            return data.decode(encoding, errors="replace")
     try:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError:

@@ -61,3 +61,16 @@ def test_non_utf8_file_is_read(tmp_path):
     p.write_bytes("Caf\xe9 owners protest\n\nThe caf\xe9 closed.".encode("latin-1"))
     [article] = load_path(str(p))
     assert article.title == "Café owners protest"
+
+
+@pytest.mark.parametrize("encoding", ["utf-16", "utf-16-le", "utf-16-be", "utf-32"])
+def test_unicode_files_with_a_byte_order_mark_are_read(tmp_path, encoding):
+    # Windows editors save "Unicode" text as UTF-16 with a BOM; read as cp1252 it was
+    # every other character a NUL, and no headline.
+    p = tmp_path / "notepad.txt"
+    body = "Caf\u00e9 owners protest\n\nThe caf\u00e9 closed, the \u201cowner\u201d said."
+    bom = {"utf-16-le": b"\xff\xfe", "utf-16-be": b"\xfe\xff"}.get(encoding, b"")
+    p.write_bytes(bom + body.encode(encoding))
+    [article] = load_path(str(p))
+    assert article.title == "Caf\u00e9 owners protest"
+    assert article.text == "The caf\u00e9 closed, the \u201cowner\u201d said."
