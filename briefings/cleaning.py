@@ -120,13 +120,21 @@ def _keep_line(builder: _Builder, line: str, base: int) -> None:
     cursor = 0
     for junk in _FURNITURE_INLINE.finditer(line):
         _keep_words(builder, line[cursor : junk.start()], base + cursor)
-        if not _SENTENCE_END.search(line[: junk.start()].rstrip()):
+        if not _ends_sentence(line, junk.start()):
             # Dropped mid-sentence: joining the two halves with a space would let a
             # summary or quote span the gap, and its offsets would then take in the
             # furniture from the original. A line break keeps them apart.
             builder.separate("\n")
         cursor = junk.end()
     _keep_words(builder, line[cursor:], base + cursor)
+
+
+def _ends_sentence(line: str, end: int) -> bool:
+    """Whether ``line[:end]`` ends a sentence, looking only at its last few characters
+    (the whole prefix, once per piece of furniture, is quadratic on a huge line)."""
+    while end > 0 and line[end - 1].isspace():
+        end -= 1
+    return bool(_SENTENCE_END.search(line, max(0, end - 32), end))
 
 
 def _keep_words(builder: _Builder, segment: str, base: int) -> None:
