@@ -530,9 +530,14 @@ async def _read_capped(response: httpx.Response, url: str, limit: int) -> bytes:
     """
     inflate = _Inflater(response.headers.get("Content-Encoding", ""), url, limit)
     try:
-        async for raw in response.aiter_raw():
-            inflate.feed(raw)
-        inflate.finish()
+        if inflate.stacked:
+            # Several codings (rare): httpx undoes them; the cap is then checked per read.
+            async for chunk in response.aiter_bytes():
+                inflate.feed(chunk)
+        else:
+            async for raw in response.aiter_raw():
+                inflate.feed(raw)
+            inflate.finish()
     except httpx.TimeoutException:
         raise FetchTimeout(url, "the server stopped sending the page") from None
     except httpx.HTTPError as exc:
@@ -550,11 +555,12 @@ class _Inflater:
         self.limit = limit
         self.total = 0
         self.chunks: list[bytes] = []
-        codings = [c.strip().lower() for c in encoding.split(",") if c.strip()]
-        # Several codings are applied in order and undone in reverse; only a single
-        # zlib coding is inflated here (what Briefbot's Accept-Encoding asks for).
+        codings = [c for c in (c.strip().lower() for c in encoding.split(",")) if c not in ("", "identity")]
+        # A single zlib coding (what httpx's Accept-Encoding asks for) is inflated here;
+        # several stacked codings are left to httpx, and unknown ones kept as sent.
         self.wbits: int | None = None
         self.raw_fallback = False
+        self.stacked = len(codings) > 1
         if codings in (["gzip"], ["x-gzip"]):
             self.wbits = 16 + zlib.MAX_WBITS
         elif codings == ["deflate"]:

@@ -255,7 +255,11 @@ async def test_compressed_pages_still_decode(http_server, policy):
     raw = zlib.compressobj(6, zlib.DEFLATED, -15)
     http_server.route("/raw", raw.compress(page) + raw.flush(), content_type="text/html; charset=utf-8",
                       headers={"Content-Encoding": "deflate"})
-    for path in ("/gz", "/zl", "/raw"):
+    http_server.route("/twice", gzip.compress(gzip.compress(page)), content_type="text/html; charset=utf-8",
+                      headers={"Content-Encoding": "gzip, gzip"})
+    http_server.route("/ident", gzip.compress(page), content_type="text/html; charset=utf-8",
+                      headers={"Content-Encoding": "identity, gzip"})
+    for path in ("/gz", "/zl", "/raw", "/twice", "/ident"):
         result = await fetch(http_server.url(path), policy=policy)
         assert result.content == page and "Caf\u00e9" in result.text
 
