@@ -125,8 +125,14 @@ def cmd_brief(args: argparse.Namespace) -> int:
         print(f"briefbot: {item.error}", file=sys.stderr)
     articles = [a for item in loaded for a in item.articles]
     if articles:
-        briefs = brief_articles(articles, sentences=args.sentences, words=args.words, jobs=args.jobs,
-                                on_brief=_progress(len(articles)))
+        try:
+            briefs = brief_articles(articles, sentences=args.sentences, words=args.words, jobs=args.jobs,
+                                    on_brief=_progress(len(articles)))
+        except Exception as exc:  # a bug must still end in one readable line, with the detail logged
+            log.exception("briefing failed")
+            print(f"briefbot: briefing failed: {type(exc).__name__}: {exc} (run with -v for details)",
+                  file=sys.stderr)
+            return 1
         if args.digest:
             _emit_digest(briefs, args.format)
         else:
