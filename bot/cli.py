@@ -129,7 +129,7 @@ def cmd_brief(args: argparse.Namespace) -> int:
             briefs = brief_articles(articles, sentences=args.sentences, words=args.words, jobs=args.jobs,
                                     on_brief=_progress(len(articles)))
         except Exception as exc:  # a bug must still end in one readable line, with the detail logged
-            log.exception("briefing failed")
+            log.info("briefing failed", exc_info=True)
             print(f"briefbot: briefing failed: {type(exc).__name__}: {exc} (run with -v for details)",
                   file=sys.stderr)
             return 1
