@@ -14,10 +14,10 @@ from pathlib import Path
 from typing import Any
 
 from bot.core.app import Core
-from bot.core.interface import Invocation, Reply
 from bot.core.workers import Briefer, ThreadBriefer
 from bot.settings import Settings
 from fakes.discord_server import FakeDiscord
+from fakes.recording import RecordingService
 
 
 def discord_settings(tmp_path: Path, fake: FakeDiscord, **overrides: Any) -> Settings:
@@ -48,24 +48,6 @@ def html_article(title: str, paragraphs: list[str]) -> str:
     return (f"<!doctype html><html><head><meta charset='utf-8'><title>{html.escape(title)}</title>"
             f"</head><body><nav><a href='/'>Home</a></nav><article><h1>{html.escape(title)}</h1>"
             f"{body}</article><footer>Copyright Test News</footer></body></html>")
-
-
-class RecordingService:
-    """The real command service, remembering what it was asked and what it answered."""
-
-    def __init__(self, inner: Any) -> None:
-        self.inner = inner
-        self.invocations: list[Invocation] = []
-        self.replies: list[Reply] = []
-
-    async def handle(self, inv: Invocation) -> Reply:
-        self.invocations.append(inv)
-        reply = await self.inner.handle(inv)
-        self.replies.append(reply)
-        return reply
-
-    async def speaker_choices(self, url: str, prefix: str) -> list[str]:
-        return await self.inner.speaker_choices(url, prefix)
 
 
 class DiscordHarness:

@@ -20,10 +20,10 @@ from typing import Any
 import aiohttp
 
 from bot.core.app import Core
-from bot.core.interface import Invocation, Reply
 from bot.core.workers import ThreadBriefer
 from bot.settings import Settings
 from fakes.slack_api import TEAM_ID, FakeSlack
+from fakes.recording import RecordingService
 
 SIGNING_SECRET = "8f742231b10e8888abcd99yyyzzz85a5"
 
@@ -53,24 +53,6 @@ def seed_page(path: Path) -> tuple[str, str]:
     text = path.read_text(encoding="utf-8")
     blocks = [b.strip() for b in text.split("\n\n") if b.strip()]
     return blocks[0], html_article(blocks[0], blocks[1:])
-
-
-class RecordingService:
-    """The real command service, remembering every invocation it was asked to run."""
-
-    def __init__(self, inner: Any) -> None:
-        self.inner = inner
-        self.invocations: list[Invocation] = []
-        self.replies: list[Reply] = []
-
-    async def handle(self, inv: Invocation) -> Reply:
-        self.invocations.append(inv)
-        reply = await self.inner.handle(inv)
-        self.replies.append(reply)
-        return reply
-
-    async def speaker_choices(self, url: str, prefix: str) -> list[str]:
-        return await self.inner.speaker_choices(url, prefix)
 
 
 @dataclass
