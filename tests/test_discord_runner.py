@@ -18,33 +18,9 @@ import sys
 import pytest
 
 from bot import runner
-from bot.core.workers import ThreadBriefer
 from fakes.discord_harness import discord_env, discord_settings
 from fakes.discord_server import FakeDiscord, FakeDiscordInThread
 from httpserver import http_server  # noqa: F401
-
-
-@pytest.fixture
-def thread_pool(monkeypatch, nlp):
-    """The runner's worker pool, as an in-process thread (spaCy is already loaded)."""
-    monkeypatch.setattr("bot.core.app.ProcessBriefer", lambda size=1, model=None: ThreadBriefer(model))
-
-
-@pytest.fixture
-def captured_ops(monkeypatch):
-    """Keep the runner's ``Ops`` (to stop it as SIGTERM would) and leave logging alone."""
-    from bot.ops.runtime import Ops
-
-    made: list[Ops] = []
-    original = Ops.from_settings.__func__
-
-    def from_settings(cls, settings, *, status=None, configure_logs=True):
-        ops = original(cls, settings, status=status, configure_logs=False)
-        made.append(ops)
-        return ops
-
-    monkeypatch.setattr(Ops, "from_settings", classmethod(from_settings))
-    return made
 
 
 async def run_until(settings, captured_ops, body) -> int:

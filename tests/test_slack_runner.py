@@ -14,34 +14,11 @@ import pytest
 import pytest_asyncio
 
 from bot import runner
-from bot.core.workers import ThreadBriefer
 from fakes.slack_api import FakeSlack
 from fakes.slack_harness import SlackHarness, seed_page
 from httpserver import http_server  # noqa: F401
 
 pytestmark = pytest.mark.asyncio(loop_scope="session")
-
-
-@pytest.fixture
-def thread_pool(monkeypatch, nlp):
-    monkeypatch.setattr("bot.core.app.ProcessBriefer", lambda size=1, model=None: ThreadBriefer(model))
-
-
-@pytest.fixture
-def captured_ops(monkeypatch):
-    """Keep the runner's ``Ops`` (to stop it as SIGTERM would) and leave logging alone."""
-    from bot.ops.runtime import Ops
-
-    made: list = []
-    original = Ops.from_settings.__func__
-
-    def from_settings(cls, settings, *, status=None, configure_logs=True):
-        ops = original(cls, settings, status=status, configure_logs=False)
-        made.append(ops)
-        return ops
-
-    monkeypatch.setattr(Ops, "from_settings", classmethod(from_settings))
-    return made
 
 
 @pytest_asyncio.fixture(loop_scope="session")
