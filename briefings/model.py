@@ -80,10 +80,13 @@ class Quote:
     ``kind`` is ``direct`` (between quotation marks), ``partial`` (a quoted fragment
     inside reported speech) or ``indirect`` (reported speech). ``speaker_kind`` is
     ``person``, ``organization``, ``source`` (an unnamed source such as "officials")
-    or ``unknown``.
+    or ``unknown``. ``speaker`` is ``None`` when no resolver was confident enough to
+    name one: an unattributed quote is shown as such, never under a guessed name.
+    ``rule`` names the resolver that named the speaker and ``confidence`` (0 to 1) is
+    how sure it was.
     """
 
-    speaker: str
+    speaker: str | None
     text: str
     start: int
     end: int
@@ -93,6 +96,8 @@ class Quote:
     speaker_end: int | None = None
     speaker_kind: str = "person"
     role: str | None = None
+    rule: str | None = None
+    confidence: float = 0.0
 
 
 @dataclass(frozen=True)

@@ -60,6 +60,8 @@ def to_record(brief: Brief) -> dict[str, Any]:
                 "speaker_end": q.speaker_end,
                 "cue": q.cue,
                 "kind": q.kind,
+                "rule": q.rule,
+                "confidence": round(q.confidence, 3),
             }
             for q in brief.quotes
         ],
