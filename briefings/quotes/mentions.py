@@ -121,6 +121,12 @@ def named_person(m: Mention) -> Speaker | None:
     return m.cast.speaker(person, m.head, named=True) if person is not None else None
 
 
+def apposition(m: Mention) -> Speaker | None:
+    """"The city engineer, Maria Lopez, said": the name in apposition to the subject."""
+    person = m.cast.person_in_phrase(m.head, frozenset({"appos"}))
+    return m.cast.speaker(person, m.head, named=True) if person is not None else None
+
+
 def not_a_speaker(m: Mention) -> Speaker | None:
     """Dates, amounts and counts never speak."""
     return NOBODY if m.head.ent_type_ in NOT_SPEAKERS else None
@@ -230,7 +236,7 @@ def description(m: Mention) -> Speaker | None:
     head, cast = m.head, m.cast
     vocab = cast.vocab
     if not (definite(head, possessive=False) and head.tag_ in {"NN", "NNS"}) \
-            or m.lemma in vocab.source_nouns or m.lemma in vocab.kin_nouns:
+            or m.lemma in vocab.source_nouns or m.lemma in vocab.kin_nouns or not _names_a_person(m):
         return None
     last = m.previous.person if m.previous is not None else None
     person = cast.antecedent(head.i, None, last)
@@ -239,14 +245,26 @@ def description(m: Mention) -> Speaker | None:
     return cast.speaker(person, head, named=False, role=strip_det(noun_phrase(head).text))
 
 
+def _names_a_person(m: Mention) -> bool:
+    """A common noun that can stand for a person: a title or role ("the minister"), an
+    agent noun ("the organiser"), an age ("the 26-year-old"); not "the findings"."""
+    vocab, lemma = m.cast.vocab, m.lemma
+    parts = lemma.split("-")
+    return (lemma in vocab.person_nouns or any(p in vocab.titles or p in vocab.person_nouns for p in parts)
+            or _agent_noun(m) or "year-old" in noun_phrase(m.head).text.lower()
+            or any(lemma in p.roles for p in m.cast.people))
+
+
+def _agent_noun(m: Mention) -> bool:
+    vocab, lemma = m.cast.vocab, m.lemma
+    return m.head.pos_ == "NOUN" and lemma not in vocab.document_nouns and lemma not in vocab.org_nouns \
+        and any(lemma.endswith(sfx) and len(lemma) > len(sfx) + 2 for sfx in vocab.person_suffixes)
+
+
 def source_noun(m: Mention) -> Speaker | None:
     """"The lawyer said", "protesters said" with nobody to link it to: an unnamed source
     (a source noun, or a common noun with a suffix that names people: -er, -ist, -ian)."""
-    head, vocab = m.head, m.cast.vocab
-    human = m.lemma in vocab.source_nouns or (
-        head.pos_ == "NOUN" and m.lemma not in vocab.document_nouns and m.lemma not in vocab.org_nouns
-        and any(m.lemma.endswith(sfx) and len(m.lemma) > len(sfx) + 2 for sfx in vocab.person_suffixes))
-    if not human:
+    if m.lemma not in m.cast.vocab.source_nouns and not _agent_noun(m):
         return None
     phrase = noun_phrase(m.head)
     return Speaker(strip_det(phrase.text), "source", None, phrase.start_char, phrase.end_char)
@@ -256,6 +274,7 @@ def source_noun(m: Mention) -> Speaker | None:
 MENTION_SIEVE: tuple[tuple[str, MentionResolver], ...] = (
     ("pronoun", pronoun),
     ("named_person", named_person),
+    ("apposition", apposition),
     ("not_a_speaker", not_a_speaker),
     ("acronym", acronym),
     ("proper_name", proper_name),

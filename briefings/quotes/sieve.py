@@ -121,8 +121,8 @@ def introducer(it: QuoteItem, k: int, ctx: QuoteContext) -> Speaker | None:
             return None
     elif sent.start > 0:
         candidate = doc[sent.start - 1].sent
-        if cast.quoted.contains(candidate.end_char - 2) or layout.rank(m.start) - layout.rank(candidate.start_char) > 1:
-            return None
+        if _has_quotation(cast, candidate) or layout.rank(m.start) - layout.rank(candidate.start_char) > 1:
+            return None  # a sentence carrying a quotation attributes it; it introduces nobody
     else:
         return None
     head = candidate.root
@@ -144,6 +144,10 @@ def introducer(it: QuoteItem, k: int, ctx: QuoteContext) -> Speaker | None:
         return None
     speaker = someone(resolve_mention(cast, subject, ctx.previous_speaker(k)))
     return speaker if speaker is not None and speaker.person is not None else None
+
+
+def _has_quotation(cast: Cast, sent) -> bool:
+    return cast.quoted.overlaps(sent.start_char, sent.end_char)
 
 
 def continuation(it: QuoteItem, k: int, ctx: QuoteContext) -> Speaker | None:

@@ -366,12 +366,13 @@ class Cast:
         role = next(iter(person.roles.values()), None)
         return Speaker(person.display, "person", role, start, end, person)
 
-    def person_in_phrase(self, head: Token) -> Person | None:
+    def person_in_phrase(self, head: Token, deps: frozenset[str] = frozenset({"compound", "flat"})) -> Person | None:
+        """The registered person whose name ``head`` (or a child of it by ``deps``) is part of."""
         person = self._by_token.get(head.i)
         if person is not None:
             return person
         for child in head.children:
-            if child.dep_ in {"compound", "flat", "appos"} and child.i in self._by_token:
+            if child.dep_ in deps and child.i in self._by_token:
                 return self._by_token[child.i]
         return None
 
@@ -509,6 +510,11 @@ class QuotedText:
     def contains(self, char: int) -> bool:
         k = bisect_left(self._starts, char + 1) - 1
         return k >= 0 and self.spans[k][0] <= char < self.spans[k][1]
+
+    def overlaps(self, start: int, end: int) -> bool:
+        """Whether any quoted range meets ``[start, end)``."""
+        k = bisect_left(self._starts, end) - 1
+        return k >= 0 and self.spans[k][1] > start or self.contains(start)
 
 
 def _proper_subjects(doc: Doc) -> list[int]:

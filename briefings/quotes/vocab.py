@@ -33,6 +33,7 @@ class Vocabulary:
     document_nouns: frozenset[str]
     group_pronouns: frozenset[str]
     person_suffixes: frozenset[str]
+    person_nouns: frozenset[str]
     speech_hashes: np.ndarray
 
     def is_strong(self, lemma: str) -> bool:
@@ -61,6 +62,6 @@ def vocabulary(lang: str = "en") -> Vocabulary:
         titles=w("titles"), male_titles=w("male_titles"), female_titles=w("female_titles"),
         source_nouns=w("source_nouns"), org_nouns=w("org_nouns"), kin_nouns=w("kin_nouns"),
         document_nouns=w("document_nouns"), group_pronouns=w("group_pronouns"),
-        person_suffixes=w("person_suffixes"),
+        person_suffixes=w("person_suffixes"), person_nouns=w("person_nouns"),
         speech_hashes=np.fromiter((hash_string(v) for v in speech), dtype=np.uint64),
     )
