@@ -14,13 +14,13 @@ A :class:`Report` also records cues that have a subject but no clause of their o
 
 from __future__ import annotations
 
-import re
 from bisect import bisect_right
 from collections.abc import Callable
 from dataclasses import dataclass
 
 from spacy.tokens import Doc, Token
 
+from . import patterns
 from .cues import cue_positions
 from .layout import Layout
 from .vocab import Vocabulary
@@ -55,7 +55,7 @@ def find_reports(doc: Doc, text: str, layout: Layout, vocab: Vocabulary,
     the critics are lying when they say ...") belongs to the outer report only.
     """
     reports = [_report(doc[i], quoted, vocab) for i in cue_positions(doc, vocab)]
-    reports.extend(_according(doc, text))
+    reports.extend(_according(doc, vocab))
     reports.sort(key=lambda r: r.cue)
     for r in reports:
         if r.start is not None:
@@ -272,20 +272,12 @@ def _span(doc: Doc, lo: int, hi: int, exclude: Token | None = None) -> tuple[int
     return doc[lo].idx, doc[hi].idx + len(doc[hi].text)
 
 
-_ACCORDING = re.compile(r"\b[Aa]ccording to\b")
-
-
-def _according(doc: Doc, text: str) -> list[Report]:
-    """``according to X, ...``: X is the speaker of the clause the phrase modifies."""
+def _according(doc: Doc, vocab: Vocabulary) -> list[Report]:
+    """``according to X, ...``: X is the speaker of the clause the phrase modifies (the
+    ``according_to`` pattern of the language's ``report_patterns.json``)."""
     found = []
-    for m in _ACCORDING.finditer(text):
-        span = doc.char_span(m.start(), m.end())
-        if span is None or len(span) != 2:
-            continue
-        tok, to = span[0], span[1]
-        source = next((c for c in to.children if c.dep_ == "pobj"), None)
-        if source is None:
-            continue
+    for cue, source in patterns.matches(doc, vocab.lang, "according_to"):
+        tok, source = doc[cue], doc[source]
         head = tok.head
         lo, hi = head.left_edge.i, head.right_edge.i
         alo, ahi = tok.left_edge.i, max(tok.right_edge.i, source.right_edge.i)
