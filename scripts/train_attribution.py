@@ -53,6 +53,19 @@ def name_words(name: str | None) -> set[str]:
     return {t for t in toks if len(t) > 1 and t not in _IGNORED}
 
 
+def gold_speaker_names(g: dict) -> set[str]:
+    """The annotated speaker's name words; none when the annotation left a description
+    unresolved ("the billionaire" with no resolved name: who it means is not known, and
+    a right resolution would be scored wrong)."""
+    resolved = g.get("speaker_resolved")
+    if resolved:
+        return name_words(resolved)
+    mention = g.get("speaker") or ""
+    if not any(w[:1].isupper() for w in mention.split() if w.lower() not in _IGNORED):
+        return set()
+    return name_words(mention)
+
+
 def fold_of(article_id: str, folds: int) -> int:
     return int(hashlib.sha256(article_id.encode()).hexdigest(), 16) % folds
 
@@ -81,23 +94,22 @@ def examples(rows: list[dict], source: str) -> list[dict]:
                 if s > best_s:
                     best, best_s = k, s
             if best is None:
-                label, gold_names = 0, None
+                label = 0
             else:
                 used.add(best)
-                g = gold[best]
-                gold_names = name_words(g.get("speaker_resolved")) or name_words(g.get("speaker"))
+                gold_names = gold_speaker_names(gold[best])
                 if not gold_names:
                     continue
                 label = int(bool(gold_names & name_words(it.speaker.name)))
             out.append({"id": row["id"], "source": source, "x": features(it, ctx), "y": label,
                         "matched": best is not None})
         # Annotated quotes with a named speaker: the denominator of "speaker name".
-        out.append({"id": row["id"], "source": source, "gold_named": sum(
-            1 for g in gold if name_words(g.get("speaker_resolved")) or name_words(g.get("speaker")))})
+        out.append({"id": row["id"], "source": source, "gold_named": sum(1 for g in gold if gold_speaker_names(g))})
     return out
 
 
-def fit(xs: list[dict[str, float]], ys: list[int], l2: float = 1.0) -> tuple[dict[str, float], float]:
+def fit(xs: list[dict[str, float]], ys: list[int], l2: float = 1.0,
+        sample_weights: list[float] | None = None) -> tuple[dict[str, float], float]:
     names = sorted({k for x in xs for k in x})
     index = {k: i for i, k in enumerate(names)}
     X = np.zeros((len(xs), len(names) + 1))
@@ -106,13 +118,14 @@ def fit(xs: list[dict[str, float]], ys: list[int], l2: float = 1.0) -> tuple[dic
         for k, v in x.items():
             X[r, index[k]] = v
     y = np.asarray(ys, dtype=float)
+    sw = np.asarray(sample_weights if sample_weights is not None else [1.0] * len(ys), dtype=float)
     w = np.zeros(X.shape[1])
     reg = np.full(X.shape[1], l2)
     reg[-1] = 0.0
     for _ in range(30):
         p = 1.0 / (1.0 + np.exp(-np.clip(X @ w, -30, 30)))
-        grad = X.T @ (p - y) + reg * w
-        hess = (X * (p * (1 - p))[:, None]).T @ X + np.diag(reg + 1e-9)
+        grad = X.T @ (sw * (p - y)) + reg * w
+        hess = (X * (sw * p * (1 - p))[:, None]).T @ X + np.diag(reg + 1e-9)
         step = np.linalg.solve(hess, grad)
         w -= step
         if np.abs(step).max() < 1e-6:
@@ -147,6 +160,11 @@ def main() -> int:
     ap.add_argument("--l2", type=float, default=1.0)
     ap.add_argument("--cache", type=Path, help="keep the extracted examples here (re-used when present)")
     ap.add_argument("--no-write", action="store_true")
+    ap.add_argument("--negatives-from", action="append", default=[], metavar="FILE_NAME",
+                    help="count quotes matching no annotation as negatives only for these sets "
+                         "(annotation scopes differ: PolNeAR marks beliefs and plans, not every quote)")
+    ap.add_argument("--weight", action="append", default=[], metavar="FILE_NAME=W",
+                    help="weight the examples of one set (default 1)")
     a = ap.parse_args()
 
     if a.cache and a.cache.exists():
@@ -160,14 +178,22 @@ def main() -> int:
         if a.cache:
             a.cache.write_bytes(pickle.dumps(data))
     first = a.gold[0].name
+    negatives = set(a.negatives_from)
+    data = [e for e in data if "x" not in e or e["matched"] or e["source"] in negatives]
+    weights_of = {k: float(v) for k, v in (w.split("=", 1) for w in a.weight)}
+
+    def train_on(examples: list[dict]) -> tuple[dict[str, float], float]:
+        return fit([e["x"] for e in examples], [e["y"] for e in examples], a.l2,
+                   [weights_of.get(e["source"], 1.0) for e in examples])
+
     if a.folds > 1:
         for k in range(a.folds):
             train = [e for e in data if "x" in e and not (e["source"] == first and fold_of(e["id"], a.folds) == k)]
             held = [e for e in data if e["source"] == first and fold_of(e["id"], a.folds) == k]
-            weights, bias = fit([e["x"] for e in train], [e["y"] for e in train], a.l2)
+            weights, bias = train_on(train)
             report(held, weights, bias, f"fold {k} of {first}")
     train = [e for e in data if "x" in e]
-    weights, bias = fit([e["x"] for e in train], [e["y"] for e in train], a.l2)
+    weights, bias = train_on(train)
     for source in sorted({e["source"] for e in data}):
         report([e for e in data if e["source"] == source], weights, bias, f"{source} (trained on)")
     if not a.no_write:
