@@ -203,6 +203,13 @@ class Cast:
         # Rejoin a name broken at a hyphen ("Moon Jae- in").
         if end + 1 < len(doc) and doc[end].text.endswith("-") and doc[end].text[:1].isupper():
             end += 2
+        # A name never runs over a line break ("... Justin Trudeau\n\nTrudeau urged").
+        for k in range(start, end - 1):
+            if "\n" in doc[k].whitespace_ or doc[k].is_space:
+                end = k + 1 if not doc[k].is_space else k
+                break
+        if end <= start:
+            return
         span = doc[start:end]
         words = self.name_words(span.text)
         if not looks_like_name(words):
