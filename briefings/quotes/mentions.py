@@ -220,12 +220,28 @@ def org_description(m: Mention) -> Speaker | None:
 
 
 def unnamed_source(m: Mention) -> Speaker | None:
-    """"Officials said", "an expert said": an unnamed source, not a person to look for."""
+    """"Officials said", "an official with the agency said": an unnamed source, named
+    with the body it speaks for when the phrase says so."""
     head = m.head
     if m.lemma not in m.cast.vocab.source_nouns or not (head.tag_ in {"NNS", "NNPS"} or indefinite(head)):
         return None
+    return _source(head)
+
+
+_AFFILIATION = frozenset({"for", "with", "at", "from", "of", "in"})
+_AFFILIATION_TOKENS = 8
+
+
+def _source(head: Token) -> Speaker:
+    """An unnamed source: "officials", "a spokesperson for Health Canada"."""
     phrase = noun_phrase(head)
-    return Speaker(strip_det(phrase.text), "source", None, phrase.start_char, phrase.end_char)
+    end = phrase.end
+    prep = next((c for c in head.rights if c.dep_ == "prep" and c.lower_ in _AFFILIATION), None)
+    if prep is not None and prep.right_edge.i - head.i <= _AFFILIATION_TOKENS \
+            and any(c.dep_ == "pobj" for c in prep.children):
+        end = prep.right_edge.i + 1
+    span = head.doc[phrase.start:end]
+    return Speaker(strip_det(span.text), "source", None, span.start_char, span.end_char)
 
 
 def role_noun(m: Mention) -> Speaker | None:
@@ -272,8 +288,7 @@ def source_noun(m: Mention) -> Speaker | None:
     (a source noun, or a common noun with a suffix that names people: -er, -ist, -ian)."""
     if m.lemma not in m.cast.vocab.source_nouns and not _agent_noun(m):
         return None
-    phrase = noun_phrase(m.head)
-    return Speaker(strip_det(phrase.text), "source", None, phrase.start_char, phrase.end_char)
+    return _source(m.head)
 
 
 #: The mention sieve, most specific first. Anything left unanswered names nobody.

@@ -150,6 +150,23 @@ def _has_quotation(cast: Cast, sent) -> bool:
     return cast.quoted.overlaps(sent.start_char, sent.end_char)
 
 
+def fragment_subject(it: QuoteItem, k: int, ctx: QuoteContext) -> Speaker | None:
+    """A short quoted fragment inside narration about someone ('Purdy, who lost 16 lbs.
+    "and two belt loops", ...'): the words are the sentence subject's, when that is a
+    person, not the previous speaker's."""
+    if it.kind != "partial" or it.marked is None or it.report is not None:
+        return None
+    span = ctx.doc.char_span(it.start, it.end, alignment_mode="expand")
+    if span is None:
+        return None
+    root = span.sent.root
+    subject = next((c for c in root.children if c.dep_ in {"nsubj", "nsubjpass"}), None)
+    if subject is None or ctx.cast.quoted.contains(subject.idx) or subject.pos_ == "PRON":
+        return None
+    speaker = someone(resolve_mention(ctx.cast, subject, ctx.previous_speaker(k)))
+    return speaker if speaker is not None and speaker.person is not None else None
+
+
 def continuation(it: QuoteItem, k: int, ctx: QuoteContext) -> Speaker | None:
     """The previous quote's speaker goes on: a quotation reopened on a new paragraph, or
     an uncued quote in the paragraph after a quote."""
@@ -196,7 +213,8 @@ def _last_person(ctx: QuoteContext, k: int):
 #: The sieve: passes in order, each an ordered list of named resolvers.
 PASSES: tuple[tuple[str, tuple[tuple[str, QuoteResolver], ...]], ...] = (
     ("explicit", (("cue", cue), ("orphan_cue", orphan_cue))),
-    ("context", (("introducer", introducer), ("continuation", continuation),
+    ("context", (("introducer", introducer), ("fragment_subject", fragment_subject),
+                 ("continuation", continuation),
                  ("same_paragraph", same_paragraph), ("continued", continued),
                  ("nearest_person", nearest_person))),
 )
