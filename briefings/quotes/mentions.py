@@ -33,6 +33,8 @@ _UNRESOLVED = Speaker("", "unresolved")
 #: How far (tokens) an owner phrase ("a report from X", "a tweet by X") may be looked for.
 _MAX_DEPTH = 2
 _OWNER_PREPOSITIONS = frozenset({"from", "by", "in"})
+#: Entity labels of names that never speak themselves.
+_NOT_VOICES = frozenset({"LOC", "PRODUCT", "WORK_OF_ART", "LAW", "EVENT", "LANGUAGE"})
 
 
 @dataclass(frozen=True, slots=True)
@@ -161,7 +163,7 @@ def proper_name(m: Mention) -> Speaker | None:
         return cast.speaker(known, head, named=True, span=phrase)
     if head.ent_type_ in ORG_LABELS or cast.vocab.has_org_noun(words):
         return cast.organization(" ".join(words), phrase)
-    if head.ent_type_ in {"LOC", "PRODUCT", "WORK_OF_ART", "LAW", "EVENT", "LANGUAGE"}:
+    if head.ent_type_ in _NOT_VOICES:
         return NOBODY
     person = cast.add_person(words, head, phrase)
     return cast.speaker(person, head, named=True, span=phrase)
@@ -280,15 +282,32 @@ def _names_a_person(m: Mention) -> bool:
 def _agent_noun(m: Mention) -> bool:
     vocab, lemma = m.cast.vocab, m.lemma
     return m.head.pos_ == "NOUN" and lemma not in vocab.document_nouns and lemma not in vocab.org_nouns \
-        and any(lemma.endswith(sfx) and len(lemma) > len(sfx) + 2 for sfx in vocab.person_suffixes)
+        and any(lemma.endswith(sfx) and len(lemma) > len(sfx) + 1 for sfx in vocab.person_suffixes)
 
 
 def source_noun(m: Mention) -> Speaker | None:
-    """"The lawyer said", "protesters said" with nobody to link it to: an unnamed source
-    (a source noun, or a common noun with a suffix that names people: -er, -ist, -ian)."""
-    if m.lemma not in m.cast.vocab.source_nouns and not _agent_noun(m):
+    """"The lawyer said", "protesters said", "several friends said" with nobody to link
+    them to: an unnamed source (a source, person, title or kin noun, or a common noun
+    with a suffix that names people: -er, -ist, -ian)."""
+    vocab = m.cast.vocab
+    if m.head.pos_ != "NOUN":
+        return None
+    if not (m.lemma in vocab.source_nouns or m.lemma in vocab.kin_nouns or _names_a_person(m)):
         return None
     return _source(m.head)
+
+
+def proper_noun(m: Mention) -> Speaker | None:
+    """A capitalised name the entity layer did not recognise and that does not read like
+    a name of the usual shape ("de Blasio", "Pew"): still someone, unless the tagger
+    calls it a place, product, work or law."""
+    head = m.head
+    if head.pos_ != "PROPN" or head.ent_type_ in _NOT_VOICES:
+        return None
+    phrase = noun_phrase(head)
+    name = " ".join(m.cast.name_words(phrase.text)) or strip_det(phrase.text)
+    kind = "organization" if head.ent_type_ in ORG_LABELS else "person"
+    return Speaker(name, kind, None, phrase.start_char, phrase.end_char)
 
 
 #: The mention sieve, most specific first. Anything left unanswered names nobody.
@@ -306,4 +325,5 @@ MENTION_SIEVE: tuple[tuple[str, MentionResolver], ...] = (
     ("role_noun", role_noun),
     ("description", description),
     ("source_noun", source_noun),
+    ("proper_noun", proper_noun),
 )
