@@ -102,8 +102,15 @@ def pronoun(m: Mention) -> Speaker | None:
         found = resolve_mention(cast, head.head.head, m.previous, m.depth + 1)
         return found if found is not None else NOBODY
     if lower in cast.vocab.group_pronouns:
-        return unnamed_group(m)
+        return None  # the group resolver's
     return NOBODY  # I, we, you: the writer or a reader, not a source
+
+
+def group(m: Mention) -> Speaker | None:
+    """"Some of the fans", "those involved", "many" (whatever the tagger calls the word)."""
+    if m.head.lower_ not in m.cast.vocab.group_pronouns:
+        return None
+    return unnamed_group(m)
 
 
 def unnamed_group(m: Mention) -> Speaker:
@@ -112,7 +119,7 @@ def unnamed_group(m: Mention) -> Speaker:
     head, doc = m.head, m.head.doc
     lo, hi = head.left_edge.i, min(head.right_edge.i, head.left_edge.i + 5)
     words = doc[lo:hi + 1]
-    if not any(t.pos_ in {"NOUN", "PROPN", "VERB", "ADJ"} for t in words):
+    if not any(t.pos_ in {"NOUN", "PROPN", "VERB", "ADJ"} for t in words if t.i != head.i):
         return NOBODY
     return Speaker(words.text, "source", None, words.start_char, words.end_char)
 
@@ -313,6 +320,7 @@ def proper_noun(m: Mention) -> Speaker | None:
 #: The mention sieve, most specific first. Anything left unanswered names nobody.
 MENTION_SIEVE: tuple[tuple[str, MentionResolver], ...] = (
     ("pronoun", pronoun),
+    ("group", group),
     ("named_person", named_person),
     ("apposition", apposition),
     ("not_a_speaker", not_a_speaker),
