@@ -287,3 +287,19 @@ def test_a_quote_with_a_url_stays_in_who_said_what(engine_brief, tmp_path):
     brief = engine_brief(path)
     with_url = [q for q in brief.quotes if "https://city.example/parks" in q.text]
     assert with_url and with_url[0].speaker == "Jane Doe"
+
+
+async def test_quotes_autocomplete_offers_named_speakers_only():
+    from types import SimpleNamespace
+
+    from bot.core.service import BriefbotService
+
+    class Cache:
+        async def cached_for_url(self, url: str) -> Brief:
+            return story()
+
+    service = SimpleNamespace(cache=Cache())
+    assert await BriefbotService.speaker_choices(service, "https://news.example/park", "") == [
+        "Jane Doe", "Tom Reyes", "Parks Department"]
+    assert await BriefbotService.speaker_choices(service, "https://news.example/park", "un") == []  # not "Unattributed"
+    assert await BriefbotService.speaker_choices(service, "https://news.example/park", "do") == ["Jane Doe"]
