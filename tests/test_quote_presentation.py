@@ -303,3 +303,19 @@ async def test_quotes_autocomplete_offers_named_speakers_only():
         "Jane Doe", "Tom Reyes", "Parks Department"]
     assert await BriefbotService.speaker_choices(service, "https://news.example/park", "un") == []  # not "Unattributed"
     assert await BriefbotService.speaker_choices(service, "https://news.example/park", "do") == ["Jane Doe"]
+
+
+def test_the_digest_card_names_each_quote_s_story_apart_from_its_words():
+    from bot.core.digests import _who_said_what
+
+    card = _who_said_what([story(), story("Second <@&99> *story*", "https://news.example/two")])
+    assert card is not None and card.speakers[-1].name is None
+    jane = card.speakers[0]
+    assert [q.story for q in jane.quotes] == ["Council approves the park plan", "Second <@&99> *story*"]
+    assert all(q.text == "“We will open the park in May, whatever it costs.”" for q in jane.quotes)
+    discord = [f.value for m in discord_render.render_reply(Reply(cards=(card,))) for e in m.embeds
+               for f in e.fields]
+    assert "“We will open the park in May, whatever it costs.” — *Second <\u200b@&99> \\*story\\**" in discord[0]
+    slack = [b["text"]["text"] for m in slack_render.render_reply(Reply(cards=(card,))) for b in m.blocks
+             if b["type"] == "section"]
+    assert any("\u2014 _Second &lt;@&amp;99&gt; \u2217story\u2217_" in s for s in slack)
