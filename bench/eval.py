@@ -187,7 +187,7 @@ def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
     if argv[:1] == ["--tee"]:  # internal: the scorers' --cmd
         sep = argv.index("--")
-        command, files = argv[sep + 1:], []
+        command, files = argv[sep + 1:], list[str]()
         # The scorers append the article files after the whole command.
         while command and command[-1].endswith(".txt") and os.path.exists(command[-1]):
             files.insert(0, command.pop())

@@ -76,7 +76,8 @@ def shown_speakers(brief: Brief, limit: int) -> tuple[list[tuple[str | None, lis
     and how many named speakers were left out."""
     named = [(n, qs) for n, qs in brief.speakers if n is not None]
     rest = [(n, qs) for n, qs in brief.speakers if n is None]
-    return named[:limit] + rest, max(0, len(named) - limit)
+    shown: list[tuple[str | None, list[Quote]]] = [*named[:limit], *rest]
+    return shown, max(0, len(named) - limit)
 
 
 _MARKDOWN_SPECIAL = re.compile(r"([\\`*_\[\]<>|~@&]|^[#+\-=>])")
