@@ -151,7 +151,7 @@ def test_small_reply_is_one_message_with_one_embed() -> None:
     assert embed.title == "Talks resume" and embed.url == "https://x.example/a"
     assert embed.description == "• One.\n• Two."
     assert embed.author.name == "X"
-    assert embed.fields[0].name == "Biden — president"
+    assert embed.fields[0].name == "Biden (president)"
     assert embed.fields[0].value == "“We are concerned.”"
 
 

@@ -233,7 +233,7 @@ def test_discord_and_slack_label_organisations_and_unnamed_sources():
     extra = (quote("officials", "The road stays shut.", speaker_kind="source"),)
     reply = Reply(cards=(brief_card(story(extra=extra)),))
     names = [f.name for m in discord_render.render_reply(reply) for e in m.embeds for f in e.fields]
-    assert "Parks Department — organisation" in names and "officials — unnamed source" in names
+    assert "Parks Department (organisation)" in names and "officials (unnamed source)" in names
     assert names[-1] == UNATTRIBUTED
     slack = "\n".join(b["text"]["text"] for m in slack_render.render_reply(reply) for b in m.blocks
                       if b["type"] == "section")

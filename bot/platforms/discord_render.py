@@ -142,11 +142,9 @@ def embed_size(embed: discord.Embed) -> int:
 
 
 def speaker_heading(speaker: SpeakerView) -> str:
-    """The field name: the speaker's heading ("Unattributed" for nobody) and detail."""
-    name = escape_article(speaker.heading)
-    if speaker.detail:
-        name = f"{name} — {escape_article(speaker.detail)}"
-    return shorten(name, FIELD_NAME - len(" (cont.)"))
+    """The field name: the speaker's label as on every platform, "Name (role, organisation)"
+    or "Unattributed"."""
+    return shorten(escape_article(speaker.label), FIELD_NAME - len(" (cont.)"))
 
 
 def quote_markdown(quote: QuoteView) -> str:
