@@ -243,7 +243,7 @@ async def test_digest_of_several_stories_merges_who_said_what(core, http_server)
     assert len(stories) == 2 and merged.title == "Who said what across these stories"
     lopez = [sp for sp in merged.speakers if sp.name == "Maria Lopez"]
     assert len(lopez) == 1
-    assert {q.rsplit(" — ", 1)[1] for q in lopez[0].quotes} == {c.title for c in stories}
+    assert {q.story for q in lopez[0].quotes} == {c.title for c in stories}
 
 
 async def test_an_unreadable_new_story_does_not_shift_the_others_briefs(core, http_server):

@@ -11,15 +11,14 @@ import logging
 from datetime import datetime
 
 from bot.core.briefs import DEFAULT_SENTENCES, BriefCache
-from bot.core.interface import Card, Reply, SpeakerView
+from bot.core.interface import Card, Reply
 from bot.core.sources import SourceError, Sources
-from bot.core.views import QUOTE_CHARS, brief_card
+from bot.core.views import brief_card, quote_view, speaker_view
 from bot.storage.codec import brief_from_json
 from bot.storage.db import Store
 from bot.storage.models import FeedEntry
 from briefings.digest import merge_speakers
 from briefings.model import Brief
-from briefings.render import quote_line
 
 log = logging.getLogger(__name__)
 
@@ -98,12 +97,13 @@ def _who_said_what(briefs: list[Brief], max_speakers: int = 10, stories_each: in
     """
     if len(briefs) < 2:
         return None
+    merged = merge_speakers(briefs)
+    named = [sp for sp in merged if sp.name is not None][:max_speakers]
     views = []
-    for sp in merge_speakers(briefs)[:max_speakers]:
-        quotes = tuple(f"{quote_line(a.quotes[0], QUOTE_CHARS)} — {a.title or a.url or 'untitled'}"
-                       for a in sp.appearances[:stories_each] if a.quotes)
-        views.append(SpeakerView(name=sp.name, role=sp.roles[0] if sp.roles else None, kind=sp.kind,
-                                 quotes=quotes))
+    for sp in named + [sp for sp in merged if sp.name is None]:
+        quotes = (quote_view(a.quotes[0], story=a.title or a.url or "untitled")
+                  for a in sp.appearances[:stories_each] if a.quotes)
+        views.append(speaker_view(sp.name, sp.roles[0] if sp.roles else None, sp.kind, quotes))
     if not views:
         return None
     return Card(title="Who said what across these stories", url=None, source=None, summary=(),

@@ -4,13 +4,16 @@ Adapters (Discord, Slack, terminal) only translate: a platform event becomes an
 ``Invocation``, a ``Reply`` becomes platform messages. Everything that gives a command
 its meaning (what /brief does, who may change feeds, storage, scheduling) lives behind
 ``CommandService``. Keeping this module free of imports from the rest of the bot lets
-adapters be written and tested against it alone.
+adapters be written and tested against it alone (it uses only ``briefings.wording``,
+the plain-text wording of quotes and speakers every platform shares).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from typing import Any, Mapping, Protocol, runtime_checkable
+
+from briefings.wording import speaker_detail, speaker_label, speaker_name
 
 
 @dataclass(frozen=True)
@@ -50,13 +53,50 @@ class Invocation:
 
 
 @dataclass(frozen=True)
-class SpeakerView:
-    """One speaker and what they said in one article (or across a digest)."""
+class QuoteView:
+    """One quote as shown.
 
-    name: str
+    ``text`` is the reader's text, already worded by ``briefings.wording.quote_text``
+    (direct words in quotation marks once; reported speech as "said that …", never in
+    marks), so adapters only escape it and lay it out. ``kind`` (``direct``,
+    ``partial``, ``indirect``) and ``cue`` say what it is; ``story`` is the title of the
+    story it comes from, on cards that span several. All of it is outside text.
+    """
+
+    text: str
+    kind: str = "direct"
+    cue: str | None = None
+    story: str | None = None
+
+
+@dataclass(frozen=True)
+class SpeakerView:
+    """One speaker and what they said in one article (or across a digest).
+
+    ``name`` is ``None`` for the quotes no speaker could be named for; adapters show
+    ``heading`` and ``detail`` (``briefings.wording``: the one place that labels speaker
+    kinds), never ``name`` alone.
+    """
+
+    name: str | None
     role: str | None
     kind: str  # "person" | "organization" | "source" | "unknown"
-    quotes: tuple[str, ...]
+    quotes: tuple[QuoteView, ...]
+
+    @property
+    def heading(self) -> str:
+        """The name, or "Unattributed"."""
+        return speaker_name(self.name)
+
+    @property
+    def detail(self) -> str | None:
+        """Role and kind ("organisation", "unnamed source") to show after the name."""
+        return speaker_detail(self.role, self.kind) if self.name is not None else None
+
+    @property
+    def label(self) -> str:
+        """``heading (detail)`` as one plain string."""
+        return speaker_label(self.name, self.role, self.kind)
 
 
 @dataclass(frozen=True)

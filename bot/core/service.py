@@ -109,7 +109,7 @@ class BriefbotService:
         if brief is None:
             return []
         p = (prefix or "").strip().lower()
-        names = [name for name, _ in brief.speakers]
+        names = [name for name, _ in brief.speakers if name is not None]  # not the unattributed group
         starts = [n for n in names if n.lower().startswith(p)]
         inside = [n for n in names if p and p in n.lower() and n not in starts]
         return (starts + inside)[:25]
@@ -131,7 +131,7 @@ class BriefbotService:
         article = await self.sources.article(url)
         brief = await self.cache.brief_one(article, also_url=url)
         if speaker:
-            names = [n for n, _ in brief.speakers]
+            names = [n for n, _ in brief.speakers if n is not None]
             match = next((n for n in names if n.lower() == speaker.lower()), None)
             match = match or next((n for n in names if speaker.lower() in n.lower()), None)
             if match is None:
