@@ -278,9 +278,6 @@ The city council approved the park plan on Tuesday after a long debate.
 """
 
 
-@pytest.mark.xfail(strict=True, reason="briefings/quotes/layout.py: a paragraph with any http(s):// URL is "
-                                        "taken for an embedded social post (_EMBED), so its quotes and names are "
-                                        "dropped; the lead's extraction rewrite owns the fix")
 def test_a_quote_with_a_url_stays_in_who_said_what(engine_brief, tmp_path):
     path = tmp_path / "url.txt"
     path.write_text(URL_ARTICLE, encoding="utf-8")
