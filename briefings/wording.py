@@ -22,6 +22,8 @@ from __future__ import annotations
 
 import re
 
+from briefings import lang as lang_data
+
 #: The heading of quotes no speaker could be named for (``Quote.speaker is None``).
 UNATTRIBUTED = "Unattributed"
 
@@ -39,29 +41,11 @@ _DOUBLE_CLOSE = "\"”»"
 _FRAGMENT_MARKS = "\"“”«»„‟‘"
 _ELLIPSIS = "…"
 
-# Reporting verbs that read well before a "that"-clause with no object, keyed by the
+# Reporting verbs (lang/en/reporting_verbs.txt) that read well before a "that"-clause with no object, keyed by the
 # forms a cue may take in the text ("warns", "warning", "warned"), valued by the past
 # tense shown. Verbs that need an object ("told reporters that") or change the meaning
 # out of context fall back to "said".
-_PAST = {
-    "acknowledge": "acknowledged", "add": "added", "admit": "admitted", "agree": "agreed",
-    "allege": "alleged", "announce": "announced", "argue": "argued", "assert": "asserted",
-    "believe": "believed", "caution": "cautioned", "charge": "charged", "claim": "claimed",
-    "complain": "complained", "concede": "conceded", "conclude": "concluded",
-    "confirm": "confirmed", "contend": "contended", "counter": "countered",
-    "declare": "declared", "deny": "denied", "disclose": "disclosed",
-    "emphasise": "emphasised", "emphasize": "emphasized", "estimate": "estimated",
-    "explain": "explained", "fear": "feared", "feel": "felt", "hope": "hoped",
-    "indicate": "indicated", "insist": "insisted", "maintain": "maintained",
-    "mention": "mentioned", "note": "noted", "observe": "observed", "predict": "predicted",
-    "promise": "promised", "recall": "recalled", "remark": "remarked", "reply": "replied",
-    "report": "reported", "respond": "responded", "reveal": "revealed", "say": "said",
-    "signal": "signalled", "speculate": "speculated", "state": "stated", "stress": "stressed",
-    "suggest": "suggested", "testify": "testified", "think": "thought", "vow": "vowed",
-    "warn": "warned", "write": "wrote", "pledge": "pledged", "boast": "boasted",
-    "lament": "lamented", "concur": "concurred", "affirm": "affirmed", "answer": "answered",
-    "ask": "asked",
-}
+_PAST = dict(entry.split() for entry in lang_data.words("en", "reporting_verbs"))
 
 
 def _forms(base: str, past: str) -> tuple[str, ...]:
