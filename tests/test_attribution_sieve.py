@@ -162,3 +162,37 @@ def test_language_data_is_deduplicated_and_has_phrases():
     assert "white house" in v.org_nouns and "white" not in v.org_nouns
     assert v.has_org_noun(("White", "House")) and not v.has_org_noun(("Jack", "White"))
     assert "say" in v.speech_verbs and v.is_strong("say") and not v.is_strong("think")
+
+
+def test_document_owner_named_in_the_phrase(nlp):
+    text = ("The watchdog's numbers were grim. An August Fraser Institute report found that "
+            "spending on roads had fallen by a third since 2015.")
+    q = only(quotes(nlp, text), "spending on roads")
+    assert q.speaker_kind == "organization" and "Fraser Institute" in q.speaker
+
+
+def test_document_without_an_owner_names_nobody(nlp):
+    text = ("Maria Lopez opened the bridge on Monday. A statement said the cables had been "
+            "tested twice before the opening.")
+    assert all(q.speaker is None for q in quotes(nlp, text) if "cables" in q.text)
+
+
+def test_fragment_in_narration_belongs_to_the_sentence_subject(nlp):
+    text = ('"We will reopen the bridge in June," Maria Lopez said.\n'
+            'Retired driver Tom Baker, who crosses it daily, called the delay "a scandal for the whole city" '
+            "on Monday.")
+    q = only(quotes(nlp, text), "scandal")
+    assert q.speaker == "Tom Baker"
+
+
+def test_affiliation_stays_with_an_unnamed_source(nlp):
+    q = only(quotes(nlp, "An official with the transit agency said the line would reopen by noon."), "reopen")
+    assert q.speaker_kind == "source" and "transit agency" in q.speaker
+
+
+def test_continuation_is_no_surer_than_the_quote_it_continues(nlp):
+    text = ('"The bridge will open in June," said Maria Lopez, the city engineer.\n'
+            '"We have tested every cable twice and we are ready for the traffic."')
+    qs = quotes(nlp, text)
+    first, second = only(qs, "bridge will open"), only(qs, "every cable")
+    assert second.rule == "continuation" and second.confidence <= first.confidence

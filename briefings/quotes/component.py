@@ -55,8 +55,23 @@ def extract_quotes(doc: Doc, vocab: Vocabulary | None = None, model: Attribution
     ctx = find_quotes(doc, vocab)
     if ctx is None:
         return []
-    return [to_quote(ctx, it, model.probability(features(it, ctx)) if it.speaker else 0.0, min_confidence)
-            for it in ctx.items]
+    return [to_quote(ctx, it, p, min_confidence) for it, p in zip(ctx.items, confidences(ctx, model))]
+
+
+def confidences(ctx: QuoteContext, model: AttributionModel) -> list[float]:
+    """The model's confidence per quote; a quote that took over another quote's speaker
+    is no surer than that quote, so one doubtful name cannot spread down a run of quotes."""
+    out = [model.probability(features(it, ctx)) if it.speaker else 0.0 for it in ctx.items]
+    index = {id(it): k for k, it in enumerate(ctx.items)}
+    for _ in range(len(out)):
+        changed = False
+        for k, it in enumerate(ctx.items):
+            j = index.get(id(it.derived_from)) if it.derived_from is not None else None
+            if j is not None and out[j] < out[k]:
+                out[k], changed = out[j], True
+        if not changed:
+            break
+    return out
 
 
 def to_quote(ctx: QuoteContext, it: QuoteItem, confidence: float, min_confidence: float) -> Quote:

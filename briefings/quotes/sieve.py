@@ -49,6 +49,9 @@ class QuoteItem:
     #: The quote's own cue names nobody who can speak ("the findings show"): no later
     #: rule may guess a speaker for it.
     settled: bool = False
+    #: The quote whose speaker this one took over (continuation and the like): it can
+    #: be no surer of the name than that quote.
+    derived_from: "QuoteItem | None" = None
 
 
 @dataclass(frozen=True)
@@ -176,6 +179,7 @@ def continuation(it: QuoteItem, k: int, ctx: QuoteContext) -> Speaker | None:
     m = it.marked
     if (m is not None and m.continuation) or \
             ctx.layout.rank(it.start) - ctx.layout.rank(prev.start) <= _CARRY_PARAGRAPHS:
+        it.derived_from = prev
         return prev.speaker
     return None
 
@@ -184,6 +188,7 @@ def same_paragraph(it: QuoteItem, k: int, ctx: QuoteContext) -> Speaker | None:
     """The next quote in the same paragraph has a speaker: ``"A." "B," she said.``"""
     nxt = ctx.next(k)
     if nxt is not None and nxt.speaker is not None and ctx.layout.index(nxt.start) == ctx.layout.index(it.start):
+        it.derived_from = nxt
         return nxt.speaker
     return None
 
@@ -192,6 +197,7 @@ def continued(it: QuoteItem, k: int, ctx: QuoteContext) -> Speaker | None:
     """A quotation that runs on into the next paragraph's cued quotation."""
     nxt = ctx.next(k)
     if it.marked is not None and it.marked.continued and nxt is not None and nxt.speaker is not None:
+        it.derived_from = nxt
         return nxt.speaker
     return None
 
