@@ -60,9 +60,13 @@ def gold_speaker_names(g: dict) -> set[str]:
     resolved = g.get("speaker_resolved")
     if resolved:
         return name_words(resolved)
-    mention = g.get("speaker") or ""
-    if not any(w[:1].isupper() for w in mention.split() if w.lower() not in _IGNORED):
-        return set()
+    mention = (g.get("speaker") or "").strip()
+    # The mention's head is the last word before any modifier after it ("The senator from
+    # Vermont", "the former top aide to ...", "excerpts of his speech ...").
+    words = re.split(r"[\s,]+", re.split(r",|\b(?:of|from|to|at|for|with|in|who|that)\b", mention)[0].strip())
+    head = words[-1] if words else ""
+    if not head[:1].isupper():
+        return set()  # headed by a common noun ("the Republican frontrunner"): a description
     return name_words(mention)
 
 
@@ -93,19 +97,28 @@ def examples(rows: list[dict], source: str) -> list[dict]:
                 s = inter / (g["end"] - g["start"])
                 if s > best_s:
                     best, best_s = k, s
-            if best is None:
-                label = 0
-            else:
+            if best is not None:
                 used.add(best)
-                gold_names = gold_speaker_names(gold[best])
-                if not gold_names:
-                    continue
-                label = int(bool(gold_names & name_words(it.speaker.name)))
-            out.append({"id": row["id"], "source": source, "x": features(it, ctx), "y": label,
+            out.append({"id": row["id"], "source": source, "x": features(it, ctx),
+                        "speaker": it.speaker.name, "gold": gold[best] if best is not None else None,
                         "matched": best is not None})
         # Annotated quotes with a named speaker: the denominator of "speaker name".
         out.append({"id": row["id"], "source": source, "gold_named": sum(1 for g in gold if gold_speaker_names(g))})
     return out
+
+
+def label(e: dict, negatives: set[str]) -> dict | None:
+    """The example with its label ``y``, or None when it cannot be judged: a quote matching
+    no annotation counts as a wrong name shown only in the ``negatives`` sets; an annotated
+    speaker with no name says nothing about whether ours is right."""
+    if "x" not in e:
+        return e
+    if e["gold"] is None:
+        return {**e, "y": 0} if e["source"] in negatives else None
+    names = gold_speaker_names(e["gold"])
+    if not names:
+        return None
+    return {**e, "y": int(bool(names & name_words(e["speaker"])))}
 
 
 def fit(xs: list[dict[str, float]], ys: list[int], l2: float = 1.0,
@@ -179,7 +192,7 @@ def main() -> int:
             a.cache.write_bytes(pickle.dumps(data))
     first = a.gold[0].name
     negatives = set(a.negatives_from)
-    data = [e for e in data if "x" not in e or e["matched"] or e["source"] in negatives]
+    data = [labelled for e in data if (labelled := label(e, negatives)) is not None]
     weights_of = {k: float(v) for k, v in (w.split("=", 1) for w in a.weight)}
 
     def train_on(examples: list[dict]) -> tuple[dict[str, float], float]:

@@ -8,7 +8,7 @@ confidence below which a speaker is withheld::
     [components.briefbot_quotes]
     factory = "briefbot_quotes"
     lang = "en"
-    min_confidence = 0.55
+    min_confidence = 0.65
 """
 
 from __future__ import annotations
@@ -25,7 +25,7 @@ from .vocab import Vocabulary, vocabulary
 if not Doc.has_extension("quotes"):
     Doc.set_extension("quotes", default=None)
 
-DEFAULT_MIN_CONFIDENCE = 0.55
+DEFAULT_MIN_CONFIDENCE = 0.65
 
 
 @Language.factory("briefbot_quotes", default_config={"lang": "en", "min_confidence": DEFAULT_MIN_CONFIDENCE},

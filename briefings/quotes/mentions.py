@@ -254,7 +254,10 @@ def _source(head: Token) -> Speaker:
 
 
 def role_noun(m: Mention) -> Speaker | None:
-    """"The US president said": the person the article gave that role."""
+    """"The US president said": the person the article gave that role (not a relative:
+    "the father said" is someone new)."""
+    if m.lemma in m.cast.vocab.kin_nouns:
+        return None
     person = m.cast.by_role(m.lemma, m.head)
     if person is None:
         return None
