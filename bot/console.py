@@ -24,7 +24,7 @@ import sys
 import threading
 from typing import TextIO
 
-from bot.core.interface import COMMAND_NAMES, ChannelRef, Invocation, Reply, command_spec
+from bot.core.interface import COMMAND_NAMES, ChannelRef, DeliveryKey, Invocation, Payload, Reply, command_spec
 from bot.core.views import render_text
 from bot.settings import SettingsError, load_settings
 from bot.storage.db import StoreError
@@ -89,8 +89,11 @@ class ConsoleDeliverer:
     def __init__(self, out: TextIO) -> None:
         self.out = out
 
-    async def deliver(self, channel: ChannelRef, reply: Reply) -> None:
-        print(f"\n[scheduled digest for {channel.key}]\n{render_text(reply)}\n", file=self.out, flush=True)
+    async def prepare(self, reply: Reply) -> list[Payload]:
+        return [{"text": render_text(reply)}]
+
+    async def send(self, channel: ChannelRef, message: Payload, key: DeliveryKey) -> None:
+        print(f"\n[scheduled digest for {channel.key}]\n{message.get('text', '')}\n", file=self.out, flush=True)
 
 
 def _line_queue(stream: TextIO) -> asyncio.Queue[str | None]:

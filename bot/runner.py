@@ -124,8 +124,7 @@ async def run(settings: Settings) -> int:
         await scheduler.start(poll_seconds=settings.feed_poll_seconds)
         # [ops] A replica that takes over catches up at once, not at the next minute sweep
         # (as a tracked task: the election loop must not wait for a digest).
-        ops.leader.on_elected = lambda: _logged(asyncio.get_running_loop().create_task(
-            scheduler._tracked(scheduler.catch_up)(), name="catch-up on election"))
+        ops.leader.on_elected = scheduler.catch_up_soon
         log.info("briefbot running on %s", ", ".join(settings.platforms()))
 
     # [ops] Start-up races SIGTERM: a stop during start-up must not wait for it to end.
@@ -149,18 +148,9 @@ async def run(settings: Settings) -> int:
 async def start_platform(name: str, settings: Settings, service, scheduler):
     """Import the adapter lazily (a Slack-only bot never imports discord.py) and start it."""
     module = importlib.import_module(PLATFORM_MODULES[name])
-    platform = await module.start(settings, service, scheduler)
+    platform = await module.start(settings, service)
     scheduler.register_deliverer(platform.deliverer)
     return platform
-
-
-def _logged(task: asyncio.Task) -> asyncio.Task:
-    """Log a background task's failure when it ends, instead of losing it at exit."""
-    def report(done: asyncio.Task) -> None:
-        if not done.cancelled() and done.exception() is not None:
-            log.error("%s failed: %s", done.get_name(), done.exception(), exc_info=done.exception())
-    task.add_done_callback(report)
-    return task
 
 
 def _ready_check(platform, name: str):

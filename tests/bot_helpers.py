@@ -45,15 +45,28 @@ def inv(command: str, channel: ChannelRef = CHANNEL, manage: bool = True, user: 
 
 
 class RecordingDeliverer:
+    """Keeps each digest delivered, as ``(channel, Reply)``, in ``sent``; every message's key in ``keys``.
+
+    A reply is one message; the Reply itself stands in the prepared payload under
+    ``"reply"`` (an index into ``prepared``) so tests can inspect its cards.
+    """
+
     def __init__(self, platform: str = "discord", fail: bool = False) -> None:
         self.platform = platform
         self.fail = fail
+        self.prepared: list[Reply] = []
         self.sent: list[tuple[ChannelRef, Reply]] = []
+        self.keys: list[str] = []
 
-    async def deliver(self, channel: ChannelRef, reply: Reply) -> None:
+    async def prepare(self, reply: Reply) -> list[dict]:
+        self.prepared.append(reply)
+        return [{"reply": len(self.prepared) - 1}]
+
+    async def send(self, channel: ChannelRef, message: dict, key) -> None:
         if self.fail:
             raise RuntimeError("platform refused the message")
-        self.sent.append((channel, reply))
+        self.keys.append(key.token)
+        self.sent.append((channel, self.prepared[message["reply"]]))
 
 
 _PEOPLE = [("Maria Lopez", "the mayor"), ("Tom Becker", "a union spokesman"),

@@ -340,12 +340,13 @@ async def test_rate_limited_follow_up_is_retried_after_retry_after(bot, fake):
 
 
 async def test_rate_limited_channel_message_is_retried(bot, fake):
-    from bot.core.interface import ChannelRef, Reply
+    from bot.core.interface import ChannelRef, DeliveryKey, Reply
 
     rule = fake.rate_limit("POST", r"^/channels/\d+/messages$", times=2, retry_after=0.3)
     started = time.monotonic()
-    await bot.platform.deliverer.deliver(ChannelRef("discord", fake.channel_id, fake.guild_id),
-                                         Reply(text="Daily digest: nothing new."))
+    deliverer = bot.platform.deliverer
+    (message,) = await deliverer.prepare(Reply(text="Daily digest: nothing new."))
+    await deliverer.send(ChannelRef("discord", fake.channel_id, fake.guild_id), message, DeliveryKey("t", 0))
     assert time.monotonic() - started >= 0.6
     (msg,) = fake.channel_messages()
     assert msg.content == "Daily digest: nothing new."

@@ -13,7 +13,8 @@ import time
 import pytest
 
 from bot.ops import metrics
-from bot.ops.leader import LeaderElector, is_postgres, libpq_url, lock_key, migration_lock
+from bot.ops.leader import LeaderElector, is_postgres, libpq_url
+from bot.storage.locks import lock_key, migration_lock
 from ops_postgres import fresh_database, libpq
 
 
@@ -127,7 +128,7 @@ def test_migration_lock_serializes_replicas_creating_the_schema(pg_url):
     code = textwrap.dedent("""
         import sys
         from bot.storage.db import open_store
-        open_store(sys.argv[1]).close()  # migrates under bot.ops.leader.migration_lock
+        open_store(sys.argv[1]).close()  # migrates under bot.storage.locks.migration_lock
         print("ok")
     """)
     procs = [subprocess.Popen([sys.executable, "-c", code, pg_url], stdout=subprocess.PIPE,

@@ -18,6 +18,7 @@ from bot.core.status import STATUS, StatusRegistry
 from bot.core.workers import Briefer, ProcessBriefer
 from bot.settings import Settings
 from bot.storage.db import Store, open_store
+from briefings.version import engine_version
 
 log = logging.getLogger(__name__)
 
@@ -38,7 +39,8 @@ class Core:
              allow_files: bool = False, status: StatusRegistry = STATUS) -> "Core":
         """Open the database (migrating it) and start the worker pool."""
         clock = clock or SystemClock()
-        store = open_store(settings.database_url)
+        store = open_store(settings.database_url,
+                           brief_engine=engine_version(settings.briefbot_spacy_model))
         status.set("database", True, store.engine.dialect.name)
         if briefer is None:
             briefer = ProcessBriefer(settings.workers, settings.briefbot_spacy_model)

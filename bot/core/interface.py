@@ -10,7 +10,8 @@ adapters be written and tested against it alone.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Mapping, Protocol, runtime_checkable
+from collections.abc import Mapping
+from typing import Any, Protocol, runtime_checkable
 
 
 @dataclass(frozen=True)
@@ -105,14 +106,47 @@ class CommandService(Protocol):
         ...
 
 
+@dataclass(frozen=True)
+class DeliveryKey:
+    """The idempotency key of one message of one scheduled digest.
+
+    ``token`` is the same for every attempt at that message (at most 25 characters, as
+    Discord's ``nonce`` allows), so a platform can recognise a resend. ``maybe_sent`` is
+    set on the first message of an attempt that follows an interrupted one: it may have
+    reached the channel already, and a platform without server-side deduplication
+    (Slack) looks before sending it again.
+    """
+
+    digest: str
+    index: int
+    maybe_sent: bool = False
+
+    @property
+    def token(self) -> str:
+        return f"{self.digest}.{self.index}"
+
+
+#: One platform message, as JSON-able data: stored with the digest so a resume sends the same messages.
+Payload = dict[str, Any]
+
+
 @runtime_checkable
 class Deliverer(Protocol):
-    """Posts a scheduled digest; each platform adapter registers one for its platform."""
+    """Posts scheduled digests; each platform adapter provides one for its platform.
+
+    A digest is prepared once (rendered to the platform's messages, which are stored),
+    then sent message by message, so a restart can resume from the first unsent one.
+    """
 
     platform: str
 
-    async def deliver(self, channel: ChannelRef, reply: Reply) -> None:
-        """Post ``reply`` to ``channel``; raise on failure (the digest is then marked failed)."""
+    async def prepare(self, reply: Reply) -> list[Payload]:
+        """The platform messages for ``reply``, in order, as JSON-able objects."""
+        ...
+
+    async def send(self, channel: ChannelRef, message: Payload, key: DeliveryKey) -> None:
+        """Post one prepared message; raise on failure. A resend with the same ``key`` must not
+        post it twice (Discord: ``nonce`` + ``enforce_nonce``; Slack: message metadata)."""
         ...
 
 
@@ -120,11 +154,9 @@ class Deliverer(Protocol):
 class Platform(Protocol):
     """A running platform adapter, as returned by ``bot.platforms.<name>.start``.
 
-    The runner calls ``async def start(settings, service, scheduler) -> Platform`` for
-    each configured platform (``settings`` is ``bot.settings.Settings``, ``service`` a
-    ``CommandService``, ``scheduler`` a ``bot.scheduling.DigestScheduler`` on which the
-    adapter may call ``register_deliverer`` itself; the runner also registers
-    ``platform.deliverer``).
+    The runner calls ``async def start(settings, service) -> Platform`` for each
+    configured platform (``settings`` is ``bot.settings.Settings``, ``service`` a
+    ``CommandService``) and registers ``platform.deliverer`` with the scheduler, once.
     """
 
     deliverer: Deliverer
@@ -214,11 +246,3 @@ COMMAND_NAMES: tuple[str, ...] = tuple(spec.name for spec in COMMAND_SPECS)
 
 def command_spec(name: str) -> CommandSpec | None:
     return next((s for s in COMMAND_SPECS if s.name == name), None)
-
-
-def invocation(channel: ChannelRef, user_id: str, command: str, can_manage: bool = False,
-               **options: Any) -> Invocation:
-    """Shorthand used by adapters and tests: options given as keywords, ``None`` dropped."""
-    opts = {k: v for k, v in options.items() if v is not None}
-    return Invocation(channel=channel, user_id=user_id, command=command, options=opts,
-                      can_manage=can_manage)

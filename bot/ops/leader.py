@@ -28,16 +28,16 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import hashlib
 import inspect
 import logging
 import random
 import re
-from collections.abc import Awaitable, Callable, Iterator
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from bot.ops import metrics
 from bot.ops.health import CheckResult
+from bot.storage.locks import lock_key
 
 log = logging.getLogger(__name__)
 
@@ -47,38 +47,6 @@ JITTER = 5.0
 CONNECT_TIMEOUT = 5
 
 Callback = Callable[[], Awaitable[None] | None]
-
-
-def lock_key(name: str = "briefbot:scheduler") -> int:
-    """A stable signed 64-bit advisory-lock key for ``name``."""
-    return int.from_bytes(hashlib.sha256(name.encode()).digest()[:8], "big", signed=True)
-
-
-@contextlib.contextmanager
-def migration_lock(engine: Any) -> Iterator[None]:
-    """Serialize schema creation/migration across replicas starting at once.
-
-    Without it, two processes that find an empty PostgreSQL database both CREATE the
-    same tables and one fails (duplicate pg_type). Holds a session-level advisory lock
-    on a connection of its own for the duration; a no-op for SQLite. Use as::
-
-        with migration_lock(engine):
-            Base.metadata.create_all(engine); run_migrations()
-    """
-    if engine.dialect.name != "postgresql":
-        yield
-        return
-    from sqlalchemy import text
-
-    key = lock_key("briefbot:migrate")
-    with engine.connect() as conn:
-        conn.execute(text("SELECT pg_advisory_lock(:key)"), {"key": key})
-        conn.commit()
-        try:
-            yield
-        finally:
-            conn.execute(text("SELECT pg_advisory_unlock(:key)"), {"key": key})
-            conn.commit()
 
 
 def is_postgres(url: str | None) -> bool:

@@ -28,7 +28,7 @@ from discord import app_commands
 from discord.gateway import DiscordWebSocket
 from discord.http import Route
 
-from bot.core.interface import ChannelRef, CommandService, Reply
+from bot.core.interface import ChannelRef, CommandService, DeliveryKey, Payload, Reply
 from bot.platforms.discord_commands import EPHEMERAL_COMMANDS, build_tree, to_invocation
 from bot.platforms.discord_render import OutgoingMessage, render_reply
 from bot.settings import SettingsError
@@ -97,20 +97,28 @@ async def render(reply: Reply) -> list[OutgoingMessage]:
 
 
 class DiscordDeliverer:
-    """Posts scheduled digests as channel messages (raises on failure, as the core expects)."""
+    """Posts scheduled digests as channel messages (raises on failure, as the core expects).
+
+    Each message carries its digest key as ``nonce`` with ``enforce_nonce`` (discord.py sets
+    it with any nonce): Discord answers a repeated nonce within a few minutes with the
+    message it already created, so a resend after a crash posts nothing twice.
+    """
 
     platform = "discord"
 
     def __init__(self, client: discord.Client) -> None:
         self._client = client
 
-    async def deliver(self, channel: ChannelRef, reply: Reply) -> None:
+    async def prepare(self, reply: Reply) -> list[Payload]:
+        return [{"content": m.content, "embeds": [e.to_dict() for e in m.embeds]} for m in await render(reply)]
+
+    async def send(self, channel: ChannelRef, message: Payload, key: DeliveryKey) -> None:
         guild_id = int(channel.guild_id) if channel.guild_id and channel.guild_id.isdigit() else None
         target = self._client.get_partial_messageable(int(channel.channel_id), guild_id=guild_id)
-        for message in await render(reply):
-            await target.send(content=message.content or None, embeds=message.embeds,
-                              allowed_mentions=NO_MENTIONS)
-        log.info("discord: delivered %d card(s) to channel %s", len(reply.cards), channel.channel_id)
+        embeds = [discord.Embed.from_dict(e) for e in message.get("embeds") or []]
+        await target.send(content=message.get("content") or None, embeds=embeds, nonce=key.token,
+                          allowed_mentions=NO_MENTIONS)
+        log.info("discord: delivered digest message %s to channel %s", key.token, channel.channel_id)
 
 
 class CommandSync:
@@ -397,13 +405,11 @@ def _describe(exc: BaseException | None) -> str:
     return str(exc) or type(exc).__name__
 
 
-async def start(settings: Any, service: CommandService, scheduler: Any = None) -> DiscordPlatform:
+async def start(settings: Any, service: CommandService) -> DiscordPlatform:
     """Start the Discord adapter: log in, sync commands if changed, connect the gateway.
 
     Raises ``SettingsError`` (one sentence) for a missing or rejected token.
     """
     platform = DiscordPlatform(settings, service)
     await platform.start()
-    if scheduler is not None and hasattr(scheduler, "register_deliverer"):
-        scheduler.register_deliverer(platform.deliverer)
     return platform

@@ -30,7 +30,7 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.http_retry.builtin_async_handlers import AsyncRateLimitErrorRetryHandler
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot.core.interface import ChannelRef, CommandService, Invocation, Reply, command_spec
+from bot.core.interface import ChannelRef, CommandService, DeliveryKey, Invocation, Payload, Reply, command_spec
 from bot.platforms.slack_commands import SLASH_GROUPS, ParsedCommand, parse
 from bot.platforms.slack_render import SlackMessage, escape_bot_text, render_reply
 from bot.settings import SettingsError
@@ -61,23 +61,60 @@ def web_client(token: str, api_url: str) -> AsyncWebClient:
     return client
 
 
-async def post_message(client: AsyncWebClient, channel_id: str, message: SlackMessage) -> None:
+#: The metadata event type that marks a digest message with its idempotency key.
+DIGEST_EVENT_TYPE = "briefbot_digest_message"
+#: How many of a channel's latest messages are searched for a digest message before a resend.
+HISTORY_LOOKBACK = 100
+
+
+async def post_message(client: AsyncWebClient, channel_id: str, message: SlackMessage,
+                       metadata: dict[str, Any] | None = None) -> None:
     """``chat.postMessage`` without link previews (a digest of five links would be all previews)."""
+    extra = {"metadata": metadata} if metadata else {}
     await client.chat_postMessage(channel=channel_id, text=message.text, blocks=message.blocks,
-                                  unfurl_links=False, unfurl_media=False)
+                                  unfurl_links=False, unfurl_media=False, **extra)
 
 
 class SlackDeliverer:
-    """Posts scheduled digests to Slack channels; raises if Slack refuses, so the digest is marked failed."""
+    """Posts scheduled digests to Slack channels; raises if Slack refuses (the attempt then fails).
+
+    Slack has no idempotency key, so each digest message carries its key in message
+    ``metadata``; before resending a message that may have gone out before a crash, the
+    channel's recent history (``conversations.history`` with ``include_all_metadata``,
+    scope ``channels:history``) is searched for it.
+    """
 
     platform = "slack"
 
     def __init__(self, client: AsyncWebClient) -> None:
         self.client = client
 
-    async def deliver(self, channel: ChannelRef, reply: Reply) -> None:
-        for message in render_reply(reply):
-            await post_message(self.client, channel.channel_id, message)
+    async def prepare(self, reply: Reply) -> list[Payload]:
+        return [m.payload() for m in render_reply(reply)]
+
+    async def send(self, channel: ChannelRef, message: Payload, key: DeliveryKey) -> None:
+        if key.maybe_sent and await self.already_posted(channel.channel_id, key):
+            log.info("slack: digest message %s is already in %s; not sent again", key.token, channel.channel_id)
+            return
+        metadata = {"event_type": DIGEST_EVENT_TYPE, "event_payload": {"key": key.token}}
+        await post_message(self.client, channel.channel_id,
+                           SlackMessage(text=message.get("text", ""), blocks=list(message.get("blocks") or [])),
+                           metadata=metadata)
+
+    async def already_posted(self, channel_id: str, key: DeliveryKey) -> bool:
+        """Whether a message with ``key`` is among the channel's latest messages."""
+        try:
+            history = await self.client.conversations_history(channel=channel_id, limit=HISTORY_LOOKBACK,
+                                                              include_all_metadata=True)
+        except SlackApiError as exc:
+            log.warning("slack: cannot read the history of %s (%s; needs the channels:history scope) to "
+                        "check digest message %s; sending it", channel_id, exc.response.get("error"), key.token)
+            return False
+        for item in history.get("messages") or []:
+            meta = item.get("metadata") or {}
+            if meta.get("event_type") == DIGEST_EVENT_TYPE and (meta.get("event_payload") or {}).get("key") == key.token:
+                return True
+        return False
 
 
 class ManagerCheck:
@@ -281,7 +318,7 @@ class SlackPlatform:
         log.info("slack: connected in Socket Mode")
 
 
-async def start(settings: Any, service: CommandService, scheduler: Any = None) -> SlackPlatform:
+async def start(settings: Any, service: CommandService) -> SlackPlatform:
     """Start the Slack adapter the settings describe; raise ``SettingsError`` on a wrong one."""
     bot_token = _secret(settings.slack_bot_token)
     signing_secret = _secret(settings.slack_signing_secret)
@@ -302,8 +339,6 @@ async def start(settings: Any, service: CommandService, scheduler: Any = None) -
                              deliverer=SlackDeliverer(client), mode="socket" if socket_mode else "http")
     for slash in SLASH_GROUPS:
         app.command(slash)(platform.on_command)
-    if scheduler is not None and hasattr(scheduler, "register_deliverer"):
-        scheduler.register_deliverer(platform.deliverer)
     if socket_mode:
         await platform.connect_socket(app_token)  # type: ignore[arg-type]
     else:
