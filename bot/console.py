@@ -121,21 +121,15 @@ def _line_queue(stream: TextIO) -> asyncio.Queue[str | None]:
 
 
 async def run_console(stdin: TextIO, out: TextIO, *, scheduler_on: bool = True) -> int:
-    from bot.core.app import Core
-    from bot.scheduling import DigestScheduler, FeedPoller
+    from bot.assembly import assemble
 
     settings = load_settings()
     settings.check_model()
-    core = Core.open(settings, allow_files=True)
-    scheduler = None
+    bot = assemble(settings, allow_files=True)
+    bot.add_deliverer(ConsoleDeliverer(out))
     try:
         if scheduler_on:
-            poller = FeedPoller(core.store, core.sources, core.cache, core.clock,
-                                interval_seconds=settings.feed_poll_seconds)
-            scheduler = DigestScheduler(core.store, core.service, core.clock,
-                                        grace_seconds=settings.digest_grace_seconds, poller=poller)
-            scheduler.register_deliverer(ConsoleDeliverer(out))
-            await scheduler.start(poll_seconds=settings.feed_poll_seconds)
+            await bot.start_scheduling()
         interactive = stdin.isatty()
         lines = _line_queue(stdin)
         user = _user()
@@ -154,13 +148,11 @@ async def run_console(stdin: TextIO, out: TextIO, *, scheduler_on: bool = True) 
                 continue
             if invocation is None:
                 continue
-            reply = await core.service.handle(invocation)
+            reply = await bot.core.service.handle(invocation)
             print(render_text(reply), file=out, flush=True)
             print(file=out, flush=True)
     finally:
-        if scheduler is not None:
-            await scheduler.shutdown(timeout=5)
-        await core.aclose()
+        await bot.aclose()
 
 
 def _user() -> str:

@@ -59,7 +59,7 @@ from bot.core.status import STATUS, StatusRegistry
 from bot.core.timing import latest_fire, local_date, make_trigger
 from bot.storage.db import NewEntry, Store, stored_key
 from bot.storage.models import UNFINISHED, Digest, DigestStatus, Feed, Schedule
-from briefings.fetching import FetchError
+from briefings.fetching import FailureKind, FetchError
 
 log = logging.getLogger(__name__)
 
@@ -69,10 +69,16 @@ _EARLY = timedelta(seconds=2)
 DELIVER_TIMEOUT = 120.0
 #: Gathering and rendering a digest (late fetches of unreadable stories included) is bounded too.
 BUILD_TIMEOUT = 300.0
+#: How often the schedules table is checked for changes made by another replica.
+SCHEDULE_WATCH_SECONDS = 2.0
 #: Attempts at one digest (a crash counts as one) before it is given up and its stories go to the next.
 MAX_ATTEMPTS = 3
 #: New entries briefed per feed per poll; a feed that suddenly lists hundreds is briefed lazily.
 MAX_BRIEFED_PER_POLL = 20
+
+
+#: Failure kind of a poll whose result could not be stored (not a fetch failure).
+STORAGE_FAILURE = "storage"
 
 
 @dataclass(frozen=True)
@@ -81,6 +87,8 @@ class PollResult:
     new: int = 0
     not_modified: bool = False
     error: str | None = None
+    #: How it failed: a ``briefings.fetching.FailureKind`` value, or ``STORAGE_FAILURE``.
+    kind: str | None = None
 
 
 class FeedPoller:
@@ -88,8 +96,9 @@ class FeedPoller:
 
     def __init__(self, store: Store, sources: Sources, cache: BriefCache, clock: Clock, *,
                  interval_seconds: int, per_host: int = 2, max_backoff: timedelta = timedelta(hours=6),
-                 status: StatusRegistry = STATUS) -> None:
+                 status: StatusRegistry = STATUS, observer: Observer | None = None) -> None:
         self.store = store
+        self.observer: Observer = observer or NullObserver()
         self.sources = sources
         self.cache = cache
         self.clock = clock
@@ -129,18 +138,24 @@ class FeedPoller:
             return await self.poll(feed)
 
     async def poll(self, feed: Feed) -> PollResult:
+        """Poll one feed; the result says how it went, and the observer counts it by kind."""
+        result = await self._poll(feed)
+        self.observer.feed_fetch(result.kind if result.error else None)
+        return result
+
+    async def _poll(self, feed: Feed) -> PollResult:
         try:
             result = await self.sources.poll(feed.url, feed.etag, feed.last_modified)
         except FetchError as exc:
-            return await self._failed(feed, str(exc))
+            return await self._failed(feed, str(exc), exc.kind)
         except Exception as exc:  # a parser bug must not stop the other feeds
             log.exception("polling %s failed unexpectedly", feed.url)
-            return await self._failed(feed, f"unexpected error: {type(exc).__name__}")
+            return await self._failed(feed, f"unexpected error: {type(exc).__name__}", FailureKind.OTHER)
         try:
             return await self._record(feed, result)
         except Exception as exc:  # e.g. a value the database refuses: back off this feed only
             log.exception("storing the poll of %s failed", feed.url)
-            return await self._failed(feed, f"could not be stored: {type(exc).__name__}")
+            return await self._failed(feed, f"could not be stored: {type(exc).__name__}", STORAGE_FAILURE)
 
     async def _record(self, feed: Feed, result) -> PollResult:
         now = self.clock.now()
@@ -159,14 +174,15 @@ class FeedPoller:
             await self._brief_new(feed, result, added)
         return PollResult(feed.url, new=len(added))
 
-    async def _failed(self, feed: Feed, error: str) -> PollResult:
+    async def _failed(self, feed: Feed, error: str, kind: str) -> PollResult:
         now = self.clock.now()
         delay = self.backoff((feed.failures or 0) + 1)
         failures = await self.store.run(self.store.record_poll_failure, feed.id, error=error, now=now,
                                         next_poll_at=now + delay)
-        log.warning("feed %s failed (%d in a row, next try in %s): %s", feed.url, failures, delay, error)
+        log.warning("feed %s failed (%s; %d in a row, next try in %s): %s", feed.url, kind, failures, delay,
+                    error)
         self.status.incr("feeds.failures")
-        return PollResult(feed.url, error=error)
+        return PollResult(feed.url, error=error, kind=kind)
 
     async def _brief_new(self, feed: Feed, result, added) -> None:
         """Fetch and brief the new stories now, once for every channel that follows the feed."""
@@ -211,7 +227,10 @@ class DigestScheduler:
         self.scheduler: AsyncIOScheduler | None = None
         self._inflight: set[asyncio.Task] = set()
         self._channel_locks: dict[str, asyncio.Lock] = defaultdict(asyncio.Lock)
-        service.schedule_listeners.append(self.on_schedule_change)
+        #: Set by the command layer of this process after a schedule change: look now.
+        self._changed = service.schedules_changed
+        self._seen_version = 0
+        self._watcher: asyncio.Task | None = None
 
     # --- wiring ---------------------------------------------------------------------------
 
@@ -225,11 +244,8 @@ class DigestScheduler:
         """Rebuild jobs from the database, start APScheduler, then catch up on missed digests."""
         self.scheduler = AsyncIOScheduler(timezone=timezone.utc)
         for schedule in await self.store.run(self.store.enabled_schedules):
-            try:
-                self._add_job(schedule)
-            except Exception as exc:  # one unusable row must not keep the others from firing
-                log.error("digest schedule of %s (%02d:%02d %s) cannot be used: %s: %s", schedule.channel,
-                          schedule.hour, schedule.minute, schedule.tz, type(exc).__name__, exc)
+            self._seen_version = max(self._seen_version, schedule.version or 0)
+            self._add_job_logged(schedule)
         if self.poller is not None and poll_seconds:
             tick = max(1, min(poll_seconds, 60))
             self.scheduler.add_job(self.tracked(self.poll_tick), IntervalTrigger(seconds=tick),
@@ -241,6 +257,7 @@ class DigestScheduler:
         self.scheduler.add_job(self.tracked(self.catch_up), IntervalTrigger(seconds=60),
                                id="digests:sweep", coalesce=True, max_instances=1, misfire_grace_time=60)
         self.scheduler.start()
+        self._watcher = asyncio.get_running_loop().create_task(self._watch_schedules(), name="schedule watch")
         self.status.set("scheduler", True, f"{len(self.scheduler.get_jobs())} jobs")
         await self.catch_up()
 
@@ -253,6 +270,8 @@ class DigestScheduler:
         # Pause first: APScheduler's shutdown cancels running jobs.
         if self.scheduler is not None and self.scheduler.running:
             self.scheduler.pause()
+        if self._watcher is not None:
+            self._watcher.cancel()
         pending = {t for t in self._inflight if not t.done()}
         if pending:
             done, still = await asyncio.wait(pending, timeout=timeout)
@@ -282,23 +301,53 @@ class DigestScheduler:
         task = asyncio.get_running_loop().create_task(self.tracked(self.catch_up)(), name="digest catch-up")
         task.add_done_callback(_log_failure)
 
+    async def _watch_schedules(self) -> None:
+        """Keep the timers in step with the schedules table, whichever replica changed it:
+        at once after a change in this process, within ``SCHEDULE_WATCH_SECONDS`` otherwise."""
+        while True:
+            try:
+                await asyncio.wait_for(self._changed.wait(), SCHEDULE_WATCH_SECONDS)
+            except TimeoutError:
+                pass
+            self._changed.clear()
+            try:
+                await self.sync_schedules()
+            except Exception:  # the database is away: try again at the next round
+                log.warning("reading schedule changes failed; retrying", exc_info=True)
+
+    async def sync_schedules(self) -> int:
+        """Apply schedule changes made since the last look (here or in another replica); how many."""
+        rows = await self.store.run(self.store.schedules_changed_since, self._seen_version + 1)
+        for schedule in rows:
+            self._apply(schedule)
+            self._seen_version = max(self._seen_version, schedule.version or 0)
+        if rows:
+            log.info("schedules changed: %s", ", ".join(
+                f"{r.channel} {'%02d:%02d %s' % (r.hour, r.minute, r.tz) if r.enabled else 'off'}" for r in rows))
+        return len(rows)
+
+    def _apply(self, schedule: Schedule) -> None:
+        if self.scheduler is None:
+            return
+        job_id = f"digest:{schedule.channel}"
+        if self.scheduler.get_job(job_id):
+            self.scheduler.remove_job(job_id)
+        if schedule.enabled:
+            self._add_job_logged(schedule)
+
+    def _add_job_logged(self, schedule: Schedule) -> None:
+        try:
+            self._add_job(schedule)
+        except Exception as exc:  # one unusable row must not keep the others from firing
+            log.error("digest schedule of %s (%02d:%02d %s) cannot be used: %s: %s", schedule.channel,
+                      schedule.hour, schedule.minute, schedule.tz, type(exc).__name__, exc)
+
     def _add_job(self, schedule: Schedule) -> None:
         if self.scheduler is None:
             return
         self.scheduler.add_job(self.tracked(self.fire), self.trigger_for(schedule), args=[schedule.channel],
                                id=f"digest:{schedule.channel}", replace_existing=True, coalesce=True,
                                max_instances=1, misfire_grace_time=max(1, int(self.grace.total_seconds())))
-
-    async def on_schedule_change(self, channel: str) -> None:
-        """Called by the command layer after /schedule set or off."""
-        if self.scheduler is None:
-            return
-        job_id = f"digest:{channel}"
-        if self.scheduler.get_job(job_id):
-            self.scheduler.remove_job(job_id)
-        schedule = await self.store.run(self.store.schedule, channel)
-        if schedule is not None and schedule.enabled:
-            self._add_job(schedule)
 
     def next_run(self, channel: str) -> datetime | None:
         job = self.scheduler.get_job(f"digest:{channel}") if self.scheduler else None

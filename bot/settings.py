@@ -11,9 +11,12 @@ import importlib.util
 import logging
 import re
 from pathlib import Path
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
-from pydantic import Field, SecretStr, ValidationError, field_validator
+if TYPE_CHECKING:
+    from bot.ops.sharding import ShardPlan
+
+from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DEFAULT_DATABASE_URL = "sqlite:///data/briefbot.db"
@@ -34,6 +37,8 @@ class Settings(BaseSettings):
     discord_gateway_url: str | None = None
     discord_dev_guild_id: str | None = None
     discord_manager_role: str | None = None
+    discord_shard_count: str | None = None  # validated with DISCORD_SHARD_IDS: ``shard_plan``
+    discord_shard_ids: str | None = None
 
     slack_bot_token: SecretStr | None = None
     slack_signing_secret: SecretStr | None = None
@@ -74,6 +79,22 @@ class Settings(BaseSettings):
         if not value.startswith(("sqlite://", "postgresql://", "postgresql+psycopg://")):
             raise ValueError("DATABASE_URL must start with sqlite:/// or postgresql+psycopg://")
         return value
+
+    @model_validator(mode="after")
+    def _known_shards(self) -> "Settings":
+        from bot.ops.sharding import ShardSettingsError, shard_plan
+
+        try:
+            shard_plan(self.discord_shard_count or "", self.discord_shard_ids or "")
+        except ShardSettingsError as exc:
+            raise ValueError(str(exc).rstrip(".")) from None
+        return self
+
+    def shard_plan(self) -> "ShardPlan":
+        """DISCORD_SHARD_COUNT / DISCORD_SHARD_IDS as checked at start."""
+        from bot.ops.sharding import shard_plan
+
+        return shard_plan(self.discord_shard_count or "", self.discord_shard_ids or "")
 
     @property
     def discord_configured(self) -> bool:
@@ -154,9 +175,11 @@ _URL_PASSWORD = re.compile(r"([A-Za-z][A-Za-z0-9+.-]*://[^\s:/@]*:)[^\s@/]+(@)")
 def describe_validation_error(exc: ValidationError) -> str:
     """The first problem, as ``Setting NAME ...`` in one sentence."""
     err = exc.errors()[0]
-    name = str(err["loc"][0]).upper() if err.get("loc") else "a setting"
     msg = err.get("msg", "is invalid")
     msg = msg.removeprefix("Value error, ")
+    if not err.get("loc"):  # a check across settings (model validator): its message names them
+        return f"{msg[:1].upper()}{msg[1:].rstrip('.')}."
+    name = str(err["loc"][0]).upper()
     value = err.get("input")
     if isinstance(value, str):  # DATABASE_URL=postgresql://user:password@host/db
         value = _URL_PASSWORD.sub(r"\1***\2", value)

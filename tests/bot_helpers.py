@@ -33,9 +33,9 @@ class CountingBriefer(ThreadBriefer):
     """The real engine in a worker thread, counting the articles it is given."""
 
 
-def open_core(tmp_path: Path, clock: Clock | None = None, **overrides) -> Core:
+def open_core(tmp_path: Path, clock: Clock | None = None, *, observer=None, **overrides) -> Core:
     return Core.open(make_settings(tmp_path, **overrides), briefer=CountingBriefer(), clock=clock,
-                     allow_files=True)
+                     allow_files=True, observer=observer)
 
 
 def inv(command: str, channel: ChannelRef = CHANNEL, manage: bool = True, user: str = "u1",

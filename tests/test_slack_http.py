@@ -193,7 +193,7 @@ async def test_usage_problems_are_answered_in_the_ack_without_running_anything(s
     posted = await slack.post("/schedule", "set 08:00")
     assert posted.status == 200
     assert posted.body["response_type"] == "ephemeral"
-    assert "missing timezone" in posted.body["text"] and "/schedule set" in posted.body["text"]
+    assert "missing timezone" in posted.body["text"] and "/briefbot schedule set" in posted.body["text"]
     await _quiet_period()
     assert slack.service.invocations == [] and fake.posts() == []
 

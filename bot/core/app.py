@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 from bot.core.briefs import BriefCache
 from bot.core.clock import Clock, SystemClock
+from bot.core.outcomes import Observer
 from bot.core.service import BriefbotService
 from bot.core.sources import Sources
 from bot.core.status import STATUS, StatusRegistry
@@ -36,7 +37,8 @@ class Core:
 
     @classmethod
     def open(cls, settings: Settings, *, briefer: Briefer | None = None, clock: Clock | None = None,
-             allow_files: bool = False, status: StatusRegistry = STATUS) -> "Core":
+             allow_files: bool = False, status: StatusRegistry = STATUS,
+             observer: Observer | None = None) -> "Core":
         """Open the database (migrating it) and start the worker pool."""
         clock = clock or SystemClock()
         store = open_store(settings.database_url,
@@ -46,9 +48,9 @@ class Core:
             briefer = ProcessBriefer(settings.workers, settings.briefbot_spacy_model)
         status.set("workers", True, f"{type(briefer).__name__}")
         sources = Sources.create(settings.briefbot_fetch_allow_hosts, allow_files=allow_files).with_client()
-        cache = BriefCache(store, briefer, clock)
+        cache = BriefCache(store, briefer, clock, observer=observer)
         service = BriefbotService(store, cache, sources, clock,
-                                  feed_poll_seconds=settings.feed_poll_seconds, status=status)
+                                  feed_poll_seconds=settings.feed_poll_seconds, status=status, observer=observer)
         return cls(settings, store, briefer, sources, cache, service, clock, status)
 
     async def aclose(self) -> None:

@@ -195,6 +195,9 @@ class CommandSpec:
     description: str
     options: tuple[OptionSpec, ...] = ()
     manage: bool = False  # needs ``Invocation.can_manage``
+    #: The answer is private to the invoker (settings, lists, help). Platforms that must
+    #: choose before the command runs (Discord's deferral) read it here.
+    ephemeral: bool = False
 
     @property
     def group(self) -> str:
@@ -223,9 +226,10 @@ COMMAND_SPECS: tuple[CommandSpec, ...] = (
         (_URL, OptionSpec("speaker", "Only this speaker", autocomplete=True)),
     ),
     CommandSpec("digest", "This channel's digest now, from its feeds"),
-    CommandSpec("feeds add", "Follow a feed in this channel", (_FEED_URL,), manage=True),
-    CommandSpec("feeds remove", "Stop following a feed in this channel", (_FEED_URL,), manage=True),
-    CommandSpec("feeds list", "The feeds this channel follows"),
+    CommandSpec("feeds add", "Follow a feed in this channel", (_FEED_URL,), manage=True, ephemeral=True),
+    CommandSpec("feeds remove", "Stop following a feed in this channel", (_FEED_URL,), manage=True,
+                ephemeral=True),
+    CommandSpec("feeds list", "The feeds this channel follows", ephemeral=True),
     CommandSpec(
         "schedule set",
         "Post the digest daily at a local time",
@@ -235,10 +239,11 @@ COMMAND_SPECS: tuple[CommandSpec, ...] = (
             OptionSpec("days", "Days: daily, mon-fri, sat,sun ... (default daily)"),
         ),
         manage=True,
+        ephemeral=True,
     ),
-    CommandSpec("schedule off", "Stop the daily digest", manage=True),
-    CommandSpec("schedule show", "When the digest is posted"),
-    CommandSpec("help", "What Briefbot can do"),
+    CommandSpec("schedule off", "Stop the daily digest", manage=True, ephemeral=True),
+    CommandSpec("schedule show", "When the digest is posted", ephemeral=True),
+    CommandSpec("help", "What Briefbot can do", ephemeral=True),
 )
 
 COMMAND_NAMES: tuple[str, ...] = tuple(spec.name for spec in COMMAND_SPECS)
@@ -246,3 +251,19 @@ COMMAND_NAMES: tuple[str, ...] = tuple(spec.name for spec in COMMAND_SPECS)
 
 def command_spec(name: str) -> CommandSpec | None:
     return next((s for s in COMMAND_SPECS if s.name == name), None)
+
+
+#: How each platform spells a catalogue command. Slack gives the app one ``/briefbot``
+#: command that takes any command as its first words (the others are optional in the
+#: manifest, and another app may own them); Discord and the terminal have one slash
+#: command per group.
+_SLASH_PREFIX = {"slack": "/briefbot "}
+
+
+def command_syntax(platform: str, name: str) -> str:
+    """How a user types command ``name`` on ``platform``: ``/feeds add`` or ``/briefbot feeds add``."""
+    return f"{_SLASH_PREFIX.get(platform, '/')}{name}"
+
+
+def help_command(platform: str) -> str:
+    return command_syntax(platform, "help")

@@ -275,11 +275,11 @@ class HealthServer:
         try:
             await site.start()
         except OSError as exc:  # port taken, or not ours to bind: the operator's setting
-            from bot.settings import SettingsError
+            from bot.errors import StartError
 
             await self._runner.cleanup()
             self._runner = None
-            raise SettingsError(f"HEALTH_PORT {self.port} on {self.host} cannot be used: "
+            raise StartError(f"HEALTH_PORT {self.port} on {self.host} cannot be used: "
                                 f"{exc.strerror or exc}.") from None
         server = getattr(site, "_server", None)
         if server is not None and server.sockets:

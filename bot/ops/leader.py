@@ -6,8 +6,9 @@ leader is whoever holds a session-level advisory lock (``pg_try_advisory_lock``)
 dedicated connection:
 
 * the lock lives as long as that connection: if the holder dies (even SIGKILL) the server
-  ends its session and the lock is free at once; followers retry every ~10-15 s (jittered)
-  so a new leader takes over well within a minute;
+  ends its session and the lock is free at once (a lost host: once TCP keepalives give up,
+  about 30 s); followers retry every 80-100 % of ``retry_interval`` (jittered so replicas
+  do not knock in step), so a new leader takes over within ``LEADER_RETRY_SECONDS``;
 * the leader checks its connection on the same period; if it is gone the process stops
   being leader *before* trying to win again, so two leaders overlap at most one period;
 * even then a digest cannot be posted twice: the core records each digest under a unique
@@ -41,9 +42,9 @@ from bot.storage.locks import lock_key
 
 log = logging.getLogger(__name__)
 
-#: Followers try to take the lock this often (seconds), plus up to JITTER.
+#: Followers try to take the lock this often (seconds), less up to JITTER of it.
 DEFAULT_RETRY_INTERVAL = 10.0
-JITTER = 5.0
+JITTER = 0.2
 CONNECT_TIMEOUT = 5
 
 Callback = Callable[[], Awaitable[None] | None]
@@ -132,7 +133,7 @@ class LeaderElector:
 
     async def _loop(self) -> None:
         while not self._stopping.is_set():
-            delay = self.retry_interval + random.uniform(0, self.jitter)
+            delay = self.retry_interval * (1.0 - random.uniform(0, self.jitter))
             try:
                 await asyncio.wait_for(self._stopping.wait(), delay)
                 return

@@ -21,7 +21,6 @@ The health server and the election are stopped last, after the runner's own step
 from __future__ import annotations
 
 import logging
-import os
 from typing import Any
 
 from bot.ops import metrics
@@ -43,17 +42,6 @@ def _secret_value(value: Any) -> str | None:
 def _platforms(settings: Any) -> list[str]:
     platforms = getattr(settings, "platforms", None)
     return list(platforms()) if callable(platforms) else []
-
-
-def _env_float(name: str) -> float | None:
-    """An optional tuning knob from the environment (tests shorten the election period)."""
-    value = os.environ.get(name, "").strip()
-    if not value:
-        return None
-    try:
-        return float(value)
-    except ValueError:
-        raise ValueError(f"{name} must be a number of seconds, not {value!r}") from None
 
 
 class Ops:
@@ -93,13 +81,12 @@ class Ops:
         return cls(
             database_url=getattr(settings, "database_url", None),
             health_port=int(getattr(settings, "health_port", 8080)),
-            grace=float(getattr(settings, "shutdown_grace_seconds", None) or _env_float("SHUTDOWN_GRACE_SECONDS")
-                        or DEFAULT_GRACE),
+            grace=float(getattr(settings, "shutdown_grace_seconds", None) or DEFAULT_GRACE),
             status=status,
             # Healthy only once these have reported in: the database, the scheduler and
             # every chat platform that has settings.
             expect=("database", "scheduler", *_platforms(settings)),
-            leader_retry=getattr(settings, "leader_retry_seconds", None) or _env_float("LEADER_RETRY_SECONDS"),
+            leader_retry=getattr(settings, "leader_retry_seconds", None),
         )
 
     async def start(self) -> None:

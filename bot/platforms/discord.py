@@ -31,6 +31,7 @@ from discord.http import Route
 from bot.core.interface import ChannelRef, CommandService, DeliveryKey, Payload, Reply
 from bot.platforms.discord_commands import EPHEMERAL_COMMANDS, build_tree, to_invocation
 from bot.platforms.discord_render import OutgoingMessage, render_reply
+from bot.errors import StartError
 from bot.settings import SettingsError
 
 log = logging.getLogger(__name__)
@@ -71,7 +72,7 @@ def intents() -> discord.Intents:
 def make_client(settings: Any) -> discord.Client:
     """A ``Client``, or an ``AutoShardedClient`` when DISCORD_SHARD_COUNT (and optionally
     DISCORD_SHARD_IDS, for replicas splitting the shards) ask for one — see
-    ``bot.ops.sharding``; read from the settings if they carry them, else the environment."""
+    ``bot.ops.sharding``; both are Settings, checked at start."""
     from bot.ops.sharding import ShardSettingsError, shard_plan
 
     # The bot never joins voice: skip discord.py's start-up warnings about voice libraries.
@@ -243,7 +244,7 @@ class DiscordPlatform:
                                 "copy the bot token again from the Developer Portal.") from None
         except (discord.HTTPException, OSError, asyncio.TimeoutError) as exc:
             await self.client.close()
-            raise SettingsError(f"Could not log in to Discord at DISCORD_API_URL {api_url} "
+            raise StartError(f"Could not log in to Discord at DISCORD_API_URL {api_url} "
                                 f"({_describe(exc)}).") from None
         if not getattr(self.settings, "discord_gateway_url", None) and api_url != DEFAULT_API_URL:
             await self._discover_gateway()
@@ -270,9 +271,9 @@ class DiscordPlatform:
         if self._gateway_task in done:
             exc = self._gateway_task.exception()
             await self.client.close()
-            if isinstance(exc, SettingsError):
+            if isinstance(exc, (SettingsError, StartError)):
                 raise exc
-            raise SettingsError(f"Discord closed the gateway connection at start "
+            raise StartError(f"Discord closed the gateway connection at start "
                                 f"({_describe(exc)}); check DISCORD_GATEWAY_URL.")
         if not done:
             log.warning("discord: gateway not connected after %.0fs; still trying", CONNECT_TIMEOUT)

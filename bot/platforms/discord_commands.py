@@ -25,12 +25,9 @@ GROUP_DESCRIPTIONS = {
     "feeds": "The feeds this channel follows",
     "schedule": "This channel's daily digest",
 }
-# Replies to these are private to the invoker: settings and help. The deferral has to
-# choose before the command runs, so it cannot wait for ``Reply.ephemeral``.
-EPHEMERAL_COMMANDS = frozenset({
-    "feeds add", "feeds remove", "feeds list", "schedule set", "schedule off",
-    "schedule show", "help",
-})
+# Replies to these are private to the invoker (the catalogue says which). The deferral
+# has to choose before the command runs, so it cannot wait for ``Reply.ephemeral``.
+EPHEMERAL_COMMANDS = frozenset(spec.name for spec in COMMAND_SPECS if spec.ephemeral)
 CHOICES_LIMIT = 25
 CHOICE_LENGTH = 100
 DESCRIPTION_LIMIT = 100

@@ -33,6 +33,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 from bot.core.interface import ChannelRef, CommandService, DeliveryKey, Invocation, Payload, Reply, command_spec
 from bot.platforms.slack_commands import SLASH_GROUPS, ParsedCommand, parse
 from bot.platforms.slack_render import SlackMessage, escape_bot_text, render_reply
+from bot.errors import StartError
 from bot.settings import SettingsError
 
 log = logging.getLogger(__name__)
@@ -285,7 +286,7 @@ class SlackPlatform:
             await site.start()
         except OSError as exc:
             await runner.cleanup()
-            raise SettingsError(f"SLACK_PORT {port} on {host} cannot be used: {exc.strerror or exc}.") from None
+            raise StartError(f"SLACK_PORT {port} on {host} cannot be used: {exc.strerror or exc}.") from None
         self._runner = runner
         self.host = host
         self.port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
@@ -306,14 +307,14 @@ class SlackPlatform:
         except SlackApiError as exc:
             raise SettingsError(f"SLACK_APP_TOKEN was refused by Slack ({exc.response.get('error')}).") from None
         except (aiohttp.ClientError, asyncio.TimeoutError, OSError) as exc:
-            raise SettingsError(f"Slack Socket Mode is unreachable at {self.client.base_url} ({exc}).") from None
+            raise StartError(f"Slack Socket Mode is unreachable at {self.client.base_url} ({exc}).") from None
         handler = AsyncSocketModeHandler(self.app, app_token=app_token, web_client=self.client)
         handler.client.wss_uri = opened["url"]
         try:
             await asyncio.wait_for(handler.connect_async(), timeout)
         except asyncio.TimeoutError:
             await handler.close_async()
-            raise SettingsError(f"Could not open the Slack Socket Mode connection within {timeout:.0f} s.") from None
+            raise StartError(f"Could not open the Slack Socket Mode connection within {timeout:.0f} s.") from None
         self._socket = handler
         log.info("slack: connected in Socket Mode")
 

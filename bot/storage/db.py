@@ -32,7 +32,7 @@ log = logging.getLogger(__name__)
 T = TypeVar("T")
 
 #: Bump with a new entry in ``MIGRATIONS`` whenever a table changes.
-SCHEMA_VERSION = 4
+SCHEMA_VERSION = 5
 #: How long stories that left their feed, and briefs nobody refers to, are kept.
 RETENTION = timedelta(days=30)
 
@@ -68,10 +68,16 @@ def _v4_brief_engine(s: Session) -> None:
     _add_column(s, "briefs", "engine", "VARCHAR(128)")
 
 
+def _v5_schedule_versions(s: Session) -> None:
+    """v5: a change counter on schedules, watched by the scheduling leader."""
+    _add_column(s, "schedules", "version", "INTEGER NOT NULL DEFAULT 0")
+    s.execute(text("CREATE INDEX IF NOT EXISTS ix_schedules_version ON schedules (version)"))
+
+
 #: version -> function upgrading from version-1; explicit, run in order, in one transaction.
 #: ``create_all`` only creates missing tables, so every column change needs an entry here.
 MIGRATIONS: dict[int, Callable[[Session], None]] = {2: _v2_seen_times, 3: _v3_digest_progress,
-                                                    4: _v4_brief_engine}
+                                                    4: _v4_brief_engine, 5: _v5_schedule_versions}
 
 
 #: Column lengths (``models``): PostgreSQL refuses longer values, where SQLite keeps them.
@@ -335,6 +341,7 @@ class Store:
                 s.add(row)
             row.hour, row.minute, row.tz, row.days = hour, minute, tz, days
             row.enabled, row.updated_at = True, now
+            row.version = _next_schedule_version(s)
             return row
 
     def disable_schedule(self, channel: str, now: datetime) -> bool:
@@ -344,11 +351,19 @@ class Store:
             if row is None or not row.enabled:
                 return False
             row.enabled, row.updated_at = False, now
+            row.version = _next_schedule_version(s)
             return True
 
     def schedule(self, channel: str) -> Schedule | None:
         with self._sessions() as s:
             return s.get(Schedule, channel)
+
+    def schedules_changed_since(self, version: int) -> list[Schedule]:
+        """Schedules changed at ``version`` or later (inclusive: two replicas changing
+        schedules at once may both write the same number), oldest change first."""
+        with self._sessions() as s:
+            return list(s.scalars(select(Schedule).where(Schedule.version >= version)
+                                  .order_by(Schedule.version, Schedule.channel)))
 
     def enabled_schedules(self) -> list[Schedule]:
         with self._sessions() as s:
@@ -515,6 +530,10 @@ class Store:
     def _window_start_in(s: Session, channel: str, statuses: Sequence[str]) -> datetime | None:
         return s.scalar(select(func.max(Digest.window_end))
                         .where(Digest.channel == channel, Digest.status.in_(tuple(statuses))))
+
+
+def _next_schedule_version(s: Session) -> int:
+    return (s.scalar(select(func.max(Schedule.version))) or 0) + 1
 
 
 def _insert_entries(s: Session, feed_id: int, entries: Iterable[NewEntry], now: datetime,

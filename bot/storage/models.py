@@ -86,6 +86,9 @@ class Schedule(Base):
     days: Mapped[str] = mapped_column(String(64))  # APScheduler day_of_week, "*" = daily
     enabled: Mapped[bool] = mapped_column(Boolean, default=True)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    #: v5: raised past every other schedule's on each change, so a scheduler (the leader,
+    #: whichever replica took the command) finds what changed since it last looked.
+    version: Mapped[int] = mapped_column(Integer, default=0, index=True)
 
 
 class FeedEntry(Base):
