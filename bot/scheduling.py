@@ -368,7 +368,7 @@ class DigestScheduler:
         if not self.gate():
             self.observer.digest_outcome(_platform(channel), DigestOutcome.NOT_LEADER)
             return DigestOutcome.NOT_LEADER
-        return await self.run_due(channel)
+        return await self.run_due(channel, via="timer")
 
     async def catch_up(self) -> dict[str, DigestOutcome]:
         """Post digests missed within the grace period, resume unfinished ones, skip older ones."""
@@ -377,21 +377,23 @@ class DigestScheduler:
             return outcomes
         for schedule in await self.store.run(self.store.enabled_schedules):
             try:
-                outcomes[schedule.channel] = await self.run_due(schedule.channel)
+                outcomes[schedule.channel] = await self.run_due(schedule.channel, via="sweep")
             except Exception:  # the next channels' digests still go out
                 log.exception("catching up the digest of %s (%s) failed", schedule.channel, schedule.tz)
                 outcomes[schedule.channel] = DigestOutcome.ERROR
                 self.observer.digest_outcome(_platform(schedule.channel), DigestOutcome.ERROR)
         return outcomes
 
-    async def run_due(self, channel: str, now: datetime | None = None) -> DigestOutcome:
-        """Post (or resume) ``channel``'s most recent due digest unless it is finished already."""
+    async def run_due(self, channel: str, now: datetime | None = None, *, via: str = "call") -> DigestOutcome:
+        """Post (or resume) ``channel``'s most recent due digest unless it is finished already.
+
+        ``via`` (``timer``, ``sweep``) is only for the log: what found the digest due."""
         async with self._channel_locks[channel]:
-            outcome = await self._run_due(channel, now or self.clock.now())
+            outcome = await self._run_due(channel, now or self.clock.now(), via)
         self.observer.digest_outcome(_platform(channel), outcome)
         return outcome
 
-    async def _run_due(self, channel: str, now: datetime) -> DigestOutcome:
+    async def _run_due(self, channel: str, now: datetime, via: str) -> DigestOutcome:
         schedule = await self.store.run(self.store.schedule, channel)
         if schedule is None or not schedule.enabled:
             return DigestOutcome.NONE
@@ -421,7 +423,7 @@ class DigestScheduler:
         row = await self.store.run(self.store.claim_digest, channel, day, scheduled_for=due_utc, now=now)
         if row is None:
             return DigestOutcome.DONE
-        log.info("digest of %s for %s claimed (stories first seen until %s)", channel, day,
+        log.info("digest of %s for %s claimed (by the %s; stories first seen until %s)", channel, day, via,
                  f"{row.window_end:%Y-%m-%d %H:%M:%S} UTC" if row.window_end else "now")
         self._event(channel, DigestEvent.CLAIMED)
         return await self._attempt(row, ref, deliverer, schedule.tz, now)

@@ -44,6 +44,8 @@ CONNECT_TIMEOUT = 30.0
 CLOSE_TIMEOUT = 10.0
 SYNC_STATE_FILE = "discord-commands.json"
 INLINE_RENDER_CARDS = 2
+#: Discord's error code for a second acknowledgement of one interaction.
+ALREADY_ACKNOWLEDGED = 40060
 FAILURE_TEXT = "Sorry, something went wrong while answering that. Please try again."
 
 
@@ -322,6 +324,11 @@ class DiscordPlatform:
         try:
             await interaction.response.defer(ephemeral=ephemeral, thinking=True)
         except discord.HTTPException as exc:
+            if exc.code == ALREADY_ACKNOWLEDGED:
+                # Replicas sharing a gateway session range each get every interaction; the
+                # first to acknowledge answers it. Nothing failed.
+                log.info("discord: /%s was acknowledged by another replica; it answers", command)
+                return
             log.error("discord: could not defer /%s (%s %s); Discord will show it failed",
                       command, exc.status, exc.text)
             return

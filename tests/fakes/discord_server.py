@@ -441,8 +441,12 @@ class FakeDiscord:
         permissions: int = MEMBER_PERMISSIONS,
         roles: tuple[str, ...] = (),
         channel_id: str | None = None,
+        sessions: list[GatewaySession] | None = None,
     ) -> str:
         """Inject an INTERACTION_CREATE (type 2 command, or type 4 autocomplete if ``focused``).
+
+        ``sessions``: deliver it to each of these (several unsharded replicas each get every
+        interaction), instead of the newest session of the owning shard.
 
         Returns the interaction id; callbacks/follow-ups are found by it.
         """
@@ -475,7 +479,10 @@ class FakeDiscord:
             "attachment_size_limit": 26_214_400,
         }
         self.interactions[iid] = SentInteraction(iid, token, payload)
-        await self.dispatch("INTERACTION_CREATE", payload)
+        if sessions is None:
+            await self.dispatch("INTERACTION_CREATE", payload)
+        else:
+            await asyncio.gather(*(self.dispatch("INTERACTION_CREATE", payload, session=s) for s in sessions))
         return iid
 
     # -- queries -----------------------------------------------------------------------
