@@ -24,7 +24,8 @@ import sys
 import threading
 from typing import TextIO
 
-from bot.core.interface import COMMAND_NAMES, ChannelRef, DeliveryKey, Invocation, Payload, Reply, command_spec
+from bot.core.interface import (COMMAND_NAMES, ChannelRef, DeliveryKey, Invocation, OneOffDelivery, Payload, Reply,
+                                command_spec)
 from bot.core.views import render_text
 from bot.settings import SettingsError, load_settings
 from bot.storage.db import StoreError
@@ -81,7 +82,7 @@ def parse_line(line: str, channel: ChannelRef = CHANNEL, user: str = "local") ->
     return Invocation(channel=channel, user_id=user, command=name, options=options, can_manage=True)
 
 
-class ConsoleDeliverer:
+class ConsoleDeliverer(OneOffDelivery):
     """Scheduled digests for ``console:*`` channels are printed."""
 
     platform = "console"

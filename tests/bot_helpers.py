@@ -68,6 +68,13 @@ class RecordingDeliverer:
         self.keys.append(key.token)
         self.sent.append((channel, self.prepared[message["reply"]]))
 
+    async def deliver(self, channel: ChannelRef, reply: Reply, key: str | None = None) -> None:
+        """A one-off reply (a notice), as ``OneOffDelivery`` posts it."""
+        if self.fail:
+            raise RuntimeError("platform refused the message")
+        self.keys.append(key or "one-off")
+        self.sent.append((channel, reply))
+
 
 _PEOPLE = [("Maria Lopez", "the mayor"), ("Tom Becker", "a union spokesman"),
            ("Aiko Tanaka", "the transport minister"), ("Samuel Okafor", "an economist at Leeds")]

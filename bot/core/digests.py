@@ -16,7 +16,7 @@ from bot.core.sources import SourceError, Sources
 from bot.core.views import QUOTE_CHARS, brief_card
 from bot.storage.codec import brief_from_json
 from bot.storage.db import Store
-from bot.storage.models import FeedEntry
+from bot.storage.models import StoredEntry
 from briefings.digest import merge_speakers
 from briefings.model import Brief
 from briefings.render import quote_line
@@ -64,7 +64,7 @@ class DigestBuilder:
             cards.append(who)
         return Reply(text=text, cards=tuple(cards)), len(entries)
 
-    async def _late_brief(self, entry: FeedEntry) -> Brief | None:
+    async def _late_brief(self, entry: StoredEntry) -> Brief | None:
         if not entry.url:
             return None
         try:
@@ -77,7 +77,7 @@ class DigestBuilder:
         return brief
 
 
-def _unique(entries: list[FeedEntry]) -> list[FeedEntry]:
+def _unique(entries: list[StoredEntry]) -> list[StoredEntry]:
     """One story once, even when two followed feeds both carry it."""
     seen: set[str] = set()
     out = []

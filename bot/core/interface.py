@@ -9,6 +9,7 @@ adapters be written and tested against it alone.
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass, field
 from collections.abc import Mapping
 from typing import Any, Protocol, runtime_checkable
@@ -148,6 +149,19 @@ class Deliverer(Protocol):
         """Post one prepared message; raise on failure. A resend with the same ``key`` must not
         post it twice (Discord: ``nonce`` + ``enforce_nonce``; Slack: message metadata)."""
         ...
+
+    async def deliver(self, channel: ChannelRef, reply: Reply, key: str | None = None) -> None:
+        """Post a one-off reply (a notice, not a digest): prepare and send it at once."""
+        ...
+
+
+class OneOffDelivery:
+    """``deliver`` for deliverers that have ``prepare`` and ``send`` (mixed into each one)."""
+
+    async def deliver(self, channel: ChannelRef, reply: Reply, key: str | None = None) -> None:
+        stem = key or "bb" + hashlib.sha256(repr((channel.key, reply)).encode()).hexdigest()[:14]
+        for index, message in enumerate(await self.prepare(reply)):  # type: ignore[attr-defined]
+            await self.send(channel, message, DeliveryKey(stem, index))  # type: ignore[attr-defined]
 
 
 @runtime_checkable

@@ -28,7 +28,7 @@ from discord import app_commands
 from discord.gateway import DiscordWebSocket
 from discord.http import Route
 
-from bot.core.interface import ChannelRef, CommandService, DeliveryKey, Payload, Reply
+from bot.core.interface import ChannelRef, CommandService, DeliveryKey, OneOffDelivery, Payload, Reply
 from bot.platforms.discord_commands import EPHEMERAL_COMMANDS, build_tree, to_invocation
 from bot.platforms.discord_render import OutgoingMessage, render_reply
 from bot.errors import StartError
@@ -99,7 +99,7 @@ async def render(reply: Reply) -> list[OutgoingMessage]:
     return await asyncio.to_thread(render_reply, reply)
 
 
-class DiscordDeliverer:
+class DiscordDeliverer(OneOffDelivery):
     """Posts scheduled digests as channel messages (raises on failure, as the core expects).
 
     Each message carries its digest key as ``nonce`` with ``enforce_nonce`` (discord.py sets

@@ -30,7 +30,8 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.http_retry.builtin_async_handlers import AsyncRateLimitErrorRetryHandler
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot.core.interface import ChannelRef, CommandService, DeliveryKey, Invocation, Payload, Reply, command_spec
+from bot.core.interface import (ChannelRef, CommandService, DeliveryKey, Invocation, OneOffDelivery, Payload, Reply,
+                                command_spec)
 from bot.platforms.slack_commands import SLASH_GROUPS, ParsedCommand, parse
 from bot.platforms.slack_render import SlackMessage, escape_bot_text, render_reply
 from bot.errors import StartError
@@ -76,7 +77,7 @@ async def post_message(client: AsyncWebClient, channel_id: str, message: SlackMe
                                   unfurl_links=False, unfurl_media=False, **extra)
 
 
-class SlackDeliverer:
+class SlackDeliverer(OneOffDelivery):
     """Posts scheduled digests to Slack channels; raises if Slack refuses (the attempt then fails).
 
     Slack has no idempotency key, so each digest message carries its key in message

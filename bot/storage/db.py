@@ -26,7 +26,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from bot.settings import sqlite_path
 from bot.storage.locks import migration_lock
 from bot.storage.models import (UNFINISHED, ArticleRef, Base, CachedBrief, Digest, DigestStatus, Feed,
-                                FeedEntry, Schedule, SchemaVersion, Subscription)
+                                StoredEntry, Schedule, SchemaVersion, Subscription)
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -253,7 +253,7 @@ class Store:
             left = s.scalar(select(func.count()).select_from(Subscription)
                             .where(Subscription.feed_id == feed.id))
             if not left:
-                s.execute(delete(FeedEntry).where(FeedEntry.feed_id == feed.id))
+                s.execute(delete(StoredEntry).where(StoredEntry.feed_id == feed.id))
                 s.execute(delete(Feed).where(Feed.id == feed.id))
             return bool(gone)
 
@@ -271,7 +271,7 @@ class Store:
 
     def record_poll(self, feed_id: int, *, now: datetime, next_poll_at: datetime,
                     etag: str | None = None, last_modified: str | None = None,
-                    entries: Iterable[NewEntry] = (), not_modified: bool = False) -> list[FeedEntry]:
+                    entries: Iterable[NewEntry] = (), not_modified: bool = False) -> list[StoredEntry]:
         """A successful poll: store validators, reset failures, return the entries new to us."""
         with self._sessions.begin() as s:
             feed = s.get(Feed, feed_id)
@@ -298,32 +298,32 @@ class Store:
 
     def set_entry_content(self, entry_id: int, content_key: str) -> None:
         with self._sessions.begin() as s:
-            s.execute(update(FeedEntry).where(FeedEntry.id == entry_id).values(content_key=content_key))
+            s.execute(update(StoredEntry).where(StoredEntry.id == entry_id).values(content_key=content_key))
 
-    def channel_entries(self, channel: str, since: datetime | None, until: datetime) -> list[FeedEntry]:
+    def channel_entries(self, channel: str, since: datetime | None, until: datetime) -> list[StoredEntry]:
         """Entries of the channel's feeds first seen in ``(since, until]`` and after it subscribed."""
         with self._sessions() as s:
-            q = (select(FeedEntry).join(Subscription, Subscription.feed_id == FeedEntry.feed_id)
-                 .where(Subscription.channel == channel, FeedEntry.backlog.is_(False),
-                        FeedEntry.first_seen_at > Subscription.created_at,
-                        FeedEntry.first_seen_at <= until)
-                 .order_by(FeedEntry.first_seen_at, FeedEntry.id))
+            q = (select(StoredEntry).join(Subscription, Subscription.feed_id == StoredEntry.feed_id)
+                 .where(Subscription.channel == channel, StoredEntry.backlog.is_(False),
+                        StoredEntry.first_seen_at > Subscription.created_at,
+                        StoredEntry.first_seen_at <= until)
+                 .order_by(StoredEntry.first_seen_at, StoredEntry.id))
             if since is not None:
-                q = q.where(FeedEntry.first_seen_at > since)
+                q = q.where(StoredEntry.first_seen_at > since)
             return list(s.scalars(q))
 
     def prune(self, now: datetime, keep: timedelta = RETENTION) -> dict[str, int]:
         """Forget what can no longer matter: stories gone from their feed for ``keep``, URL
         mappings older than that, and old briefs nothing refers to. Digests are history: kept."""
         cutoff = now - keep
-        seen = func.coalesce(FeedEntry.last_seen_at, FeedEntry.first_seen_at)
+        seen = func.coalesce(StoredEntry.last_seen_at, StoredEntry.first_seen_at)
         with self._sessions.begin() as s:
-            gone = (select(FeedEntry.id).join(Feed, Feed.id == FeedEntry.feed_id)
+            gone = (select(StoredEntry.id).join(Feed, Feed.id == StoredEntry.feed_id)
                     .where(seen < cutoff, seen < Feed.last_parsed_at))
-            entries = s.execute(delete(FeedEntry).where(FeedEntry.id.in_(gone))
+            entries = s.execute(delete(StoredEntry).where(StoredEntry.id.in_(gone))
                                 .execution_options(synchronize_session=False)).rowcount
             articles = s.execute(delete(ArticleRef).where(ArticleRef.fetched_at < cutoff)).rowcount
-            used = (select(FeedEntry.content_key).where(FeedEntry.content_key.is_not(None))
+            used = (select(StoredEntry.content_key).where(StoredEntry.content_key.is_not(None))
                     .union(select(ArticleRef.content_key)))
             briefs = s.execute(delete(CachedBrief).where(CachedBrief.created_at < cutoff,
                                                          CachedBrief.content_key.not_in(used))
@@ -537,24 +537,24 @@ def _next_schedule_version(s: Session) -> int:
 
 
 def _insert_entries(s: Session, feed_id: int, entries: Iterable[NewEntry], now: datetime,
-                    *, backlog: bool) -> list[FeedEntry]:
+                    *, backlog: bool) -> list[StoredEntry]:
     """Insert entries not yet seen for this feed (the UNIQUE key makes repeats no-ops)."""
     entries = [NewEntry(stored_key(e.key), _fit(e.url, URL_CHARS), _clip(e.title, TITLE_CHARS))
                for e in entries]
     if not entries:
         return []
-    known = set(s.scalars(select(FeedEntry.entry_key).where(FeedEntry.feed_id == feed_id)))
+    known = set(s.scalars(select(StoredEntry.entry_key).where(StoredEntry.feed_id == feed_id)))
     listed = [e.key for e in entries if e.key in known]
     for i in range(0, len(listed), 500):
-        s.execute(update(FeedEntry).where(FeedEntry.feed_id == feed_id,
-                                          FeedEntry.entry_key.in_(listed[i:i + 500]))
+        s.execute(update(StoredEntry).where(StoredEntry.feed_id == feed_id,
+                                          StoredEntry.entry_key.in_(listed[i:i + 500]))
                   .values(last_seen_at=now))
-    added: list[FeedEntry] = []
+    added: list[StoredEntry] = []
     for e in entries:
         if e.key in known:
             continue
         known.add(e.key)
-        row = FeedEntry(feed_id=feed_id, entry_key=e.key, url=e.url, title=e.title,
+        row = StoredEntry(feed_id=feed_id, entry_key=e.key, url=e.url, title=e.title,
                         first_seen_at=now, last_seen_at=now, backlog=backlog)
         s.add(row)
         added.append(row)

@@ -91,8 +91,10 @@ class Schedule(Base):
     version: Mapped[int] = mapped_column(Integer, default=0, index=True)
 
 
-class FeedEntry(Base):
-    """An entry seen in a feed. ``backlog`` marks what was there when the feed was added.
+class StoredEntry(Base):
+    """An entry seen in a feed, as stored (``briefings.feeds.FeedEntry`` is the entry as read).
+
+    ``backlog`` marks what was there when the feed was added.
 
     ``last_seen_at`` is the last full read of the feed that listed it: an entry seen
     last before its feed's ``last_parsed_at`` has left the feed and may be pruned once
