@@ -40,18 +40,39 @@ class Bot:
         await self.core.aclose()
 
 
-def assemble(settings: Settings, *, allow_files: bool = False, gate: Callable[[], bool] | None = None,
-             observer: Observer | None = None, briefer: Briefer | None = None, clock: Clock | None = None,
-             status: StatusRegistry = STATUS) -> Bot:
+def assemble(
+    settings: Settings,
+    *,
+    allow_files: bool = False,
+    gate: Callable[[], bool] | None = None,
+    observer: Observer | None = None,
+    briefer: Briefer | None = None,
+    clock: Clock | None = None,
+    status: StatusRegistry = STATUS,
+) -> Bot:
     """Open the core and build the poller and scheduler on it (nothing is started yet).
 
     ``gate`` says whether this process may run scheduled work (the replica holding the
     lead); ``observer`` receives typed outcomes for metrics.
     """
-    core = Core.open(settings, briefer=briefer, clock=clock, allow_files=allow_files, status=status,
-                     observer=observer)
-    poller = FeedPoller(core.store, core.sources, core.cache, core.clock,
-                        interval_seconds=settings.feed_poll_seconds, status=status, observer=observer)
-    scheduler = DigestScheduler(core.store, core.service, core.clock, grace_seconds=settings.digest_grace_seconds,
-                                poller=poller, status=status, gate=gate, observer=observer)
+    core = Core.open(settings, briefer=briefer, clock=clock, allow_files=allow_files, status=status, observer=observer)
+    poller = FeedPoller(
+        core.store,
+        core.sources,
+        core.cache,
+        core.clock,
+        interval_seconds=settings.feed_poll_seconds,
+        status=status,
+        observer=observer,
+    )
+    scheduler = DigestScheduler(
+        core.store,
+        core.service,
+        core.clock,
+        grace_seconds=settings.digest_grace_seconds,
+        poller=poller,
+        status=status,
+        gate=gate,
+        observer=observer,
+    )
     return Bot(core, poller, scheduler)

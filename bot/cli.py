@@ -148,7 +148,8 @@ def _positive(value: str) -> int:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="briefbot", description="Brief news articles in a terminal, or run the Briefbot chat bot.")
+    parser = argparse.ArgumentParser(prog="briefbot",
+                                     description="Brief news articles in a terminal, or run the Briefbot chat bot.")
     parser.add_argument("-v", "--verbose", action="store_true", help="log progress to stderr")
     sub = parser.add_subparsers(dest="command", required=True)
 

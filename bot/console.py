@@ -24,8 +24,16 @@ import sys
 import threading
 from typing import TextIO
 
-from bot.core.interface import (COMMAND_NAMES, ChannelRef, DeliveryKey, Invocation, OneOffDelivery, Payload, Reply,
-                                command_spec)
+from bot.core.interface import (
+    COMMAND_NAMES,
+    ChannelRef,
+    DeliveryKey,
+    Invocation,
+    OneOffDelivery,
+    Payload,
+    Reply,
+    command_spec,
+)
 from bot.core.views import render_text
 from bot.settings import SettingsError, load_settings
 from bot.storage.db import StoreError
@@ -76,9 +84,9 @@ def parse_line(line: str, channel: ChannelRef = CHANNEL, user: str = "local") ->
         raise ParseError(f"Too many values for /{name}: it takes " + (", ".join(names) or "no options") + ".")
     options.update(zip(free, positional))
     for opt in spec.options:
-        value = options.get(opt.name)
-        if opt.type == "integer" and isinstance(value, str) and value.strip().lstrip("-").isdigit():
-            options[opt.name] = int(value)
+        given = options.get(opt.name)
+        if opt.type == "integer" and isinstance(given, str) and given.strip().lstrip("-").isdigit():
+            options[opt.name] = int(given)
     return Invocation(channel=channel, user_id=user, command=name, options=options, can_manage=True)
 
 
@@ -164,10 +172,12 @@ def _user() -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="briefbot console",
-                                     description="Type Briefbot's slash commands in a terminal.")
-    parser.add_argument("--no-scheduler", action="store_true",
-                        help="do not post scheduled digests or poll feeds in this session")
+    parser = argparse.ArgumentParser(
+        prog="briefbot console", description="Type Briefbot's slash commands in a terminal."
+    )
+    parser.add_argument(
+        "--no-scheduler", action="store_true", help="do not post scheduled digests or poll feeds in this session"
+    )
     args = parser.parse_args(argv or [])
     if not logging.getLogger().handlers:
         logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")

@@ -4,7 +4,8 @@ Order matters. Settings are validated first (one sentence and exit 2 if wrong). 
 the ops plumbing (logging, health/metrics, signals, leader election), the bot as
 ``bot.assembly.assemble`` builds it (database migrated, worker pool warmed, poller and
 scheduler), the platforms (each one's deliverer registered once), and only then the
-scheduler is started, so a digest caught up at start has somewhere to go. On SIGTERM/SIGINT the steps run in reverse dependency order: stop
+scheduler is started, so a digest caught up at start has somewhere to go. On
+SIGTERM/SIGINT the steps run in reverse dependency order: stop
 taking commands, close the platforms, let in-flight digests finish (bounded), stop
 the worker pool, close the database; exit 0.
 """
@@ -16,6 +17,8 @@ import asyncio
 import importlib
 import logging
 import sys
+from collections.abc import Callable
+from typing import Any
 
 from bot.errors import StartError
 from bot.settings import Settings, SettingsError, load_settings
@@ -27,10 +30,8 @@ PLATFORM_MODULES = {"discord": "bot.platforms.discord", "slack": "bot.platforms.
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="briefbot run",
-                                     description="Run Briefbot on every configured chat platform.")
-    parser.add_argument("--check", action="store_true",
-                        help="validate the settings and the database, then exit")
+    parser = argparse.ArgumentParser(prog="briefbot run", description="Run Briefbot on every configured chat platform.")
+    parser.add_argument("--check", action="store_true", help="validate the settings and the database, then exit")
     args = parser.parse_args(argv or [])
     try:
         settings = load_settings()
@@ -108,7 +109,7 @@ async def run(settings: Settings) -> int:
                 known = isinstance(exc, (SettingsError, StartError))
                 reason = str(exc) if known else f"{name} could not start ({type(exc).__name__}: {exc})"
                 log.error("%s", reason)
-                ops.health.register(name, lambda reason=reason: (False, reason))
+                ops.health.register(name, _failed_check(reason))
                 continue
             platforms.append(platform)
             bot.add_deliverer(platform.deliverer)
@@ -125,12 +126,11 @@ async def run(settings: Settings) -> int:
     await asyncio.wait({starting, stopping}, return_when=asyncio.FIRST_COMPLETED)
     if not starting.done():
         starting.cancel()
-    elif starting.exception() is not None:  # the scheduler or the core could not start
-        exc = starting.exception()
-        log.error("start-up failed: %s: %s", type(exc).__name__, exc)
+    elif (failure := starting.exception()) is not None:  # the scheduler or the core could not start
+        log.error("start-up failed: %s: %s", type(failure).__name__, failure)
         stopping.cancel()
         await ops.stop()
-        raise StartError(f"could not start ({type(exc).__name__}: {exc}); see the log above.") from None
+        raise StartError(f"could not start ({type(failure).__name__}: {failure}); see the log above.") from None
     stopping.cancel()
     clean = await ops.run_until_stopped()
     log.info("briefbot stopped%s", "" if clean else " (some steps timed out)")
@@ -143,10 +143,16 @@ async def start_platform(name: str, settings: Settings, service):
     return await module.start(settings, service)
 
 
-def _ready_check(platform, name: str):
+def _failed_check(reason: str) -> Callable[[], tuple[bool, str]]:
+    """The health check of a platform that could not start: down, saying why."""
+    return lambda: (False, reason)
+
+
+def _ready_check(platform: Any, name: str) -> Callable[[], tuple[bool, str]]:
     def check() -> tuple[bool, str]:
         ok = bool(platform.is_ready())
         return ok, f"{name} {'connected' if ok else 'not connected'}"
+
     return check
 
 

@@ -37,7 +37,7 @@ import asyncio
 import json
 import logging
 from collections import defaultdict
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Coroutine
 from dataclasses import dataclass
 from typing import Any
 from datetime import datetime, timedelta, timezone
@@ -283,7 +283,7 @@ class DigestScheduler:
             self.scheduler.shutdown(wait=False)
         self.status.set("scheduler", False, "stopped")
 
-    def tracked(self, fn: Callable[..., Awaitable[Any]]) -> Callable[..., Awaitable[Any]]:
+    def tracked(self, fn: Callable[..., Awaitable[Any]]) -> Callable[..., Coroutine[Any, Any, Any]]:
         """``fn`` as a job whose run ``shutdown`` waits for (bounded) before stopping."""
         async def run(*args: Any) -> Any:
             task = asyncio.current_task()
@@ -292,7 +292,8 @@ class DigestScheduler:
             try:
                 return await fn(*args)
             finally:
-                self._inflight.discard(task)  # type: ignore[arg-type]
+                if task is not None:
+                    self._inflight.discard(task)
         run.__name__ = getattr(fn, "__name__", "job")
         return run
 

@@ -11,7 +11,7 @@ import importlib.util
 import logging
 import re
 from pathlib import Path
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 if TYPE_CHECKING:
     from bot.ops.sharding import ShardPlan
@@ -29,8 +29,7 @@ class SettingsError(ValueError):
 class Settings(BaseSettings):
     """Every setting the bot reads; names match the environment variables (upper case)."""
 
-    model_config = SettingsConfigDict(env_file=".env", env_file_encoding="utf-8",
-                                      extra="ignore", case_sensitive=False)
+    model_config = SettingsConfigDict(env_file=".env", env_file_encoding="utf-8", extra="ignore", case_sensitive=False)
 
     discord_token: SecretStr | None = None
     discord_api_url: str = "https://discord.com/api/v10"
@@ -116,12 +115,16 @@ class Settings(BaseSettings):
     def check_platforms(self) -> None:
         """Raise ``SettingsError`` unless at least one platform can start, fully configured."""
         if self.slack_configured and not (_has(self.slack_signing_secret) or _has(self.slack_app_token)):
-            raise SettingsError("SLACK_BOT_TOKEN is set but neither SLACK_SIGNING_SECRET (HTTP events) "
-                                "nor SLACK_APP_TOKEN (Socket Mode) is: set one of them.")
+            raise SettingsError(
+                "SLACK_BOT_TOKEN is set but neither SLACK_SIGNING_SECRET (HTTP events) "
+                "nor SLACK_APP_TOKEN (Socket Mode) is: set one of them."
+            )
         if not self.platforms():
-            raise SettingsError("No chat platform is configured: set DISCORD_TOKEN for Discord, or "
-                                "SLACK_BOT_TOKEN with SLACK_SIGNING_SECRET or SLACK_APP_TOKEN for Slack "
-                                "(or run `briefbot console` to try the bot in a terminal).")
+            raise SettingsError(
+                "No chat platform is configured: set DISCORD_TOKEN for Discord, or "
+                "SLACK_BOT_TOKEN with SLACK_SIGNING_SECRET or SLACK_APP_TOKEN for Slack "
+                "(or run `briefbot console` to try the bot in a terminal)."
+            )
 
     def check_model(self) -> None:
         """Raise ``SettingsError`` unless the spaCy model can be found, without loading it.
@@ -142,8 +145,10 @@ class Settings(BaseSettings):
         except (ImportError, ValueError):
             found = False
         if not found:
-            raise SettingsError(f"Setting BRIEFBOT_SPACY_MODEL names {name!r}, which is neither an "
-                                "installed spaCy model package nor a model directory.")
+            raise SettingsError(
+                f"Setting BRIEFBOT_SPACY_MODEL names {name!r}, which is neither an "
+                "installed spaCy model package nor a model directory."
+            )
 
     def sqlite_path(self) -> Path | None:
         """The database file when SQLite is used (``None`` for in-memory or PostgreSQL)."""
@@ -157,11 +162,11 @@ def _has(secret: SecretStr | None) -> bool:
 def sqlite_path(url: str) -> Path | None:
     if not url.startswith("sqlite:///"):
         return None
-    path = url[len("sqlite:///"):].split("?", 1)[0]
+    path = url[len("sqlite:///") :].split("?", 1)[0]
     return Path(path) if path and path != ":memory:" else None
 
 
-def load_settings(**overrides: object) -> Settings:
+def load_settings(**overrides: Any) -> Settings:
     """Read settings; any problem becomes one ``SettingsError`` sentence naming the variable."""
     try:
         return Settings(**overrides)

@@ -108,7 +108,8 @@ def rss(title: str, items: list[dict], link: str = "http://127.0.0.1/") -> str:
                      f"<title>{escape(it['title'])}</title><link>{escape(it['link'])}</link>"
                      f"<guid>{escape(it['guid'])}</guid>"
                      f"<description>{escape(it.get('description', 'Read the full story.'))}</description>"
-                     + (f"<pubDate>{format_datetime(it['date'])}</pubDate>" if isinstance(it.get('date'), datetime) else "")
+                     + (f"<pubDate>{format_datetime(it['date'])}</pubDate>"
+                        if isinstance(it.get('date'), datetime) else "")
                      + "</item>")
     parts.append("</channel></rss>")
     return "".join(parts)

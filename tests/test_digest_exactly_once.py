@@ -49,31 +49,60 @@ def plant_digest(db_url: str, key: str, server: Any) -> None:
     now = datetime.now(timezone.utc)
     store = open_store(db_url)
     try:
-        feed, _ = store.subscribe(key, server.url("/feed.xml"), title="Harbour Wire", entries=[], etag=None,
-                                  last_modified=None, now=now - timedelta(minutes=30),
-                                  next_poll_at=now + timedelta(days=1))
-        store.record_poll(feed.id, now=now - timedelta(minutes=20), next_poll_at=now + timedelta(days=1),
-                          entries=[NewEntry(f"s{n}", server.url(story_path(n)), f"Plan {n} approved")
-                                   for n in range(STORIES)])
+        feed, _ = store.subscribe(
+            key,
+            server.url("/feed.xml"),
+            title="Harbour Wire",
+            entries=[],
+            etag=None,
+            last_modified=None,
+            now=now - timedelta(minutes=30),
+            next_poll_at=now + timedelta(days=1),
+        )
+        store.record_poll(
+            feed.id,
+            now=now - timedelta(minutes=20),
+            next_poll_at=now + timedelta(days=1),
+            entries=[NewEntry(f"s{n}", server.url(story_path(n)), f"Plan {n} approved") for n in range(STORIES)],
+        )
         due = now - timedelta(minutes=1)
-        store.set_schedule(key, hour=due.hour, minute=due.minute, tz="UTC", days="*",
-                           now=now - timedelta(minutes=10))
+        store.set_schedule(key, hour=due.hour, minute=due.minute, tz="UTC", days="*", now=now - timedelta(minutes=10))
     finally:
         store.close()
 
 
 def bot_env(platform: str, fake: Any, db_url: str) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items()
-           if not k.startswith(("DISCORD_", "SLACK_", "DATABASE_", "HEALTH_", "LOG_", "BRIEFBOT_TEST"))}
-    env.update({"DATABASE_URL": db_url, "HEALTH_PORT": str(free_port()), "LOG_FORMAT": "json",
-                "WORKERS": "1", "FEED_POLL_SECONDS": "3600", "PYTHONUNBUFFERED": "1",
-                "BRIEFBOT_FETCH_ALLOW_HOSTS": "127.0.0.1", "DIGEST_GRACE_SECONDS": "3600"})
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith(("DISCORD_", "SLACK_", "DATABASE_", "HEALTH_", "LOG_", "BRIEFBOT_TEST"))
+    }
+    env.update(
+        {
+            "DATABASE_URL": db_url,
+            "HEALTH_PORT": str(free_port()),
+            "LOG_FORMAT": "json",
+            "WORKERS": "1",
+            "FEED_POLL_SECONDS": "3600",
+            "PYTHONUNBUFFERED": "1",
+            "BRIEFBOT_FETCH_ALLOW_HOSTS": "127.0.0.1",
+            "DIGEST_GRACE_SECONDS": "3600",
+        }
+    )
     if platform == "discord":
-        env.update({"DISCORD_TOKEN": fake.token, "DISCORD_API_URL": fake.api_url,
-                    "DISCORD_GATEWAY_URL": fake.gateway_url})
+        env.update(
+            {"DISCORD_TOKEN": fake.token, "DISCORD_API_URL": fake.api_url, "DISCORD_GATEWAY_URL": fake.gateway_url}
+        )
     else:
-        env.update({"SLACK_BOT_TOKEN": fake.bot_token, "SLACK_SIGNING_SECRET": "test-signing-secret",
-                    "SLACK_API_URL": fake.api_url, "SLACK_HOST": "127.0.0.1", "SLACK_PORT": str(free_port())})
+        env.update(
+            {
+                "SLACK_BOT_TOKEN": fake.bot_token,
+                "SLACK_SIGNING_SECRET": "test-signing-secret",
+                "SLACK_API_URL": fake.api_url,
+                "SLACK_HOST": "127.0.0.1",
+                "SLACK_PORT": str(free_port()),
+            }
+        )
     return env
 
 
@@ -104,8 +133,10 @@ class Platform:
         """Each message in the channel, as its JSON."""
         if self.name == "discord":
             return [json.dumps(m.payload, sort_keys=True) for m in self.fake.channel_messages()]
-        return [json.dumps({"text": m["text"], "blocks": m["blocks"]}, sort_keys=True)
-                for m in self.fake.messages_in(SLACK_CHANNEL)]
+        return [
+            json.dumps({"text": m["text"], "blocks": m["blocks"]}, sort_keys=True)
+            for m in self.fake.messages_in(SLACK_CHANNEL)
+        ]
 
     def keys(self) -> list[str]:
         """The idempotency key each message carried."""
@@ -129,8 +160,9 @@ async def test_kill_9_then_restart_delivers_every_story_once(tmp_path, http_serv
     for n in range(STORIES):
         http_server.route(story_path(n), story(n), content_type="text/plain; charset=utf-8")
     if point == "while-building":  # the last story's page hangs: the digest is mid-build
-        http_server.route(story_path(STORIES - 1), story(STORIES - 1), delay=3600,
-                          content_type="text/plain; charset=utf-8")
+        http_server.route(
+            story_path(STORIES - 1), story(STORIES - 1), delay=3600, content_type="text/plain; charset=utf-8"
+        )
     platform = await Platform(platform_name).start()
     db_url = f"sqlite:///{tmp_path / 'briefbot.db'}"
     bots: list[BotProcess] = []
@@ -144,8 +176,9 @@ async def test_kill_9_then_restart_delivers_every_story_once(tmp_path, http_serv
         first = await BotProcess("first", bot_env(platform_name, platform.fake, db_url), tmp_path / "first").start()
         bots.append(first)
         if hold is None:
-            await wait_until(lambda: http_server.requests_to(story_path(STORIES - 1)), 120,
-                             "the digest to fetch its last story")
+            await wait_until(
+                lambda: http_server.requests_to(story_path(STORIES - 1)), 120, "the digest to fetch its last story"
+            )
         else:
             await wait_until(hold.reached.is_set, 120, f"the digest's held message ({point})")
         first.signal_group(signal.SIGKILL)
@@ -160,25 +193,26 @@ async def test_kill_9_then_restart_delivers_every_story_once(tmp_path, http_serv
             hold.release.set()  # the dead process's request ends (a created message stays created)
         http_server.route(story_path(STORIES - 1), story(STORIES - 1), content_type="text/plain; charset=utf-8")
 
-        second = await BotProcess("second", bot_env(platform_name, platform.fake, db_url),
-                                  tmp_path / "second").start()
+        second = await BotProcess("second", bot_env(platform_name, platform.fake, db_url), tmp_path / "second").start()
         bots.append(second)
-        await wait_until(lambda: (r := digest_row(db_url, platform.key)) is not None and r.status == "posted",
-                         180, f"the resumed digest to be posted\n{second.log_text()[-3000:]}")
+        await wait_until(
+            lambda: (r := digest_row(db_url, platform.key)) is not None and r.status == "posted",
+            180,
+            f"the resumed digest to be posted\n{second.log_text()[-3000:]}",
+        )
         row = digest_row(db_url, platform.key)
         messages = platform.messages()
         assert row.message_count >= 2, "the digest must span several messages for this test"
         assert (row.sent_count, row.attempts) == (row.message_count, 2)
         assert len(messages) == row.message_count == len(set(messages)), "a message was posted twice"
         assert platform.keys() == [f"{row.delivery_key}.{i}" for i in range(row.message_count)]
-        assert messages[:len(before)] == before
+        assert messages[: len(before)] == before
         for n in range(STORIES):
             carrying = [m for m in messages if story_path(n) in m]
             assert len(carrying) == 1, f"story {n} is in {len(carrying)} messages"
         events = [e.get("message", "") for e in second.log_events()]
         assert any("resumed" in e for e in events), events[-30:]
-        resumed = await second.metric("briefbot_digest_events_total",
-                                      {"platform": platform_name, "event": "resumed"})
+        resumed = await second.metric("briefbot_digest_events_total", {"platform": platform_name, "event": "resumed"})
         assert resumed == 1
     finally:
         for bot in bots:

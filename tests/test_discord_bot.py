@@ -57,7 +57,7 @@ async def answer(fake: FakeDiscord, name: str, options: dict | None = None, *,
     """Send one interaction; wait for its acknowledgement and follow-up(s)."""
     iid = await fake.interact(name, options, **kwargs)
     await fake.wait_for(lambda: fake.callback_for(iid), 5, f"/{name} to be acknowledged")
-    followups = await fake.wait_for(lambda: fake.followups_for(iid), timeout, f"/{name} follow-up")
+    await fake.wait_for(lambda: fake.followups_for(iid), timeout, f"/{name} follow-up")
     await asyncio.sleep(0.05)  # a multi-message answer may still be arriving
     return iid, fake.followups_for(iid)
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import os
 import signal
 import subprocess
 import sys
@@ -51,7 +50,8 @@ async def test_exactly_one_of_several_leads_and_a_stop_hands_over(pg_url):
         leaders = [e for e in electors if e.is_leader]
         assert len(leaders) == 1
         followers = [e for e in electors if not e.is_leader]
-        assert all(e.check() == e.check().__class__(True, "follower (another replica schedules digests)") for e in followers)
+        follower = "follower (another replica schedules digests)"
+        assert all(e.check() == e.check().__class__(True, follower) for e in followers)
         await leaders[0].stop()
         deadline = time.monotonic() + 5
         while not any(e.is_leader for e in followers) and time.monotonic() < deadline:

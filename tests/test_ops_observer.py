@@ -42,8 +42,7 @@ async def test_commands_and_briefs_are_measured(tmp_path, seed_path, nlp):
 
         assert value("briefbot_commands_total", platform="discord", command="brief", outcome="ok") == ok + 2
         assert value("briefbot_commands_total", platform="discord", command="brief", outcome="invalid") == bad + 1
-        assert value("briefbot_commands_total", platform="discord", command="feeds add",
-                     outcome="denied") == denied + 1
+        assert value("briefbot_commands_total", platform="discord", command="feeds add", outcome="denied") == denied + 1
         assert value("briefbot_brief_seconds_count", cache="miss") == miss + 1
         assert value("briefbot_brief_seconds_count", cache="hit") == hit + 1
         assert value("briefbot_worker_queue_depth") == 0
@@ -82,13 +81,15 @@ async def test_queue_depth_counts_briefs_in_the_pool(tmp_path, seed_path):
 async def test_a_posted_digest_is_counted(tmp_path):
     core = open_core(tmp_path)
     try:
-        scheduler = DigestScheduler(core.store, core.service, core.clock, grace_seconds=3600,
-                                    observer=PrometheusObserver())
+        scheduler = DigestScheduler(
+            core.store, core.service, core.clock, grace_seconds=3600, observer=PrometheusObserver()
+        )
         scheduler.register_deliverer(RecordingDeliverer())
         now = datetime.now(timezone.utc)
         due = now - timedelta(minutes=1)
-        core.store.set_schedule("discord:100", hour=due.hour, minute=due.minute, tz="UTC", days="*",
-                                now=now - timedelta(minutes=10))
+        core.store.set_schedule(
+            "discord:100", hour=due.hour, minute=due.minute, tz="UTC", days="*", now=now - timedelta(minutes=10)
+        )
         posted = value("briefbot_digests_posted_total", platform="discord")
         claimed = value("briefbot_digest_events_total", platform="discord", event="claimed")
         assert await scheduler.run_due("discord:100") == "posted"
@@ -104,23 +105,36 @@ async def test_a_timeout_a_404_and_a_non_feed_count_as_three_kinds(tmp_path, htt
     ``FetchError`` class carries, not guessed from the error's wording."""
     http_server.route("/slow.xml", rss("Slow", []), delay=3, content_type="application/rss+xml")
     http_server.route("/gone.xml", "Not here", status=404, content_type="text/plain")
-    http_server.route("/page.xml", "<html><body><p>A page, not a feed.</p></body></html>",
-                      content_type="text/html; charset=utf-8")
+    http_server.route(
+        "/page.xml", "<html><body><p>A page, not a feed.</p></body></html>", content_type="text/html; charset=utf-8"
+    )
     core = open_core(tmp_path)
     try:
         now = core.clock.now()
         for path in ("/slow.xml", "/gone.xml", "/page.xml"):
-            core.store.subscribe("discord:100", http_server.url(path), title=None, entries=[], etag=None,
-                                 last_modified=None, now=now, next_poll_at=now)
+            core.store.subscribe(
+                "discord:100",
+                http_server.url(path),
+                title=None,
+                entries=[],
+                etag=None,
+                last_modified=None,
+                now=now,
+                next_poll_at=now,
+            )
         quick = replace(core.sources, policy=replace(core.sources.policy, timeout=1.0))
-        poller = FeedPoller(core.store, quick, core.cache, core.clock, interval_seconds=60,
-                            observer=PrometheusObserver())
+        poller = FeedPoller(
+            core.store, quick, core.cache, core.clock, interval_seconds=60, observer=PrometheusObserver()
+        )
         kinds = (FailureKind.TIMEOUT, FailureKind.HTTP_STATUS, FailureKind.NOT_A_FEED)
         before = {k: value("briefbot_feed_failures_total", kind=k) for k in kinds}
         errors = value("briefbot_feed_fetches_total", outcome="error")
         results = {r.url.rsplit("/", 1)[1]: r for r in await poller.poll_due()}
         assert {name: r.kind for name, r in results.items()} == {
-            "slow.xml": "timeout", "gone.xml": "http_status", "page.xml": "not_a_feed"}
+            "slow.xml": "timeout",
+            "gone.xml": "http_status",
+            "page.xml": "not_a_feed",
+        }
         for kind in kinds:
             assert value("briefbot_feed_failures_total", kind=kind) == before[kind] + 1, kind
         assert value("briefbot_feed_fetches_total", outcome="error") == errors + 3

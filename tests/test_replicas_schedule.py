@@ -54,15 +54,23 @@ async def test_a_schedule_set_on_the_follower_fires_on_the_leader_at_its_minute(
 
         now = datetime.now(timezone.utc)
         at = (now + timedelta(minutes=1 if now.second < 40 else 2)).replace(second=0, microsecond=0)
-        iid = await fake.interact("schedule", {"time": f"{at:%H:%M}", "timezone": "UTC"}, subcommand="set",
-                                  permissions=1 << 4, sessions=[follower_session])  # Manage Channels
+        iid = await fake.interact(
+            "schedule",
+            {"time": f"{at:%H:%M}", "timezone": "UTC"},
+            subcommand="set",
+            permissions=1 << 4,
+            sessions=[follower_session],
+        )  # Manage Channels
         await wait_until(lambda: fake.followups_for(iid), 30, "the follower's answer")
         assert "will be posted at" in fake.followups_for(iid)[0].text()
         assert any("discord: /schedule set" in e.get("message", "") for e in follower.log_events())
 
         key = f"discord:{fake.channel_id}"
-        await wait_until(lambda: store.digest(key, at.date().isoformat()) is not None,
-                         (at - datetime.now(timezone.utc)).total_seconds() + 30, "the digest at its minute")
+        await wait_until(
+            lambda: store.digest(key, at.date().isoformat()) is not None,
+            (at - datetime.now(timezone.utc)).total_seconds() + 30,
+            "the digest at its minute",
+        )
         row = store.digest(key, at.date().isoformat())
         assert row.scheduled_for == at
         # Fired by the leader's own timer for that minute: claimed within seconds of it,
@@ -97,8 +105,9 @@ async def test_an_interaction_delivered_to_both_replicas_is_answered_once(pg_url
             assert len(fake.followups_for(iid)) == 1, [m.text() for m in fake.followups_for(iid)]
         for bot in bots:
             assert errors(bot) == [], errors(bot)
-        stood_down = [e for bot in bots for e in bot.log_events()
-                      if "acknowledged by another replica" in e.get("message", "")]
+        stood_down = [
+            e for bot in bots for e in bot.log_events() if "acknowledged by another replica" in e.get("message", "")
+        ]
         assert len(stood_down) == 3
     finally:
         for bot in bots:

@@ -182,7 +182,7 @@ async def test_feeds_add_needs_admin_or_the_manager_group(slack, fake, http_serv
         assert slack.service.invocations[-1].can_manage is True
 
     # reading settings needs no permission, and the lookups were real Web API calls
-    posted = await slack.post("/feeds", "list", user="UALICE", channel="C4")
+    await slack.post("/feeds", "list", user="UALICE", channel="C4")
     calls = await fake.wait_for(lambda f: [c for c in f.calls_to("response_url") if "follows 1 feed" in texts_of(c)])
     assert feed in shown(texts_of(calls[-1]))
     assert {c.params["user"] for c in fake.calls_to("users.info")} >= {"UALICE", "UADMIN", "UOWNER", "UGROUP"}

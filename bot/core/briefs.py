@@ -114,13 +114,13 @@ class BriefCache:
             for key in todo:
                 self._inflight.pop((key, sentences), None)
 
-    async def brief_one(self, article: Article, sentences: int = DEFAULT_SENTENCES, *,
-                        also_url: str | None = None) -> Brief:
+    async def brief_one(
+        self, article: Article, sentences: int = DEFAULT_SENTENCES, *, also_url: str | None = None
+    ) -> Brief:
         """Brief one article and remember its URL (and the URL as typed, before redirects)."""
         brief = (await self.briefs([article], sentences))[0]
         for url in dict.fromkeys(u.strip() for u in (article.url, also_url) if u and u.strip()):
-            await self.store.run(self.store.remember_article, url, article.content_key,
-                                 article.title, self.clock.now())
+            await self.store.run(self.store.remember_article, url, article.content_key, article.title, self.clock.now())
         return brief
 
     async def cached_for_url(self, url: str) -> Brief | None:

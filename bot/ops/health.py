@@ -83,8 +83,13 @@ class StatusCheck:
     def _set(self, result: CheckResult) -> None:
         if result != self._result:
             level = logging.INFO if result.ok else logging.WARNING
-            log.log(level, "health %s: %s%s", self.name, "up" if result.ok else "down",
-                    f" ({result.reason})" if result.reason else "")
+            log.log(
+                level,
+                "health %s: %s%s",
+                self.name,
+                "up" if result.ok else "down",
+                f" ({result.reason})" if result.reason else "",
+            )
         self._result = result
         self.changed_at = time.monotonic()
 
@@ -270,8 +275,7 @@ class HealthServer:
 
             await self._runner.cleanup()
             self._runner = None
-            raise StartError(f"HEALTH_PORT {self.port} on {self.host} cannot be used: "
-                                f"{exc.strerror or exc}.") from None
+            raise StartError(f"HEALTH_PORT {self.port} on {self.host} cannot be used: {exc.strerror or exc}.") from None
         server = getattr(site, "_server", None)
         if server is not None and server.sockets:
             self.port = server.sockets[0].getsockname()[1]
@@ -290,7 +294,8 @@ class HealthServer:
         )
         if wants_text:
             return web.Response(status=status, text=report.reason + "\n")
-        return web.json_response(report.as_json(), status=status, headers={"X-Health-Reason": _header_safe(report.reason)})
+        headers = {"X-Health-Reason": _header_safe(report.reason)}
+        return web.json_response(report.as_json(), status=status, headers=headers)
 
     async def _metrics(self, request: web.Request) -> web.Response:
         body, content_type = metrics.exposition()

@@ -51,7 +51,9 @@ Callback = Callable[[], Awaitable[None] | None]
 
 
 def is_postgres(url: str | None) -> bool:
-    return bool(url) and url.split(":", 1)[0].split("+", 1)[0] in {"postgresql", "postgres"}
+    if not url:
+        return False
+    return url.split(":", 1)[0].split("+", 1)[0] in {"postgresql", "postgres"}
 
 
 def libpq_url(url: str) -> str:

@@ -36,8 +36,20 @@ from prometheus_client.core import CounterMetricFamily, Metric
 #: Outcomes a command can have (``bot.core.outcomes.CommandOutcome``); anything else is "error".
 COMMAND_OUTCOMES = frozenset({"ok", "error", "denied", "invalid", "unavailable"})
 #: Feed-failure kinds (``briefings.fetching.FailureKind``), plus "storage" (the poll could not be stored).
-FEED_FAILURE_KINDS = frozenset({"refused", "redirects", "too_large", "timeout", "http_status",
-                                "unsupported_content", "connect", "not_a_feed", "storage", "other"})
+FEED_FAILURE_KINDS = frozenset(
+    {
+        "refused",
+        "redirects",
+        "too_large",
+        "timeout",
+        "http_status",
+        "unsupported_content",
+        "connect",
+        "not_a_feed",
+        "storage",
+        "other",
+    }
+)
 #: Commands by their canonical names (bot/core/interface.py); anything else is "other".
 _COMMAND_NAME = re.compile(r"^[a-z][a-z _-]{0,30}$")
 
@@ -112,8 +124,14 @@ def record_feed_fetch(ok: bool, kind: str = "other") -> None:
 
 
 #: DigestOutcome values that are not a post, as DIGESTS_SKIPPED reasons.
-_DIGEST_SKIPS = {"failed": "error", "skipped": "too_late", "given-back": "given_back",
-                 "no-deliverer": "no_deliverer", "not-leader": "not_leader", "error": "error"}
+_DIGEST_SKIPS = {
+    "failed": "error",
+    "skipped": "too_late",
+    "given-back": "given_back",
+    "no-deliverer": "no_deliverer",
+    "not-leader": "not_leader",
+    "error": "error",
+}
 
 
 class PrometheusObserver:

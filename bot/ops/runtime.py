@@ -62,8 +62,11 @@ class Ops:
             if hasattr(status, "counters"):
                 metrics.bridge_counters(status.counters)
         self.server = HealthServer(self.health, host=health_host, port=health_port)
-        kwargs = {"retry_interval": leader_retry} if leader_retry is not None else {}
-        self.leader = LeaderElector(database_url, **kwargs)
+        self.leader = (
+            LeaderElector(database_url)
+            if leader_retry is None
+            else LeaderElector(database_url, retry_interval=leader_retry)
+        )
         self.shutdown = GracefulShutdown(grace=grace, health=self.health)
         self._started = False
 

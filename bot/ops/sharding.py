@@ -71,7 +71,7 @@ def shard_plan(count: int | str | None = None, ids: str | None = None) -> ShardP
             raise ShardSettingsError("DISCORD_SHARD_IDS is set without DISCORD_SHARD_COUNT: set both.")
         return ShardPlan()
     try:
-        total = int(count)
+        total = int(str(count))
     except (TypeError, ValueError):
         raise ShardSettingsError(f"DISCORD_SHARD_COUNT must be a whole number, not {count!r}.") from None
     if total < 1:
@@ -82,6 +82,8 @@ def shard_plan(count: int | str | None = None, ids: str | None = None) -> ShardP
     if not chosen:
         raise ShardSettingsError("DISCORD_SHARD_IDS names no shard.")
     if chosen[-1] >= total:
-        raise ShardSettingsError(f"DISCORD_SHARD_IDS names shard {chosen[-1]}, but shards are numbered "
-                                 f"0 to {total - 1} for DISCORD_SHARD_COUNT={total}.")
+        raise ShardSettingsError(
+            f"DISCORD_SHARD_IDS names shard {chosen[-1]}, but shards are numbered "
+            f"0 to {total - 1} for DISCORD_SHARD_COUNT={total}."
+        )
     return ShardPlan(total, chosen)

@@ -85,9 +85,9 @@ def make_client(settings: Any) -> discord.Client:
                           getattr(settings, "discord_shard_ids", None))
     except ShardSettingsError as exc:
         raise SettingsError(str(exc)) from None
-    options: dict[str, Any] = {"intents": intents(), "allowed_mentions": NO_MENTIONS}
+    options: dict[str, Any] = {"intents": intents(), "allowed_mentions": NO_MENTIONS, **plan.client_options()}
     if plan.sharded:
-        return discord.AutoShardedClient(**plan.client_options(), **options)
+        return discord.AutoShardedClient(**options)
     return discord.Client(**options)
 
 

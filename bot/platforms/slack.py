@@ -30,8 +30,16 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.http_retry.builtin_async_handlers import AsyncRateLimitErrorRetryHandler
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot.core.interface import (ChannelRef, CommandService, DeliveryKey, Invocation, OneOffDelivery, Payload, Reply,
-                                command_spec)
+from bot.core.interface import (
+    ChannelRef,
+    CommandService,
+    DeliveryKey,
+    Invocation,
+    OneOffDelivery,
+    Payload,
+    Reply,
+    command_spec,
+)
 from bot.platforms.slack_commands import SLASH_GROUPS, ParsedCommand, parse
 from bot.platforms.slack_render import SlackMessage, escape_bot_text, render_reply
 from bot.errors import StartError
@@ -44,8 +52,14 @@ WORKING_TEXT = "Working on it\u2026"
 RESPONSE_URL_USES = 5  # Slack accepts up to five messages per response_url
 CLOSE_GRACE_SECONDS = 5.0
 SOCKET_CONNECT_SECONDS = 20.0
-_FATAL_AUTH_ERRORS = {"invalid_auth", "not_authed", "account_inactive", "token_revoked",
-                      "token_expired", "not_allowed_token_type"}
+_FATAL_AUTH_ERRORS = {
+    "invalid_auth",
+    "not_authed",
+    "account_inactive",
+    "token_revoked",
+    "token_expired",
+    "not_allowed_token_type",
+}
 _LOOKUP_ERRORS = (SlackApiError, aiohttp.ClientError, asyncio.TimeoutError, OSError)
 
 
@@ -69,12 +83,14 @@ DIGEST_EVENT_TYPE = "briefbot_digest_message"
 HISTORY_LOOKBACK = 100
 
 
-async def post_message(client: AsyncWebClient, channel_id: str, message: SlackMessage,
-                       metadata: dict[str, Any] | None = None) -> None:
+async def post_message(
+    client: AsyncWebClient, channel_id: str, message: SlackMessage, metadata: dict[str, Any] | None = None
+) -> None:
     """``chat.postMessage`` without link previews (a digest of five links would be all previews)."""
-    extra = {"metadata": metadata} if metadata else {}
-    await client.chat_postMessage(channel=channel_id, text=message.text, blocks=message.blocks,
-                                  unfurl_links=False, unfurl_media=False, **extra)
+    extra: dict[str, Any] = {"metadata": metadata} if metadata else {}
+    await client.chat_postMessage(
+        channel=channel_id, text=message.text, blocks=message.blocks, unfurl_links=False, unfurl_media=False, **extra
+    )
 
 
 class SlackDeliverer(OneOffDelivery):
@@ -99,22 +115,32 @@ class SlackDeliverer(OneOffDelivery):
             log.info("slack: digest message %s is already in %s; not sent again", key.token, channel.channel_id)
             return
         metadata = {"event_type": DIGEST_EVENT_TYPE, "event_payload": {"key": key.token}}
-        await post_message(self.client, channel.channel_id,
-                           SlackMessage(text=message.get("text", ""), blocks=list(message.get("blocks") or [])),
-                           metadata=metadata)
+        await post_message(
+            self.client,
+            channel.channel_id,
+            SlackMessage(text=message.get("text", ""), blocks=list(message.get("blocks") or [])),
+            metadata=metadata,
+        )
 
     async def already_posted(self, channel_id: str, key: DeliveryKey) -> bool:
         """Whether a message with ``key`` is among the channel's latest messages."""
         try:
-            history = await self.client.conversations_history(channel=channel_id, limit=HISTORY_LOOKBACK,
-                                                              include_all_metadata=True)
+            history = await self.client.conversations_history(
+                channel=channel_id, limit=HISTORY_LOOKBACK, include_all_metadata=True
+            )
         except SlackApiError as exc:
-            log.warning("slack: cannot read the history of %s (%s; needs the channels:history scope) to "
-                        "check digest message %s; sending it", channel_id, exc.response.get("error"), key.token)
+            log.warning(
+                "slack: cannot read the history of %s (%s; needs the channels:history scope) to "
+                "check digest message %s; sending it",
+                channel_id,
+                exc.response.get("error"),
+                key.token,
+            )
             return False
         for item in history.get("messages") or []:
             meta = item.get("metadata") or {}
-            if meta.get("event_type") == DIGEST_EVENT_TYPE and (meta.get("event_payload") or {}).get("key") == key.token:
+            found = (meta.get("event_payload") or {}).get("key")
+            if meta.get("event_type") == DIGEST_EVENT_TYPE and found == key.token:
                 return True
         return False
 
@@ -146,8 +172,11 @@ class ManagerCheck:
             return False
         try:
             groups = (await self.client.usergroups_list())["usergroups"]
-            ids = [g["id"] for g in groups
-                   if self.group in (str(g.get("handle", "")).lower(), str(g.get("name", "")).lower())]
+            ids = [
+                g["id"]
+                for g in groups
+                if self.group in (str(g.get("handle", "")).lower(), str(g.get("name", "")).lower())
+            ]
             if not ids:
                 log.warning("slack: SLACK_MANAGER_GROUP %r matches no user group handle or name", self.group)
             for group_id in ids:
@@ -218,8 +247,7 @@ class SlackPlatform:
     async def _run(self, body: dict[str, Any], parsed: ParsedCommand, respond: Any) -> None:
         try:
             invocation = await self._invocation(body, parsed)
-            log.info("slack: /%s by %s in %s", invocation.command, invocation.user_id,
-                     invocation.channel.channel_id)
+            log.info("slack: /%s by %s in %s", invocation.command, invocation.user_id, invocation.channel.channel_id)
             reply = await self.service.handle(invocation)
         except Exception:
             log.exception("slack: command %s failed", parsed.command)
@@ -233,10 +261,16 @@ class SlackPlatform:
         spec = command_spec(parsed.command or "")
         user_id = body.get("user_id", "")
         can_manage = await self.managers.allows(user_id) if spec is not None and spec.manage else False
-        channel = ChannelRef(platform="slack", channel_id=body.get("channel_id", ""),
-                             guild_id=body.get("team_id") or None)
-        return Invocation(channel=channel, user_id=user_id, command=parsed.command or "",
-                          options=dict(parsed.options), can_manage=can_manage)
+        channel = ChannelRef(
+            platform="slack", channel_id=body.get("channel_id", ""), guild_id=body.get("team_id") or None
+        )
+        return Invocation(
+            channel=channel,
+            user_id=user_id,
+            command=parsed.command or "",
+            options=dict(parsed.options),
+            can_manage=can_manage,
+        )
 
     async def send_reply(self, body: dict[str, Any], reply: Reply, respond: Any) -> None:
         """Through the response_url while it lasts, then the Web API."""
@@ -246,15 +280,22 @@ class SlackPlatform:
                 if await self._via_response_url(respond, message, response_type):
                     continue
             if reply.ephemeral:
-                await self.client.chat_postEphemeral(channel=body["channel_id"], user=body["user_id"],
-                                                     text=message.text, blocks=message.blocks)
+                await self.client.chat_postEphemeral(
+                    channel=body["channel_id"], user=body["user_id"], text=message.text, blocks=message.blocks
+                )
             else:
                 await post_message(self.client, body["channel_id"], message)
 
     async def _via_response_url(self, respond: Any, message: SlackMessage, response_type: str) -> bool:
         try:
-            result = await respond(text=message.text, blocks=message.blocks, response_type=response_type,
-                                   replace_original=False, unfurl_links=False, unfurl_media=False)
+            result = await respond(
+                text=message.text,
+                blocks=message.blocks,
+                response_type=response_type,
+                replace_original=False,
+                unfurl_links=False,
+                unfurl_media=False,
+            )
         except (aiohttp.ClientError, asyncio.TimeoutError, OSError, ValueError) as exc:
             log.warning("slack: response_url failed (%s); using the Web API", exc)
             return False
@@ -273,8 +314,7 @@ class SlackPlatform:
             return web.json_response({"error": "invalid request"}, status=401)
         bolt_response = await self.app.async_dispatch(await to_bolt_request(request))
         if bolt_response.status == 401:
-            log.warning("slack: refused a request with a bad signature or stale timestamp from %s",
-                        request.remote)
+            log.warning("slack: refused a request with a bad signature or stale timestamp from %s", request.remote)
         return await to_aiohttp_response(bolt_response)
 
     async def serve_http(self, host: str, port: int) -> None:
@@ -334,11 +374,20 @@ async def start(settings: Any, service: CommandService) -> SlackPlatform:
     socket_mode = app_token is not None
     if socket_mode and signing_secret:
         log.info("slack: SLACK_APP_TOKEN is set, so Socket Mode is used and SLACK_PORT stays closed")
-    app = AsyncApp(client=client, signing_secret=signing_secret or "unused-in-socket-mode",
-                   request_verification_enabled=not socket_mode, process_before_response=False)
-    platform = SlackPlatform(app=app, client=client, service=service,
-                             managers=ManagerCheck(client, settings.slack_manager_group),
-                             deliverer=SlackDeliverer(client), mode="socket" if socket_mode else "http")
+    app = AsyncApp(
+        client=client,
+        signing_secret=signing_secret or "unused-in-socket-mode",
+        request_verification_enabled=not socket_mode,
+        process_before_response=False,
+    )
+    platform = SlackPlatform(
+        app=app,
+        client=client,
+        service=service,
+        managers=ManagerCheck(client, settings.slack_manager_group),
+        deliverer=SlackDeliverer(client),
+        mode="socket" if socket_mode else "http",
+    )
     for slash in SLASH_GROUPS:
         app.command(slash)(platform.on_command)
     if socket_mode:

@@ -15,9 +15,9 @@ import logging
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
-from sqlalchemy import Engine, create_engine, delete, event, func, inspect, select, text, update
+from sqlalchemy import CursorResult, Engine, Result, create_engine, delete, event, func, inspect, select, text, update
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
@@ -192,7 +192,8 @@ class Store:
 
     def schema_version(self) -> int:
         with self._sessions() as s:
-            return s.get(SchemaVersion, 1).version
+            row = s.get(SchemaVersion, 1)
+            return row.version if row is not None else 0
 
     # --- feeds and subscriptions ----------------------------------------------------------
 
@@ -223,16 +224,18 @@ class Store:
                    etag: str | None, last_modified: str | None, now: datetime,
                    next_poll_at: datetime) -> tuple[Feed, bool]:
         with self._sessions.begin() as s:
-            feed = s.scalar(select(Feed).where(Feed.url == url))
-            new_feed = feed is None
-            if new_feed:
+            found = s.scalar(select(Feed).where(Feed.url == url))
+            new_feed = found is None
+            if found is None:
                 feed = Feed(url=url, title=_clip(title, FEED_TITLE_CHARS), etag=_fit(etag, ETAG_CHARS),
                             last_modified=_fit(last_modified, LAST_MODIFIED_CHARS),
                             last_fetch_at=now, last_parsed_at=now, failures=0, next_poll_at=next_poll_at,
                             created_at=now)
                 s.add(feed)
                 s.flush()
-            elif title and not feed.title:
+            else:
+                feed = found
+            if not new_feed and title and not feed.title:
                 feed.title = _clip(title, FEED_TITLE_CHARS)
             _insert_entries(s, feed.id, entries, now, backlog=new_feed)
             existing = s.scalar(select(Subscription).where(Subscription.channel == channel,
@@ -248,8 +251,8 @@ class Store:
             feed = s.scalar(select(Feed).where(Feed.url == url))
             if feed is None:
                 return False
-            gone = s.execute(delete(Subscription).where(Subscription.channel == channel,
-                                                        Subscription.feed_id == feed.id)).rowcount
+            gone = _count(s.execute(delete(Subscription).where(Subscription.channel == channel,
+                                                               Subscription.feed_id == feed.id)))
             left = s.scalar(select(func.count()).select_from(Subscription)
                             .where(Subscription.feed_id == feed.id))
             if not left:
@@ -320,14 +323,14 @@ class Store:
         with self._sessions.begin() as s:
             gone = (select(StoredEntry.id).join(Feed, Feed.id == StoredEntry.feed_id)
                     .where(seen < cutoff, seen < Feed.last_parsed_at))
-            entries = s.execute(delete(StoredEntry).where(StoredEntry.id.in_(gone))
-                                .execution_options(synchronize_session=False)).rowcount
-            articles = s.execute(delete(ArticleRef).where(ArticleRef.fetched_at < cutoff)).rowcount
+            entries = _count(s.execute(delete(StoredEntry).where(StoredEntry.id.in_(gone))
+                                       .execution_options(synchronize_session=False)))
+            articles = _count(s.execute(delete(ArticleRef).where(ArticleRef.fetched_at < cutoff)))
             used = (select(StoredEntry.content_key).where(StoredEntry.content_key.is_not(None))
                     .union(select(ArticleRef.content_key)))
-            briefs = s.execute(delete(CachedBrief).where(CachedBrief.created_at < cutoff,
-                                                         CachedBrief.content_key.not_in(used))
-                               .execution_options(synchronize_session=False)).rowcount
+            briefs = _count(s.execute(delete(CachedBrief).where(CachedBrief.created_at < cutoff,
+                                                                CachedBrief.content_key.not_in(used))
+                                      .execution_options(synchronize_session=False)))
         return {"entries": entries, "articles": articles, "briefs": briefs}
 
     # --- schedules ------------------------------------------------------------------------
@@ -456,15 +459,15 @@ class Store:
         once (a leader hand-over) cannot both work on it.
         """
         with self._sessions.begin() as s:
-            won = s.execute(update(Digest).where(Digest.id == digest_id, Digest.attempts == attempts_seen,
-                                                 Digest.status.in_(UNFINISHED))
-                            .values(attempts=attempts_seen + 1)).rowcount
+            won = _count(s.execute(update(Digest).where(Digest.id == digest_id, Digest.attempts == attempts_seen,
+                                                        Digest.status.in_(UNFINISHED))
+                                   .values(attempts=attempts_seen + 1)))
             return s.get(Digest, digest_id) if won else None
 
     def start_sending(self, digest_id: int, *, payload: str, message_count: int, article_count: int) -> Digest:
         """The digest is built: store its messages and mark it sending, just before the first goes out."""
         with self._sessions.begin() as s:
-            row = s.get(Digest, digest_id)
+            row = _digest_row(s, digest_id)
             row.status, row.payload = DigestStatus.SENDING, payload
             row.message_count, row.article_count, row.sent_count = message_count, article_count, 0
             return row
@@ -484,7 +487,7 @@ class Store:
                       error: str | None = None) -> None:
         """Posted, or finally failed (its stories then go to the next digest)."""
         with self._sessions.begin() as s:
-            row = s.get(Digest, digest_id)
+            row = _digest_row(s, digest_id)
             row.status = status
             if error is not None:
                 row.error = error[:500]
@@ -530,6 +533,18 @@ class Store:
     def _window_start_in(s: Session, channel: str, statuses: Sequence[str]) -> datetime | None:
         return s.scalar(select(func.max(Digest.window_end))
                         .where(Digest.channel == channel, Digest.status.in_(tuple(statuses))))
+
+
+def _digest_row(s: Session, digest_id: int) -> Digest:
+    row = s.get(Digest, digest_id)
+    if row is None:
+        raise LookupError(f"digest {digest_id} does not exist")
+    return row
+
+
+def _count(result: Result[Any]) -> int:
+    """Rows a DELETE or UPDATE touched."""
+    return cast(CursorResult[Any], result).rowcount
 
 
 def _next_schedule_version(s: Session) -> int:
