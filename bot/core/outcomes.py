@@ -41,7 +41,6 @@ class DigestEvent(StrEnum):
 
     CLAIMED = "claimed"
     RESUMED = "resumed"  # after a restart (or a failed attempt), from its first unsent message
-    DUPLICATE_AVOIDED = "duplicate-avoided"  # a message found already delivered was not sent again
     RETRY = "retry"
     POSTED = "posted"
     FAILED = "failed"

@@ -70,7 +70,7 @@ DIGESTS_SKIPPED = Counter(
 )
 DIGEST_EVENTS = Counter(
     "briefbot_digest_events",
-    "Steps of scheduled digests, by platform and event (claimed, resumed, duplicate-avoided, retry, "
+    "Steps of scheduled digests, by platform and event (claimed, resumed, retry, "
     "posted, failed, given-back, skipped).",
     ["platform", "event"],
 )
