@@ -58,7 +58,7 @@ from bot.core.sources import Sources
 from bot.core.status import STATUS, StatusRegistry
 from bot.core.timing import latest_fire, local_date, make_trigger
 from bot.storage.db import NewEntry, Store, stored_key
-from bot.storage.models import UNFINISHED, Digest, DigestStatus, Feed, Schedule
+from bot.storage.models import Digest, DigestStatus, Feed, Schedule
 from briefings.fetching import FailureKind, FetchError
 
 log = logging.getLogger(__name__)
@@ -398,20 +398,23 @@ class DigestScheduler:
         schedule = await self.store.run(self.store.schedule, channel)
         if schedule is None or not schedule.enabled:
             return DigestOutcome.NONE
-        due = latest_fire(self.trigger_for(schedule), now + _EARLY, not_before=schedule.updated_at)
-        if due is None:
-            return DigestOutcome.NONE
         ref = ChannelRef.from_key(channel)
         deliverer = self.deliverers.get(ref.platform)
         if deliverer is None:  # another process (or a later start) serves that platform
             log.debug("no deliverer for %s; digest of %s left as it is", ref.platform, channel)
             return DigestOutcome.NO_DELIVERER
         given_back = await self._give_back_stale(channel, now)
+        # A digest begun and not finished (a crash, a failed attempt) goes first, whatever the
+        # schedule says now: it was due when it was claimed.
+        unfinished = await self.store.run(self.store.unfinished_digests, channel)
+        if unfinished:
+            return await self._attempt(unfinished[0], ref, deliverer, schedule.tz, now)
+        due = latest_fire(self.trigger_for(schedule), now + _EARLY, not_before=schedule.updated_at)
+        if due is None:
+            return DigestOutcome.GIVEN_BACK if given_back else DigestOutcome.NONE
         day = local_date(due, schedule.tz)
         row = await self.store.run(self.store.digest, channel, day)
         if row is not None:
-            if row.status in UNFINISHED:
-                return await self._attempt(row, ref, deliverer, schedule.tz, now)
             return DigestOutcome.GIVEN_BACK if row.id in given_back else DigestOutcome.DONE
         due_utc = due.astimezone(timezone.utc)
         if now - due_utc > self.grace:

@@ -509,6 +509,12 @@ class Store:
                              f"{row.message_count} messages sent by {now:%Y-%m-%d %H:%M} UTC)")
             return rows
 
+    def unfinished_digests(self, channel: str) -> list[Digest]:
+        """The channel's claimed or sending digests, oldest first."""
+        with self._sessions() as s:
+            return list(s.scalars(select(Digest).where(Digest.channel == channel, Digest.status.in_(UNFINISHED))
+                                  .order_by(Digest.scheduled_for, Digest.id)))
+
     def digest(self, channel: str, local_date: str) -> Digest | None:
         with self._sessions() as s:
             return s.scalar(select(Digest).where(Digest.channel == channel, Digest.local_date == local_date))
