@@ -70,8 +70,7 @@ DIGESTS_SKIPPED = Counter(
 )
 DIGEST_EVENTS = Counter(
     "briefbot_digest_events",
-    "Steps of scheduled digests, by platform and event (claimed, resumed, retry, "
-    "posted, failed, given-back, skipped).",
+    "Steps of scheduled digests, by platform and event (claimed, resumed, retry, posted, failed, given-back, skipped).",
     ["platform", "event"],
 )
 FEED_FETCHES = Counter(
