@@ -253,10 +253,3 @@ async def test_resend_after_a_crash_is_recognised_by_the_platform(platform_name)
             await client.close()
     finally:
         await platform.stop()
-
-
-def test_the_kill_points_are_real_processes():
-    """Guard: these tests drive the installed `briefbot` executable, not an in-process runner."""
-    from ops_processes import BRIEFBOT
-
-    assert Path(BRIEFBOT).exists()
