@@ -21,7 +21,6 @@ import json
 import os
 import signal
 from datetime import datetime, timedelta, timezone
-from pathlib import Path
 from typing import Any
 
 import pytest
