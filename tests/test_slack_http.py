@@ -182,7 +182,7 @@ async def test_feeds_add_needs_admin_or_the_manager_group(slack, fake, http_serv
         assert slack.service.invocations[-1].can_manage is True
 
     # reading settings needs no permission, and the lookups were real Web API calls
-    posted = await slack.post("/feeds", "list", user="UALICE", channel="C4")
+    await slack.post("/feeds", "list", user="UALICE", channel="C4")
     calls = await fake.wait_for(lambda f: [c for c in f.calls_to("response_url") if "follows 1 feed" in texts_of(c)])
     assert feed in shown(texts_of(calls[-1]))
     assert {c.params["user"] for c in fake.calls_to("users.info")} >= {"UALICE", "UADMIN", "UOWNER", "UGROUP"}
@@ -193,7 +193,7 @@ async def test_usage_problems_are_answered_in_the_ack_without_running_anything(s
     posted = await slack.post("/schedule", "set 08:00")
     assert posted.status == 200
     assert posted.body["response_type"] == "ephemeral"
-    assert "missing timezone" in posted.body["text"] and "/schedule set" in posted.body["text"]
+    assert "missing timezone" in posted.body["text"] and "/briefbot schedule set" in posted.body["text"]
     await _quiet_period()
     assert slack.service.invocations == [] and fake.posts() == []
 

@@ -16,7 +16,7 @@ from bot.core.sources import SourceError, Sources
 from bot.core.views import brief_card, quote_view, speaker_view
 from bot.storage.codec import brief_from_json
 from bot.storage.db import Store
-from bot.storage.models import FeedEntry
+from bot.storage.models import StoredEntry
 from briefings.digest import merge_speakers
 from briefings.model import Brief
 
@@ -63,7 +63,7 @@ class DigestBuilder:
             cards.append(who)
         return Reply(text=text, cards=tuple(cards)), len(entries)
 
-    async def _late_brief(self, entry: FeedEntry) -> Brief | None:
+    async def _late_brief(self, entry: StoredEntry) -> Brief | None:
         if not entry.url:
             return None
         try:
@@ -76,7 +76,7 @@ class DigestBuilder:
         return brief
 
 
-def _unique(entries: list[FeedEntry]) -> list[FeedEntry]:
+def _unique(entries: list[StoredEntry]) -> list[StoredEntry]:
     """One story once, even when two followed feeds both carry it."""
     seen: set[str] = set()
     out = []

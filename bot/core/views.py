@@ -10,7 +10,7 @@ import textwrap
 from collections.abc import Iterable
 from urllib.parse import urlsplit
 
-from bot.core.interface import COMMAND_SPECS, Card, QuoteView, Reply, SpeakerView
+from bot.core.interface import COMMAND_SPECS, Card, QuoteView, Reply, SpeakerView, command_syntax
 from briefings.model import Brief, Quote
 from briefings.wording import quote_text
 
@@ -76,12 +76,13 @@ def quotes_card(brief: Brief, speaker: str | None = None) -> Card:
                 summary=(), speakers=views, note=note)
 
 
-def help_reply() -> Reply:
+def help_reply(platform: str = "console") -> Reply:
+    """Every command, spelled as ``platform`` has it (``/briefbot ...`` on Slack)."""
     lines = ["Briefbot reads news for this channel: a short summary of each story and who said what.", ""]
     for spec in COMMAND_SPECS:
         opts = " ".join(f"{o.name}:…" if o.required else f"[{o.name}]" for o in spec.options)
         lock = " (managers)" if spec.manage else ""
-        lines.append(f"/{spec.name} {opts}".rstrip() + f" — {spec.description}{lock}")
+        lines.append(f"{command_syntax(platform, spec.name)} {opts}".rstrip() + f" — {spec.description}{lock}")
     return Reply(text="\n".join(lines), ephemeral=True)
 
 
