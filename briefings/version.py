@@ -18,7 +18,7 @@ from functools import lru_cache
 from pathlib import Path
 
 #: Raise by one with every change to the engine's output that the package version does not show.
-ENGINE_REVISION = 1
+ENGINE_REVISION = 2
 
 
 def package_version() -> str:
@@ -52,9 +52,24 @@ def summary_settings() -> str:
     return hashlib.sha256(text.encode()).hexdigest()[:10]
 
 
+@lru_cache(maxsize=1)
+def language_data() -> str:
+    """A short hash of every language data file (word lists, patterns, the attribution
+    model's weights), so retraining or editing a list changes the version by itself."""
+    from importlib import resources
+
+    h = hashlib.sha256()
+    root = resources.files("briefings.lang")
+    for folder in sorted((p for p in root.iterdir() if p.is_dir()), key=lambda p: p.name):
+        for f in sorted((p for p in folder.iterdir() if p.is_file()), key=lambda p: p.name):
+            h.update(f"{folder.name}/{f.name}\0".encode())
+            h.update(f.read_bytes())
+    return h.hexdigest()[:10]
+
+
 @lru_cache(maxsize=8)
 def engine_version(model: str | None = None) -> str:
-    """``briefbot-<pkg>.r<rev>/<model>-<model version>/s<summary hash>`` for the model that
+    """``briefbot-<pkg>.r<rev>/<model>-<model version>/s<summary hash>/l<language data hash>`` for the model that
     ``model`` (a ``BRIEFBOT_SPACY_MODEL`` value, or None for the default) resolves to."""
     from briefings.nlp import ModelNotFound, model_name
 
@@ -63,4 +78,5 @@ def engine_version(model: str | None = None) -> str:
     except ModelNotFound:
         name = model or "none"
     label = Path(name).name if Path(name).is_dir() else name
-    return f"briefbot-{package_version()}.r{ENGINE_REVISION}/{label}-{model_version(name)}/s{summary_settings()}"
+    return (f"briefbot-{package_version()}.r{ENGINE_REVISION}/{label}-{model_version(name)}"
+            f"/s{summary_settings()}/l{language_data()}")
