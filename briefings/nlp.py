@@ -56,6 +56,6 @@ def load(name: str | None = None) -> Language:
     for pipe in unused:
         nlp.disable_pipe(pipe)
     nlp.max_length = max(nlp.max_length, 2_000_000)
-    if QUOTES_PIPE not in nlp.pipe_names and lang_data.available(nlp.lang):
+    if QUOTES_PIPE not in nlp.pipe_names and nlp.lang and lang_data.available(nlp.lang):
         nlp.add_pipe(QUOTES_PIPE, last=True, config={"lang": nlp.lang})
     return nlp

@@ -99,22 +99,23 @@ def _pair(doc: Doc, text: str, marked: list[Marked], reports: list[Report],
     cues = _CueIndex(doc, reports)
     first_item: dict[int, QuoteItem] = {}  # id(report) -> the first item made for it
     for r in reports:
-        if r.start is None:
+        if r.start is None or r.end is None:
             continue
-        inside = overlapping(r.start, r.end)
+        r_start, r_end = r.start, r.end
+        inside = overlapping(r_start, r_end)
         if not inside:
             if not r.weak and _is_statement(text, r):
-                items.append(QuoteItem(r.start, r.end, "indirect", report=r))
+                items.append(QuoteItem(r_start, r_end, "indirect", report=r))
                 first_item.setdefault(id(r), items[-1])
             continue
-        covered = sum(min(marked[k].end, r.end) - max(marked[k].start, r.start) for k in inside)
+        covered = sum(min(marked[k].end, r_end) - max(marked[k].start, r_start) for k in inside)
         # A fragment whose closing mark the clause's trimmed edge cut off still counts
         # as inside it.
-        within = all(r.start <= marked[k].start and marked[k].end <= r.end + 3 for k in inside)
-        if within and covered < _MOSTLY_QUOTED * (r.end - r.start):
+        within = all(r_start <= marked[k].start and marked[k].end <= r_end + 3 for k in inside)
+        if within and covered < _MOSTLY_QUOTED * (r_end - r_start):
             absorbed.update(inside)
-            end = max([r.end] + [marked[k].outer[1] for k in inside])
-            items.append(QuoteItem(r.start, end, "partial", report=r))
+            end = max([r_end] + [marked[k].outer[1] for k in inside])
+            items.append(QuoteItem(r_start, end, "partial", report=r))
             first_item.setdefault(id(r), items[-1])
         else:
             for k in inside:
@@ -167,7 +168,8 @@ def _has_verb_or_marks(doc: Doc, text: str, it: QuoteItem) -> bool:
 
 def _is_statement(text: str, r: Report) -> bool:
     """Reported questions ("asked if ...", "how she got ...") are not things said."""
-    first = text[r.start:r.start + 12].split(maxsplit=1)
+    start = r.start or 0
+    first = text[start:start + 12].split(maxsplit=1)
     return not first or first[0].lower() not in _QUESTION_WORDS
 
 
@@ -257,7 +259,8 @@ def _nearby_cue(doc: Doc, m: Marked, cues: _CueIndex, reach: int,
         if not vocab.is_strong(cue.lemma_) and not r.according:
             continue
         same_sentence = first.start_char <= c < last.end_char
-        if r.start is not None and (r.end <= m.start or r.start >= m.end) and not (fragment and same_sentence):
+        if r.start is not None and r.end is not None and (r.end <= m.start or r.start >= m.end) \
+                and not (fragment and same_sentence):
             continue
         if fragment and not same_sentence:
             continue

@@ -187,8 +187,8 @@ def document_owner(m: Mention) -> Speaker | None:
     owner = _owner(head)
     if owner is None or m.depth >= _MAX_DEPTH:
         return NOBODY
-    found = resolve_mention(cast, owner, m.previous, m.depth + 1)
-    return replace(found, rule="document_owner") if found not in (None, NOBODY) else NOBODY
+    found = someone(resolve_mention(cast, owner, m.previous, m.depth + 1))
+    return replace(found, rule="document_owner") if found is not None else NOBODY
 
 
 def _owner(head: Token) -> Token | None:

@@ -58,7 +58,7 @@ def find_reports(doc: Doc, text: str, layout: Layout, vocab: Vocabulary,
     reports.extend(_according(doc, vocab))
     reports.sort(key=lambda r: r.cue)
     for r in reports:
-        if r.start is not None:
+        if r.start is not None and r.end is not None:
             lo, hi = layout.bounds(doc[r.cue].idx)
             r.start, r.end = max(r.start, lo), min(r.end, hi)
             if r.end - r.start < 8:
@@ -77,7 +77,7 @@ def _mark_nested(doc: Doc, reports: list[Report]) -> None:
     spans sorted by start answers each report with one bisection instead of a scan of
     every span (which made long articles quadratic).
     """
-    spans = sorted({(r.start, r.end) for r in reports if r.start is not None})
+    spans = sorted({(r.start, r.end) for r in reports if r.start is not None and r.end is not None})
     if not spans:
         return
     starts = [s for s, _ in spans]
@@ -120,7 +120,7 @@ def _split_additions(doc: Doc, text: str, reports: list[Report]) -> None:
     cuts.sort()
     offsets = [cut for cut, _ in cuts]
     for k, outer in enumerate(reports):
-        if outer.start is None:
+        if outer.start is None or outer.end is None:
             continue
         i = bisect_right(offsets, outer.start)
         while i < len(cuts) and cuts[i][1] == k:
@@ -276,8 +276,8 @@ def _according(doc: Doc, vocab: Vocabulary) -> list[Report]:
     """``according to X, ...``: X is the speaker of the clause the phrase modifies (the
     ``according_to`` pattern of the language's ``report_patterns.json``)."""
     found = []
-    for cue, source in patterns.matches(doc, vocab.lang, "according_to"):
-        tok, source = doc[cue], doc[source]
+    for cue_i, source_i in patterns.matches(doc, vocab.lang, "according_to"):
+        tok, source = doc[cue_i], doc[source_i]
         head = tok.head
         lo, hi = head.left_edge.i, head.right_edge.i
         alo, ahi = tok.left_edge.i, max(tok.right_edge.i, source.right_edge.i)

@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 import numpy as np
 from spacy.attrs import DEP, LOWER, POS, SENT_START
 from spacy.symbols import PROPN as PROPN_ID
-from spacy.strings import hash_string
+from spacy.strings import hash_string  # type: ignore[attr-defined]  # compiled, untyped
 from spacy.tokens import Doc, Span, Token
 
 from .vocab import Vocabulary, vocabulary
@@ -192,9 +192,9 @@ class Cast:
             tally = votes.setdefault(id(person), {"m": 0, "f": 0})
             tally[_GENDERED[tok.lower_]] += 1
         for person in self.people:
-            tally = votes.get(id(person))
-            if person.gender is None and tally and tally["m"] != tally["f"]:
-                person.gender = "m" if tally["m"] > tally["f"] else "f"
+            counts = votes.get(id(person))
+            if person.gender is None and counts and counts["m"] != counts["f"]:
+                person.gender = "m" if counts["m"] > counts["f"] else "f"
 
     # -- building ---------------------------------------------------------------------
     def _register(self, ent: Span) -> None:
@@ -385,6 +385,8 @@ class Cast:
 
     def speaker(self, person: Person, head: Token, *, named: bool, span: Span | None = None,
                 role: str | None = None) -> Speaker:
+        start: int | None
+        end: int | None
         if named:
             if span is None:
                 start, end = self._mention_span(head, person)
