@@ -21,7 +21,6 @@ from .sieve import QuoteContext, QuoteItem, run_pass, transcript_turns
 from .speakers import Cast, QuotedText
 from .vocab import Vocabulary
 
-_FIRST_SECOND = frozenset({"i", "we", "you", "me", "us"})
 #: Quotations shorter than this (in words) are names, titles or scare quotes unless a
 #: cue introduces them or they sit inside reported speech.
 _MIN_STANDALONE_WORDS = 4
@@ -45,7 +44,7 @@ def find_quotes(doc: Doc, vocab: Vocabulary) -> QuoteContext | None:
     marked = find_marked(text)
     closed = QuotedText([m.outer for m in marked if not m.unclosed])
     reports = find_reports(doc, text, layout, vocab, closed.contains)
-    marked = _trim_unclosed(doc, text, marked, reports)
+    marked = _trim_unclosed(doc, text, marked, reports, vocab)
     marked = [m for m in marked if layout.is_running(m.start)]
     quoted = QuotedText([m.outer for m in marked])
     reports = [r for r in reports if not quoted.contains(doc[r.cue].idx)
@@ -64,13 +63,14 @@ def find_quotes(doc: Doc, vocab: Vocabulary) -> QuoteContext | None:
     return ctx
 
 
-def _trim_unclosed(doc: Doc, text: str, marked: list[Marked], reports: list[Report]) -> list[Marked]:
+def _trim_unclosed(doc: Doc, text: str, marked: list[Marked], reports: list[Report],
+                   vocab: Vocabulary) -> list[Marked]:
     """Cut a never-closed quotation before the first sentence that is narration again."""
     if not any(m.unclosed for m in marked):
         return marked
     narration = set()
     for r in reports:
-        if r.subject is not None and doc[r.subject].lower_ not in _FIRST_SECOND:
+        if r.subject is not None and doc[r.subject].lower_ not in vocab.first_second_pronouns:
             narration.add(doc[r.cue].sent.start_char)
     sent_starts = sorted(narration)
     out = []
@@ -104,7 +104,7 @@ def _pair(doc: Doc, text: str, marked: list[Marked], reports: list[Report],
         r_start, r_end = r.start, r.end
         inside = overlapping(r_start, r_end)
         if not inside:
-            if not r.weak and _is_statement(text, r):
+            if not r.weak and _is_statement(text, r, vocab):
                 items.append(QuoteItem(r_start, r_end, "indirect", report=r))
                 first_item.setdefault(id(r), items[-1])
             continue
@@ -155,7 +155,6 @@ def _pair(doc: Doc, text: str, marked: list[Marked], reports: list[Report],
 
 
 _SHOUTED = re.compile(r"^[^a-z]*[A-Z]{2}[^a-z]*$")
-_QUESTION_WORDS = frozenset({"what", "which", "how", "whether", "if", "why", "where", "who", "whom"})
 
 
 def _has_verb_or_marks(doc: Doc, text: str, it: QuoteItem) -> bool:
@@ -166,11 +165,11 @@ def _has_verb_or_marks(doc: Doc, text: str, it: QuoteItem) -> bool:
     return span is None or any(t.pos_ in {"VERB", "AUX"} for t in span)
 
 
-def _is_statement(text: str, r: Report) -> bool:
+def _is_statement(text: str, r: Report, vocab: Vocabulary) -> bool:
     """Reported questions ("asked if ...", "how she got ...") are not things said."""
     start = r.start or 0
     first = text[start:start + 12].split(maxsplit=1)
-    return not first or first[0].lower() not in _QUESTION_WORDS
+    return not first or first[0].lower() not in vocab.question_words
 
 
 def _is_fragment(text: str, m: Marked) -> bool:

@@ -22,7 +22,7 @@ from dataclasses import dataclass, replace
 from spacy.tokens import Token
 
 from .speakers import (
-    NOBODY, NOT_SPEAKERS, ORG_LABELS, PERSON_PRONOUNS, PLURAL_PRONOUNS, Cast, Speaker, compatible,
+    NOBODY, NOT_SPEAKERS, ORG_LABELS, Cast, Speaker, compatible,
     definite, indefinite, looks_like_name, noun_phrase, strip_det,
 )
 
@@ -86,11 +86,12 @@ def pronoun(m: Mention) -> Speaker | None:
         return None
     lower = head.lower_
     last = m.previous.person if m.previous is not None else None
-    if lower in PERSON_PRONOUNS:
-        person = cast.antecedent(head.i, PERSON_PRONOUNS[lower], last)
+    vocab = cast.vocab
+    if lower in vocab.person_pronouns:
+        person = cast.antecedent(head.i, vocab.person_pronouns[lower], last)
         # Unresolved, "he" is still someone: the quote's context may tell who.
         return cast.speaker(person, head, named=False) if person is not None else _UNRESOLVED
-    if lower in PLURAL_PRONOUNS or lower == "it":
+    if lower in vocab.plural_pronouns or lower == "it":
         group = cast.group_antecedent(head, plural=lower != "it")
         if group is not None and m.depth < _MAX_DEPTH:
             found = resolve_mention(cast, group, m.previous, m.depth + 1)

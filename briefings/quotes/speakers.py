@@ -20,7 +20,6 @@ from dataclasses import dataclass, field
 import numpy as np
 from spacy.attrs import DEP, LOWER, POS, SENT_START
 from spacy.symbols import PROPN as PROPN_ID
-from spacy.strings import hash_string  # type: ignore[attr-defined]  # compiled, untyped
 from spacy.tokens import Doc, Span, Token
 
 from .vocab import Vocabulary, vocabulary
@@ -31,11 +30,6 @@ _DISTANCE_COST = 1.5
 _LAST_SPEAKER_BONUS = 1.0
 #: Below this score the speaker quoted last is a better guess than any candidate.
 _LAST_SPEAKER_FLOOR = -0.5
-PERSON_PRONOUNS = {"he": "m", "him": "m", "she": "f", "her": "f"}
-_GENDERED = {"he": "m", "him": "m", "his": "m", "himself": "m",
-             "she": "f", "her": "f", "hers": "f", "herself": "f"}
-_GENDERED_HASHES = np.fromiter((hash_string(w) for w in _GENDERED), dtype=np.uint64)
-PLURAL_PRONOUNS = frozenset({"they", "them"})
 NOT_SPEAKERS = frozenset({"DATE", "TIME", "MONEY", "PERCENT", "QUANTITY", "CARDINAL", "ORDINAL"})
 ORG_LABELS = frozenset({"ORG", "NORP", "GPE", "FAC"})
 _POSSESSIVE = re.compile(r"(?:'s|\u2019s|'|\u2019)$")
@@ -172,7 +166,8 @@ class Cast:
         if not self.people or not len(doc):
             return
         arr = doc.to_array([LOWER, SENT_START])
-        hits = np.flatnonzero(np.isin(arr[:, 0], _GENDERED_HASHES))
+        gendered = self.vocab.gendered
+        hits = np.flatnonzero(np.isin(arr[:, 0], self.vocab.gendered_hashes))
         if not len(hits):
             return
         starts = np.flatnonzero(arr[:, 1] == 1)
@@ -190,7 +185,7 @@ class Cast:
                 continue
             person = next(iter(people.values()))
             tally = votes.setdefault(id(person), {"m": 0, "f": 0})
-            tally[_GENDERED[tok.lower_]] += 1
+            tally[gendered[tok.lower_]] += 1
         for person in self.people:
             counts = votes.get(id(person))
             if person.gender is None and counts and counts["m"] != counts["f"]:

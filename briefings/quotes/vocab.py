@@ -34,7 +34,14 @@ class Vocabulary:
     group_pronouns: frozenset[str]
     person_suffixes: frozenset[str]
     person_nouns: frozenset[str]
+    #: pronoun -> "m" / "f", and those of them that can be a cue's subject or object
+    gendered: dict[str, str]
+    person_pronouns: dict[str, str]
+    plural_pronouns: frozenset[str]
+    first_second_pronouns: frozenset[str]
+    question_words: frozenset[str]
     speech_hashes: np.ndarray
+    gendered_hashes: np.ndarray
 
     def is_strong(self, lemma: str) -> bool:
         """A cue that marks speech on its own, next to a quotation."""
@@ -63,5 +70,10 @@ def vocabulary(lang: str = "en") -> Vocabulary:
         source_nouns=w("source_nouns"), org_nouns=w("org_nouns"), kin_nouns=w("kin_nouns"),
         document_nouns=w("document_nouns"), group_pronouns=w("group_pronouns"),
         person_suffixes=w("person_suffixes"), person_nouns=w("person_nouns"),
+        gendered={e.split()[0]: e.split()[1] for e in w("gendered_pronouns")},
+        person_pronouns={e.split()[0]: e.split()[1] for e in w("gendered_pronouns") if e.endswith(" subject")},
+        plural_pronouns=w("plural_pronouns"), first_second_pronouns=w("first_second_pronouns"),
+        question_words=w("question_words"),
         speech_hashes=np.fromiter((hash_string(v) for v in speech), dtype=np.uint64),
+        gendered_hashes=np.fromiter((hash_string(e.split()[0]) for e in w("gendered_pronouns")), dtype=np.uint64),
     )
