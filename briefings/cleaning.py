@@ -120,20 +120,19 @@ def caption_credits(line: str) -> list[tuple[int, int]]:
     """
     spans = []
     for m in _GLUED_CAPITAL.finditer(line):
-        pos, count, credit_end = m.start(), 0, -1
-        while count < 4:
+        ends, pos = [], m.start()
+        while len(ends) < 4:
             w = _CREDIT_WORD.match(line, pos)
             if not w or w.group() in _NOT_CREDIT or len(w.group()) < 2:
                 break
-            count += 1
-            credit_end = w.end()
-            pos = credit_end + 1 if line[credit_end:credit_end + 1] == " " else credit_end
-            if pos == credit_end:
+            ends.append(w.end())
+            if line[w.end():w.end() + 1] != " ":
                 break
+            pos = w.end() + 1
+        # The credit ends where the line does or a new sentence starts: the longest such run.
+        credit_end = next((e for e in reversed(ends)
+                           if not line[e:].strip() or (line[e] == " " and line[e + 1:e + 2].isupper())), -1)
         if credit_end < 0:
-            continue
-        after = line[credit_end:credit_end + 2]
-        if after.strip() and not (after[:1] == " " and after[1:2].isupper()):
             continue
         floor = max(0, m.start() - _CAPTION_REACH)
         begin = max(line.rfind(". ", floor, m.start() - 1), line.rfind("! ", floor, m.start() - 1),

@@ -276,13 +276,14 @@ def split_top(paragraphs: list[str], headline: str | None, raw_titles: list[str]
     """The body without a repeated headline, kicker or standfirst, and the standfirst."""
     body = list(paragraphs)
     heads = [h for h in [headline, *raw_titles] if h]
-    for i in range(min(_TOP_PARAGRAPHS, len(body))):
-        if heads and repeats_headline(body[i], heads):
-            cut = i + 1
-            if i >= 1 and is_kicker(body[i - 1]):
-                i -= 1
-            del body[i:cut]
-            break
+    i = 0
+    while heads and i < min(_TOP_PARAGRAPHS, len(body)):
+        if repeats_headline(body[i], heads):
+            start = i - 1 if i >= 1 and is_kicker(body[i - 1]) else i
+            del body[start:i + 1]
+            i = start
+        else:
+            i += 1
     dek = next(iter(marked_deks), None)
     if dek is None and description and not description.rstrip().endswith(("…", "...")):
         if MIN_DEK_WORDS <= len(description.split()) <= MAX_DEK_WORDS and not is_lead_copy(description, body):
