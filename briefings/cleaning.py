@@ -74,6 +74,9 @@ _MAX_FURNITURE_WORDS = 16
 _SENTENCE_END = re.compile(r"""[.!?…]["'”’)\]]*$""")
 
 
+#: A link box or table row longer than this, with sentences inside, is prose after all.
+_MAX_BOX_WORDS = 60
+_SENTENCE_INSIDE = re.compile(r"[.!?][\"'”’)]*\s+[A-Z]")
 #: A table row: cells between pipes or tabs, or a Markdown rule line (``|---|:--|``).
 _TABLE_RULE = re.compile(r"[|:+\-\s]{3,}")
 #: Words that open a sentence, never a photo credit ("...in 2012.The risk ...").
@@ -85,8 +88,10 @@ def is_furniture(line: str) -> bool:
     stripped = line.strip()
     if not stripped:
         return False
-    if is_link_box(stripped) or is_table_row(stripped):
-        return True
+    if len(stripped.split()) <= _MAX_BOX_WORDS or not _SENTENCE_INSIDE.search(stripped):
+        # (A long line of several sentences is story text, whatever opens it.)
+        if is_link_box(stripped) or is_table_row(stripped):
+            return True
     if len(stripped.split()) > _MAX_FURNITURE_WORDS:
         return False
     return bool(_FURNITURE_LINE.match(stripped.lower()))
@@ -146,14 +151,14 @@ _CAPTION_REACH = 400
 _GLUED_CAPITAL = re.compile(r"(?<=[a-z]{2}[.!?])[A-Z]")
 
 
-def wrap_width(lengths: list[int]) -> int | None:
+def wrap_width(lines: list[str]) -> int | None:
     """The width text was hard-wrapped at, or None when its lines are natural paragraphs.
 
-    Wrapped text has most lines just under one width (40 to 100 characters) and almost
-    none above it; natural paragraphs are lines of very different, mostly greater,
-    lengths.
+    Wrapped text has most lines just under one width (40 to 100 characters), almost none
+    above it, and many of them broken mid-sentence; natural paragraphs are lines of very
+    different, mostly greater, lengths, each ending a sentence.
     """
-    ls = sorted(n for n in lengths if n > 0)
+    ls = sorted(n for n in (len(line.strip()) for line in lines) if n > 0)
     if len(ls) < _WRAP_MIN_LINES:
         return None
     width = ls[int(0.9 * (len(ls) - 1))]
@@ -161,8 +166,11 @@ def wrap_width(lengths: list[int]) -> int | None:
         return None
     if sum(n > width + 8 for n in ls) > 0.1 * len(ls):
         return None
-    near = sum(_WRAP_NEAR * width <= n <= width + 8 for n in ls)
-    return width if near >= 0.5 * len(ls) else None
+    near = [line.strip() for line in lines if _WRAP_NEAR * width <= len(line.strip()) <= width + 8]
+    if len(near) < 0.5 * len(ls):
+        return None
+    open_ended = sum(not _SENTENCE_END.search(line) for line in near)
+    return width if open_ended >= _WRAP_OPEN_SHARE * len(near) else None
 
 
 def _wrapped(length: int, width: int | None) -> bool:
@@ -172,7 +180,7 @@ def _wrapped(length: int, width: int | None) -> bool:
 
 def rejoin_wrapped(lines: list[str]) -> list[str]:
     """Lines of hard-wrapped text joined back into paragraphs (others unchanged)."""
-    width = wrap_width([len(line) for line in lines])
+    width = wrap_width(lines)
     if width is None:
         return lines
     out: list[str] = []
@@ -191,6 +199,9 @@ _WRAP_MIN_LINES = 4
 _WRAP_MIN_WIDTH, _WRAP_MAX_WIDTH = 40, 100
 #: A line at least this share of the width was wrapped, not ended.
 _WRAP_NEAR = 0.7
+#: Share of those lines that must break mid-sentence (a wrap lands anywhere; a
+#: paragraph of natural length ends a sentence).
+_WRAP_OPEN_SHARE = 0.3
 
 
 class _Builder:
@@ -291,7 +302,7 @@ def clean(text: str, start: int = 0) -> tuple[str, OffsetMap]:
     blank_run = True
     first = True
     lines = list(_lines(text, start))
-    width = wrap_width([len(line.strip()) for _, line in lines])
+    width = wrap_width([line for _, line in lines])
     for group in _paragraphs(lines, width):
         if not group:
             blank_run = True

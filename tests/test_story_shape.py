@@ -212,7 +212,7 @@ def test_hard_wrapped_text_file_is_rejoined(tmp_path, capsys):
 
 def test_hard_wrapped_text_without_blank_lines_is_rejoined():
     text = "\n".join(_wrap(p, 64) for p in STORY)
-    assert wrap_width([len(line) for line in text.splitlines()]) is not None
+    assert wrap_width(text.splitlines()) is not None
     cleaned, _ = clean(text)
     # Without blank lines a paragraph whose last line is long runs into the next one;
     # every sentence is still whole.
@@ -221,9 +221,19 @@ def test_hard_wrapped_text_without_blank_lines_is_rejoined():
 
 
 def test_natural_paragraphs_are_not_taken_for_wrapped_text():
-    assert wrap_width([len(p) for p in STORY]) is None
+    assert wrap_width(STORY) is None
     short_lines = ["Mayor quits", "Council votes", "More to follow", "Ferry starts", "Bridge shut"]
-    assert wrap_width([len(s) for s in short_lines]) is None
+    assert wrap_width(short_lines) is None
+    # one short sentence a line, each of a wrapped line's length: still paragraphs
+    one_liners = [
+        "The council voted on Tuesday to plant four thousand trees along its main roads.",
+        "Council leader Maria Okafor said the trees would cool the streets in summer.",
+        "Work will start in the spring on the ring road, where the pavements are hottest.",
+        "The county's forestry office will supply the saplings at cost to the council.",
+        "Volunteers have already signed up to water them during their first two summers.",
+    ]
+    assert all(60 < len(line) < 90 for line in one_liners)
+    assert wrap_width(one_liners) is None
 
 
 def test_hard_wrapped_page_is_rejoined():
