@@ -34,6 +34,8 @@ class Loaded:
     source: str
     articles: list[Article] = field(default_factory=list)
     error: str | None = None
+    #: Feed entries not briefed because of ``--max-entries``.
+    left_out: int = 0
 
 
 def _is_url(source: str) -> bool:
@@ -41,15 +43,16 @@ def _is_url(source: str) -> bool:
     return bool(_SCHEME.match(source)) and not os.path.exists(source)
 
 
-async def _load_urls(urls: list[str]) -> dict[str, Loaded]:
+async def _load_urls(urls: list[str], max_entries: int | None) -> dict[str, Loaded]:
     from briefings.fetching import FetchError, FetchPolicy
-    from briefings.remote import load_url
+    from briefings.remote import load_url_counted
 
     policy = FetchPolicy.from_env()
 
     async def one(url: str) -> Loaded:
         try:
-            return Loaded(url, await load_url(url, policy=policy))
+            got = await load_url_counted(url, policy=policy, max_entries=max_entries)
+            return Loaded(url, got.articles, left_out=got.left_out)
         except FetchError as exc:
             return Loaded(url, error=str(exc))
         except Exception as exc:  # a bug or an unforeseen page must not sink the other sources
@@ -60,12 +63,17 @@ async def _load_urls(urls: list[str]) -> dict[str, Loaded]:
     return {r.source: r for r in results}
 
 
-def load_sources(sources: list[str]) -> list[Loaded]:
-    """Load every source, in the order given; URLs are fetched concurrently."""
+def load_sources(sources: list[str], max_entries: int | None = None) -> list[Loaded]:
+    """Load every source, in the order given; URLs are fetched concurrently.
+
+    ``max_entries`` caps the entries briefed per feed (None: the default cap, 0: all).
+    """
     from briefings.loading import LoadError, load_path
+    from briefings.remote import DEFAULT_MAX_ENTRIES
 
     urls = [s for s in sources if _is_url(s)]
-    remote = asyncio.run(_load_urls(urls)) if urls else {}
+    cap = DEFAULT_MAX_ENTRIES if max_entries is None else (max_entries or None)
+    remote = asyncio.run(_load_urls(urls, cap)) if urls else {}
     loaded = []
     for source in sources:
         if source in remote:
@@ -119,10 +127,15 @@ def _emit_digest(briefs: list[Brief], fmt: str) -> None:
 def cmd_brief(args: argparse.Namespace) -> int:
     from briefings.engine import brief_articles
 
-    loaded = load_sources(args.sources)
+    loaded = load_sources(args.sources, args.max_entries)
     failed = [item for item in loaded if item.error]
     for item in failed:
         print(f"briefbot: {item.error}", file=sys.stderr)
+    for item in loaded:
+        if item.left_out:
+            n = len(item.articles)
+            print(f"briefbot: {item.source}: briefed the first {n} of {n + item.left_out} entries, "
+                  f"{item.left_out} left out (--max-entries N to choose, 0 for all)", file=sys.stderr)
     articles = [a for item in loaded for a in item.articles]
     if articles:
         try:
@@ -147,6 +160,13 @@ def _positive(value: str) -> int:
     return n
 
 
+def _count(value: str) -> int:
+    n = int(value)
+    if n < 0:
+        raise argparse.ArgumentTypeError("must be 0 or more")
+    return n
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="briefbot", description="Brief news articles in a terminal, or run the Briefbot chat bot."
@@ -161,6 +181,9 @@ def build_parser() -> argparse.ArgumentParser:
     size.add_argument("--sentences", type=_positive, default=3, help="summary length in sentences (default 3)")
     size.add_argument("--words", type=_positive, help="summary length as a word budget instead")
     brief.add_argument("--jobs", type=_positive, default=1, help="worker processes for big batches")
+    brief.add_argument(
+        "--max-entries", type=_count, default=None, metavar="N", help="entries briefed per feed (default 25; 0 for all of them)"
+    )
     brief.add_argument(
         "--digest", action="store_true", help="merge speakers across all the articles into one who-said-what digest"
     )

@@ -19,6 +19,7 @@ from spacy.language import Language
 from spacy.tokens import Doc
 
 from briefings import nlp as nlp_loader
+from briefings.language import is_supported
 from briefings.model import Article, Brief, Quote
 from briefings.quotes import extract_quotes
 from briefings.summarize import summarize
@@ -32,7 +33,7 @@ _BATCH_SIZE = 32
 
 def brief_doc(article: Article, doc: Doc, *, sentences: int = 3, words: int | None = None) -> Brief:
     """Brief one parsed article; offsets in the result point into ``article.original``."""
-    spans = summarize(doc, sentences=sentences, words=words, title=article.title)
+    spans = summarize(doc, sentences=sentences, words=words, title=article.title, dek=article.dek)
     to_original = article.offsets.span_to_original
     found = doc._.quotes if doc._.quotes is not None else extract_quotes(doc)
     quotes = tuple(_to_original(q, to_original) for q in found)
@@ -80,7 +81,8 @@ def iter_briefs(articles: Iterable[Article], *, sentences: int = 3, words: int |
     def texts() -> Iterator[str]:
         for article in articles:
             pending.append(article)
-            yield parseable_text(article, nlp.max_length)
+            # Another language parsed as English is noise: the brief is its notice.
+            yield parseable_text(article, nlp.max_length) if is_supported(article.language) else ""
 
     for doc in nlp.pipe(texts(), batch_size=_BATCH_SIZE):
         yield brief_doc(pending.popleft(), doc, sentences=sentences, words=words)

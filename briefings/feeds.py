@@ -20,6 +20,7 @@ from urllib.parse import urljoin, urlsplit
 
 import httpx
 
+from briefings import headlines, language
 from briefings.cleaning import clean
 from briefings.fetching import (
     HTML_TYPES,
@@ -247,6 +248,25 @@ async def poll_feed(
 # --------------------------------------------------------------------------- articles
 
 
+def entry_dek(entry: FeedEntry, body: str) -> str | None:
+    """The entry's description as a standfirst, when it is one.
+
+    A description is a dek when it is short, whole (not a teaser cut off with "…") and
+    not merely the opening of the story's text, which is then the lead instead.
+    """
+    description = " ".join(entry.summary.split())
+    if not description or description == " ".join(body.split()):
+        return None
+    if description.endswith(("…", "...", "[…]")) or _TEASER_END.search(description):
+        return None
+    if not headlines.MIN_DEK_WORDS <= len(description.split()) <= headlines.MAX_DEK_WORDS:
+        return None
+    if entry.title and headlines.same_text(description, entry.title):
+        return None
+    paragraphs = [p for p in body.splitlines() if p.strip()]
+    return None if headlines.is_lead_copy(description, paragraphs) else description
+
+
 def entry_article(entry: FeedEntry, *, source: str | None = None) -> Article:
     """An article made of what the feed itself says about the entry."""
     original = entry.text
@@ -254,6 +274,7 @@ def entry_article(entry: FeedEntry, *, source: str | None = None) -> Article:
     return Article(
         text=text, original=original, offsets=offsets, title=entry.title, url=entry.link,
         source=source or _host(entry.link), author=entry.author, published=entry.published,
+        dek=entry_dek(entry, text) if entry.content else None, language=language.detect(text),
     )
 
 
@@ -328,6 +349,7 @@ async def _complete(
         title=page.title or teaser.title, url=entry.link,
         source=page.source or teaser.source, author=page.author or teaser.author,
         published=page.published or teaser.published,
+        dek=page.dek or entry_dek(entry, page.text), language=page.language,
     )
 
 

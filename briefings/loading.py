@@ -11,6 +11,7 @@ import codecs
 import re
 from pathlib import Path
 
+from briefings import language
 from briefings.cleaning import clean
 from briefings.model import Article
 
@@ -48,7 +49,7 @@ def article_from_text(text: str, *, path: str | None = None, url: str | None = N
     title, body_start = split_headline(text)
     body, offsets = clean(text, body_start)
     return Article(text=body, original=text, offsets=offsets, title=title, url=url,
-                   source=source or path, path=path)
+                   source=source or path, path=path, language=language.detect(body))
 
 
 #: Byte-order marks of the Unicode encodings editors save with one (UTF-32 first: its

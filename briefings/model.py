@@ -50,7 +50,9 @@ class Article:
 
     ``text`` is the cleaned body the NLP sees (headline excluded); ``original`` is the
     text as read (a file's content, or the text extracted from a page), and
-    ``offsets`` maps positions in ``text`` to positions in ``original``.
+    ``offsets`` maps positions in ``text`` to positions in ``original``. ``dek`` is the
+    standfirst (subheadline) shown under the headline, kept out of ``text``;
+    ``language`` is the ISO 639-1 code of the story's language, None when unknown.
     """
 
     text: str
@@ -62,6 +64,8 @@ class Article:
     author: str | None = None
     published: datetime | None = None
     path: str | None = None
+    dek: str | None = None
+    language: str | None = None
 
     @property
     def content_key(self) -> str:
@@ -69,6 +73,9 @@ class Article:
         h = hashlib.sha256()
         h.update((self.title or "").encode())
         h.update(b"\0")
+        if self.dek:
+            h.update(self.dek.encode())
+            h.update(b"\0")
         h.update(self.text.encode())
         return h.hexdigest()
 

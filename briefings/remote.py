@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
 import httpx
@@ -46,6 +47,19 @@ def document_kind(result: FetchResult) -> str:
     return "text"
 
 
+@dataclass(frozen=True)
+class UrlLoad:
+    """What a URL gave: its articles and, for a feed, how many entries it listed."""
+
+    articles: list[Article] = field(default_factory=list)
+    entries: int = 0
+
+    @property
+    def left_out(self) -> int:
+        """Feed entries not briefed because of the entry limit."""
+        return max(0, self.entries - len(self.articles))
+
+
 async def load_url(
     url: str,
     *,
@@ -58,10 +72,21 @@ async def load_url(
     Every failure is a :class:`briefings.fetching.FetchError` whose ``str()`` is one
     sentence for the user.
     """
+    return (await load_url_counted(url, policy=policy, client=client, max_entries=max_entries)).articles
+
+
+async def load_url_counted(
+    url: str,
+    *,
+    policy: FetchPolicy | None = None,
+    client: httpx.AsyncClient | None = None,
+    max_entries: int | None = DEFAULT_MAX_ENTRIES,
+) -> UrlLoad:
+    """:func:`load_url`, also saying how many entries a feed had (``None``: all of them)."""
     policy = policy or FetchPolicy.from_env()
     if client is None:
         async with make_client(policy) as own:
-            return await load_url(url, policy=policy, client=own, max_entries=max_entries)
+            return await load_url_counted(url, policy=policy, client=own, max_entries=max_entries)
     result = await fetch(url, policy=policy, client=client)
     kind = document_kind(result)
     log.info("loaded %s (%s, %d bytes) as %s", result.url, result.content_type,
@@ -71,11 +96,12 @@ async def load_url(
                                        content_type=result.headers.get("content-type"))
         if not feed.entries:
             raise FeedError(result.url, "the feed has no entries")
-        return await feed_articles(feed, policy=policy, client=client, max_entries=max_entries)
+        articles = await feed_articles(feed, policy=policy, client=client, max_entries=max_entries)
+        return UrlLoad(articles, entries=len(feed.entries))
     if kind == "html":
         # trafilatura is CPU-bound: keep it off the event loop the bot answers on
-        return [await asyncio.to_thread(article_from_html, result.text, url=result.url)]
+        return UrlLoad([await asyncio.to_thread(article_from_html, result.text, url=result.url)])
     from briefings.loading import article_from_text
 
     host = urlsplit(result.url).hostname
-    return [article_from_text(result.text, url=result.url, source=host)]
+    return UrlLoad([article_from_text(result.text, url=result.url, source=host)])

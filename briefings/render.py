@@ -11,6 +11,7 @@ import re
 import textwrap
 from typing import Any
 
+from briefings.language import unsupported_notice
 from briefings.model import Brief, Quote
 from briefings.wording import QUOTE_CHARS, quote_text
 from briefings.wording import speaker_label as wording_label
@@ -39,9 +40,12 @@ def to_record(brief: Brief) -> dict[str, Any]:
         "path": a.path,
         "url": a.url,
         "title": a.title,
+        "dek": a.dek,
         "source": a.source,
         "author": a.author,
         "published": a.published.isoformat() if a.published else None,
+        "language": a.language,
+        "notice": unsupported_notice(a.language),
         "summary": list(brief.summary),
         "summary_spans": [list(s) for s in brief.summary_spans],
         "quotes": [
@@ -101,11 +105,17 @@ def to_text(brief: Brief, *, speakers: int = 8, quotes_each: int = 3) -> str:
     """A brief for a terminal: headline, source, summary, who said what."""
     a = brief.article
     lines = [a.title or "(untitled)"]
+    if a.dek:
+        lines.append(wrap(a.dek, ""))
     origin = a.url or a.path or a.source
     if origin:
         lines.append(origin)
     lines.append("")
-    lines.extend(wrap(s, "  ", "• ") for s in brief.summary or ("(no summary: the article has no story text)",))
+    notice = unsupported_notice(a.language)
+    if notice:
+        lines.append(wrap(notice, "  "))
+    else:
+        lines.extend(wrap(s, "  ", "• ") for s in brief.summary or ("(no summary: the article has no story text)",))
     ranked, hidden = shown_speakers(brief, speakers)
     if ranked:
         lines += ["", "  Who said what"]
@@ -123,9 +133,14 @@ def to_markdown(brief: Brief, *, speakers: int = 8, quotes_each: int = 3) -> str
     a = brief.article
     title = a.title or "(untitled)"
     lines = [f"## [{title}]({a.url})" if a.url else f"## {title}"]
+    if a.dek:
+        lines += ["", "*" + " ".join(a.dek.replace("*", "").split()) + "*"]
     if a.path and not a.url:
         lines.append(f"*{a.path}*")
     lines.append("")
+    notice = unsupported_notice(a.language)
+    if notice:
+        lines.append(notice)
     lines.extend(f"- {s}" for s in brief.summary)
     ranked, _ = shown_speakers(brief, speakers)
     if ranked:

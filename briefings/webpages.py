@@ -14,7 +14,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from urllib.parse import urlsplit
 
-from briefings.cleaning import clean
+from briefings import headlines, language
+from briefings.cleaning import clean, rejoin_wrapped
 from briefings.fetching import FetchError
 from briefings.loading import LoadError
 from briefings.model import Article
@@ -50,6 +51,7 @@ class PageContent:
     sitename: str | None
     hostname: str | None
     published: datetime | None
+    dek: str | None = None
 
 
 def extract_page(html: str, url: str | None = None) -> PageContent | None:
@@ -72,11 +74,17 @@ def extract_page(html: str, url: str | None = None) -> PageContent | None:
     )
     if doc is None or not (doc.text or "").strip():
         return None
-    title = _tidy(doc.title)
-    paragraphs = [p.strip() for p in doc.text.splitlines() if p.strip()]
-    # trafilatura sometimes repeats the headline as the first paragraph.
-    if paragraphs and title and _same_words(paragraphs[0], title):
-        paragraphs = paragraphs[1:]
+    meta = headlines.page_meta(html)
+    hostname = _tidy(doc.hostname) or _host(url)
+    sitename = _tidy(doc.sitename) or meta.site_name
+    extracted = _tidy(doc.title)
+    title = headlines.choose_headline(meta, extracted, sitename, hostname)
+    # A page hard-wrapped at its source (<pre>, a <br> every line) gives a line per
+    # wrapped line: rejoin them into paragraphs first.
+    paragraphs = rejoin_wrapped([p.strip() for p in doc.text.splitlines() if p.strip()])
+    raw_titles = [t for t in (extracted, meta.og_title, meta.title_tag, *meta.h1s) if t]
+    paragraphs, dek = headlines.split_top(paragraphs, title, raw_titles, list(meta.marked_deks),
+                                          _tidy(doc.description) or meta.description)
     if not paragraphs:
         return None
     return PageContent(
@@ -84,9 +92,10 @@ def extract_page(html: str, url: str | None = None) -> PageContent | None:
         text="\n\n".join(paragraphs),
         title=title,
         author=_tidy(doc.author),
-        sitename=_tidy(doc.sitename),
-        hostname=_tidy(doc.hostname),
+        sitename=sitename,
+        hostname=hostname,
         published=parse_date(doc.date),
+        dek=dek,
     )
 
 
@@ -111,6 +120,8 @@ def article_from_html(html: str, *, url: str | None = None, path: str | None = N
         author=page.author,
         published=page.published,
         path=path,
+        dek=page.dek,
+        language=language.detect(text),
     )
 
 
@@ -165,11 +176,6 @@ def _tidy(value: str | None) -> str | None:
         return None
     value = _SPACES.sub(" ", value).strip()
     return value or None
-
-
-def _same_words(a: str, b: str) -> bool:
-    words = lambda s: re.findall(r"\w+", s.lower())  # noqa: E731
-    return words(a) == words(b)
 
 
 def _host(url: str | None) -> str | None:

@@ -251,3 +251,35 @@ def test_pronoun_speaker_needs_a_named_person_before_it(nlp):
         for k, t in enumerate(texts):
             if "she told reporters" in t:
                 assert k > 0 and texts[k - 1].startswith("Transport director Helen Marsh")
+
+
+LEAD = (
+    "A Millbrook woman has become the first person to swim the length of the river in a single day. "
+    "Jane Abara, a 34-year-old teacher, left the source at dawn and reached the estuary at dusk. "
+    "She said the cold water in the upper valley had been the hardest part of the swim. "
+    "The river is about forty miles long and falls steeply through the hills above the town. "
+    "Local swimming clubs have tried the route several times since the nineteen seventies."
+)
+
+
+def test_the_usable_lead_is_trusted(nlp):
+    """The first three usable sentences, a pronoun right after its predecessor included."""
+    doc = nlp(LEAD)
+    texts = [s.text for s in summarize(doc, sentences=3)]
+    assert texts[0].startswith("A Millbrook woman")
+    assert texts[1].startswith("Jane Abara")
+    assert texts[2].startswith("She said")
+
+
+def test_a_sentence_repeating_the_standfirst_is_not_spent(nlp):
+    doc = nlp(LEAD)
+    dek = "Jane Abara, a 34-year-old teacher, swam from the source at dawn to the estuary at dusk"
+    texts = [s.text for s in summarize(doc, sentences=3, dek=dek)]
+    assert all(not t.startswith("Jane Abara") for t in texts)
+    assert texts[0].startswith("A Millbrook woman")
+
+
+def test_a_sentence_repeating_the_headline_is_not_spent(nlp):
+    doc = nlp("Millbrook teacher swims the whole river in a single day. " + LEAD)
+    texts = [s.text for s in summarize(doc, sentences=2, title="Millbrook teacher swims the whole river in a single day")]
+    assert all("swims the whole river" not in t for t in texts)

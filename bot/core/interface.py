@@ -116,6 +116,8 @@ class Card:
     summary: tuple[str, ...]
     speakers: tuple[SpeakerView, ...]
     note: str | None = None
+    #: The standfirst, shown under the headline.
+    dek: str | None = None
 
 
 @dataclass(frozen=True)

@@ -11,6 +11,7 @@ from collections.abc import Iterable
 from urllib.parse import urlsplit
 
 from bot.core.interface import COMMAND_SPECS, Card, QuoteView, Reply, SpeakerView, command_syntax
+from briefings.language import unsupported_notice
 from briefings.model import Brief, Quote
 from briefings.wording import quote_text
 
@@ -60,9 +61,11 @@ def _source(brief: Brief) -> str | None:
 
 
 def brief_card(brief: Brief) -> Card:
-    note = None if brief.quotes else "No quotes found in this article."
+    note = unsupported_notice(brief.article.language) or (
+        None if brief.quotes else "No quotes found in this article.")
     return Card(title=_title(brief), url=brief.article.url, source=_source(brief),
-                summary=brief.summary, speakers=speaker_views(brief.speakers), note=note)
+                summary=brief.summary, speakers=speaker_views(brief.speakers), note=note,
+                dek=brief.article.dek)
 
 
 def quotes_card(brief: Brief, speaker: str | None = None) -> Card:
@@ -99,6 +102,8 @@ def render_text(reply: Reply, width: int = 88) -> str:
 def _card_text(card: Card, width: int) -> str:
     head = card.title + (f" — {card.source}" if card.source else "")
     lines = [head, "=" * min(len(head), width)]
+    if card.dek:
+        lines.append(textwrap.fill(card.dek, width))
     if card.url:
         lines.append(card.url)
     if card.summary:

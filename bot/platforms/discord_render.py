@@ -183,6 +183,10 @@ def _pack_lines(lines: list[str], limit: int) -> list[str]:
     return packed
 
 
+#: Longest standfirst shown (a sentence or two; the summary follows it).
+DEK_CHARS = 400
+
+
 def card_embeds(card: Card, *, colour: discord.Colour = COLOUR) -> list[discord.Embed]:
     """One or more embeds for one article; the first carries title/link/source."""
     title = shorten(escape_article(card.title) or "Untitled", EMBED_TITLE - len(" (cont.)"))
@@ -191,6 +195,8 @@ def card_embeds(card: Card, *, colour: discord.Colour = COLOUR) -> list[discord.
     note = shorten(escape_article(card.note), FOOTER_TEXT) if card.note else None
 
     summary_lines = [BULLET + escape_article(s) for s in card.summary if s.strip()]
+    if card.dek and card.dek.strip():  # the standfirst, in italics under the headline
+        summary_lines.insert(0, "*" + shorten(escape_article(card.dek), DEK_CHARS) + "*")
     descriptions = _pack_lines(summary_lines, EMBED_DESCRIPTION) or [""]
     fields = [f for speaker in card.speakers for f in speaker_fields(speaker)]
 

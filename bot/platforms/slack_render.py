@@ -168,6 +168,8 @@ def header_block(title: str) -> dict[str, Any]:
 def card_blocks(card: Card) -> list[dict[str, Any]]:
     """One article: title, where it came from, the summary, then who said what."""
     blocks: list[dict[str, Any]] = [header_block(card.title)]
+    if card.dek and card.dek.strip():  # the standfirst, in italics under the headline
+        blocks.extend(section_blocks("_" + escape_mrkdwn(" ".join(card.dek.split())) + "_"))
     footer = _source_line(card)
     if footer:
         blocks.append({"type": "context", "elements": [mrkdwn(footer)]})

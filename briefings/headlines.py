@@ -1,0 +1,298 @@
+"""A page's own headline and standfirst, from what the page says about itself.
+
+A page names its story in several places: ``og:title``, ``twitter:title``, the ``<h1>``,
+the ``<title>``, and trafilatura's pick among them. Most add something that is not the
+headline: the site's name ("… – TechCrunch"), a section label ("Opinion | …"), a
+tagline ("SiteName | news you can trust: …"). The rules here are general:
+
+* pieces at either end of a title, cut off by a separator (``|``, `` - ``, `` – ``,
+  ``:`` …), are dropped when they name the site (its ``og:site_name`` or host name) or
+  are a section label (``data/page_labels.json``);
+* the headline is what the sources agree on: the shortest cleaned candidate whose words
+  occur, in order, in another candidate (the ``<h1>`` inside a ``<title>`` that carries a
+  tagline as well); failing that, the first cleaned candidate in order of trust.
+
+The standfirst ("dek") is an element the page marks as one (class or id ``standfirst``,
+``dek``, ``subtitle`` …) or a heading right under the ``<h1>``; else the page's
+description, unless that is merely the opening of the story (then it is the lead, not a
+dek). The same words are then found again in the body, however repeated (case,
+punctuation, a site suffix, a kicker before them), and taken out of it.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass, field
+from functools import lru_cache
+from importlib import resources
+
+#: Separators between a headline and what pages add to it.
+_SEPARATOR = re.compile(r"\s+(?:[|\-–—:·•»~/]|::)\s+|\s*[|•»]\s*|(?<=\w):\s+")
+_WORDS = re.compile(r"\w+(?:['’]\w+)*")
+#: A site or section piece has at most this many words.
+MAX_LABEL_WORDS = 5
+#: Classes and ids that mark a standfirst.
+_DEK_MARK = re.compile(
+    r"(?:^|[\s_-])(?:standfirst|stand-first|dek|deck|sub-?head(?:line|ing)?|sub-?title|strap(?:line)?|"
+    r"summary)(?:$|[\s_-])",
+    re.IGNORECASE,
+)
+_KICKER_MARK = re.compile(r"kicker|eyebrow|overline|label|rubric|flag|category|section", re.IGNORECASE)
+#: A standfirst is a sentence or two: bounds in words.
+MIN_DEK_WORDS, MAX_DEK_WORDS = 5, 80
+#: Paragraphs at the top of the body searched for a repeated headline or standfirst.
+_TOP_PARAGRAPHS = 4
+#: Words a repeat of the headline may carry besides it (a kicker, a site name).
+_EXTRA_WORDS = 6
+
+
+@lru_cache(maxsize=1)
+def _labels() -> dict[str, frozenset[str]]:
+    raw = json.loads(resources.files("briefings").joinpath("data/page_labels.json").read_text("utf-8"))
+    return {"sections": frozenset(raw["sections"]), "link_box_labels": frozenset(raw["link_box_labels"])}
+
+
+def link_box_labels() -> frozenset[str]:
+    """Upper-case labels that open a box of links to other stories ("MORE", "RELATED")."""
+    return _labels()["link_box_labels"]
+
+
+def words(text: str) -> list[str]:
+    return [w.lower() for w in _WORDS.findall(text)]
+
+
+def _norm(text: str) -> str:
+    s = re.sub(r"[^0-9a-z]+", "", text.lower())
+    return s[3:] if s.startswith("the") and len(s) > 6 else s
+
+
+@dataclass(frozen=True)
+class PageMeta:
+    """What a page's markup says about its story, beside trafilatura's reading."""
+
+    og_title: str | None = None
+    title_tag: str | None = None
+    h1s: tuple[str, ...] = ()
+    site_name: str | None = None
+    description: str | None = None
+    marked_deks: tuple[str, ...] = field(default_factory=tuple)
+
+
+def page_meta(html: str) -> PageMeta:
+    """Read titles, headings and standfirst candidates from the page's HTML."""
+    import lxml.html
+    from lxml import etree
+
+    try:
+        root = lxml.html.fromstring(html)
+    except (etree.ParserError, ValueError):
+        return PageMeta()
+
+    def meta(*names: str) -> str | None:
+        for n in names:
+            for el in root.xpath(f'//meta[@property="{n}" or @name="{n}"]'):
+                value = _tidy(el.get("content"))
+                if value:
+                    return value
+        return None
+
+    title_el = root.find(".//title")
+    scope = root.xpath("//article|//main|//*[@role='main']")
+    h1_els = [h for s in scope for h in s.iter("h1")] or root.xpath("//h1")
+    h1s = []
+    for h in h1_els[:3]:
+        h1s.append(_tidy(_text_without_kicker(h)) or "")
+    deks = []
+    # Standfirsts sit beside the headline: look near the first <h1> (else in the story).
+    near = []
+    if h1_els:
+        up = h1_els[0].getparent()
+        if up is not None and up.getparent() is not None and up.getparent().tag not in ("body", "html"):
+            up = up.getparent()
+        near = [up] if up is not None else []
+    for el in (x for box in (near or scope) for x in box.iter() if isinstance(x.tag, str)):
+        if el.tag in ("html", "body", "article", "main", "section", "header", "meta", "script", "style"):
+            continue
+        if (el.get("class") or el.get("id")) and _DEK_MARK.search(" ".join((el.get("class") or "", el.get("id") or ""))):
+            text = _tidy(el.text_content())
+            if text and MIN_DEK_WORDS <= len(text.split()) <= MAX_DEK_WORDS:
+                deks.append(text)
+    for h in h1_els[:1]:
+        nxt = h.getnext()
+        if nxt is not None and nxt.tag in ("h2", "p"):
+            text = _tidy(nxt.text_content())
+            # A heading right under the headline is a subheadline; a paragraph only if marked.
+            if text and nxt.tag == "h2" and MIN_DEK_WORDS <= len(text.split()) <= MAX_DEK_WORDS:
+                deks.append(text)
+    return PageMeta(
+        og_title=meta("og:title", "twitter:title"),
+        title_tag=_tidy(title_el.text_content()) if title_el is not None else None,
+        h1s=tuple(h for h in h1s if h),
+        site_name=meta("og:site_name", "application-name"),
+        description=meta("og:description", "description", "twitter:description"),
+        marked_deks=tuple(dict.fromkeys(deks)),
+    )
+
+
+def _text_without_kicker(h1) -> str:
+    """The heading's text without a kicker element inside it."""
+    parts = [h1.text or ""]
+    for child in h1:
+        marked = _KICKER_MARK.search(" ".join((child.get("class") or "", child.get("id") or "")))
+        if not marked:
+            parts.append(child.text_content())
+        parts.append(child.tail or "")
+    return " ".join(parts)
+
+
+def _tidy(value: str | None) -> str | None:
+    if not value:
+        return None
+    value = " ".join(value.split())
+    return value or None
+
+
+def _is_label(piece: str, site_names: list[str]) -> bool:
+    """Whether an end piece of a title names the site or a section."""
+    text = piece.strip(" \t|-–—:·•»~/")
+    if not text:
+        return True
+    if len(text.split()) > MAX_LABEL_WORDS:
+        return False
+    if text.lower() in _labels()["sections"]:
+        return True
+    n = _norm(text)
+    for site in site_names:
+        s = _norm(site)
+        if not s or not n:
+            continue
+        if n == s or (min(len(n), len(s)) >= 4 and (n in s or s in n)):
+            return True
+    return False
+
+
+def strip_site(title: str, site_names: list[str]) -> str:
+    """The title without site names and section labels at either end."""
+    pieces = _SEPARATOR.split(title)
+    seps = _SEPARATOR.findall(title)
+    lo, hi = 0, len(pieces)
+    while hi - lo > 1 and _is_label(pieces[lo], site_names):
+        lo += 1
+    while hi - lo > 1 and _is_label(pieces[hi - 1], site_names):
+        hi -= 1
+    out = pieces[lo]
+    for i in range(lo + 1, hi):
+        out += seps[i - 1] + pieces[i]
+    out = out.strip(" \t|-–—·•»~/")
+    return out if len(words(out)) >= 1 else title
+
+
+def _contains(outer: list[str], inner: list[str]) -> bool:
+    if not inner or len(inner) > len(outer):
+        return False
+    first = inner[0]
+    for i in range(len(outer) - len(inner) + 1):
+        if outer[i] == first and outer[i:i + len(inner)] == inner:
+            return True
+    return False
+
+
+def choose_headline(meta: PageMeta, extracted: str | None, sitename: str | None,
+                    host: str | None) -> str | None:
+    """The story's own headline from the page's title sources (see the module doc)."""
+    site_names = [s for s in (sitename, meta.site_name, _host_label(host)) if s]
+    raw = [meta.og_title, extracted, *meta.h1s, meta.title_tag]
+    cleaned: list[str] = []
+    for r in raw:
+        if r:
+            c = strip_site(r, site_names)
+            if c and not _is_label(c, site_names) and c not in cleaned:
+                cleaned.append(c)
+    if not cleaned:
+        return extracted or meta.title_tag
+    tokens = [words(c) for c in cleaned]
+    agreed = [c for c, t in zip(cleaned, tokens)
+              if len(t) >= 2 and any(o is not t and o != t and _contains(o, t) for o in tokens)]
+    if agreed:
+        return min(agreed, key=lambda c: len(words(c)))
+    return cleaned[0]
+
+
+def _host_label(host: str | None) -> str | None:
+    """"techcrunch" from "techcrunch.com", "nytimes" from "www.nytimes.com"."""
+    if not host:
+        return None
+    parts = [p for p in host.lower().split(".") if p not in ("www", "m", "amp", "edition")]
+    if len(parts) >= 3 and parts[-2] in ("co", "com", "org", "net", "ac", "gov"):
+        return parts[-3]
+    return parts[-2] if len(parts) >= 2 else (parts[0] if parts else None)
+
+
+def repeats_headline(paragraph: str, headlines: list[str]) -> bool:
+    """Whether a body paragraph is the headline again (with at most a kicker or site name)."""
+    p = words(paragraph)
+    if not p or re.search(r"[.!?]['\"”’)]*\s+\S", paragraph):
+        return False  # more than one sentence: story text
+    # A sentence of the story ends in a full stop; a headline repeated rarely does.
+    extra = _EXTRA_WORDS if not re.search(r"[.!?]['\"”’)]*$", paragraph.strip()) else 1
+    for h in headlines:
+        t = words(h)
+        if t and (p == t or (len(p) - len(t) <= extra and len(t) >= 2 and _contains(p, t))):
+            return True
+    return False
+
+
+def is_kicker(paragraph: str) -> bool:
+    """A short label above a headline: a few words, no sentence punctuation."""
+    text = paragraph.strip()
+    return 0 < len(text.split()) <= 4 and not re.search(r"[.!?,;]['\"”’)]*$", text)
+
+
+def same_text(a: str, b: str, share: float = 0.9) -> bool:
+    """Whether two passages say the same words (each covers ``share`` of the other's)."""
+    wa, wb = words(a), words(b)
+    if not wa or not wb:
+        return False
+    sa, sb = set(wa), set(wb)
+    common = len(sa & sb)
+    return common >= share * len(sa) and common >= share * len(sb)
+
+
+def is_lead_copy(description: str, paragraphs: list[str]) -> bool:
+    """Whether a page description is only the opening of the story (then it is no dek)."""
+    d = words(description.rstrip(" .…").removesuffix("..."))
+    opening = words(" ".join(paragraphs[:2]))
+    if not d:
+        return True
+    if _contains(opening, d[: max(4, len(d) - 2)]):
+        return True
+    common = len(set(d) & set(opening))
+    return common >= 0.8 * len(set(d))
+
+
+def split_top(paragraphs: list[str], headline: str | None, raw_titles: list[str],
+              marked_deks: list[str], description: str | None) -> tuple[list[str], str | None]:
+    """The body without a repeated headline, kicker or standfirst, and the standfirst."""
+    body = list(paragraphs)
+    heads = [h for h in [headline, *raw_titles] if h]
+    i = 0
+    while heads and i < min(_TOP_PARAGRAPHS, len(body)):
+        if repeats_headline(body[i], heads):
+            start = i - 1 if i >= 1 and is_kicker(body[i - 1]) else i
+            del body[start:i + 1]
+            i = start
+        else:
+            i += 1
+    dek = next(iter(marked_deks), None)
+    if dek is None and description and not description.rstrip().endswith(("…", "...")):
+        if MIN_DEK_WORDS <= len(description.split()) <= MAX_DEK_WORDS and not is_lead_copy(description, body):
+            dek = description
+    if dek and headline and same_text(dek, headline):
+        dek = None
+    if dek:
+        for i in range(min(_TOP_PARAGRAPHS, len(body))):
+            if same_text(body[i], dek):
+                del body[i]
+                break
+    return body, dek
