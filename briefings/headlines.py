@@ -7,7 +7,7 @@ tagline ("SiteName | news you can trust: …"). The rules here are general:
 
 * pieces at either end of a title, cut off by a separator (``|``, `` - ``, `` – ``,
   ``:`` …), are dropped when they name the site (its ``og:site_name`` or host name) or
-  are a section label (``data/page_labels.json``);
+  are a section label (``lang/en/page_labels.json``);
 * the headline is what the sources agree on: the shortest cleaned candidate whose words
   occur, in order, in another candidate (the ``<h1>`` inside a ``<title>`` that carries a
   tagline as well); failing that, the first cleaned candidate in order of trust.
@@ -49,7 +49,7 @@ _EXTRA_WORDS = 6
 
 @lru_cache(maxsize=1)
 def _labels() -> dict[str, frozenset[str]]:
-    raw = json.loads(resources.files("briefings").joinpath("data/page_labels.json").read_text("utf-8"))
+    raw = json.loads(resources.files("briefings.lang").joinpath("en", "page_labels.json").read_text("utf-8"))
     return {"sections": frozenset(raw["sections"]), "link_box_labels": frozenset(raw["link_box_labels"])}
 
 

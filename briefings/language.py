@@ -8,7 +8,7 @@ The decision needed is "English or not", on article-length text, so no statistic
 model is used: a writing system other than Latin names its language outright (Hangul:
 Korean), and among Latin-script languages the share of each one's commonest function
 words ("the", "of", "and" / "le", "de", "et") separates them by a wide margin on a few
-hundred words. The word lists and script ranges live in ``data/languages.json``. It
+hundred words. The word lists and script ranges live in ``lang/languages.json``. It
 costs well under a millisecond per article, needs no download and no model, and it
 only ever calls a text non-English when the evidence is clear: anything uncertain is
 treated as English, so an English story never loses its summary to a guess.
@@ -40,7 +40,7 @@ _WORD = re.compile(r"[^\W\d_]+(?:['’][^\W\d_]+)?")
 
 @lru_cache(maxsize=1)
 def _data() -> dict[str, Any]:
-    text = resources.files("briefings").joinpath("data/languages.json").read_text(encoding="utf-8")
+    text = resources.files("briefings.lang").joinpath("languages.json").read_text(encoding="utf-8")
     data = json.loads(text)
     data["stopsets"] = {lang: frozenset(words) for lang, words in data["stopwords"].items()}
     ranges = "".join(f"{chr(lo)}-{chr(hi)}" for spans in data["scripts"].values() for lo, hi in spans)

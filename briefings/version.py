@@ -60,8 +60,11 @@ def language_data() -> str:
 
     h = hashlib.sha256()
     root = resources.files("briefings.lang")
-    for folder in sorted((p for p in root.iterdir() if p.is_dir()), key=lambda p: p.name):
-        for f in sorted((p for p in folder.iterdir() if p.is_file()), key=lambda p: p.name):
+    folders = [root] + sorted((p for p in root.iterdir() if p.is_dir() and p.name != "__pycache__"),
+                              key=lambda p: p.name)
+    for folder in folders:
+        for f in sorted((p for p in folder.iterdir() if p.is_file() and p.suffix in {".txt", ".json"}),
+                        key=lambda p: p.name):
             h.update(f"{folder.name}/{f.name}\0".encode())
             h.update(f.read_bytes())
     return h.hexdigest()[:10]
