@@ -53,6 +53,8 @@ _MEMBERS_CHECKED = 12
 
 #: Share of the shorter body's shingles found in the other body that makes wire copy.
 WIRE_CONTAINMENT = 0.5
+#: Containment above which two bodies are one text whatever their names and figures.
+NEAR_IDENTICAL = 0.85
 #: A body shorter than this (in 5-word shingles) is too short to call wire copy by text alone.
 _MIN_WIRE_SHINGLES = 25
 
@@ -91,6 +93,8 @@ jan feb mar apr jun jul aug sep sept oct nov dec
 said says asked told according however meanwhile despite although though what who why how
 one two three four five six seven eight nine ten many some all most several more less
 ap reuters afp associated press editor editing reporting additional
+officials official police critics residents analysts experts authorities sources witnesses
+lawmakers economists voters supporters opponents members leaders workers
 """.split())
 
 
@@ -286,6 +290,18 @@ def _shared_quotes(a: Features, b: Features) -> int:
     return min(count(a, b), count(b, a))
 
 
+def _same_particulars(a: Features, b: Features, c: float) -> bool:
+    """Shared text is wire copy only if it tells of the same people and figures: a
+    template filled in twice (plan 3 and plan 4, other people quoted, other sums) shares
+    most of its words and is two stories. Near-identical bodies need no check."""
+    if c >= NEAR_IDENTICAL:
+        return True
+    short, other = (a, b) if len(a.shingle_set) <= len(b.shingle_set) else (b, a)
+    if short.names and len(short.names & other.names) / len(short.names) < 0.5:
+        return False
+    return not (short.figures and other.figures and not short.figures & other.figures)
+
+
 def decide(a: Features, b: Features, idf: Callable[[str], float] | None = None) -> Evidence:
     """Whether two articles are one story, and the evidence for the answer."""
     c = containment(a, b)
@@ -306,7 +322,7 @@ def decide(a: Features, b: Features, idf: Callable[[str], float] | None = None) 
     smaller = min(weight(a.names), weight(b.names))
     names = weight(shared_names) / smaller if smaller else 0.0
     day_conflict = bool(a.lede_days and b.lede_days and not (a.lede_days & b.lede_days))
-    if c >= WIRE_CONTAINMENT:
+    if c >= WIRE_CONTAINMENT and _same_particulars(a, b, c):
         return Evidence(c, names, quotes, figures, day_conflict, True, "wire copy")
     if day_conflict:
         return Evidence(c, names, quotes, figures, day_conflict, False, "different days")

@@ -92,6 +92,8 @@ def _appearances(brief: Brief) -> list[tuple[str, str, Appearance]]:
     art = brief.article
     out = []
     for name, quotes in brief.speakers:
+        if name is None:  # unattributed quotes belong to nobody's entry
+            continue
         first = quotes[0]
         role = next((q.role for q in quotes if q.role), None)
         out.append((name, first.speaker_kind, Appearance(

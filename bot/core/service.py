@@ -14,13 +14,14 @@ from datetime import datetime, timedelta
 
 from bot.core.briefs import BriefCache
 from bot.core.clock import Clock
-from bot.core.digests import DigestBuilder
+from bot.core.digests import DigestBuilder, describe_shape
 from bot.core.interface import Invocation, Reply, command_spec
 from bot.core.sources import SourceError, Sources, user_sentence
 from bot.core.status import STATUS, StatusRegistry
 from bot.core.timing import describe_local, make_trigger, next_fire
-from bot.core.validation import (InputError, describe_days, parse_days, parse_feed_url,
-                                 parse_sentences, parse_time, parse_timezone, require)
+from bot.core.validation import (InputError, describe_days, parse_days, parse_digest_sentences,
+                                 parse_digest_stories, parse_feed_url, parse_sentences, parse_time,
+                                 parse_timezone, require)
 from bot.core.views import brief_card, help_reply, quotes_card
 from bot.storage.db import NewEntry, Store
 from briefings.feeds import FeedError
@@ -202,14 +203,16 @@ class BriefbotService:
         hour, minute = parse_time(require(inv.options, "time", "a time, e.g. time:08:00"))
         tz = parse_timezone(require(inv.options, "timezone", "a time zone, e.g. timezone:Europe/Berlin"))
         days = parse_days(inv.options.get("days") or "daily")
+        stories = parse_digest_stories(inv.options.get("stories"))
+        sentences = parse_digest_sentences(inv.options.get("sentences"))
         now = self.clock.now()
-        await self.store.run(self.store.set_schedule, inv.channel.key, hour=hour, minute=minute,
-                             tz=tz, days=days, now=now)
+        row = await self.store.run(self.store.set_schedule, inv.channel.key, hour=hour, minute=minute,
+                                   tz=tz, days=days, now=now, stories=stories, sentences=sentences)
         await self._schedule_changed(inv.channel.key)
         nxt = next_fire(make_trigger(hour, minute, tz, days), now)
         when = f" Next: {describe_local(nxt, tz)}." if nxt else ""
         return Reply(text=f"The digest will be posted at {hour:02d}:{minute:02d} ({tz}) "
-                          f"{describe_days(days)}.{when}", ephemeral=True)
+                          f"{describe_days(days)}.{when} {describe_shape(row)}", ephemeral=True)
 
     async def _schedule_off(self, inv: Invocation) -> Reply:
         if await self.store.run(self.store.disable_schedule, inv.channel.key, self.clock.now()):
@@ -226,6 +229,7 @@ class BriefbotService:
         text = f"The digest is posted at {s.hour:02d}:{s.minute:02d} ({s.tz}) {describe_days(s.days)}."
         if nxt:
             text += f" Next: {describe_local(nxt, s.tz)}."
+        text += " " + describe_shape(s)
         return Reply(text=text, ephemeral=True)
 
     async def _schedule_changed(self, channel: str) -> None:

@@ -31,7 +31,7 @@ log = logging.getLogger(__name__)
 T = TypeVar("T")
 
 #: Bump with a new entry in ``MIGRATIONS`` whenever a table changes.
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 #: How long stories that left their feed, and briefs nobody refers to, are kept.
 RETENTION = timedelta(days=30)
 
@@ -42,9 +42,21 @@ def _v2_seen_times(s: Session) -> None:
     s.execute(text("ALTER TABLE feeds ADD COLUMN last_parsed_at TIMESTAMP"))
 
 
+def _v3_digest_shape(s: Session) -> None:
+    """v3: how many stories a channel's digest shows, and summary sentences per story.
+
+    Columns already there (a table ``create_all`` made at this version) are left alone."""
+    from sqlalchemy import inspect
+
+    have = {c["name"] for c in inspect(s.connection()).get_columns("schedules")}
+    for column in ("digest_stories", "digest_sentences"):
+        if column not in have:
+            s.execute(text(f"ALTER TABLE schedules ADD COLUMN {column} INTEGER"))
+
+
 #: version -> function upgrading from version-1; explicit, run in order, in one transaction.
 #: ``create_all`` only creates missing tables, so every column change needs an entry here.
-MIGRATIONS: dict[int, Callable[[Session], None]] = {2: _v2_seen_times}
+MIGRATIONS: dict[int, Callable[[Session], None]] = {2: _v2_seen_times, 3: _v3_digest_shape}
 
 
 #: Column lengths (``models``): PostgreSQL refuses longer values, where SQLite keeps them.
@@ -303,13 +315,18 @@ class Store:
     # --- schedules ------------------------------------------------------------------------
 
     def set_schedule(self, channel: str, *, hour: int, minute: int, tz: str, days: str,
-                     now: datetime) -> Schedule:
+                     now: datetime, stories: int | None = None, sentences: int | None = None) -> Schedule:
+        """Set the digest's time; ``stories``/``sentences`` given replace the channel's (None keeps them)."""
         with self._sessions.begin() as s:
             row = s.get(Schedule, channel)
             if row is None:
                 row = Schedule(channel=channel)
                 s.add(row)
             row.hour, row.minute, row.tz, row.days = hour, minute, tz, days
+            if stories is not None:
+                row.digest_stories = stories
+            if sentences is not None:
+                row.digest_sentences = sentences
             row.enabled, row.updated_at = True, now
             return row
 

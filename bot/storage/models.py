@@ -83,6 +83,9 @@ class Schedule(Base):
     days: Mapped[str] = mapped_column(String(64))  # APScheduler day_of_week, "*" = daily
     enabled: Mapped[bool] = mapped_column(Boolean, default=True)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    # what the digest holds (v3); None = the defaults in bot.core.digests
+    digest_stories: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    digest_sentences: Mapped[int | None] = mapped_column(Integer, nullable=True)
 
 
 class FeedEntry(Base):
