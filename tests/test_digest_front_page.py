@@ -187,3 +187,56 @@ async def test_changing_the_time_keeps_the_digest_settings(core):
     await core.service.handle(inv("schedule set", time="09:00", timezone="UTC"))
     row = core.store.schedule(CHANNEL.key)
     assert (row.hour, row.digest_stories, row.digest_sentences) == (9, 3, 1)
+
+
+# --- the quote archive through /quotes --------------------------------------------------------
+
+
+async def test_quotes_a_channel_received_are_searchable_by_speaker_and_words(core, http_server):
+    a, b = Outlet(http_server, "a", "Coast Courier"), Outlet(http_server, "b", "Metro Daily")
+    await follow(core, a, b)
+    storm_url = a.add("storm", text("storm-1-courier"))
+    b.add("storm", text("storm-1-metro"))
+    a.add("rates", text("rates-1-courier"))
+    await poll(core)
+    await digest(core)
+    by_speaker = await core.service.handle(inv("quotes", speaker="Pryce", manage=False))
+    assert not by_speaker.error, by_speaker.text
+    assert "newest first" in by_speaker.text
+    (card,) = by_speaker.cards
+    assert card.url == storm_url and "Coast Courier" in card.source and "Metro Daily" in card.source
+    assert any("worst storm" in q for sp in card.speakers for q in sp.quotes)
+    by_words = await core.service.handle(inv("quotes", text="inflation", manage=False))
+    names = [sp.name for c in by_words.cards for sp in c.speakers]
+    assert "Paul Sandor" in names and all("Pryce" not in n for n in names)
+    recent = await core.service.handle(inv("quotes", speaker="Sandor", days=1, manage=False))
+    assert recent.cards
+    core.clock.advance(days=3)
+    old = await core.service.handle(inv("quotes", speaker="Sandor", days=1, manage=False))
+    assert not old.cards and "No quotes" in old.text
+    # the other channel follows nothing of this: it finds nothing, and autocomplete offers nothing
+    other = await core.service.handle(inv("quotes", channel=OTHER, speaker="Pryce", manage=False))
+    assert not other.cards and "No quotes" in other.text
+    assert await core.service.speaker_choices("", "pr", OTHER) == []
+    assert "Joan Pryce" in await core.service.speaker_choices("", "pr", CHANNEL)
+
+
+async def test_a_preview_and_the_digest_archive_each_quote_once(core, http_server):
+    a = Outlet(http_server, "a", "Coast Courier")
+    await follow(core, a)
+    a.add("storm", text("storm-1-courier"))
+    await poll(core)
+    await digest(core)
+    first = core.store.quotes_by_speaker(CHANNEL.key, "Pryce")
+    await digest(core)
+    assert core.store.quotes_by_speaker(CHANNEL.key, "Pryce") == first
+
+
+@pytest.mark.parametrize("options, expected", [
+    ({}, "speaker:<name> or text:<words>"),
+    ({"speaker": "Pryce", "days": 0}, "days from 1 to 30"),
+    ({"speaker": "Pryce", "days": 90}, "days from 1 to 30"),
+])
+async def test_quote_search_wrong_input(core, options, expected):
+    reply = await core.service.handle(inv("quotes", **options))
+    assert reply.error and reply.ephemeral and expected in reply.text

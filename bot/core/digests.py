@@ -22,6 +22,7 @@ from bot.core.briefs import DEFAULT_SENTENCES, BriefCache
 from bot.core.interface import Card, Reply, SpeakerView
 from bot.core.sources import SourceError, Sources
 from bot.core.views import QUOTE_CHARS, speaker_views
+from bot.storage.archive import QuoteRecord
 from bot.storage.codec import brief_from_json
 from bot.storage.db import Store
 from bot.storage.models import FeedEntry, Schedule
@@ -98,7 +99,30 @@ class DigestBuilder:
         who = _who_said_what(shown)
         if who is not None:
             cards.append(who)
+        await self._archive(channel, stories, briefs, arrivals)
         return Reply(text=text, cards=tuple(cards)), len(entries)
+
+    async def _archive(self, channel: str, stories: list[DigestStory], briefs: list[Brief],
+                       arrivals: list[datetime | None]) -> None:
+        """Keep every quote of the stories in the channel's archive (the same speaker and
+        words once: a preview and the scheduled digest add nothing twice)."""
+        arrived = {id(b.article): t for b, t in zip(briefs, arrivals)}
+        records = []
+        for story in stories:
+            for q in story.quotes:
+                first = q.articles[0]
+                when = first.published or arrived.get(id(first))
+                if when is None:
+                    continue
+                records.append(QuoteRecord(
+                    speaker=q.speaker, speaker_kind=q.speaker_kind, kind=q.quote.kind, text=q.quote.text,
+                    story=story.title, url=first.url,
+                    outlets=tuple(dict.fromkeys(outlet(a) for a in q.articles)), said_at=when))
+        if records:
+            try:
+                await self.store.run(self.store.archive_quotes, channel, records)
+            except Exception:  # the digest still goes out; the archive misses these quotes
+                log.exception("quote archive: could not keep %d quotes of %s", len(records), channel)
 
     async def _briefs(self, entries: list[FeedEntry], sentences: int, outlets: dict[int, str]
                       ) -> tuple[list[Brief], list[datetime | None], list[FeedEntry]]:

@@ -100,8 +100,9 @@ class CommandService(Protocol):
         """Run one command; never raises for bad input (the Reply says what was wrong)."""
         ...
 
-    async def speaker_choices(self, url: str, prefix: str) -> list[str]:
-        """Autocomplete for ``/quotes speaker``: speakers of the cached brief of ``url``."""
+    async def speaker_choices(self, url: str, prefix: str, channel: ChannelRef | None = None) -> list[str]:
+        """Autocomplete for ``/quotes speaker``: speakers of the cached brief of ``url``, or
+        without one, of the channel's quote archive."""
         ...
 
 
@@ -187,8 +188,11 @@ COMMAND_SPECS: tuple[CommandSpec, ...] = (
     ),
     CommandSpec(
         "quotes",
-        "Who said what in an article",
-        (_URL, OptionSpec("speaker", "Only this speaker", autocomplete=True)),
+        "Who said what in an article, or search this channel's quotes",
+        (OptionSpec("url", "Article or page URL (leave out to search this channel's quotes)"),
+         OptionSpec("speaker", "Only this speaker", autocomplete=True),
+         OptionSpec("text", "Words the quote contains (searches this channel's quotes)"),
+         OptionSpec("days", "Only the last N days (1-30)", "integer", min_value=1, max_value=30)),
     ),
     CommandSpec("digest", "This channel's digest now, from its feeds"),
     CommandSpec("feeds add", "Follow a feed in this channel", (_FEED_URL,), manage=True),

@@ -15,14 +15,14 @@ from datetime import datetime, timedelta
 from bot.core.briefs import BriefCache
 from bot.core.clock import Clock
 from bot.core.digests import DigestBuilder, describe_shape
-from bot.core.interface import Invocation, Reply, command_spec
+from bot.core.interface import ChannelRef, Invocation, Reply, command_spec
 from bot.core.sources import SourceError, Sources, user_sentence
 from bot.core.status import STATUS, StatusRegistry
 from bot.core.timing import describe_local, make_trigger, next_fire
 from bot.core.validation import (InputError, describe_days, parse_days, parse_digest_sentences,
-                                 parse_digest_stories, parse_feed_url, parse_sentences, parse_time,
+                                 parse_archive_days, parse_digest_stories, parse_feed_url, parse_sentences, parse_time,
                                  parse_timezone, require)
-from bot.core.views import brief_card, help_reply, quotes_card
+from bot.core.views import archive_reply, brief_card, help_reply, quotes_card
 from bot.storage.db import NewEntry, Store
 from briefings.feeds import FeedError
 from briefings.fetching import FetchError
@@ -105,7 +105,11 @@ class BriefbotService:
             log.warning("%d commands still running at shutdown", self._in_flight)
             return False
 
-    async def speaker_choices(self, url: str, prefix: str) -> list[str]:
+    async def speaker_choices(self, url: str, prefix: str, channel: ChannelRef | None = None) -> list[str]:
+        if not (url or "").strip():
+            if channel is None:
+                return []
+            return await self.store.run(self.store.archived_speakers, channel.key, prefix or "")
         brief = await self.cache.cached_for_url(url or "")
         if brief is None:
             return []
@@ -127,8 +131,10 @@ class BriefbotService:
         return Reply(cards=(brief_card(brief),))
 
     async def _quotes(self, inv: Invocation) -> Reply:
-        url = require(inv.options, "url", "the article's URL, e.g. /quotes url:https://…")
+        url = str(inv.options.get("url") or "").strip()
         speaker = str(inv.options.get("speaker") or "").strip() or None
+        if not url:
+            return await self._search_quotes(inv, speaker)
         article = await self.sources.article(url)
         brief = await self.cache.brief_one(article, also_url=url)
         if speaker:
@@ -140,6 +146,23 @@ class BriefbotService:
                 raise InputError(f"Nobody called “{speaker}” is quoted in that article. Quoted: {known}.")
             speaker = match
         return Reply(cards=(quotes_card(brief, speaker),))
+
+    async def _search_quotes(self, inv: Invocation, speaker: str | None) -> Reply:
+        """/quotes without a URL: what was said in this channel's stories, newest first."""
+        words = str(inv.options.get("text") or "").strip()
+        days = parse_archive_days(inv.options.get("days"))
+        if not speaker and not words:
+            raise InputError("Give an article's URL (/quotes url:https://…), or search this channel's "
+                             "quotes with speaker:<name> or text:<words>.")
+        since = self.clock.now() - timedelta(days=days) if days else None
+        channel = inv.channel.key
+        if words:
+            found = await self.store.run(self.store.quotes_matching, channel, words, since, 50 if speaker else 15)
+            if speaker:
+                found = [r for r in found if r.speaker and speaker.lower() in r.speaker.lower()][:15]
+        else:
+            found = await self.store.run(self.store.quotes_by_speaker, channel, speaker, since)
+        return archive_reply(found, speaker=speaker, words=words or None, days=days)
 
     async def _digest(self, inv: Invocation) -> Reply:
         """The digest as it stands now; a preview, so the scheduled one still carries these stories."""

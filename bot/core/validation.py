@@ -125,6 +125,23 @@ def parse_digest_sentences(value: object) -> int | None:
     return _bounded(value, DIGEST_SENTENCES, "summary sentences per story")
 
 
+ARCHIVE_DAYS = (1, 30)
+
+
+def parse_archive_days(value: object) -> int | None:
+    """How many days back a quote search looks; None when not given."""
+    if value is None or value == "":
+        return None
+    low, high = ARCHIVE_DAYS
+    try:
+        n = int(str(value).strip())
+    except ValueError:
+        raise InputError(f"“{value}” is not a number of days: give a whole number from {low} to {high}.") from None
+    if not low <= n <= high:
+        raise InputError(f"Quotes are kept for {high} days: give days from {low} to {high}, not {n}.")
+    return n
+
+
 def require(options, name: str, what: str) -> str:
     value = str(options.get(name) or "").strip()
     if not value:

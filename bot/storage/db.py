@@ -24,6 +24,7 @@ from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.settings import sqlite_path
+from bot.storage.archive import QuoteArchiveStore, ensure_search
 from bot.storage.models import (ArticleRef, Base, CachedBrief, Digest, Feed, FeedEntry, Schedule,
                                 SchemaVersion, Subscription)
 
@@ -128,8 +129,10 @@ def _sqlite_pragmas(dbapi_conn, _record) -> None:
     cur.close()
 
 
-class Store:
-    """Repository functions over one engine; each call is its own transaction."""
+class Store(QuoteArchiveStore):
+    """Repository functions over one engine; each call is its own transaction.
+
+    The quote archive's functions are in ``bot.storage.archive``."""
 
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
@@ -158,6 +161,7 @@ class Store:
     def _migrate(self) -> int:
         Base.metadata.create_all(self.engine)
         with self._sessions.begin() as s:
+            ensure_search(s)
             row = s.get(SchemaVersion, 1)
             if row is None:
                 s.add(SchemaVersion(id=1, version=SCHEMA_VERSION))
@@ -310,7 +314,8 @@ class Store:
             briefs = s.execute(delete(CachedBrief).where(CachedBrief.created_at < cutoff,
                                                          CachedBrief.content_key.not_in(used))
                                .execution_options(synchronize_session=False)).rowcount
-        return {"entries": entries, "articles": articles, "briefs": briefs}
+            quotes = self.prune_archive(s, cutoff)
+        return {"entries": entries, "articles": articles, "briefs": briefs, "quotes": quotes}
 
     # --- schedules ------------------------------------------------------------------------
 
