@@ -192,6 +192,9 @@ class BriefbotService:
             etag=poll.etag, last_modified=poll.last_modified, now=now,
             next_poll_at=now + timedelta(seconds=self.feed_poll_seconds))
         name = f"{feed.title} ({url})" if feed.title else url
+        if await self.store.run(self.store.resume_feed, feed.id, now):
+            return Reply(text=f"{name} reads again: it is polled again for every channel that follows it.",
+                         ephemeral=True)
         if not new:
             return Reply(text=f"This channel already follows {name}.", ephemeral=True)
         text = (f"Now following {name}. Its {len(entries)} current "
@@ -213,8 +216,10 @@ class BriefbotService:
         if not feeds:
             return Reply(text="This channel follows no feeds. Add one with /feeds add url:…", ephemeral=True)
         lines = [f"This channel follows {len(feeds)} feed{'s' if len(feeds) != 1 else ''}:"]
+        states = await self.store.run(self.store.feed_states, [f.id for f in feeds])
         for f in feeds:
-            line = f"• {f.title + ' — ' if f.title else ''}{f.url} — last fetched {_fmt_time(f.last_fetch_at)}"
+            line = (f"• {f.title + ' — ' if f.title else ''}{f.url} — {_state(states[f.id])}; "
+                    f"last fetched {_fmt_time(f.last_fetch_at)}")
             if f.last_error:
                 line += f"; last error: {f.last_error} ({f.failures} failed in a row)"
             lines.append(line)
@@ -262,3 +267,11 @@ class BriefbotService:
     async def _help(self, inv: Invocation) -> Reply:
         return help_reply()
 
+
+def _state(state) -> str:
+    """A feed's health for /feeds list (``bot.storage.health.FeedState``)."""
+    if state.state == "ok":
+        return "working"
+    since = _fmt_time(state.since)
+    return {"failing": f"failing since {since}", "gone": f"gone since {since} (paused after 7 days)",
+            "paused": f"paused since {since} (gone for 7 days; /feeds add it again once it is back)"}[state.state]

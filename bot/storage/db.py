@@ -25,6 +25,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from bot.settings import sqlite_path
 from bot.storage.archive import QuoteArchiveStore, ensure_search
+from bot.storage.health import FeedHealthStore
 from bot.storage.models import (ArticleRef, Base, CachedBrief, Digest, Feed, FeedEntry, Schedule,
                                 SchemaVersion, Subscription)
 
@@ -129,7 +130,7 @@ def _sqlite_pragmas(dbapi_conn, _record) -> None:
     cur.close()
 
 
-class Store(QuoteArchiveStore):
+class Store(QuoteArchiveStore, FeedHealthStore):
     """Repository functions over one engine; each call is its own transaction.
 
     The quote archive's functions are in ``bot.storage.archive``."""
@@ -252,7 +253,8 @@ class Store(QuoteArchiveStore):
     def due_feeds(self, now: datetime) -> list[Feed]:
         """Feeds to poll now: never polled, or their backoff/interval has run out."""
         with self._sessions() as s:
-            q = select(Feed).where((Feed.next_poll_at.is_(None)) | (Feed.next_poll_at <= now)).order_by(Feed.id)
+            q = (select(Feed).where((Feed.next_poll_at.is_(None)) | (Feed.next_poll_at <= now),
+                                    Feed.id.not_in(self.paused_feed_ids())).order_by(Feed.id))
             return list(s.scalars(q))
 
     def record_poll(self, feed_id: int, *, now: datetime, next_poll_at: datetime,
