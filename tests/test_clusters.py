@@ -132,3 +132,14 @@ def test_own_evaluation_set_rates(seed, capsys):
     assert found / pairs >= 0.7
     assert rates["same-topic pairs merged"].split("/")[0].strip() == "0"
     assert rates["pairs of distinct stories in one story (any)"].strip() == "0"
+
+
+def test_a_template_filled_in_twice_is_two_stories():
+    """The same sentences with other plan numbers, sums and people: shared words, no shared story."""
+    from bot_helpers import story
+
+    from briefings.loading import article_from_text
+
+    items = [ClusterItem(key=str(n), text=article_from_text(story(n, topic=f"the district {n} tram line")).text)
+             for n in (100, 101, 104, 105)]
+    assert len(cluster(items)) == 4

@@ -154,7 +154,7 @@ async def test_stories_shown_and_sentences_are_schedule_settings(core, http_serv
     assert "top 1 story with 1 summary sentence each" in show.text
     # a channel without the settings gets the defaults
     await follow(core, a, channel=OTHER)
-    assert "top 10 stories with 2 summary sentences each" in (
+    assert "top 15 stories with 2 summary sentences each" in (
         await core.service.handle(inv("schedule show", channel=OTHER))).text
 
 

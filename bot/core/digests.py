@@ -13,9 +13,10 @@ as headlines with links) and how many summary sentences each card has.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from dataclasses import replace
-from datetime import datetime
+from datetime import datetime, timezone
 from urllib.parse import urlsplit
 
 from bot.core.briefs import DEFAULT_SENTENCES, BriefCache
@@ -34,7 +35,7 @@ from briefings.stories import DigestStory, StoryQuote, front_page, outlet
 log = logging.getLogger(__name__)
 
 #: Stories shown as cards when the channel's schedule does not say.
-DEFAULT_STORIES = 10
+DEFAULT_STORIES = 15
 #: Summary sentences per story in a digest when the schedule does not say.
 DEFAULT_DIGEST_SENTENCES = 2
 #: Articles whose brief is missing that one digest tries to read again (each is a fetch).
@@ -75,9 +76,10 @@ class DigestBuilder:
         feeds = await self.store.run(self.store.channel_feeds, channel)
         outlets = {f.id: f.title or urlsplit(f.url).hostname or f.url for f in feeds}
         briefs, arrivals, unreadable = await self._briefs(entries, sentences, outlets)
-        stories = front_page(briefs, arrivals=arrivals)
+        # clustering and quote merging are CPU work: off the event loop
+        stories = await asyncio.to_thread(front_page, briefs, arrivals=arrivals)
         shown, rest = stories[:max_stories], stories[max_stories:]
-        cards = [story_card(s) for s in shown]
+        cards = await asyncio.to_thread(lambda: [story_card(s) for s in shown])
         headlines = [_headline(s.lead, s) for s in rest]
         for e in unreadable:  # a card while there is room, else a headline
             if len(cards) < max_stories:
@@ -111,9 +113,12 @@ class DigestBuilder:
         for story in stories:
             for q in story.quotes:
                 first = q.articles[0]
-                when = first.published or arrived.get(id(first))
+                # when the channel got it: a page's own date may be missing, naive or guessed
+                when = arrived.get(id(first)) or first.published
                 if when is None:
                     continue
+                if when.tzinfo is None:
+                    when = when.replace(tzinfo=timezone.utc)
                 records.append(QuoteRecord(
                     speaker=q.speaker, speaker_kind=q.speaker_kind, kind=q.quote.kind, text=q.quote.text,
                     story=story.title, url=first.url,
@@ -134,8 +139,9 @@ class DigestBuilder:
         arrivals: list[datetime | None] = []
         unreadable: list[FeedEntry] = []
         late = 0
+        decoded = await asyncio.to_thread(lambda: {k: brief_from_json(v) for k, v in cached.items()})
         for entry in entries:
-            brief = brief_from_json(cached[entry.content_key]) if entry.content_key in cached else None
+            brief = decoded.get(entry.content_key) if entry.content_key else None
             if brief is None and late < MAX_LATE_BRIEFS:
                 late += 1
                 brief = await self._late_brief(entry)
