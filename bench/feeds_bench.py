@@ -37,6 +37,7 @@ from email.utils import format_datetime
 from html import escape
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+from urllib.parse import urlsplit
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -58,6 +59,8 @@ _PLACES = ["Ashford", "Brightwater", "Caldmoor", "Dunmere", "Eastholm", "Fairhav
            "Highbury", "Ironbridge", "Kestrel Bay", "Lowfield", "Marston", "Northgate", "Oakvale"]
 _INTROS = ["Residents of {p} will feel the effects of this.", "LOCAL ANGLE: businesses in {p} say they are ready.",
            "Here is what we know so far about the story, reported from {p}."]
+_SUFFIX = ["", "son", "ski", "ez", "ov", "ini", "berg", "ley"]
+_QUOTED = re.compile(r"([\"“])([^\"“”]{10,})([\"”])")
 _NAME = re.compile(r"\b[A-Z][a-z]+(?: [A-Z][a-z]+)?\b")
 _NUM = re.compile(r"\b\d[\d,.]*\b")
 
@@ -79,13 +82,20 @@ def article(rng: random.Random, pool: list[str], i: int) -> tuple[str, list[str]
         word = m.group()
         if m.start() == 0 or word in ("The", "A", "In", "He", "She", "It", "But", "They", "This"):
             return word
-        people.setdefault(word, f"{rng.choice(_GIVEN)} {rng.choice(_SUR)}" if " " in word else rng.choice(_SUR))
+        surname = rng.choice(_SUR) + rng.choice(_SUFFIX)
+        people.setdefault(word, f"{rng.choice(_GIVEN)} {surname}" if " " in word else surname)
         return people[word]
+
+    def said(m: re.Match) -> str:  # distinct stories do not quote the same words
+        words = m.group(2).split()
+        rng.shuffle(words)
+        return m.group(1) + " ".join(words) + m.group(3)
 
     body = []
     for p in rng.sample(pool, k=rng.randint(6, 10)):
         p = _NAME.sub(person, p)
         p = _NUM.sub(lambda _m: str(rng.randint(11, 9999)), p)
+        p = _QUOTED.sub(said, p)
         body.append(p)
     place = rng.choice(_PLACES)
     title = f"{place}: {rng.choice(list(people.values()) or ['Council'])} story number {i}"
@@ -163,22 +173,26 @@ def build_site(n_feeds: int, per_feed: int, wire_share: float, hosts: int, seed:
     routes: dict[str, tuple[bytes, str]] = {}
     feeds: list[tuple[str, str]] = []  # (path, title)
     stories: list[tuple[str, list[str]]] = []
+    truth: dict[str, int] = {}  # page path -> story number (a wire copy has its original's)
     wires = 0
     for f in range(n_feeds):
         items = []
         for e in range(per_feed):
+            path = f"/f{f}/a{e}.html"
             if stories and rng.random() < wire_share:
-                title, body = wire_copy(rng, *rng.choice(stories[-200:]))
+                original = rng.randrange(max(0, len(stories) - 200), len(stories))
+                title, body = wire_copy(rng, *stories[original])
+                truth[path] = original
                 wires += 1
             else:
                 title, body = article(rng, pool, f * per_feed + e)
+                truth[path] = len(stories)
                 stories.append((title, body))
-            path = f"/f{f}/a{e}.html"
             routes[path] = (html(title, body).encode(), "text/html; charset=utf-8")
             items.append((f"f{f}-a{e}", path, title))
         feeds.append((f"/f{f}/feed.xml", f"Outlet {f}"))
         routes[f"/f{f}/feed.xml"] = (rss(f"Outlet {f}", items).encode(), "application/rss+xml; charset=utf-8")
-    return routes, feeds, wires
+    return routes, feeds, wires, truth
 
 
 def absolutise(routes, feeds, port, hosts):
@@ -209,7 +223,7 @@ def peak_mib() -> tuple[float, float]:
 
 async def main_async(args) -> None:
     t_build = time.perf_counter()
-    routes, feeds, wires = build_site(args.feeds, args.entries, args.wire_share, args.hosts)
+    routes, feeds, wires, truth = build_site(args.feeds, args.entries, args.wire_share, args.hosts)
     server = Server(routes)
     absolutise(routes, feeds, server.port, args.hosts)
     total = args.feeds * args.entries
@@ -276,6 +290,16 @@ async def main_async(args) -> None:
     multi = sum(1 for s in stories if len(s.keys) > 1)
     print(f"clusters: {len(briefs)} articles into {len(stories)} stories ({multi} with several articles) "
           f"in {cluster_s:.2f}s = {1000 * cluster_s / max(1, len(briefs)):.2f} ms/article", flush=True)
+    label = {str(i): truth.get(urlsplit(b.article.url or "").path) for i, b in enumerate(briefs)}
+    story_of = {k: n for n, s in enumerate(stories) for k in s.keys}
+    by_truth: dict[int, list[str]] = {}
+    for k, t in label.items():
+        by_truth.setdefault(t, []).append(k)
+    pairs = [(a, b) for ks in by_truth.values() for i, a in enumerate(ks) for b in ks[i + 1:]]
+    together = sum(story_of[a] == story_of[b] for a, b in pairs)
+    false = sum(len(s.keys) - len({label[k] for k in s.keys}) for s in stories)
+    print(f"  wire copies with their original: {together}/{len(pairs)}; articles merged into another "
+          f"story than their own: {false}", flush=True)
     # the index's cost per addition should not grow with its size: compare first and last tenth
     tenth = max(1, len(briefs) // 10)
     idx = StoryIndex()
