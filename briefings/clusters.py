@@ -141,6 +141,9 @@ class Features:
     quote_shingles: frozenset[int]
     figures: frozenset[str]
     lede_days: frozenset[str]
+    # the same after the first paragraph: wire copies differ in a local intro, templates throughout
+    body_names: frozenset[str] = frozenset()
+    body_figures: frozenset[str] = frozenset()
 
 
 _COMBINING = re.compile(r"[\u0300-\u036f\u1ab0-\u1aff\u1dc0-\u1dff\u20d0-\u20ff\ufe20-\ufe2f]")
@@ -287,10 +290,15 @@ def features(text: str, published: datetime | None = None) -> Features:
     """Everything the decision reads from one body."""
     shingles = _shingles(_words(text), _SHINGLE)
     quotes = _quote_shingles(text)
+    first, _, rest = text.strip().partition("\n")
+    names = _names(text)
+    figures = _figures(text)
     return Features(signature=_signature(shingles),
-                    shingle_set=np.array(sorted(shingles), dtype=np.uint32), names=_names(text),
-                    quotes=quotes, quote_shingles=frozenset().union(*quotes), figures=_figures(text),
-                    lede_days=_lede_days(text, published))
+                    shingle_set=np.array(sorted(shingles), dtype=np.uint32), names=names,
+                    quotes=quotes, quote_shingles=frozenset().union(*quotes), figures=figures,
+                    lede_days=_lede_days(text, published),
+                    body_names=_names(rest) if rest.strip() else names,
+                    body_figures=_figures(rest) if rest.strip() else figures)
 
 
 def containment(a: Features, b: Features) -> float:
@@ -327,13 +335,15 @@ def _same_particulars(a: Features, b: Features, c: float) -> bool:
     if c >= NEAR_IDENTICAL:
         return True
     short, other = (a, b) if len(a.shingle_set) <= len(b.shingle_set) else (b, a)
-    if short.names and len(short.names & other.names) / len(short.names) < 0.5:
+    # the shorter body past its first paragraph (a local intro is not the agency's text)
+    names, figures = short.body_names, short.body_figures
+    if names and len(names & other.names) / len(names) < 0.5:
         return False
-    if short.figures and other.figures and not short.figures & other.figures:
+    if figures and other.figures and not figures & other.figures:
         return False
     # most of the shorter one's figures must be the other's too: plan 3 "costs 6 billion"
     # and plan 4 "costs 7 billion" share a template, not a story
-    return len(short.figures) < 2 or len(short.figures & other.figures) / len(short.figures) >= 0.5
+    return len(figures) < 2 or len(figures & other.figures) / len(figures) >= 0.5
 
 
 def decide(a: Features, b: Features, idf: Callable[[str], float] | None = None) -> Evidence:
@@ -363,7 +373,8 @@ def decide(a: Features, b: Features, idf: Callable[[str], float] | None = None) 
     # event-level agreement: the same rare names, and the same words quoted or figures given;
     # the weaker the quotes and figures, the more of the names must agree
     agreed = ((names >= 0.35 and ((quotes >= 2 and figures >= 1) or (quotes >= 1 and figures >= 2)))
-              or (names >= 0.5 and ((figures >= 3 and share >= 0.5) or quotes >= 3))
+              or (names >= 0.5 and figures >= 3 and share >= 0.5)
+              or (names >= 0.6 and quotes >= 3)
               or (names >= 0.6 and quotes >= 1 and figures >= 1))
     if agreed and len(shared_names) >= 2:
         return Evidence(c, names, quotes, figures, day_conflict, True, "same event")

@@ -149,7 +149,7 @@ def merge_quotes(briefs: tuple[Brief, ...]) -> tuple[StoryQuote, ...]:
                     continue
                 if key is not None and g[5] is not None and not same_speaker(g[5], key, q.speaker_kind, g[1]):
                     continue
-                if brief.article not in g[4]:
+                if not any(a is brief.article for a in g[4]):
                     g[4].append(brief.article)
                 if g[0] is None and q.speaker:
                     g[0], g[1], g[5] = q.speaker, q.speaker_kind, key
