@@ -297,9 +297,9 @@ async def main_async(args) -> None:
         by_truth.setdefault(t, []).append(k)
     pairs = [(a, b) for ks in by_truth.values() for i, a in enumerate(ks) for b in ks[i + 1:]]
     together = sum(story_of[a] == story_of[b] for a, b in pairs)
-    false = sum(len(s.keys) - len({label[k] for k in s.keys}) for s in stories)
-    print(f"  wire copies with their original: {together}/{len(pairs)}; articles merged into another "
-          f"story than their own: {false}", flush=True)
+    false = sum(len({label[k] for k in s.keys}) - 1 for s in stories)
+    print(f"  wire copies with their original: {together}/{len(pairs)}; distinct stories merged "
+          f"into another: {false}", flush=True)
     # the index's cost per addition should not grow with its size: compare first and last tenth
     tenth = max(1, len(briefs) // 10)
     idx = StoryIndex()
