@@ -180,3 +180,46 @@ async def test_two_schedulers_on_one_database_post_each_notice_once(bots, clock,
 ])
 def test_failure_causes(exc, cause):
     assert failure_cause(exc) == cause
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def two_stores(request, tmp_path):
+    """Two replicas' stores on one database (a SQLite file, or a fresh PostgreSQL database)."""
+    from bot.storage import open_store
+
+    if request.param == "sqlite":
+        urls = [f"sqlite:///{tmp_path}/data/bot.db"]
+    else:
+        from ops_postgres import fresh_database
+
+        urls = fresh_database()
+    for url in urls:
+        a, b = open_store(url), open_store(url)
+        yield a, b
+        a.close()
+        b.close()
+
+
+def test_a_notice_is_claimed_by_one_replica_only(two_stores):
+    from concurrent.futures import ThreadPoolExecutor
+
+    from bot.storage.db import NewEntry
+
+    a, b = two_stores
+    feed, _ = a.subscribe("discord:1", "http://f/rss", title="F", entries=[NewEntry("x", None, None)],
+                          etag=None, last_modified=None, now=T0, next_poll_at=T0)
+    a.subscribe("slack:C2", "http://f/rss", title="F", entries=[], etag=None, last_modified=None,
+                now=T0, next_poll_at=T0)
+    a.record_feed_health(feed.id, ok=False, now=T0, cause="down")
+    later = T0 + timedelta(hours=25)
+    due_a, due_b = a.notices_due(later, timedelta(hours=24)), b.notices_due(later, timedelta(hours=24))
+    assert sorted(n.channel for n in due_a) == ["discord:1", "slack:C2"] and due_a == due_b
+    with ThreadPoolExecutor(4) as pool:
+        claims = list(pool.map(lambda args: args[0].claim_notice(args[1], later),
+                               [(s, n) for n in due_a for s in (a, b)]))
+    assert sum(c is not None for c in claims) == 2  # one per channel, whoever won
+    assert b.notices_due(later, timedelta(hours=24)) == []
+    # a success ends the episode; only channels that got the failing notice get "recovered"
+    b.record_feed_health(feed.id, ok=True, now=later)
+    assert sorted(n.kind for n in a.notices_due(later, timedelta(hours=24))) == ["recovered", "recovered"]
+    assert a.feed_states([feed.id])[feed.id].state == "ok"
