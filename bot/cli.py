@@ -126,12 +126,12 @@ def cmd_brief(args: argparse.Namespace) -> int:
     articles = [a for item in loaded for a in item.articles]
     if articles:
         try:
-            briefs = brief_articles(articles, sentences=args.sentences, words=args.words, jobs=args.jobs,
-                                    on_brief=_progress(len(articles)))
+            briefs = brief_articles(
+                articles, sentences=args.sentences, words=args.words, jobs=args.jobs, on_brief=_progress(len(articles))
+            )
         except Exception as exc:  # a bug must still end in one readable line, with the detail logged
             log.info("briefing failed", exc_info=True)
-            print(f"briefbot: briefing failed: {type(exc).__name__}: {exc} (run with -v for details)",
-                  file=sys.stderr)
+            print(f"briefbot: briefing failed: {type(exc).__name__}: {exc} (run with -v for details)", file=sys.stderr)
             return 1
         if args.digest:
             _emit_digest(briefs, args.format)
@@ -148,7 +148,9 @@ def _positive(value: str) -> int:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="briefbot", description="Brief news articles in a terminal, or run the Briefbot chat bot.")
+    parser = argparse.ArgumentParser(
+        prog="briefbot", description="Brief news articles in a terminal, or run the Briefbot chat bot."
+    )
     parser.add_argument("-v", "--verbose", action="store_true", help="log progress to stderr")
     sub = parser.add_subparsers(dest="command", required=True)
 
@@ -159,12 +161,15 @@ def build_parser() -> argparse.ArgumentParser:
     size.add_argument("--sentences", type=_positive, default=3, help="summary length in sentences (default 3)")
     size.add_argument("--words", type=_positive, help="summary length as a word budget instead")
     brief.add_argument("--jobs", type=_positive, default=1, help="worker processes for big batches")
-    brief.add_argument("--digest", action="store_true",
-                       help="merge speakers across all the articles into one who-said-what digest")
+    brief.add_argument(
+        "--digest", action="store_true", help="merge speakers across all the articles into one who-said-what digest"
+    )
     brief.set_defaults(handler=cmd_brief)
 
-    for name, text in (("run", "run the bot (Discord and/or Slack, from settings)"),
-                       ("console", "type the bot's slash commands in a terminal")):
+    for name, text in (
+        ("run", "run the bot (Discord and/or Slack, from settings)"),
+        ("console", "type the bot's slash commands in a terminal"),
+    ):
         delegated = sub.add_parser(name, help=text + f"; see `briefbot {name} --help`", add_help=False)
         delegated.set_defaults(handler=lambda _args, name=name: _delegate(_DELEGATED[name], []))
     return parser
@@ -186,8 +191,11 @@ def main(argv: list[str] | None = None) -> int:
         return _delegate(_DELEGATED[argv[0]], argv[1:])
     parser = build_parser()
     args = parser.parse_args(argv)
-    logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING,
-                        format="%(levelname)s %(name)s: %(message)s", stream=sys.stderr)
+    logging.basicConfig(
+        level=logging.INFO if args.verbose else logging.WARNING,
+        format="%(levelname)s %(name)s: %(message)s",
+        stream=sys.stderr,
+    )
     try:
         return args.handler(args)
     except KeyboardInterrupt:

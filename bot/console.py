@@ -24,7 +24,16 @@ import sys
 import threading
 from typing import TextIO
 
-from bot.core.interface import COMMAND_NAMES, ChannelRef, Invocation, Reply, command_spec
+from bot.core.interface import (
+    COMMAND_NAMES,
+    ChannelRef,
+    DeliveryKey,
+    Invocation,
+    OneOffDelivery,
+    Payload,
+    Reply,
+    command_spec,
+)
 from bot.core.views import render_text
 from bot.settings import SettingsError, load_settings
 from bot.storage.db import StoreError
@@ -75,13 +84,13 @@ def parse_line(line: str, channel: ChannelRef = CHANNEL, user: str = "local") ->
         raise ParseError(f"Too many values for /{name}: it takes " + (", ".join(names) or "no options") + ".")
     options.update(zip(free, positional))
     for opt in spec.options:
-        value = options.get(opt.name)
-        if opt.type == "integer" and isinstance(value, str) and value.strip().lstrip("-").isdigit():
-            options[opt.name] = int(value)
+        given = options.get(opt.name)
+        if opt.type == "integer" and isinstance(given, str) and given.strip().lstrip("-").isdigit():
+            options[opt.name] = int(given)
     return Invocation(channel=channel, user_id=user, command=name, options=options, can_manage=True)
 
 
-class ConsoleDeliverer:
+class ConsoleDeliverer(OneOffDelivery):
     """Scheduled digests for ``console:*`` channels are printed."""
 
     platform = "console"
@@ -89,8 +98,11 @@ class ConsoleDeliverer:
     def __init__(self, out: TextIO) -> None:
         self.out = out
 
-    async def deliver(self, channel: ChannelRef, reply: Reply) -> None:
-        print(f"\n[scheduled digest for {channel.key}]\n{render_text(reply)}\n", file=self.out, flush=True)
+    async def prepare(self, reply: Reply) -> list[Payload]:
+        return [{"text": render_text(reply)}]
+
+    async def send(self, channel: ChannelRef, message: Payload, key: DeliveryKey) -> None:
+        print(f"\n[scheduled digest for {channel.key}]\n{message.get('text', '')}\n", file=self.out, flush=True)
 
 
 def _line_queue(stream: TextIO) -> asyncio.Queue[str | None]:
@@ -118,21 +130,15 @@ def _line_queue(stream: TextIO) -> asyncio.Queue[str | None]:
 
 
 async def run_console(stdin: TextIO, out: TextIO, *, scheduler_on: bool = True) -> int:
-    from bot.core.app import Core
-    from bot.scheduling import DigestScheduler, FeedPoller
+    from bot.assembly import assemble
 
     settings = load_settings()
     settings.check_model()
-    core = Core.open(settings, allow_files=True)
-    scheduler = None
+    bot = assemble(settings, allow_files=True)
+    bot.add_deliverer(ConsoleDeliverer(out))
     try:
         if scheduler_on:
-            poller = FeedPoller(core.store, core.sources, core.cache, core.clock,
-                                interval_seconds=settings.feed_poll_seconds)
-            scheduler = DigestScheduler(core.store, core.service, core.clock,
-                                        grace_seconds=settings.digest_grace_seconds, poller=poller)
-            scheduler.register_deliverer(ConsoleDeliverer(out))
-            await scheduler.start(poll_seconds=settings.feed_poll_seconds)
+            await bot.start_scheduling()
         interactive = stdin.isatty()
         lines = _line_queue(stdin)
         user = _user()
@@ -151,13 +157,11 @@ async def run_console(stdin: TextIO, out: TextIO, *, scheduler_on: bool = True) 
                 continue
             if invocation is None:
                 continue
-            reply = await core.service.handle(invocation)
+            reply = await bot.core.service.handle(invocation)
             print(render_text(reply), file=out, flush=True)
             print(file=out, flush=True)
     finally:
-        if scheduler is not None:
-            await scheduler.shutdown(timeout=5)
-        await core.aclose()
+        await bot.aclose()
 
 
 def _user() -> str:
@@ -168,10 +172,12 @@ def _user() -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="briefbot console",
-                                     description="Type Briefbot's slash commands in a terminal.")
-    parser.add_argument("--no-scheduler", action="store_true",
-                        help="do not post scheduled digests or poll feeds in this session")
+    parser = argparse.ArgumentParser(
+        prog="briefbot console", description="Type Briefbot's slash commands in a terminal."
+    )
+    parser.add_argument(
+        "--no-scheduler", action="store_true", help="do not post scheduled digests or poll feeds in this session"
+    )
     args = parser.parse_args(argv or [])
     if not logging.getLogger().handlers:
         logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")

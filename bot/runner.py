@@ -1,10 +1,11 @@
 """``briefbot run``: the bot, with every platform that has settings, in one process.
 
 Order matters. Settings are validated first (one sentence and exit 2 if wrong). Then
-the ops plumbing (logging, health/metrics, signals, leader election), the core
-(database migrated, worker pool warmed), the platforms (each registers its deliverer
-with the scheduler), and only then the scheduler, so a digest caught up at start has
-somewhere to go. On SIGTERM/SIGINT the steps run in reverse dependency order: stop
+the ops plumbing (logging, health/metrics, signals, leader election), the bot as
+``bot.assembly.assemble`` builds it (database migrated, worker pool warmed, poller and
+scheduler), the platforms (each one's deliverer registered once), and only then the
+scheduler is started, so a digest caught up at start has somewhere to go. On
+SIGTERM/SIGINT the steps run in reverse dependency order: stop
 taking commands, close the platforms, let in-flight digests finish (bounded), stop
 the worker pool, close the database; exit 0.
 """
@@ -16,24 +17,21 @@ import asyncio
 import importlib
 import logging
 import sys
+from collections.abc import Callable
+from typing import Any
 
+from bot.errors import StartError
 from bot.settings import Settings, SettingsError, load_settings
 
 log = logging.getLogger(__name__)
 
-#: Platform modules started by ``run``; each exposes ``async start(settings, service, scheduler)``.
-class StartError(RuntimeError):
-    """Start-up failed for a reason other than settings; ``str()`` is one sentence."""
-
-
+#: Platform modules started by ``run``; each exposes ``async start(settings, service)``.
 PLATFORM_MODULES = {"discord": "bot.platforms.discord", "slack": "bot.platforms.slack"}
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="briefbot run",
-                                     description="Run Briefbot on every configured chat platform.")
-    parser.add_argument("--check", action="store_true",
-                        help="validate the settings and the database, then exit")
+    parser = argparse.ArgumentParser(prog="briefbot run", description="Run Briefbot on every configured chat platform.")
+    parser.add_argument("--check", action="store_true", help="validate the settings and the database, then exit")
     args = parser.parse_args(argv or [])
     try:
         settings = load_settings()
@@ -71,33 +69,25 @@ def _check(settings: Settings) -> int:
 
 
 async def run(settings: Settings) -> int:
-    from bot.core.app import Core
+    from bot.assembly import assemble
     from bot.core.status import STATUS
+    from bot.ops.health import database_check
+    from bot.ops.metrics import PrometheusObserver
     from bot.ops.runtime import Ops
-    from bot.scheduling import DigestScheduler, FeedPoller
     from bot.storage.db import StoreError
 
     ops = Ops.from_settings(settings, status=STATUS)
     await ops.start()
     try:
-        core = Core.open(settings)
+        bot = assemble(settings, gate=lambda: ops.leader.is_leader, observer=PrometheusObserver())
     except StoreError as exc:
         log.error("cannot start: %s", exc)
         await ops.stop()
         raise SettingsError(str(exc)) from None
+    core, scheduler = bot.core, bot.scheduler
     ops.on_stop("commands", lambda: core.service.stop(timeout=5))
-    from bot.ops.health import database_check
     ops.health.register("database", database_check(core.store.engine))
     await asyncio.to_thread(_warm_up, core)
-    poller = FeedPoller(core.store, core.sources, core.cache, core.clock,
-                        interval_seconds=settings.feed_poll_seconds)
-    scheduler = DigestScheduler(core.store, core.service, core.clock,
-                                grace_seconds=settings.digest_grace_seconds, poller=poller,
-                                gate=lambda: ops.leader.is_leader)
-    from bot.ops.instrument import instrument
-
-    instrument(service=core.service, briefer=core.briefer, cache=core.cache, poller=poller,
-               scheduler=scheduler)
     platforms: list = []
 
     async def close_platforms() -> None:
@@ -112,20 +102,22 @@ async def run(settings: Settings) -> int:
     async def start_all() -> None:
         for name in settings.platforms():
             try:
-                platforms.append(await start_platform(name, settings, core.service, scheduler))
+                platform = await start_platform(name, settings, core.service)
             except Exception as exc:
                 # [ops] Stay up, degraded: /healthz answers 503 and says why; a crash loop
                 # under a restart policy would say nothing.
-                reason = str(exc) if isinstance(exc, SettingsError) else f"{name} could not start ({type(exc).__name__}: {exc})"
+                known = isinstance(exc, (SettingsError, StartError))
+                reason = str(exc) if known else f"{name} could not start ({type(exc).__name__}: {exc})"
                 log.error("%s", reason)
-                ops.health.register(name, lambda reason=reason: (False, reason))
+                ops.health.register(name, _failed_check(reason))
                 continue
-            ops.health.register(name, _ready_check(platforms[-1], name))
-        await scheduler.start(poll_seconds=settings.feed_poll_seconds)
+            platforms.append(platform)
+            bot.add_deliverer(platform.deliverer)
+            ops.health.register(name, _ready_check(platform, name))
+        await bot.start_scheduling()
         # [ops] A replica that takes over catches up at once, not at the next minute sweep
         # (as a tracked task: the election loop must not wait for a digest).
-        ops.leader.on_elected = lambda: _logged(asyncio.get_running_loop().create_task(
-            scheduler._tracked(scheduler.catch_up)(), name="catch-up on election"))
+        ops.leader.on_elected = scheduler.catch_up_soon
         log.info("briefbot running on %s", ", ".join(settings.platforms()))
 
     # [ops] Start-up races SIGTERM: a stop during start-up must not wait for it to end.
@@ -134,39 +126,33 @@ async def run(settings: Settings) -> int:
     await asyncio.wait({starting, stopping}, return_when=asyncio.FIRST_COMPLETED)
     if not starting.done():
         starting.cancel()
-    elif starting.exception() is not None:  # the scheduler or the core could not start
-        exc = starting.exception()
-        log.error("start-up failed: %s: %s", type(exc).__name__, exc)
+    elif (failure := starting.exception()) is not None:  # the scheduler or the core could not start
+        log.error("start-up failed: %s: %s", type(failure).__name__, failure)
         stopping.cancel()
         await ops.stop()
-        raise StartError(f"could not start ({type(exc).__name__}: {exc}); see the log above.") from None
+        raise StartError(f"could not start ({type(failure).__name__}: {failure}); see the log above.") from None
     stopping.cancel()
     clean = await ops.run_until_stopped()
     log.info("briefbot stopped%s", "" if clean else " (some steps timed out)")
     return 0
 
 
-async def start_platform(name: str, settings: Settings, service, scheduler):
+async def start_platform(name: str, settings: Settings, service):
     """Import the adapter lazily (a Slack-only bot never imports discord.py) and start it."""
     module = importlib.import_module(PLATFORM_MODULES[name])
-    platform = await module.start(settings, service, scheduler)
-    scheduler.register_deliverer(platform.deliverer)
-    return platform
+    return await module.start(settings, service)
 
 
-def _logged(task: asyncio.Task) -> asyncio.Task:
-    """Log a background task's failure when it ends, instead of losing it at exit."""
-    def report(done: asyncio.Task) -> None:
-        if not done.cancelled() and done.exception() is not None:
-            log.error("%s failed: %s", done.get_name(), done.exception(), exc_info=done.exception())
-    task.add_done_callback(report)
-    return task
+def _failed_check(reason: str) -> Callable[[], tuple[bool, str]]:
+    """The health check of a platform that could not start: down, saying why."""
+    return lambda: (False, reason)
 
 
-def _ready_check(platform, name: str):
+def _ready_check(platform: Any, name: str) -> Callable[[], tuple[bool, str]]:
     def check() -> tuple[bool, str]:
         ok = bool(platform.is_ready())
         return ok, f"{name} {'connected' if ok else 'not connected'}"
+
     return check
 
 

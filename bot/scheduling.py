@@ -9,12 +9,21 @@ is the truth: on start, schedules are rebuilt from it, and a fire missed while t
 bot was down is posted once if it is at most ``DIGEST_GRACE_SECONDS`` late, else
 recorded as skipped.
 
-Never twice. A digest is claimed by inserting its row (UNIQUE channel + local date)
-in its own transaction BEFORE anything is posted, and marked ``posted`` afterwards.
-If the process dies between the two, the row stays ``posting`` and is never retried:
-we prefer a lost digest to a duplicate one (at-most-once), because a platform may
-have accepted the message just before the crash and we cannot ask it. The stories
-of such a digest count as delivered; those of a ``failed`` one roll into the next.
+Exactly once. A digest moves through its row (``bot.storage.models.Digest``), one
+transaction per step: *claimed* (UNIQUE channel + local date, before anything else, so
+two schedulers cannot both start it), then built, then *sending* with its platform
+messages stored just before the first one goes out, each message recorded as sent when
+the platform has it, then *posted*. Every message carries an idempotency key made of the
+digest and its index (Discord ``nonce`` + ``enforce_nonce``; Slack message metadata,
+looked up in the channel's recent history before a resend). So after a crash at any
+point, the next start (or the minute sweep, or a replica taking over) resumes the
+digest from its first unsent message while it is within ``DIGEST_GRACE_SECONDS``: a
+digest killed while being built is built again from the same window of stories, one
+killed with a message in flight sends that message again under the same key (the
+platform returns the one it has), one killed between messages sends the rest. A
+failed attempt is retried by the sweep, up to ``MAX_ATTEMPTS``; a digest that finally
+fails, or is still unfinished beyond the grace, is marked *failed* and its stories go
+to the next digest. Each of these events is one log line and one metric.
 
 Feeds. A tick polls the feeds that are due, with conditional GET (ETag /
 Last-Modified), at most ``per_host`` requests at once per host, and exponential
@@ -25,10 +34,12 @@ briefed at once, so a story is briefed once however many channels get it.
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 from collections import defaultdict
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable, Coroutine
 from dataclasses import dataclass
+from typing import Any
 from datetime import datetime, timedelta, timezone
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
@@ -40,23 +51,35 @@ from apscheduler.triggers.interval import IntervalTrigger
 from bot.core.briefs import BriefCache
 from bot.core.clock import Clock
 from bot.core.feed_health import FeedHealth, failure_cause
-from bot.core.interface import ChannelRef, Deliverer
+from bot.core.digests import DigestBuilder
+from bot.core.interface import ChannelRef, Deliverer, DeliveryKey
+from bot.core.outcomes import DigestEvent, DigestOutcome, NullObserver, Observer
 from bot.core.service import BriefbotService
 from bot.core.sources import Sources
 from bot.core.status import STATUS, StatusRegistry
 from bot.core.timing import latest_fire, local_date, make_trigger
 from bot.storage.db import NewEntry, Store, stored_key
-from bot.storage.models import Digest, Feed, Schedule
-from briefings.fetching import FetchError
+from bot.storage.models import Digest, DigestStatus, Feed, Schedule
+from briefings.fetching import FailureKind, FetchError
 
 log = logging.getLogger(__name__)
 
 #: A fire is looked for this much past "now", so a job that wakes a hair early still finds it.
 _EARLY = timedelta(seconds=2)
-#: A platform call that takes longer is abandoned (and the digest marked failed, not retried).
+#: One platform message that takes longer fails the attempt (its key makes the retry safe).
 DELIVER_TIMEOUT = 120.0
+#: Gathering and rendering a digest (late fetches of unreadable stories included) is bounded too.
+BUILD_TIMEOUT = 300.0
+#: How often the schedules table is checked for changes made by another replica.
+SCHEDULE_WATCH_SECONDS = 2.0
+#: Attempts at one digest (a crash counts as one) before it is given up and its stories go to the next.
+MAX_ATTEMPTS = 3
 #: New entries briefed per feed per poll; a feed that suddenly lists hundreds is briefed lazily.
 MAX_BRIEFED_PER_POLL = 20
+
+
+#: Failure kind of a poll whose result could not be stored (not a fetch failure).
+STORAGE_FAILURE = "storage"
 
 
 @dataclass(frozen=True)
@@ -65,6 +88,8 @@ class PollResult:
     new: int = 0
     not_modified: bool = False
     error: str | None = None
+    #: How it failed: a ``briefings.fetching.FailureKind`` value, or ``STORAGE_FAILURE``.
+    kind: str | None = None
 
 
 class FeedPoller:
@@ -72,8 +97,9 @@ class FeedPoller:
 
     def __init__(self, store: Store, sources: Sources, cache: BriefCache, clock: Clock, *,
                  interval_seconds: int, per_host: int = 2, max_backoff: timedelta = timedelta(hours=6),
-                 status: StatusRegistry = STATUS) -> None:
+                 status: StatusRegistry = STATUS, observer: Observer | None = None) -> None:
         self.store = store
+        self.observer: Observer = observer or NullObserver()
         self.sources = sources
         self.cache = cache
         self.clock = clock
@@ -113,18 +139,24 @@ class FeedPoller:
             return await self.poll(feed)
 
     async def poll(self, feed: Feed) -> PollResult:
+        """Poll one feed; the result says how it went, and the observer counts it by kind."""
+        result = await self._poll(feed)
+        self.observer.feed_fetch(result.kind if result.error else None)
+        return result
+
+    async def _poll(self, feed: Feed) -> PollResult:
         try:
             result = await self.sources.poll(feed.url, feed.etag, feed.last_modified)
         except FetchError as exc:
-            return await self._failed(feed, str(exc), exc)
+            return await self._failed(feed, str(exc), exc.kind, exc)
         except Exception as exc:  # a parser bug must not stop the other feeds
             log.exception("polling %s failed unexpectedly", feed.url)
-            return await self._failed(feed, f"unexpected error: {type(exc).__name__}")
+            return await self._failed(feed, f"unexpected error: {type(exc).__name__}", FailureKind.OTHER)
         try:
             return await self._record(feed, result)
         except Exception as exc:  # e.g. a value the database refuses: back off this feed only
             log.exception("storing the poll of %s failed", feed.url)
-            return await self._failed(feed, f"could not be stored: {type(exc).__name__}")
+            return await self._failed(feed, f"could not be stored: {type(exc).__name__}", STORAGE_FAILURE)
 
     async def _record(self, feed: Feed, result) -> PollResult:
         now = self.clock.now()
@@ -145,16 +177,17 @@ class FeedPoller:
             await self._brief_new(feed, result, added)
         return PollResult(feed.url, new=len(added))
 
-    async def _failed(self, feed: Feed, error: str, exc: BaseException | None = None) -> PollResult:
+    async def _failed(self, feed: Feed, error: str, kind: str, exc: BaseException | None = None) -> PollResult:
         now = self.clock.now()
         delay = self.backoff((feed.failures or 0) + 1)
         failures = await self.store.run(self.store.record_poll_failure, feed.id, error=error, now=now,
                                         next_poll_at=now + delay)
         await self.store.run(self.store.record_feed_health, feed.id, ok=False, now=now,
                              cause=failure_cause(exc))
-        log.warning("feed %s failed (%d in a row, next try in %s): %s", feed.url, failures, delay, error)
+        log.warning("feed %s failed (%s; %d in a row, next try in %s): %s", feed.url, kind, failures, delay,
+                    error)
         self.status.incr("feeds.failures")
-        return PollResult(feed.url, error=error)
+        return PollResult(feed.url, error=error, kind=kind)
 
     async def _brief_new(self, feed: Feed, result, added) -> None:
         """Fetch and brief the new stories now, once for every channel that follows the feed."""
@@ -184,22 +217,26 @@ class DigestScheduler:
 
     def __init__(self, store: Store, service: BriefbotService, clock: Clock, *, grace_seconds: int,
                  poller: FeedPoller | None = None, status: StatusRegistry = STATUS,
-                 gate: Callable[[], bool] | None = None) -> None:
+                 gate: Callable[[], bool] | None = None, observer: Observer | None = None) -> None:
         """``gate`` says whether this process may run scheduled work (the leader, when
         several replicas share a PostgreSQL database); commands are answered regardless."""
         self.gate = gate or (lambda: True)
         self.store = store
-        self.service = service
+        self.digests: DigestBuilder = service.digests
         self.clock = clock
         self.grace = timedelta(seconds=grace_seconds)
         self.poller = poller
         self.status = status
+        self.observer: Observer = observer or NullObserver()
         self.deliverers: dict[str, Deliverer] = {}
         self.scheduler: AsyncIOScheduler | None = None
         self._inflight: set[asyncio.Task] = set()
         self._channel_locks: dict[str, asyncio.Lock] = defaultdict(asyncio.Lock)
         self.health = FeedHealth(store, clock)
-        service.schedule_listeners.append(self.on_schedule_change)
+        #: Set by the command layer of this process after a schedule change: look now.
+        self._changed = service.schedules_changed
+        self._seen_version = 0
+        self._watcher: asyncio.Task | None = None
 
     # --- wiring ---------------------------------------------------------------------------
 
@@ -213,67 +250,111 @@ class DigestScheduler:
         """Rebuild jobs from the database, start APScheduler, then catch up on missed digests."""
         self.scheduler = AsyncIOScheduler(timezone=timezone.utc)
         for schedule in await self.store.run(self.store.enabled_schedules):
-            try:
-                self._add_job(schedule)
-            except Exception as exc:  # one unusable row must not keep the others from firing
-                log.error("digest schedule of %s (%02d:%02d %s) cannot be used: %s: %s", schedule.channel,
-                          schedule.hour, schedule.minute, schedule.tz, type(exc).__name__, exc)
+            self._seen_version = max(self._seen_version, schedule.version or 0)
+            self._add_job_logged(schedule)
         if self.poller is not None and poll_seconds:
             tick = max(1, min(poll_seconds, 60))
-            self.scheduler.add_job(self._tracked(self.poll_tick), IntervalTrigger(seconds=tick),
+            self.scheduler.add_job(self.tracked(self.poll_tick), IntervalTrigger(seconds=tick),
                                    id="feeds:poll", next_run_time=datetime.now(timezone.utc),
                                    coalesce=True, max_instances=1, misfire_grace_time=tick)
         # A sweep each minute: catches fires missed while this process was not the leader
-        # or while the machine slept; claims make it harmless when nothing was missed.
-        self.scheduler.add_job(self._tracked(self.catch_up), IntervalTrigger(seconds=60),
+        # or while the machine slept, and retries unfinished digests; claims make it
+        # harmless when nothing was missed.
+        self.scheduler.add_job(self.tracked(self.catch_up), IntervalTrigger(seconds=60),
                                id="digests:sweep", coalesce=True, max_instances=1, misfire_grace_time=60)
         self.scheduler.start()
+        self._watcher = asyncio.get_running_loop().create_task(self._watch_schedules(), name="schedule watch")
         self.status.set("scheduler", True, f"{len(self.scheduler.get_jobs())} jobs")
         await self.catch_up()
 
     async def shutdown(self, timeout: float = 10.0) -> None:
-        """Stop firing, then give in-flight digests and polls ``timeout`` seconds to finish."""
-        # Pause first: APScheduler's shutdown cancels running jobs, which could stop a
-        # digest between posting and recording it.
+        """Stop firing, then give in-flight digests and polls ``timeout`` seconds to finish.
+
+        A digest cut off here stays unfinished in the database and is resumed at the next
+        start (within the grace period), from its first unsent message.
+        """
+        # Pause first: APScheduler's shutdown cancels running jobs.
         if self.scheduler is not None and self.scheduler.running:
             self.scheduler.pause()
+        if self._watcher is not None:
+            self._watcher.cancel()
         pending = {t for t in self._inflight if not t.done()}
         if pending:
             done, still = await asyncio.wait(pending, timeout=timeout)
             for task in still:
                 task.cancel()
+            if still:
+                await asyncio.wait(still, timeout=1)
         if self.scheduler is not None and self.scheduler.running:
             self.scheduler.shutdown(wait=False)
         self.status.set("scheduler", False, "stopped")
 
-    def _tracked(self, fn):
-        async def run(*args):
+    def tracked(self, fn: Callable[..., Awaitable[Any]]) -> Callable[..., Coroutine[Any, Any, Any]]:
+        """``fn`` as a job whose run ``shutdown`` waits for (bounded) before stopping."""
+        async def run(*args: Any) -> Any:
             task = asyncio.current_task()
-            self._inflight.add(task)
+            if task is not None:
+                self._inflight.add(task)
             try:
                 return await fn(*args)
             finally:
-                self._inflight.discard(task)
+                if task is not None:
+                    self._inflight.discard(task)
         run.__name__ = getattr(fn, "__name__", "job")
         return run
+
+    def catch_up_soon(self) -> None:
+        """Catch up now, in the background (a replica just elected leader must not wait for it)."""
+        task = asyncio.get_running_loop().create_task(self.tracked(self.catch_up)(), name="digest catch-up")
+        task.add_done_callback(_log_failure)
+
+    async def _watch_schedules(self) -> None:
+        """Keep the timers in step with the schedules table, whichever replica changed it:
+        at once after a change in this process, within ``SCHEDULE_WATCH_SECONDS`` otherwise."""
+        while True:
+            try:
+                await asyncio.wait_for(self._changed.wait(), SCHEDULE_WATCH_SECONDS)
+            except TimeoutError:
+                pass
+            self._changed.clear()
+            try:
+                await self.sync_schedules()
+            except Exception:  # the database is away: try again at the next round
+                log.warning("reading schedule changes failed; retrying", exc_info=True)
+
+    async def sync_schedules(self) -> int:
+        """Apply schedule changes made since the last look (here or in another replica); how many."""
+        rows = await self.store.run(self.store.schedules_changed_since, self._seen_version + 1)
+        for schedule in rows:
+            self._apply(schedule)
+            self._seen_version = max(self._seen_version, schedule.version or 0)
+        if rows:
+            log.info("schedules changed: %s", ", ".join(
+                f"{r.channel} {'%02d:%02d %s' % (r.hour, r.minute, r.tz) if r.enabled else 'off'}" for r in rows))
+        return len(rows)
+
+    def _apply(self, schedule: Schedule) -> None:
+        if self.scheduler is None:
+            return
+        job_id = f"digest:{schedule.channel}"
+        if self.scheduler.get_job(job_id):
+            self.scheduler.remove_job(job_id)
+        if schedule.enabled:
+            self._add_job_logged(schedule)
+
+    def _add_job_logged(self, schedule: Schedule) -> None:
+        try:
+            self._add_job(schedule)
+        except Exception as exc:  # one unusable row must not keep the others from firing
+            log.error("digest schedule of %s (%02d:%02d %s) cannot be used: %s: %s", schedule.channel,
+                      schedule.hour, schedule.minute, schedule.tz, type(exc).__name__, exc)
 
     def _add_job(self, schedule: Schedule) -> None:
         if self.scheduler is None:
             return
-        self.scheduler.add_job(self._tracked(self.fire), self.trigger_for(schedule), args=[schedule.channel],
+        self.scheduler.add_job(self.tracked(self.fire), self.trigger_for(schedule), args=[schedule.channel],
                                id=f"digest:{schedule.channel}", replace_existing=True, coalesce=True,
                                max_instances=1, misfire_grace_time=max(1, int(self.grace.total_seconds())))
-
-    async def on_schedule_change(self, channel: str) -> None:
-        """Called by the command layer after /schedule set or off."""
-        if self.scheduler is None:
-            return
-        job_id = f"digest:{channel}"
-        if self.scheduler.get_job(job_id):
-            self.scheduler.remove_job(job_id)
-        schedule = await self.store.run(self.store.schedule, channel)
-        if schedule is not None and schedule.enabled:
-            self._add_job(schedule)
 
     def next_run(self, channel: str) -> datetime | None:
         job = self.scheduler.get_job(f"digest:{channel}") if self.scheduler else None
@@ -293,86 +374,161 @@ class DigestScheduler:
             except Exception:
                 log.exception("feed health notices failed")
 
-    async def fire(self, channel: str) -> str:
+    async def fire(self, channel: str) -> DigestOutcome:
         """The APScheduler job: post the digest that is due now, if it still is."""
         if not self.gate():
-            return "not-leader"
-        return await self.run_due(channel)
+            self.observer.digest_outcome(_platform(channel), DigestOutcome.NOT_LEADER)
+            return DigestOutcome.NOT_LEADER
+        return await self.run_due(channel, via="timer")
 
-    async def catch_up(self) -> dict[str, str]:
-        """After a start: post digests missed within the grace period, skip older ones."""
-        outcomes: dict[str, str] = {}
+    async def catch_up(self) -> dict[str, DigestOutcome]:
+        """Post digests missed within the grace period, resume unfinished ones, skip older ones."""
+        outcomes: dict[str, DigestOutcome] = {}
         if not self.gate():
             return outcomes
         for schedule in await self.store.run(self.store.enabled_schedules):
             try:
-                outcomes[schedule.channel] = await self.run_due(schedule.channel)
+                outcomes[schedule.channel] = await self.run_due(schedule.channel, via="sweep")
             except Exception:  # the next channels' digests still go out
                 log.exception("catching up the digest of %s (%s) failed", schedule.channel, schedule.tz)
-                outcomes[schedule.channel] = "error"
+                outcomes[schedule.channel] = DigestOutcome.ERROR
+                self.observer.digest_outcome(_platform(schedule.channel), DigestOutcome.ERROR)
         return outcomes
 
-    async def run_due(self, channel: str, now: datetime | None = None) -> str:
-        """Post ``channel``'s most recent due digest unless it was claimed already.
+    async def run_due(self, channel: str, now: datetime | None = None, *, via: str = "call") -> DigestOutcome:
+        """Post (or resume) ``channel``'s most recent due digest unless it is finished already.
 
-        Returns what happened: ``posted``, ``failed``, ``skipped`` (too late), ``done``
-        (already claimed), ``none`` (nothing due), ``no-deliverer``.
-        """
+        ``via`` (``timer``, ``sweep``) is only for the log: what found the digest due."""
         async with self._channel_locks[channel]:
-            return await self._run_due(channel, now or self.clock.now())
+            outcome = await self._run_due(channel, now or self.clock.now(), via)
+        self.observer.digest_outcome(_platform(channel), outcome)
+        return outcome
 
-    async def _run_due(self, channel: str, now: datetime) -> str:
+    async def _run_due(self, channel: str, now: datetime, via: str) -> DigestOutcome:
         schedule = await self.store.run(self.store.schedule, channel)
         if schedule is None or not schedule.enabled:
-            return "none"
-        due = latest_fire(self.trigger_for(schedule), now + _EARLY, not_before=schedule.updated_at)
-        if due is None:
-            return "none"
-        day = local_date(due, schedule.tz)
-        if await self.store.run(self.store.digest, channel, day) is not None:
-            return "done"
+            return DigestOutcome.NONE
         ref = ChannelRef.from_key(channel)
         deliverer = self.deliverers.get(ref.platform)
         if deliverer is None:  # another process (or a later start) serves that platform
-            log.debug("no deliverer for %s; digest of %s left unclaimed", ref.platform, channel)
-            return "no-deliverer"
+            log.debug("no deliverer for %s; digest of %s left as it is", ref.platform, channel)
+            return DigestOutcome.NO_DELIVERER
+        given_back = await self._give_back_stale(channel, now)
+        # A digest begun and not finished (a crash, a failed attempt) goes first, whatever the
+        # schedule says now: it was due when it was claimed.
+        unfinished = await self.store.run(self.store.unfinished_digests, channel)
+        if unfinished:
+            return await self._attempt(unfinished[0], ref, deliverer, schedule.tz, now)
+        due = latest_fire(self.trigger_for(schedule), now + _EARLY, not_before=schedule.updated_at)
+        if due is None:
+            return DigestOutcome.GIVEN_BACK if given_back else DigestOutcome.NONE
+        day = local_date(due, schedule.tz)
+        row = await self.store.run(self.store.digest, channel, day)
+        if row is not None:
+            return DigestOutcome.GIVEN_BACK if row.id in given_back else DigestOutcome.DONE
         due_utc = due.astimezone(timezone.utc)
         if now - due_utc > self.grace:
             if await self.store.run(self.store.claim_digest, channel, day, scheduled_for=due_utc,
-                                    now=now, status="skipped"):
+                                    now=now, status=DigestStatus.SKIPPED):
                 log.warning("digest of %s for %s missed by %s (grace %s): skipped", channel, day,
                             now - due_utc, self.grace)
-                self.status.incr("digests.skipped")
-            return "skipped"
+                self._event(channel, DigestEvent.SKIPPED, "digests.skipped")
+            return DigestOutcome.SKIPPED
         row = await self.store.run(self.store.claim_digest, channel, day, scheduled_for=due_utc, now=now)
         if row is None:
-            return "done"
-        heading = f"Daily digest for {due.astimezone(ZoneInfo(schedule.tz)):%A %d %B %Y}"
-        return await self._post(row, ref, deliverer, heading)
+            return DigestOutcome.DONE
+        log.info("digest of %s for %s claimed (by the %s; stories first seen until %s)", channel, day, via,
+                 f"{row.window_end:%Y-%m-%d %H:%M:%S} UTC" if row.window_end else "now")
+        self._event(channel, DigestEvent.CLAIMED)
+        return await self._attempt(row, ref, deliverer, schedule.tz, now)
 
-    async def _post(self, row: Digest, ref: ChannelRef, deliverer: Deliverer, heading: str) -> str:
-        """Build and deliver a claimed digest, then record how it went."""
+    async def _give_back_stale(self, channel: str, now: datetime) -> set[int]:
+        """Unfinished digests beyond the grace period are given up: their stories go to the next."""
+        rows = await self.store.run(self.store.abandon_unfinished, channel, scheduled_before=now - self.grace,
+                                    now=now)
+        for row in rows:
+            log.warning("digest of %s for %s not finished within the grace period (%d of %d messages "
+                        "sent): given up; its stories go to the next digest", row.channel, row.local_date,
+                        row.sent_count, row.message_count)
+            self._event(channel, DigestEvent.GIVEN_BACK, "digests.given_back")
+        return {row.id for row in rows}
+
+    async def _attempt(self, row: Digest, ref: ChannelRef, deliverer: Deliverer, tz: str,
+                       now: datetime) -> DigestOutcome:
+        """One attempt at an unfinished digest: build it unless built, then send what is unsent."""
+        resumed = row.attempts > 0
+        taken = await self.store.run(self.store.begin_digest_attempt, row.id, row.attempts)
+        if taken is None:  # another scheduler took this attempt, or the digest just ended
+            return DigestOutcome.DONE
+        row = taken
+        if resumed:
+            log.warning("digest of %s for %s resumed (attempt %d): %s", row.channel, row.local_date,
+                        row.attempts, f"{row.sent_count} of {row.message_count} messages were sent"
+                        if row.status == DigestStatus.SENDING else "it had not been built")
+            self._event(row.channel, DigestEvent.RESUMED, "digests.resumed")
         try:
-            try:
-                reply, count = await self.service.digests.build(row.channel, row.window_start,
-                                                                row.window_end, heading)
-            except asyncio.CancelledError:
-                # Stopped (shutdown) before anything was posted: a "failed" digest's stories
-                # roll into the next one; left "posting", they would count as delivered.
-                await asyncio.shield(self.store.run(
-                    self.store.finish_digest, row.id, status="failed", now=self.clock.now(),
-                    error="cancelled before posting (shutdown)"))
-                raise
-            async with asyncio.timeout(DELIVER_TIMEOUT):
-                await deliverer.deliver(ref, reply)
+            if row.status == DigestStatus.CLAIMED or row.payload is None:
+                row = await self._build(row, deliverer, tz)
+            await self._send(row, ref, deliverer, first_maybe_sent=resumed)
+        except asyncio.CancelledError:
+            log.warning("digest of %s for %s interrupted (shutdown); it is resumed at the next start "
+                        "within the grace period", row.channel, row.local_date)
+            raise
         except Exception as exc:
-            log.exception("digest of %s for %s failed", row.channel, row.local_date)
-            await self.store.run(self.store.finish_digest, row.id, status="failed", now=self.clock.now(),
-                                 error=f"{type(exc).__name__}: {exc}"[:500])
-            self.status.incr("digests.failed")
-            return "failed"
-        await self.store.run(self.store.finish_digest, row.id, status="posted", now=self.clock.now(),
-                             article_count=count)
-        log.info("digest of %s for %s posted (%d stories)", row.channel, row.local_date, count)
-        self.status.incr("digests.posted")
-        return "posted"
+            return await self._attempt_failed(row, exc)
+        await self.store.run(self.store.finish_digest, row.id, status=DigestStatus.POSTED, now=self.clock.now())
+        log.info("digest of %s for %s posted (%d stories, %d messages)", row.channel, row.local_date,
+                 row.article_count, row.message_count)
+        self._event(row.channel, DigestEvent.POSTED, "digests.posted")
+        return DigestOutcome.POSTED
+
+    async def _build(self, row: Digest, deliverer: Deliverer, tz: str) -> Digest:
+        """Gather and render the digest's stories, then store its messages and mark it sending."""
+        when = row.scheduled_for.astimezone(ZoneInfo(tz)) if tz else row.scheduled_for
+        heading = f"Daily digest for {when:%A %d %B %Y}"
+        async with asyncio.timeout(BUILD_TIMEOUT):
+            reply, count = await self.digests.build(row.channel, row.window_start, row.window_end or row.claimed_at,
+                                                    heading)
+            messages = await deliverer.prepare(reply)
+        if not messages:
+            raise RuntimeError("the digest rendered to no message")
+        return await self.store.run(self.store.start_sending, row.id, payload=json.dumps(messages),
+                                    message_count=len(messages), article_count=count)
+
+    async def _send(self, row: Digest, ref: ChannelRef, deliverer: Deliverer, *, first_maybe_sent: bool) -> None:
+        """Send the messages not yet sent, each under its idempotency key, recording each."""
+        messages = json.loads(row.payload or "[]")
+        for index in range(row.sent_count, len(messages)):
+            key = DeliveryKey(row.delivery_key, index, maybe_sent=first_maybe_sent and index == row.sent_count)
+            async with asyncio.timeout(DELIVER_TIMEOUT):
+                await deliverer.send(ref, messages[index], key)
+            await self.store.run(self.store.digest_message_sent, row.id, index)
+
+    async def _attempt_failed(self, row: Digest, exc: Exception) -> DigestOutcome:
+        error = f"{type(exc).__name__}: {exc}"[:500]
+        if row.attempts >= MAX_ATTEMPTS:
+            log.error("digest of %s for %s failed after %d attempts (%s); its stories go to the next digest",
+                      row.channel, row.local_date, row.attempts, error, exc_info=exc)
+            await self.store.run(self.store.finish_digest, row.id, status=DigestStatus.FAILED,
+                                 now=self.clock.now(), error=error)
+            self._event(row.channel, DigestEvent.FAILED, "digests.failed")
+            return DigestOutcome.FAILED
+        log.warning("digest of %s for %s: attempt %d of %d failed (%s); retried within a minute",
+                    row.channel, row.local_date, row.attempts, MAX_ATTEMPTS, error)
+        await self.store.run(self.store.digest_attempt_failed, row.id, error)
+        self._event(row.channel, DigestEvent.RETRY, "digests.retried")
+        return DigestOutcome.RETRYING
+
+    def _event(self, channel: str, event: DigestEvent, counter: str | None = None) -> None:
+        if counter:
+            self.status.incr(counter)
+        self.observer.digest(_platform(channel), event)
+
+
+def _platform(channel: str) -> str:
+    return channel.partition(":")[0] or "unknown"
+
+
+def _log_failure(task: asyncio.Task) -> None:
+    if not task.cancelled() and task.exception() is not None:
+        log.error("%s failed: %s", task.get_name(), task.exception(), exc_info=task.exception())

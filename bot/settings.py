@@ -11,9 +11,12 @@ import importlib.util
 import logging
 import re
 from pathlib import Path
-from typing import Literal
+from typing import TYPE_CHECKING, Any, Literal
 
-from pydantic import Field, SecretStr, ValidationError, field_validator
+if TYPE_CHECKING:
+    from bot.ops.sharding import ShardPlan
+
+from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DEFAULT_DATABASE_URL = "sqlite:///data/briefbot.db"
@@ -26,14 +29,15 @@ class SettingsError(ValueError):
 class Settings(BaseSettings):
     """Every setting the bot reads; names match the environment variables (upper case)."""
 
-    model_config = SettingsConfigDict(env_file=".env", env_file_encoding="utf-8",
-                                      extra="ignore", case_sensitive=False)
+    model_config = SettingsConfigDict(env_file=".env", env_file_encoding="utf-8", extra="ignore", case_sensitive=False)
 
     discord_token: SecretStr | None = None
     discord_api_url: str = "https://discord.com/api/v10"
     discord_gateway_url: str | None = None
     discord_dev_guild_id: str | None = None
     discord_manager_role: str | None = None
+    discord_shard_count: str | None = None  # validated with DISCORD_SHARD_IDS: ``shard_plan``
+    discord_shard_ids: str | None = None
 
     slack_bot_token: SecretStr | None = None
     slack_signing_secret: SecretStr | None = None
@@ -75,6 +79,22 @@ class Settings(BaseSettings):
             raise ValueError("DATABASE_URL must start with sqlite:/// or postgresql+psycopg://")
         return value
 
+    @model_validator(mode="after")
+    def _known_shards(self) -> "Settings":
+        from bot.ops.sharding import ShardSettingsError, shard_plan
+
+        try:
+            shard_plan(self.discord_shard_count or "", self.discord_shard_ids or "")
+        except ShardSettingsError as exc:
+            raise ValueError(str(exc).rstrip(".")) from None
+        return self
+
+    def shard_plan(self) -> "ShardPlan":
+        """DISCORD_SHARD_COUNT / DISCORD_SHARD_IDS as checked at start."""
+        from bot.ops.sharding import shard_plan
+
+        return shard_plan(self.discord_shard_count or "", self.discord_shard_ids or "")
+
     @property
     def discord_configured(self) -> bool:
         return bool(self.discord_token and self.discord_token.get_secret_value())
@@ -95,12 +115,16 @@ class Settings(BaseSettings):
     def check_platforms(self) -> None:
         """Raise ``SettingsError`` unless at least one platform can start, fully configured."""
         if self.slack_configured and not (_has(self.slack_signing_secret) or _has(self.slack_app_token)):
-            raise SettingsError("SLACK_BOT_TOKEN is set but neither SLACK_SIGNING_SECRET (HTTP events) "
-                                "nor SLACK_APP_TOKEN (Socket Mode) is: set one of them.")
+            raise SettingsError(
+                "SLACK_BOT_TOKEN is set but neither SLACK_SIGNING_SECRET (HTTP events) "
+                "nor SLACK_APP_TOKEN (Socket Mode) is: set one of them."
+            )
         if not self.platforms():
-            raise SettingsError("No chat platform is configured: set DISCORD_TOKEN for Discord, or "
-                                "SLACK_BOT_TOKEN with SLACK_SIGNING_SECRET or SLACK_APP_TOKEN for Slack "
-                                "(or run `briefbot console` to try the bot in a terminal).")
+            raise SettingsError(
+                "No chat platform is configured: set DISCORD_TOKEN for Discord, or "
+                "SLACK_BOT_TOKEN with SLACK_SIGNING_SECRET or SLACK_APP_TOKEN for Slack "
+                "(or run `briefbot console` to try the bot in a terminal)."
+            )
 
     def check_model(self) -> None:
         """Raise ``SettingsError`` unless the spaCy model can be found, without loading it.
@@ -121,8 +145,10 @@ class Settings(BaseSettings):
         except (ImportError, ValueError):
             found = False
         if not found:
-            raise SettingsError(f"Setting BRIEFBOT_SPACY_MODEL names {name!r}, which is neither an "
-                                "installed spaCy model package nor a model directory.")
+            raise SettingsError(
+                f"Setting BRIEFBOT_SPACY_MODEL names {name!r}, which is neither an "
+                "installed spaCy model package nor a model directory."
+            )
 
     def sqlite_path(self) -> Path | None:
         """The database file when SQLite is used (``None`` for in-memory or PostgreSQL)."""
@@ -136,11 +162,11 @@ def _has(secret: SecretStr | None) -> bool:
 def sqlite_path(url: str) -> Path | None:
     if not url.startswith("sqlite:///"):
         return None
-    path = url[len("sqlite:///"):].split("?", 1)[0]
+    path = url[len("sqlite:///") :].split("?", 1)[0]
     return Path(path) if path and path != ":memory:" else None
 
 
-def load_settings(**overrides: object) -> Settings:
+def load_settings(**overrides: Any) -> Settings:
     """Read settings; any problem becomes one ``SettingsError`` sentence naming the variable."""
     try:
         return Settings(**overrides)
@@ -154,9 +180,11 @@ _URL_PASSWORD = re.compile(r"([A-Za-z][A-Za-z0-9+.-]*://[^\s:/@]*:)[^\s@/]+(@)")
 def describe_validation_error(exc: ValidationError) -> str:
     """The first problem, as ``Setting NAME ...`` in one sentence."""
     err = exc.errors()[0]
-    name = str(err["loc"][0]).upper() if err.get("loc") else "a setting"
     msg = err.get("msg", "is invalid")
     msg = msg.removeprefix("Value error, ")
+    if not err.get("loc"):  # a check across settings (model validator): its message names them
+        return f"{msg[:1].upper()}{msg[1:].rstrip('.')}."
+    name = str(err["loc"][0]).upper()
     value = err.get("input")
     if isinstance(value, str):  # DATABASE_URL=postgresql://user:password@host/db
         value = _URL_PASSWORD.sub(r"\1***\2", value)

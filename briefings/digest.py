@@ -8,7 +8,8 @@ surname and agreeing given names (or initials), and a surname alone joins the si
 full name it can belong to. People who merely share a surname ("Sung Kim", "Kim Jong
 Un", "Andrew Vickers" and "Kevin Vickers") stay apart. Organisations merge by name;
 unnamed sources ("officials", "a spokesperson") never merge, since two articles'
-"officials" are not the same people.
+"officials" are not the same people. Quotes no speaker was named for (``speaker`` is
+``None``) are one group of their own, named ``None``, after every named speaker.
 """
 
 from __future__ import annotations
@@ -26,7 +27,7 @@ _MERGED_KINDS = frozenset({"person", "organization"})
 class Appearance:
     """What one speaker said in one article, and where that article is."""
 
-    name: str
+    name: str | None
     role: str | None
     title: str | None
     url: str | None
@@ -36,9 +37,9 @@ class Appearance:
 
 @dataclass(frozen=True)
 class DigestSpeaker:
-    """One speaker across all briefed articles."""
+    """One speaker across all briefed articles; ``name`` is ``None`` for the unattributed quotes."""
 
-    name: str
+    name: str | None
     kind: str
     roles: tuple[str, ...]
     appearances: tuple[Appearance, ...]
@@ -88,12 +89,10 @@ class _Group:
     appearances: list[Appearance]
 
 
-def _appearances(brief: Brief) -> list[tuple[str, str, Appearance]]:
+def _appearances(brief: Brief) -> list[tuple[str | None, str, Appearance]]:
     art = brief.article
     out = []
     for name, quotes in brief.speakers:
-        if name is None:  # unattributed quotes belong to nobody's entry
-            continue
         first = quotes[0]
         role = next((q.role for q in quotes if q.role), None)
         out.append((name, first.speaker_kind, Appearance(
@@ -105,24 +104,31 @@ def _appearances(brief: Brief) -> list[tuple[str, str, Appearance]]:
 def merge_speakers(briefs: list[Brief]) -> list[DigestSpeaker]:
     """Speakers of all briefs, the same person once, most widely quoted first."""
     groups: list[_Group] = []
-    pending_surnames: list[tuple[tuple[str, ...], str, Appearance]] = []
+    pending_surnames: list[tuple[tuple[str, ...], str, str, Appearance]] = []
+    unattributed: list[Appearance] = []
     for brief in briefs:
         for name, kind, appearance in _appearances(brief):
+            if name is None:
+                unattributed.append(appearance)
+                continue
             key = _key(name, kind)
             if kind == "person" and len(key) == 1:
-                pending_surnames.append((key, kind, appearance))
+                pending_surnames.append((key, name, kind, appearance))
                 continue
             _add(groups, key, name, kind, appearance)
-    for key, kind, appearance in pending_surnames:
+    for key, name, kind, appearance in pending_surnames:
         owners = [g for g in groups if g.kind == "person" and len(g.key) > 1 and g.key[-1] == key[0]]
         if len(owners) == 1:
             _join(owners[0], appearance)
         else:
-            _add(groups, key, appearance.name, kind, appearance)
+            _add(groups, key, name, kind, appearance)
     ranked = sorted(groups, key=lambda g: (-len(g.appearances),
                                            -sum(len(a.quotes) for a in g.appearances)))
-    return [DigestSpeaker(g.name, g.kind, tuple(dict.fromkeys(g.roles)), tuple(g.appearances))
-            for g in ranked]
+    merged = [DigestSpeaker(g.name, g.kind, tuple(dict.fromkeys(g.roles)), tuple(g.appearances))
+              for g in ranked]
+    if unattributed:
+        merged.append(DigestSpeaker(None, "unknown", (), tuple(unattributed)))
+    return merged
 
 
 def _add(groups: list[_Group], key: tuple[str, ...], name: str, kind: str,

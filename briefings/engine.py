@@ -34,7 +34,8 @@ def brief_doc(article: Article, doc: Doc, *, sentences: int = 3, words: int | No
     """Brief one parsed article; offsets in the result point into ``article.original``."""
     spans = summarize(doc, sentences=sentences, words=words, title=article.title)
     to_original = article.offsets.span_to_original
-    quotes = tuple(_to_original(q, to_original) for q in extract_quotes(doc))
+    found = doc._.quotes if doc._.quotes is not None else extract_quotes(doc)
+    quotes = tuple(_to_original(q, to_original) for q in found)
     return Brief(
         article=article,
         summary=tuple(s.text.strip() for s in spans),

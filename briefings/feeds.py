@@ -24,6 +24,7 @@ from briefings.cleaning import clean
 from briefings.fetching import (
     HTML_TYPES,
     TEXT_TYPES,
+    FailureKind,
     FetchError,
     FetchPolicy,
     fetch,
@@ -50,6 +51,8 @@ _FEED_ROOT = re.compile(
 
 class FeedError(FetchError):
     """A document that is not a readable RSS or Atom feed."""
+
+    kind = FailureKind.NOT_A_FEED
 
 
 @dataclass(frozen=True)

@@ -21,6 +21,7 @@ import ssl
 import zlib
 from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass, field
+from enum import StrEnum
 from urllib.parse import urljoin
 
 import httpcore
@@ -59,8 +60,24 @@ Resolver = Callable[[str, int], Awaitable[list[str]]]
 # --------------------------------------------------------------------------- errors
 
 
+class FailureKind(StrEnum):
+    """How a fetch failed, carried by each ``FetchError`` class (``kind``): what metrics count."""
+
+    REFUSED = "refused"
+    REDIRECTS = "redirects"
+    TOO_LARGE = "too_large"
+    TIMEOUT = "timeout"
+    HTTP_STATUS = "http_status"
+    UNSUPPORTED = "unsupported_content"
+    CONNECT = "connect"
+    NOT_A_FEED = "not_a_feed"
+    OTHER = "other"
+
+
 class FetchError(Exception):
-    """A URL could not be loaded; ``str()`` says why in one sentence."""
+    """A URL could not be loaded; ``str()`` says why in one sentence, ``kind`` how it failed."""
+
+    kind = FailureKind.OTHER
 
     def __init__(self, url: str, reason: str) -> None:
         self.url = url
@@ -74,6 +91,7 @@ class RefusedURL(FetchError):
     """The URL itself is not something Briefbot will fetch (scheme, shape)."""
 
     verb = "refused"
+    kind = FailureKind.REFUSED
 
 
 class RefusedAddress(RefusedURL):
@@ -83,17 +101,25 @@ class RefusedAddress(RefusedURL):
 class TooManyRedirects(FetchError):
     """The redirect chain went on past the policy's cap."""
 
+    kind = FailureKind.REDIRECTS
+
 
 class TooLarge(FetchError):
     """The body is bigger than the policy's byte cap."""
+
+    kind = FailureKind.TOO_LARGE
 
 
 class FetchTimeout(FetchError):
     """The whole fetch (every hop and the body) took longer than the deadline."""
 
+    kind = FailureKind.TIMEOUT
+
 
 class HTTPStatusError(FetchError):
     """The server answered with an error status."""
+
+    kind = FailureKind.HTTP_STATUS
 
     def __init__(self, url: str, reason: str, status: int) -> None:
         self.status = status
@@ -103,9 +129,13 @@ class HTTPStatusError(FetchError):
 class UnsupportedContent(FetchError):
     """The server sent something that is not a page, a feed or plain text."""
 
+    kind = FailureKind.UNSUPPORTED
+
 
 class ConnectError(FetchError):
     """The host could not be found or reached."""
+
+    kind = FailureKind.CONNECT
 
 
 # --------------------------------------------------------------------------- policy

@@ -110,10 +110,17 @@ class Brief:
     summary_spans: tuple[tuple[int, int], ...] = ()
 
     @property
-    def speakers(self) -> list[tuple[str, list[Quote]]]:
-        """Speakers in order of prominence (most quotes first, then first appearance)."""
+    def speakers(self) -> list[tuple[str | None, list[Quote]]]:
+        """Speakers in order of prominence (most quotes first, then first appearance),
+        then, as ``(None, quotes)``, the quotes no speaker could be named for: one group
+        of their own, always last, never mixed with anybody's."""
         order: dict[str, list[Quote]] = {}
+        unattributed: list[Quote] = []
         for q in self.quotes:
-            order.setdefault(q.speaker, []).append(q)
+            if q.speaker:
+                order.setdefault(q.speaker, []).append(q)
+            else:
+                unattributed.append(q)
         ranked = sorted(enumerate(order.items()), key=lambda t: (-len(t[1][1]), t[0]))
-        return [item for _, item in ranked]
+        named: list[tuple[str | None, list[Quote]]] = [item for _, item in ranked]
+        return named + [(None, unattributed)] if unattributed else named

@@ -7,33 +7,29 @@ adapters, which escape article text for their own markup.
 from __future__ import annotations
 
 import json
+import re
 import textwrap
 from typing import Any
 
 from briefings.model import Brief, Quote
+from briefings.wording import QUOTE_CHARS, quote_text
+from briefings.wording import speaker_label as wording_label
 
 _WIDTH = 88
 #: Longest quote shown in the human formats; JSON always has the whole text.
-_QUOTE_CHARS = 240
-_QUOTE_MARKS = "\"“”"
+_QUOTE_CHARS = QUOTE_CHARS
 
 
 def quote_line(quote: Quote, limit: int = _QUOTE_CHARS) -> str:
-    """One quote as a reader sees it: direct words in quotation marks, reported speech as is."""
-    text = " ".join(quote.text.split())
-    if len(text) > limit:
-        text = text[: limit - 1].rsplit(" ", 1)[0] + "…"
-    if quote.kind == "indirect" or (quote.kind == "partial" and any(m in text for m in _QUOTE_MARKS)):
-        return text
-    return "“" + text.strip(_QUOTE_MARKS) + "”"
+    """One quote as a reader sees it (``briefings.wording.quote_text``): direct words in
+    quotation marks once, reported speech as "said that …", never in marks."""
+    return quote_text(quote.kind, quote.text, quote.cue, limit)
 
 
-def speaker_label(name: str, quotes: list[Quote]) -> str:
+def speaker_label(name: str | None, quotes: list[Quote]) -> str:
+    """``Name (role)``, ``Name (organisation)``, or ``Unattributed`` (``briefings.wording``)."""
     role = next((q.role for q in quotes if q.role), None)
-    if quotes and quotes[0].speaker_kind in {"organization", "source"}:
-        kind = "organisation" if quotes[0].speaker_kind == "organization" else "unnamed source"
-        return f"{name} ({kind})"
-    return f"{name} ({role})" if role else name
+    return wording_label(name, role, quotes[0].speaker_kind if quotes else None)
 
 
 def to_record(brief: Brief) -> dict[str, Any]:
@@ -65,12 +61,31 @@ def to_record(brief: Brief) -> dict[str, Any]:
             }
             for q in brief.quotes
         ],
+        # Only named speakers: quotes with ``speaker: null`` are counted apart.
         "speakers": [
             {"name": name, "kind": qs[0].speaker_kind, "role": next((q.role for q in qs if q.role), None),
              "quotes": len(qs)}
-            for name, qs in brief.speakers
+            for name, qs in brief.speakers if name is not None
         ],
+        "unattributed": sum(1 for q in brief.quotes if not q.speaker),
     }
+
+
+def shown_speakers(brief: Brief, limit: int) -> tuple[list[tuple[str | None, list[Quote]]], int]:
+    """The first ``limit`` named speakers, then the unattributed quotes (always shown, last),
+    and how many named speakers were left out."""
+    named = [(n, qs) for n, qs in brief.speakers if n is not None]
+    rest = [(n, qs) for n, qs in brief.speakers if n is None]
+    shown: list[tuple[str | None, list[Quote]]] = [*named[:limit], *rest]
+    return shown, max(0, len(named) - limit)
+
+
+_MARKDOWN_SPECIAL = re.compile(r"([\\`*_\[\]<>|~@&]|^[#+\-=>])")
+
+
+def escape_markdown(text: str) -> str:
+    """Article text shown literally in Markdown: no emphasis, links, HTML, entities or mentions."""
+    return _MARKDOWN_SPECIAL.sub(r"\\\1", text)
 
 
 def to_jsonl(brief: Brief) -> str:
@@ -91,16 +106,16 @@ def to_text(brief: Brief, *, speakers: int = 8, quotes_each: int = 3) -> str:
         lines.append(origin)
     lines.append("")
     lines.extend(wrap(s, "  ", "• ") for s in brief.summary or ("(no summary: the article has no story text)",))
-    ranked = brief.speakers
+    ranked, hidden = shown_speakers(brief, speakers)
     if ranked:
         lines += ["", "  Who said what"]
-        for name, qs in ranked[:speakers]:
+        for name, qs in ranked:
             lines.append("    " + speaker_label(name, qs))
             lines.extend(wrap(quote_line(q), "      ", "– ") for q in qs[:quotes_each])
             if len(qs) > quotes_each:
                 lines.append(f"      (+{len(qs) - quotes_each} more)")
-        if len(ranked) > speakers:
-            lines.append(f"    (+{len(ranked) - speakers} more speakers)")
+        if hidden:
+            lines.append(f"    (+{hidden} more speakers)")
     return "\n".join(lines)
 
 
@@ -112,10 +127,10 @@ def to_markdown(brief: Brief, *, speakers: int = 8, quotes_each: int = 3) -> str
         lines.append(f"*{a.path}*")
     lines.append("")
     lines.extend(f"- {s}" for s in brief.summary)
-    ranked = brief.speakers
+    ranked, _ = shown_speakers(brief, speakers)
     if ranked:
         lines += ["", "### Who said what", ""]
-        for name, qs in ranked[:speakers]:
-            lines.append(f"- **{speaker_label(name, qs)}**")
-            lines.extend(f"  - {quote_line(q)}" for q in qs[:quotes_each])
+        for name, qs in ranked:
+            lines.append(f"- **{escape_markdown(speaker_label(name, qs))}**")
+            lines.extend(f"  - {escape_markdown(quote_line(q))}" for q in qs[:quotes_each])
     return "\n".join(lines) + "\n"

@@ -8,8 +8,9 @@ from typing import Any
 
 from briefings.digest import DigestSpeaker, merge_speakers
 from briefings.model import Article, Brief
-from briefings.render import quote_line, wrap
+from briefings.render import escape_markdown, quote_line, wrap
 from briefings.stories import DigestStory, StoryQuote, front_page, outlet
+from briefings.wording import speaker_label
 
 _SPEAKERS = 15
 _QUOTES_EACH = 4
@@ -20,11 +21,18 @@ def _where(title: str | None, url: str | None, path: str | None) -> str:
 
 
 def _label(speaker: DigestSpeaker) -> str:
-    extra = {"organization": "organisation", "source": "unnamed source"}.get(speaker.kind)
-    role = extra or (speaker.roles[0] if speaker.roles else None)
-    head = f"{speaker.name} ({role})" if role else speaker.name
+    head = speaker_label(speaker.name, speaker.roles[0] if speaker.roles else None, speaker.kind)
     n, k = speaker.quote_count, speaker.article_count
     return f"{head}: {n} quote{'s' * (n != 1)} in {k} stor{'ies' if k != 1 else 'y'}"
+
+
+def _appearance_records(speaker: DigestSpeaker) -> list[dict[str, Any]]:
+    return [
+        {"title": a.title, "url": a.url, "path": a.path, "name": a.name,
+         "quotes": [{"text": q.text, "kind": q.kind, "cue": q.cue, "start": q.start, "end": q.end}
+                    for q in a.quotes]}
+        for a in speaker.appearances
+    ]
 
 
 def _article_record(a: Article) -> dict[str, Any]:
@@ -48,19 +56,10 @@ def to_records(stories: list[DigestStory], speakers: list[DigestSpeaker]) -> dic
             for s in stories
         ],
         "speakers": [
-            {
-                "name": s.name,
-                "kind": s.kind,
-                "roles": list(s.roles),
-                "appearances": [
-                    {"title": a.title, "url": a.url, "path": a.path, "name": a.name,
-                     "quotes": [{"text": q.text, "kind": q.kind, "cue": q.cue, "start": q.start, "end": q.end}
-                                for q in a.quotes]}
-                    for a in s.appearances
-                ],
-            }
-            for s in speakers
+            {"name": s.name, "kind": s.kind, "roles": list(s.roles), "appearances": _appearance_records(s)}
+            for s in speakers if s.name is not None
         ],
+        "unattributed": [a for s in speakers if s.name is None for a in _appearance_records(s)],
     }
 
 
@@ -73,7 +72,7 @@ def _story_quotes(story: DigestStory, markdown: bool, limit: int = 3) -> list[st
         who = q.speaker or "unattributed"
         tail = f" ({n} outlets)" if n > 1 else ""
         line = f"{who}: {quote_line(q.quote)}{tail}"
-        lines.append(f"  - {line}" if markdown else wrap(line, "    ", "– "))
+        lines.append(f"  - {escape_markdown(line)}" if markdown else wrap(line, "    ", "– "))
     return lines
 
 
@@ -108,21 +107,23 @@ def to_text(stories: list[DigestStory], speakers: list[DigestSpeaker], markdown:
         lines.append("")
     if speakers:
         lines += ["## Who said what" if markdown else "Who said what", ""]
-    for s in speakers[:_SPEAKERS]:
-        lines.append(f"**{_label(s)}**" if markdown else "  " + _label(s))
+    named = [s for s in speakers if s.name is not None]
+    md = escape_markdown if markdown else str
+    for s in named[:_SPEAKERS] + [s for s in speakers if s.name is None]:
+        lines.append(f"**{md(_label(s))}**" if markdown else "  " + _label(s))
         shown = 0
         for appearance in s.appearances:
             if shown >= _QUOTES_EACH:
                 break
             where = _where(appearance.title, appearance.url, appearance.path)
-            lines.append(f"  - *{where}*" if markdown else "    " + where)
+            lines.append(f"  - *{md(where)}*" if markdown else "    " + where)
             for quote in appearance.quotes[: _QUOTES_EACH - shown]:
-                lines.append(f"    - {quote_line(quote)}" if markdown else wrap(quote_line(quote), "      ", "– "))
+                lines.append(f"    - {md(quote_line(quote))}" if markdown else wrap(quote_line(quote), "      ", "– "))
                 shown += 1
         if s.quote_count > shown:
             lines.append(f"  (+{s.quote_count - shown} more)")
-    if len(speakers) > _SPEAKERS:
-        lines.append(f"(+{len(speakers) - _SPEAKERS} more speakers)")
+    if len(named) > _SPEAKERS:
+        lines.append(f"(+{len(named) - _SPEAKERS} more speakers)")
     return "\n".join(lines).rstrip() + "\n"
 
 

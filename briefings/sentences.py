@@ -27,6 +27,7 @@ from spacy.attrs import (DEP, ENT_IOB, ENT_TYPE, HEAD, IDX, IS_ALPHA, IS_STOP, I
 from spacy.tokens import Doc
 
 from briefings.inline_furniture import BYLINE, furniture_offsets
+from briefings.quotes.marks import find_marked
 
 #: Content words shorter than this carry no topic ("mr", "st").
 MIN_CONTENT_CHARS = 2
@@ -68,10 +69,6 @@ _VERB_POS = frozenset({"VERB", "AUX"})
 _TERMINAL = frozenset({".", "!", "?", "\u2026", "..."})
 _CLOSERS = frozenset({'"', "'", "\u201d", "\u2019", ")", "]"})
 _QUOTE_MARKS = frozenset({'"', "'", "\u201c", "\u201d", "\u2018", "\u2019", "``", "''"})
-_QUOTE_EVENTS = _QUOTE_MARKS | _TERMINAL
-_INNER_QUOTE = re.compile('["\u201c\u201d]')
-#: A quotation still open after this many sentence ends lost its closing mark.
-MAX_OPEN_SENTENCES = 4
 #: Dependency labels of words that open a subject phrase ("The", "A respected", "Two").
 _SUBJECT_PARTS = frozenset({"det", "amod", "compound", "nummod", "poss", "quantmod"})
 #: Dependency labels of nouns that do not name the sentence's subject matter.
@@ -137,79 +134,25 @@ class _Arrays:
 
 
 def _quote_state(a: _Arrays) -> list[bool]:
-    """For each token, whether it lies inside quotation marks.
+    """For each token, whether it lies inside quotation marks (the marks themselves not).
 
-    Curly quotes say which way they face; straight quotes and apostrophe-like single
-    quotes are read from their spacing (an opening mark is attached to the word after
-    it, a closing one to the word before it), with the tagger's ``/'' as the tie-break.
-    A closing-looking single quote outside a quotation is a plural possessive and
-    ignored. A paragraph break, or a quotation left open for several sentences, closes
-    it: news style reopens a quotation on each paragraph, and scraped text loses marks.
+    The quotation spans come from :func:`briefings.quotes.marks.find_marked`, the same
+    detector who-said-what uses, so a sentence the summarizer treats as quoted is one the
+    quote extractor sees as a quotation (double marks, and single marks used as
+    quotation marks; apostrophes are not quotations).
     """
-    n = len(a.text)
-    out = [False] * n
-    # Only quote marks, paragraph breaks and sentence ends change the state.
-    events = [i for i, t in enumerate(a.text)
-              if t in _QUOTE_EVENTS or "\n" in t or (len(t) > 1 and _INNER_QUOTE.search(t))]
-    opened = None
-    ends_seen = 0
-    for i in events:
-        text = a.text[i]
-        if opened is not None and ("\n" in text and not text.strip()):
-            out[opened + 1:i] = [True] * (i - opened - 1)
-            opened = None
-            continue
-        if text in _TERMINAL:
-            if opened is not None:
-                ends_seen += 1
-                if ends_seen > MAX_OPEN_SENTENCES:
-                    out[opened + 1:i + 1] = [True] * (i - opened)
-                    opened = None
-            continue
-        if text not in _QUOTE_MARKS:
-            # A mark the tokenizer left inside a word ('Trek"-type'): it can only close
-            # the open quotation, or open one if it is a left mark.
-            if "\n" in text:
-                continue
-            if "\u201c" in text:
-                if opened is None:
-                    opened, ends_seen = i, 0
-            elif opened is not None:
-                out[opened + 1:i + 1] = [True] * (i - opened)
-                opened = None
-            continue
-        facing = _facing(a, i, n)
-        if facing == "open":
-            if opened is not None:
-                out[opened + 1:i] = [True] * (i - opened - 1)
-            opened, ends_seen = i, 0
-        elif facing == "close" and opened is not None:
-            out[opened + 1:i] = [True] * (i - opened - 1)
-            opened = None
-    if opened is not None:
-        out[opened + 1:] = [True] * (n - opened - 1)
+    spans = [(m.open + 1, m.close if m.close is not None else m.end) for m in find_marked(a.doc_text)]
+    out = [False] * len(a.idx)
+    if not spans:
+        return out
+    k = 0
+    for i, at in enumerate(a.idx):
+        while k < len(spans) and spans[k][1] <= at:
+            k += 1
+        if k == len(spans):
+            break
+        out[i] = spans[k][0] <= at
     return out
-
-
-def _facing(a: _Arrays, i: int, n: int) -> str | None:
-    text = a.text[i]
-    if a.tag[i] == "POS":
-        return None
-    if text in ("\u201c", "\u2018", "``"):
-        return "open"
-    if text in ("\u201d", "''"):
-        return "close"
-    before = i == 0 or bool(a.space[i - 1]) or a.text[i - 1] in "([{\u2014-"
-    after = bool(a.space[i]) or i == n - 1 or not (a.alpha[i + 1] or a.text[i + 1][:1].isdigit())
-    if before and not after:
-        return "open"
-    if after and not before:
-        return "close"
-    if a.tag[i] == "``":
-        return "open"
-    if a.tag[i] == "''":
-        return "close"
-    return None
 
 
 def candidates(doc: Doc) -> list[Candidate]:

@@ -33,9 +33,9 @@ class CountingBriefer(ThreadBriefer):
     """The real engine in a worker thread, counting the articles it is given."""
 
 
-def open_core(tmp_path: Path, clock: Clock | None = None, **overrides) -> Core:
+def open_core(tmp_path: Path, clock: Clock | None = None, *, observer=None, **overrides) -> Core:
     return Core.open(make_settings(tmp_path, **overrides), briefer=CountingBriefer(), clock=clock,
-                     allow_files=True)
+                     allow_files=True, observer=observer)
 
 
 def inv(command: str, channel: ChannelRef = CHANNEL, manage: bool = True, user: str = "u1",
@@ -45,14 +45,34 @@ def inv(command: str, channel: ChannelRef = CHANNEL, manage: bool = True, user: 
 
 
 class RecordingDeliverer:
+    """Keeps each digest delivered, as ``(channel, Reply)``, in ``sent``; every message's key in ``keys``.
+
+    A reply is one message; the Reply itself stands in the prepared payload under
+    ``"reply"`` (an index into ``prepared``) so tests can inspect its cards.
+    """
+
     def __init__(self, platform: str = "discord", fail: bool = False) -> None:
         self.platform = platform
         self.fail = fail
+        self.prepared: list[Reply] = []
         self.sent: list[tuple[ChannelRef, Reply]] = []
+        self.keys: list[str] = []
 
-    async def deliver(self, channel: ChannelRef, reply: Reply) -> None:
+    async def prepare(self, reply: Reply) -> list[dict]:
+        self.prepared.append(reply)
+        return [{"reply": len(self.prepared) - 1}]
+
+    async def send(self, channel: ChannelRef, message: dict, key) -> None:
         if self.fail:
             raise RuntimeError("platform refused the message")
+        self.keys.append(key.token)
+        self.sent.append((channel, self.prepared[message["reply"]]))
+
+    async def deliver(self, channel: ChannelRef, reply: Reply, key: str | None = None) -> None:
+        """A one-off reply (a notice), as ``OneOffDelivery`` posts it."""
+        if self.fail:
+            raise RuntimeError("platform refused the message")
+        self.keys.append(key or "one-off")
         self.sent.append((channel, reply))
 
 
@@ -88,7 +108,8 @@ def rss(title: str, items: list[dict], link: str = "http://127.0.0.1/") -> str:
                      f"<title>{escape(it['title'])}</title><link>{escape(it['link'])}</link>"
                      f"<guid>{escape(it['guid'])}</guid>"
                      f"<description>{escape(it.get('description', 'Read the full story.'))}</description>"
-                     + (f"<pubDate>{format_datetime(it['date'])}</pubDate>" if isinstance(it.get('date'), datetime) else "")
+                     + (f"<pubDate>{format_datetime(it['date'])}</pubDate>"
+                        if isinstance(it.get('date'), datetime) else "")
                      + "</item>")
     parts.append("</channel></rss>")
     return "".join(parts)

@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any, Callable
 
 import aiohttp
-from fakes.discord_server import FakeDiscord, PostedMessage, RestError, snowflake
+from fakes.discord_server import FakeDiscord, PostedMessage, RestError, snowflake  # noqa: F401
 from prometheus_client.parser import text_string_to_metric_families
 
 BRIEFBOT = str(Path(sys.executable).with_name("briefbot"))
@@ -42,11 +42,7 @@ class MultiChannelDiscord(FakeDiscord):
     def _channel_message(self, cid: str, body: Any) -> dict[str, Any]:
         if cid not in self.channel_ids:
             raise RestError(404, 10003, "Unknown Channel")
-        body = body or {}
-        self._validate_message(body)
-        message = self._message_object(cid, body)
-        self.messages.append(PostedMessage("channel", message["id"], cid, body))
-        return message
+        return self.create_channel_message(cid, body or {})
 
     def digests_in(self, channel_id: str) -> list[PostedMessage]:
         """Channel messages that open a digest (its heading line)."""

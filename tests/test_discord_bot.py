@@ -19,7 +19,8 @@ import pytest_asyncio
 from bot.core.interface import COMMAND_NAMES
 from bot.core.timing import make_trigger
 from bot.scheduling import DigestScheduler
-from bot.settings import SettingsError
+from bot.errors import StartError
+from bot.settings import SettingsError, load_settings
 from bot_helpers import FeedSite
 from fakes.discord_harness import DiscordHarness, html_article
 from fakes.discord_server import MANAGE_CHANNELS, MEMBER_PERMISSIONS, FakeDiscord
@@ -56,7 +57,7 @@ async def answer(fake: FakeDiscord, name: str, options: dict | None = None, *,
     """Send one interaction; wait for its acknowledgement and follow-up(s)."""
     iid = await fake.interact(name, options, **kwargs)
     await fake.wait_for(lambda: fake.callback_for(iid), 5, f"/{name} to be acknowledged")
-    followups = await fake.wait_for(lambda: fake.followups_for(iid), timeout, f"/{name} follow-up")
+    await fake.wait_for(lambda: fake.followups_for(iid), timeout, f"/{name} follow-up")
     await asyncio.sleep(0.05)  # a multi-message answer may still be arriving
     return iid, fake.followups_for(iid)
 
@@ -161,7 +162,7 @@ async def test_unreachable_api_is_one_clear_sentence(tmp_path, fake, nlp):
     api_url = closed.api_url
     await closed.stop()  # nothing listens there any more
     harness = DiscordHarness(tmp_path, fake, discord_api_url=api_url)
-    with pytest.raises(SettingsError) as caught:
+    with pytest.raises(StartError) as caught:  # the setting may be right: the API is down
         await harness.start()
     await harness.close()
     assert "DISCORD_API_URL" in str(caught.value) and api_url in str(caught.value)
@@ -340,12 +341,13 @@ async def test_rate_limited_follow_up_is_retried_after_retry_after(bot, fake):
 
 
 async def test_rate_limited_channel_message_is_retried(bot, fake):
-    from bot.core.interface import ChannelRef, Reply
+    from bot.core.interface import ChannelRef, DeliveryKey, Reply
 
     rule = fake.rate_limit("POST", r"^/channels/\d+/messages$", times=2, retry_after=0.3)
     started = time.monotonic()
-    await bot.platform.deliverer.deliver(ChannelRef("discord", fake.channel_id, fake.guild_id),
-                                         Reply(text="Daily digest: nothing new."))
+    deliverer = bot.platform.deliverer
+    (message,) = await deliverer.prepare(Reply(text="Daily digest: nothing new."))
+    await deliverer.send(ChannelRef("discord", fake.channel_id, fake.guild_id), message, DeliveryKey("t", 0))
     assert time.monotonic() - started >= 0.6
     (msg,) = fake.channel_messages()
     assert msg.content == "Daily digest: nothing new."
@@ -452,9 +454,7 @@ async def test_shard_settings_run_an_auto_sharded_client(tmp_path, fake, nlp, mo
     import discord
 
     owner = (int(fake.guild_id) >> 22) % 2
-    monkeypatch.setenv("DISCORD_SHARD_COUNT", "2")
-    monkeypatch.setenv("DISCORD_SHARD_IDS", str(owner))
-    harness = await DiscordHarness(tmp_path, fake).start()
+    harness = await DiscordHarness(tmp_path, fake, discord_shard_count="2", discord_shard_ids=str(owner)).start()
     try:
         assert isinstance(harness.platform.client, discord.AutoShardedClient)
         (session,) = fake.sessions.values()
@@ -464,11 +464,12 @@ async def test_shard_settings_run_an_auto_sharded_client(tmp_path, fake, nlp, mo
     finally:
         await harness.close()
 
+    # A wrong plan is refused when the settings are read, before anything starts.
+    monkeypatch.setenv("DISCORD_SHARD_COUNT", "2")
     monkeypatch.setenv("DISCORD_SHARD_IDS", "0-2")
-    wrong = DiscordHarness(tmp_path, fake)
-    with pytest.raises(SettingsError, match="DISCORD_SHARD_IDS"):
-        await wrong.start()
-    await wrong.close()
+    with pytest.raises(SettingsError, match="DISCORD_SHARD_IDS names shard 2") as caught:
+        load_settings(_env_file=None)
+    assert "\n" not in str(caught.value)
 
 
 async def test_unwritable_state_dir_still_syncs_and_answers(tmp_path, fake, nlp, caplog,

@@ -7,7 +7,7 @@ import re
 
 import pytest
 
-from bot.core.interface import Card, Reply, SpeakerView
+from bot.core.interface import Card, QuoteView, Reply, SpeakerView
 from bot.platforms import discord_render as r
 
 WORDS = ("minister said talks would resume after the summit in Seoul and Washington "
@@ -131,7 +131,7 @@ def test_safe_url_only_accepts_http_links() -> None:
 def big_card(n_sentences: int, n_speakers: int, quotes_each: int, seed: int = 0) -> Card:
     speakers = tuple(
         SpeakerView(name=f"Speaker {i} " + prose(3, seed + i), role=prose(6, i), kind="person",
-                    quotes=tuple(sentence(60, seed + i * 100 + q) for q in range(quotes_each)))
+                    quotes=tuple(QuoteView(sentence(60, seed + i * 100 + q)) for q in range(quotes_each)))
         for i in range(n_speakers)
     )
     return Card(title=prose(80, seed), url="https://news.example/story", source="Example News",
@@ -142,7 +142,7 @@ def big_card(n_sentences: int, n_speakers: int, quotes_each: int, seed: int = 0)
 def test_small_reply_is_one_message_with_one_embed() -> None:
     card = Card(title="Talks resume", url="https://x.example/a", source="X",
                 summary=("One.", "Two."), speakers=(SpeakerView("Biden", "president", "person",
-                                                                ("We are concerned.",)),))
+                                                                (QuoteView("“We are concerned.”"),)),))
     messages = r.render_reply(Reply(text="Here you go", cards=(card,)))
     assert len(messages) == 1
     (msg,) = messages
@@ -151,7 +151,7 @@ def test_small_reply_is_one_message_with_one_embed() -> None:
     assert embed.title == "Talks resume" and embed.url == "https://x.example/a"
     assert embed.description == "• One.\n• Two."
     assert embed.author.name == "X"
-    assert embed.fields[0].name == "Biden — president"
+    assert embed.fields[0].name == "Biden (president)"
     assert embed.fields[0].value == "“We are concerned.”"
 
 
@@ -164,7 +164,7 @@ def test_huge_card_is_split_within_every_limit_without_losing_words() -> None:
     rendered = " ".join(
         " ".join([e.description or ""] + [f.value for f in e.fields])
         for m in messages for e in m.embeds)
-    expected = " ".join(list(card.summary) + [q for s in card.speakers for q in s.quotes])
+    expected = " ".join(list(card.summary) + [q.text for s in card.speakers for q in s.quotes])
     assert words_of(rendered) == words_of(expected)
     assert messages[0].embeds[0].url == card.url
     embeds = [e for m in messages for e in m.embeds]
@@ -193,7 +193,7 @@ def test_long_text_reply_splits_into_content_messages() -> None:
 def test_single_huge_quote_is_split_across_fields() -> None:
     quote = sentence(900, 7)
     card = Card(title="t", url=None, source=None, summary=(),
-                speakers=(SpeakerView("A", None, "person", (quote,)),))
+                speakers=(SpeakerView("A", None, "person", (QuoteView(quote),)),))
     (msg,) = r.render_reply(Reply(cards=(card,)))
     fields = msg.embeds[0].fields
     assert len(fields) > 1
@@ -204,7 +204,7 @@ def test_single_huge_quote_is_split_across_fields() -> None:
 def test_card_text_is_escaped_in_every_embed_part() -> None:
     evil = "@everyone <@&123> **x**"
     card = Card(title=evil, url="https://x.example", source=evil, summary=(evil,),
-                speakers=(SpeakerView(evil, evil, "person", (evil,)),), note=evil)
+                speakers=(SpeakerView(evil, evil, "person", (QuoteView(evil, story=evil),)),), note=evil)
     (msg,) = r.render_reply(Reply(cards=(card,)))
     embed = msg.embeds[0]
     parts = [embed.title, embed.description, embed.author.name, embed.footer.text,

@@ -69,9 +69,9 @@ async def test_one_digest_per_day_across_dst(tmp_path, change, hhmm):
         assert set(posted_at) <= set(fires)
         on_change_day = [d.scheduled_for for d in core.store.digests(CHANNEL.key)
                          if d.local_date == change.isoformat()]
-        assert on_change_day == [fire_times(make_trigger(hour, minute, "Europe/Berlin"),
-                                            datetime.combine(change, datetime.min.time(), BERLIN),
-                                            datetime.combine(change + timedelta(days=1), datetime.min.time(), BERLIN))[0]]
+        day_start = datetime.combine(change, datetime.min.time(), BERLIN)
+        day_end = datetime.combine(change + timedelta(days=1), datetime.min.time(), BERLIN)
+        assert on_change_day == [fire_times(make_trigger(hour, minute, "Europe/Berlin"), day_start, day_end)[0]]
     finally:
         core.store.close()
         core.briefer.close()
@@ -83,5 +83,6 @@ def test_gap_and_repeat_instants():
     spring = fire_times(t, datetime(2026, 3, 29, tzinfo=timezone.utc), datetime(2026, 3, 30, tzinfo=timezone.utc))
     assert [f.astimezone(timezone.utc) for f in spring] == [datetime(2026, 3, 29, 1, 30, tzinfo=timezone.utc)]
     assert spring[0].astimezone(BERLIN).strftime("%H:%M %Z") == "03:30 CEST"
-    autumn = fire_times(t, datetime(2026, 10, 24, 22, tzinfo=timezone.utc), datetime(2026, 10, 25, 22, tzinfo=timezone.utc))
+    autumn = fire_times(t, datetime(2026, 10, 24, 22, tzinfo=timezone.utc),
+                        datetime(2026, 10, 25, 22, tzinfo=timezone.utc))
     assert [f.astimezone(timezone.utc) for f in autumn] == [datetime(2026, 10, 25, 0, 30, tzinfo=timezone.utc)]

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import os
 import signal
 import subprocess
 import sys
@@ -13,7 +12,8 @@ import time
 import pytest
 
 from bot.ops import metrics
-from bot.ops.leader import LeaderElector, is_postgres, libpq_url, lock_key, migration_lock
+from bot.ops.leader import LeaderElector, is_postgres, libpq_url
+from bot.storage.locks import lock_key, migration_lock
 from ops_postgres import fresh_database, libpq
 
 
@@ -50,7 +50,8 @@ async def test_exactly_one_of_several_leads_and_a_stop_hands_over(pg_url):
         leaders = [e for e in electors if e.is_leader]
         assert len(leaders) == 1
         followers = [e for e in electors if not e.is_leader]
-        assert all(e.check() == e.check().__class__(True, "follower (another replica schedules digests)") for e in followers)
+        follower = "follower (another replica schedules digests)"
+        assert all(e.check() == e.check().__class__(True, follower) for e in followers)
         await leaders[0].stop()
         deadline = time.monotonic() + 5
         while not any(e.is_leader for e in followers) and time.monotonic() < deadline:
@@ -127,7 +128,7 @@ def test_migration_lock_serializes_replicas_creating_the_schema(pg_url):
     code = textwrap.dedent("""
         import sys
         from bot.storage.db import open_store
-        open_store(sys.argv[1]).close()  # migrates under bot.ops.leader.migration_lock
+        open_store(sys.argv[1]).close()  # migrates under bot.storage.locks.migration_lock
         print("ok")
     """)
     procs = [subprocess.Popen([sys.executable, "-c", code, pg_url], stdout=subprocess.PIPE,

@@ -20,9 +20,10 @@ class FakeSettings:
 
 
 async def test_ops_serves_core_status_and_stops_in_order(monkeypatch):
-    monkeypatch.setenv("LEADER_RETRY_SECONDS", "1.5")
     status = StatusRegistry()
-    ops = Ops.from_settings(FakeSettings(), status=status, configure_logs=False)
+    settings = FakeSettings()
+    settings.leader_retry_seconds = 1.5  # the Settings field, read once
+    ops = Ops.from_settings(settings, status=status, configure_logs=False)
     assert ops.leader.retry_interval == 1.5
     order = []
     ops.on_stop("platforms", lambda: order.append("platforms"))

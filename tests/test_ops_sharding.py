@@ -16,10 +16,12 @@ def test_unset_means_unsharded():
     assert shard_plan() == ShardPlan() and not shard_plan().sharded
 
 
-def test_count_and_ids_from_the_environment(monkeypatch):
+def test_count_and_ids_from_the_settings(monkeypatch):
+    from bot.settings import load_settings
+
     monkeypatch.setenv("DISCORD_SHARD_COUNT", "8")
     monkeypatch.setenv("DISCORD_SHARD_IDS", "0-2, 5")
-    plan = shard_plan()
+    plan = load_settings(_env_file=None).shard_plan()
     assert plan == ShardPlan(8, (0, 1, 2, 5))
     assert plan.client_options() == {"shard_count": 8, "shard_ids": [0, 1, 2, 5]}
 
@@ -47,3 +49,15 @@ def test_a_huge_shard_range_is_refused_without_building_it():
 
     with pytest.raises(ShardSettingsError, match="spans more than"):
         shard_plan(count="16", ids="0-1000000000")
+
+
+def test_a_wrong_shard_setting_stops_the_start_in_one_sentence(monkeypatch):
+    from bot.settings import SettingsError, load_settings
+
+    monkeypatch.setenv("DISCORD_SHARD_COUNT", "4")
+    monkeypatch.setenv("DISCORD_SHARD_IDS", "4")
+    with pytest.raises(SettingsError) as caught:
+        load_settings(_env_file=None)
+    assert str(caught.value) == ("DISCORD_SHARD_IDS names shard 4, but shards are numbered 0 to 3 "
+                                 "for DISCORD_SHARD_COUNT=4.")
+    assert "\n" not in str(caught.value)

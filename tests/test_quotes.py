@@ -228,10 +228,17 @@ def test_fragment_belongs_to_the_verb_that_governs_it(nlp):
     assert only(qs, "council would vote").speaker == "Tom Price"
 
 
-def test_unnamed_group_pronoun_is_a_source(nlp):
+def test_bare_quantifier_names_nobody(nlp):
+    # "Many say": a bare quantifier is not a source a reader could weigh (issue 9).
     text = "Many say the new stadium will never be finished on time."
     q = only(quotes(nlp, text), "stadium will never be finished")
-    assert q.speaker_kind == "source" and q.speaker == "Many"
+    assert q.speaker is None
+
+
+def test_unnamed_group_described_is_a_source(nlp):
+    text = "Many of the fans say the new stadium will never be finished on time."
+    q = only(quotes(nlp, text), "stadium will never be finished")
+    assert q.speaker_kind == "source" and "fans" in q.speaker
 
 
 def test_attribution_at_the_end_survives_a_bad_parse(nlp):

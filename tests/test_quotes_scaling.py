@@ -18,6 +18,7 @@ from spacy.tokens import Doc
 from briefings.quotes import extract_quotes
 from briefings.quotes import reported
 from briefings.quotes.layout import Layout
+from briefings.quotes.vocab import vocabulary
 
 SEEDS = Path(__file__).resolve().parent.parent / "seeds"
 
@@ -89,7 +90,7 @@ def _mark_nested_by_scan(doc, reports):
 def _reports(doc):
     text = doc.text
     return [(r.cue, r.subject, r.start, r.end, r.nested, r.according)
-            for r in reported.find_reports(doc, text, Layout(text))]
+            for r in reported.find_reports(doc, text, Layout(text), vocabulary())]
 
 
 TEXTS = [p.read_text(encoding="utf-8") for p in sorted(SEEDS.glob("*.txt"))] + [

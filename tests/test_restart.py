@@ -116,28 +116,103 @@ async def test_killed_across_the_scheduled_minute(tmp_path, down_for, posted):
         await nextday.stop()
 
 
-async def test_crash_while_posting_is_never_reposted(tmp_path):
+class KeyedChannel:
+    """A channel that, like Discord with ``enforce_nonce``, keeps one message per key."""
+
+    def __init__(self) -> None:
+        self.messages: dict[str, dict] = {}
+        self.attempts: list[str] = []
+
+
+class DyingDeliverer:
+    """Three messages per digest; the process 'dies' (KeyboardInterrupt) at ``die``:
+    ``("build", -1)``, ``("before", i)`` (message i never reaches the channel) or
+    ``("after", i)`` (message i reached the channel, its answer never came back)."""
+
+    platform = "discord"
+
+    def __init__(self, channel: KeyedChannel, die: tuple[str, int] | None = None) -> None:
+        self.channel = channel
+        self.die = die
+
+    async def prepare(self, reply):
+        if self.die == ("build", -1):
+            raise KeyboardInterrupt
+        return [{"part": i, "text": reply.text} for i in range(3)]
+
+    async def send(self, ref, message, key):
+        self.channel.attempts.append(key.token)
+        if self.die == ("before", key.index):
+            raise KeyboardInterrupt
+        self.channel.messages.setdefault(key.token, message)
+        if self.die == ("after", key.index):
+            raise KeyboardInterrupt
+
+
+@pytest.mark.parametrize("die", [("build", -1), ("after", 0), ("before", 1), ("after", 2)],
+                         ids=["while-building", "first-in-flight", "between-messages", "last-in-flight"])
+async def test_a_digest_killed_at_any_step_is_resumed_from_its_first_unsent_message(tmp_path, die):
+    """In-process (the real-process version is tests/test_digest_exactly_once.py): a crash
+    at any step leaves the row saying what is left; the next start sends exactly that."""
     clock = FakeClock(MORNING - timedelta(minutes=5))
     await schedule_morning(tmp_path, clock)
     clock.set(MORNING + timedelta(seconds=1))
-
-    class DiesMidPost(RecordingDeliverer):
-        async def deliver(self, channel, reply):
-            raise KeyboardInterrupt  # stands for the process dying inside the platform call
-
-    crashing = Bot(tmp_path, clock, DiesMidPost("discord"))
+    channel = KeyedChannel()
+    crashing = Bot(tmp_path, clock, DyingDeliverer(channel, die))
     with pytest.raises(KeyboardInterrupt):
         await crashing.scheduler.run_due(CHANNEL.key)
     crashing.core.store.close()
-    assert open_store(crashing.core.settings.database_url).digest(CHANNEL.key, "2026-06-01").status == "posting"
+    crashing.core.briefer.close()
 
-    clock.advance(minutes=10)
-    restarted = await Bot(tmp_path, clock).start()
+    clock.advance(minutes=10)  # within the grace period
+    restarted = await Bot(tmp_path, clock, DyingDeliverer(channel)).start()  # start() resumes it
     try:
-        assert restarted.deliverer.sent == []  # at most once: a possibly-posted digest is not redone
-        assert restarted.core.store.digest(CHANNEL.key, "2026-06-01").status == "posting"
+        row = restarted.core.store.digest(CHANNEL.key, "2026-06-01")
+        assert (row.status, row.sent_count, row.message_count, row.attempts) == ("posted", 3, 3, 2)
+        assert [m["part"] for m in channel.messages.values()] == [0, 1, 2]  # each once, in order
+        resent = [t for t in channel.attempts if channel.attempts.count(t) > 1]
+        assert resent == ([] if die[0] == "build" else [f"{row.delivery_key}.{die[1]}"] * 2)
+        assert await restarted.scheduler.run_due(CHANNEL.key) == "done"
     finally:
         await restarted.stop()
+
+
+async def test_a_digest_unfinished_beyond_the_grace_gives_its_stories_back(tmp_path, http_server):
+    site = FeedSite(http_server)
+    site.add_story(2)  # the backlog, counted as read
+    clock = FakeClock(MORNING - timedelta(hours=1))
+    setup = Bot(tmp_path, clock)
+    assert not (await setup.core.service.handle(inv("feeds add", url=site.url))).error
+    await setup.core.service.handle(inv("schedule set", time="08:00", timezone="Europe/Berlin"))
+    site.add_story(3)
+    clock.advance(minutes=5)
+    from bot.scheduling import FeedPoller
+
+    await FeedPoller(setup.core.store, setup.core.sources, setup.core.cache, clock,
+                     interval_seconds=60).poll_due()
+    await setup.stop()
+    clock.set(MORNING + timedelta(seconds=1))
+    channel = KeyedChannel()
+    crashing = Bot(tmp_path, clock, DyingDeliverer(channel, ("before", 0)))
+    with pytest.raises(KeyboardInterrupt):
+        await crashing.scheduler.run_due(CHANNEL.key)
+    crashing.core.store.close()
+    crashing.core.briefer.close()
+
+    clock.set(MORNING + timedelta(hours=2))  # back only after the grace period
+    late = await Bot(tmp_path, clock).start()
+    try:
+        row = late.core.store.digest(CHANNEL.key, "2026-06-01")
+        assert row.status == "failed" and "grace" in row.error
+        assert late.deliverer.sent == [] and channel.messages == {}
+        preview = await late.core.service.handle(inv("digest"))  # never "nothing new" about it
+        assert "nothing new" not in preview.text and "plan number 3" in preview.cards[0].title
+        clock.set(MORNING + timedelta(days=1, seconds=1))
+        assert await late.scheduler.run_due(CHANNEL.key) == "posted"
+        (_, reply), = late.deliverer.sent
+        assert "plan number 3" in reply.cards[0].title  # the next digest carries it
+    finally:
+        await late.stop()
 
 
 async def test_no_deliverer_leaves_digest_for_the_platform_that_serves_it(tmp_path):

@@ -10,7 +10,7 @@ from datetime import datetime, timedelta, timezone
 import pytest
 
 from bot.core.clock import FakeClock, SystemClock
-from bot.scheduling import DigestScheduler, FeedPoller
+from bot.scheduling import MAX_ATTEMPTS, DigestScheduler, FeedPoller
 from bot.core.timing import make_trigger
 from bot_helpers import CHANNEL, OTHER, FeedSite, RecordingDeliverer, inv, open_core
 from httpserver import http_server  # noqa: F401
@@ -180,13 +180,42 @@ async def test_failed_delivery_is_recorded_and_stories_roll_over(core, http_serv
     core.clock.advance(minutes=2)
     await poller.poll_due()
     core.clock.set(datetime(2026, 5, 4, 8, 0, 1, tzinfo=timezone.utc))
-    assert await sched.run_due(CHANNEL.key) == "failed"
-    assert core.store.digest(CHANNEL.key, "2026-05-04").status == "failed"
+    # Each sweep retries within the grace period, until the last attempt gives up.
+    assert [await sched.run_due(CHANNEL.key) for _ in range(MAX_ATTEMPTS)] == \
+        ["retrying"] * (MAX_ATTEMPTS - 1) + ["failed"]
+    row = core.store.digest(CHANNEL.key, "2026-05-04")
+    assert (row.status, row.attempts, row.sent_count) == ("failed", MAX_ATTEMPTS, 0)
+    assert "platform refused" in row.error
     assert await sched.run_due(CHANNEL.key) == "done"  # never twice a day, even after a failure
+    # /digest does not call the undelivered story "nothing new"
+    preview = await core.service.handle(inv("digest"))
+    assert "nothing new" not in preview.text and "plan number 5" in preview.cards[0].title
     broken.fail = False
     core.clock.set(datetime(2026, 5, 5, 8, 0, 1, tzinfo=timezone.utc))
     assert await sched.run_due(CHANNEL.key) == "posted"
     assert "plan number 5" in broken.sent[0][1].cards[0].title
+
+
+async def test_a_failed_attempt_is_retried_with_the_same_messages_and_keys(core, http_server):
+    site = FeedSite(http_server)
+    poller, sched = wire(core)
+    flaky = RecordingDeliverer("discord", fail=True)
+    sched.register_deliverer(flaky)
+    await core.service.handle(inv("feeds add", url=site.url))
+    await core.service.handle(inv("schedule set", time="08:00", timezone="UTC"))
+    site.add_story(7)
+    core.clock.advance(minutes=2)
+    await poller.poll_due()
+    core.clock.set(datetime(2026, 5, 4, 8, 0, 1, tzinfo=timezone.utc))
+    assert await sched.run_due(CHANNEL.key) == "retrying"
+    assert core.store.digest(CHANNEL.key, "2026-05-04").status == "sending"
+    flaky.fail = False
+    core.clock.advance(minutes=1)
+    assert await sched.run_due(CHANNEL.key) == "posted"
+    assert len(flaky.prepared) == 1  # built once: the retry sent the stored messages
+    row = core.store.digest(CHANNEL.key, "2026-05-04")
+    assert flaky.keys == [f"{row.delivery_key}.0"]
+    assert (row.status, row.attempts, row.sent_count, row.message_count) == ("posted", 2, 1, 1)
 
 
 class SecondsScheduler(DigestScheduler):
@@ -243,7 +272,7 @@ async def test_digest_of_several_stories_merges_who_said_what(core, http_server)
     assert len(stories) == 2 and merged.title == "Who said what across these stories"
     lopez = [sp for sp in merged.speakers if sp.name == "Maria Lopez"]
     assert len(lopez) == 1
-    assert {q.rsplit(" — ", 1)[1] for q in lopez[0].quotes} == {c.title for c in stories}
+    assert {q.story for q in lopez[0].quotes} == {c.title for c in stories}
 
 
 async def test_an_unreadable_new_story_does_not_shift_the_others_briefs(core, http_server):
@@ -293,9 +322,9 @@ async def test_one_unusable_schedule_does_not_stop_the_others(core, caplog):
         await sched.shutdown(timeout=1)
 
 
-async def test_a_digest_cancelled_before_posting_anything_is_not_counted_as_delivered(core):
+async def test_a_digest_cancelled_while_being_built_is_resumed_not_lost(core):
     """Shutdown cancels a digest still being built (late briefs can take a while): nothing
-    was posted, so its stories must roll into the next digest, not vanish."""
+    was posted, so it stays claimed, is not counted as delivered, and the next run builds it."""
     _, sched = wire(core)
     d = RecordingDeliverer("discord")
     sched.register_deliverer(d)
@@ -306,6 +335,7 @@ async def test_a_digest_cancelled_before_posting_anything_is_not_counted_as_deli
         building.set()
         await asyncio.sleep(3600)
 
+    real_build = core.service.digests.build
     core.service.digests.build = slow_build
     core.clock.set(datetime(2026, 5, 4, 8, 0, 1, tzinfo=timezone.utc))
     task = asyncio.create_task(sched.run_due(CHANNEL.key))
@@ -315,8 +345,11 @@ async def test_a_digest_cancelled_before_posting_anything_is_not_counted_as_deli
         await task
     assert d.sent == []
     (row,) = core.store.digests(CHANNEL.key)
-    assert row.status == "failed"
+    assert row.status == "claimed"
     assert core.store.window_start(CHANNEL.key) is None
+    core.service.digests.build = real_build
+    assert await sched.run_due(CHANNEL.key) == "posted"
+    assert len(d.sent) == 1 and core.store.digests(CHANNEL.key)[0].attempts == 2
 
 
 async def test_a_database_error_on_one_feed_does_not_fail_the_round(core, http_server):

@@ -56,8 +56,8 @@ def test_parses_command_text(slash, text, command, options):
 @pytest.mark.parametrize("slash, text, hint", [
     ("/brief", "", "missing url"),
     ("/brief", "https://a.example 3 extra", "unexpected `extra`"),
-    ("/feeds", "", "/feeds add <url>"),
-    ("/feeds", "rename x", "/feeds list"),
+    ("/feeds", "", "/briefbot feeds add <url>"),
+    ("/feeds", "rename x", "/briefbot feeds list"),
     ("/schedule", "set 08:00", "missing timezone"),
     ("/digest", "now please", "unexpected `now please`"),
     ("/briefbot", "dance", "Unknown command `dance`"),

@@ -95,9 +95,9 @@ async def test_signed_brief_is_acked_at_once_and_the_brief_reaches_slack(slack, 
     assert "Who said what" in shown_text
     assert reply.cards[0].speakers, "the seed article quotes people"
     for speaker in reply.cards[0].speakers:
-        assert speaker.name in shown_text
+        assert speaker.heading in shown_text
         for quote in speaker.quotes:
-            assert quote.strip() in shown_text
+            assert quote.text.strip() in shown_text
     # and the invocation the command layer saw was a plain translation of the text
     inv = slack.service.invocations[0]
     assert inv == Invocation(channel=inv.channel, user_id="UALICE", command="brief",
@@ -182,7 +182,7 @@ async def test_feeds_add_needs_admin_or_the_manager_group(slack, fake, http_serv
         assert slack.service.invocations[-1].can_manage is True
 
     # reading settings needs no permission, and the lookups were real Web API calls
-    posted = await slack.post("/feeds", "list", user="UALICE", channel="C4")
+    await slack.post("/feeds", "list", user="UALICE", channel="C4")
     calls = await fake.wait_for(lambda f: [c for c in f.calls_to("response_url") if "follows 1 feed" in texts_of(c)])
     assert feed in shown(texts_of(calls[-1]))
     assert {c.params["user"] for c in fake.calls_to("users.info")} >= {"UALICE", "UADMIN", "UOWNER", "UGROUP"}
@@ -193,7 +193,7 @@ async def test_usage_problems_are_answered_in_the_ack_without_running_anything(s
     posted = await slack.post("/schedule", "set 08:00")
     assert posted.status == 200
     assert posted.body["response_type"] == "ephemeral"
-    assert "missing timezone" in posted.body["text"] and "/schedule set" in posted.body["text"]
+    assert "missing timezone" in posted.body["text"] and "/briefbot schedule set" in posted.body["text"]
     await _quiet_period()
     assert slack.service.invocations == [] and fake.posts() == []
 
@@ -217,9 +217,9 @@ async def test_schedule_set_by_an_admin_is_stored_and_shown(slack, fake):
 
 
 async def test_more_than_five_messages_fall_back_to_chat_post_message(slack, fake):
-    from bot.core.interface import Card, Reply, SpeakerView
+    from bot.core.interface import Card, QuoteView, Reply, SpeakerView
 
-    speakers = tuple(SpeakerView(f"Speaker {i}", None, "person", ("x " * 1400,)) for i in range(30))
+    speakers = tuple(SpeakerView(f"Speaker {i}", None, "person", (QuoteView("x " * 1400),)) for i in range(30))
     reply = Reply(cards=(Card("Huge", None, None, ("One.",), speakers),))
     messages = render_reply(reply)
     assert len(messages) > 5

@@ -7,7 +7,7 @@ import time
 import pytest
 import pytest_asyncio
 
-from bot.core.interface import ChannelRef, Reply
+from bot.core.interface import ChannelRef, DeliveryKey, Reply
 from bot.platforms.slack import ManagerCheck, SlackDeliverer, web_client
 from fakes.slack_api import FakeSlack
 
@@ -60,6 +60,7 @@ async def test_the_deliverer_waits_out_a_rate_limit(fake):
     deliverer = SlackDeliverer(web_client(fake.bot_token, fake.api_url))
     fake.fail_next("chat.postMessage")  # 429, Retry-After: 1
     started = time.monotonic()
-    await deliverer.deliver(ChannelRef("slack", "C5"), Reply(text="Daily digest: nothing new."))
+    (message,) = await deliverer.prepare(Reply(text="Daily digest: nothing new."))
+    await deliverer.send(ChannelRef("slack", "C5"), message, DeliveryKey("t5", 0))
     attempts = [c for c in fake.calls_to("chat.postMessage") if c.params.get("channel") == "C5"]
     assert len(attempts) == 2 and time.monotonic() - started >= 0.9

@@ -6,7 +6,7 @@ import re
 
 import pytest
 
-from bot.core.interface import Card, Reply, SpeakerView
+from bot.core.interface import Card, QuoteView, Reply, SpeakerView
 from bot.platforms.slack_render import (
     HEADER_LIMIT, MAX_BLOCKS, SECTION_LIMIT, escape_bot_text, escape_mrkdwn, render_reply, split_text,
 )
@@ -64,7 +64,7 @@ def test_bot_text_keeps_formatting_but_not_mentions():
 
 def test_card_with_nasty_article_text_is_inert_everywhere():
     nasty_card = card(title=NASTY, summary=(NASTY,),
-                      speakers=(SpeakerView(NASTY[:60], NASTY[:40], "person", (NASTY,)),), note=NASTY)
+                      speakers=(SpeakerView(NASTY[:60], NASTY[:40], "person", (QuoteView(NASTY, story=NASTY),)),), note=NASTY)
     messages = render_reply(Reply(cards=(nasty_card,)))
     for text in all_texts(messages):
         stripped = re.sub(r"<https://news\.example/story\|[^>]*>", "", text)  # the card's own link
@@ -97,7 +97,7 @@ def test_long_summary_splits_into_sections_without_cutting_words():
 
 
 def test_many_speakers_split_over_messages_of_at_most_50_blocks():
-    speakers = tuple(SpeakerView(f"Speaker {i}", "official", "person", (f"Quote number {i}.",)) for i in range(130))
+    speakers = tuple(SpeakerView(f"Speaker {i}", "official", "person", (QuoteView(f"“Quote number {i}.”"),)) for i in range(130))
     messages = render_reply(Reply(cards=(card(speakers=speakers),)))
     assert len(messages) >= 3
     assert all(0 < len(m.blocks) <= MAX_BLOCKS for m in messages)
@@ -107,7 +107,7 @@ def test_many_speakers_split_over_messages_of_at_most_50_blocks():
 
 
 def test_cards_start_a_new_message_rather_than_straddle_when_they_fit_whole():
-    speakers = tuple(SpeakerView(f"S{i}", None, "person", ("q",)) for i in range(30))
+    speakers = tuple(SpeakerView(f"S{i}", None, "person", (QuoteView("“q”"),)) for i in range(30))
     cards = (card(title="First", speakers=speakers), card(title="Second", speakers=speakers))
     messages = render_reply(Reply(cards=cards))
     assert len(messages) == 2
@@ -148,7 +148,7 @@ def test_error_reply_is_marked():
 
 
 def test_a_long_speaker_section_breaks_between_quotes():
-    quotes = tuple(f"Quote {i} " + "word " * 80 for i in range(20))  # ~8,500 characters
+    quotes = tuple(QuoteView("“" + f"Quote {i} " + "word " * 79 + "word”") for i in range(20))  # ~8,500 characters
     messages = render_reply(Reply(cards=(card(speakers=(SpeakerView("Kim", None, "person", quotes),)),)))
     sections = [b["text"]["text"] for m in messages for b in m.blocks
                 if b["type"] == "section" and "Quote" in b["text"]["text"]]

@@ -16,7 +16,7 @@ from zoneinfo import ZoneInfo
 import pytest
 import pytest_asyncio
 
-from bot.core.interface import ChannelRef, Reply
+from bot.core.interface import ChannelRef, DeliveryKey, Reply
 from bot.core.timing import make_trigger
 from bot.platforms.slack_render import render_reply
 from bot.scheduling import DigestScheduler
@@ -105,7 +105,7 @@ async def test_scheduled_digest_reaches_the_slack_channel_at_its_time(tmp_path, 
         store = harness.core.store
         for _ in range(100):
             rows = await store.run(store.digests, "slack:C0DIGEST")
-            if rows and rows[0].status != "posting":
+            if rows and rows[0].status == "posted":
                 break
             await asyncio.sleep(0.05)
         assert [(r.local_date, r.status) for r in rows] == [(due.date().isoformat(), "posted")]
@@ -119,8 +119,10 @@ async def test_deliverer_raises_when_slack_refuses(tmp_path, fake):
 
     deliverer = SlackDeliverer(web_client("xoxb-wrong", fake.api_url))
     with pytest.raises(SlackApiError):
-        await deliverer.deliver(ChannelRef("slack", "C1"), Reply(text="hello"))
+        (message,) = await deliverer.prepare(Reply(text="hello"))
+        await deliverer.send(ChannelRef("slack", "C1"), message, DeliveryKey("t1", 0))
     good = SlackDeliverer(web_client(fake.bot_token, fake.api_url))
     reply = Reply(text="Digest", cards=())
-    await good.deliver(ChannelRef("slack", "C1"), reply)
+    (message,) = await good.prepare(reply)
+    await good.send(ChannelRef("slack", "C1"), message, DeliveryKey("t1", 0))
     assert fake.calls_to("chat.postMessage")[-1].params["blocks"] == render_reply(reply)[0].blocks

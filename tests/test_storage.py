@@ -97,8 +97,12 @@ def test_digest_claim_is_unique_per_channel_and_local_date(store):
     assert a is not None
     assert store.claim_digest("discord:1", "2026-03-01", scheduled_for=T0, now=T0) is None
     assert store.claim_digest("slack:C1", "2026-03-01", scheduled_for=T0, now=T0) is not None
-    store.finish_digest(a.id, status="posted", now=T0, article_count=2)
-    assert store.digest("discord:1", "2026-03-01").status == "posted"
+    assert store.window_start("discord:1") is None  # claimed is not delivered
+    store.start_sending(a.id, payload="[{}]", message_count=1, article_count=2)
+    store.digest_message_sent(a.id, 0)
+    store.finish_digest(a.id, status="posted", now=T0)
+    row = store.digest("discord:1", "2026-03-01")
+    assert (row.status, row.sent_count, row.article_count) == ("posted", 1, 2)
     assert store.window_start("discord:1") == T0
 
 

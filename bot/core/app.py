@@ -12,12 +12,14 @@ from dataclasses import dataclass
 
 from bot.core.briefs import BriefCache
 from bot.core.clock import Clock, SystemClock
+from bot.core.outcomes import Observer
 from bot.core.service import BriefbotService
 from bot.core.sources import Sources
 from bot.core.status import STATUS, StatusRegistry
 from bot.core.workers import Briefer, ProcessBriefer
 from bot.settings import Settings
 from bot.storage.db import Store, open_store
+from briefings.version import engine_version
 
 log = logging.getLogger(__name__)
 
@@ -34,19 +36,28 @@ class Core:
     status: StatusRegistry
 
     @classmethod
-    def open(cls, settings: Settings, *, briefer: Briefer | None = None, clock: Clock | None = None,
-             allow_files: bool = False, status: StatusRegistry = STATUS) -> "Core":
+    def open(
+        cls,
+        settings: Settings,
+        *,
+        briefer: Briefer | None = None,
+        clock: Clock | None = None,
+        allow_files: bool = False,
+        status: StatusRegistry = STATUS,
+        observer: Observer | None = None,
+    ) -> "Core":
         """Open the database (migrating it) and start the worker pool."""
         clock = clock or SystemClock()
-        store = open_store(settings.database_url)
+        store = open_store(settings.database_url, brief_engine=engine_version(settings.briefbot_spacy_model))
         status.set("database", True, store.engine.dialect.name)
         if briefer is None:
             briefer = ProcessBriefer(settings.workers, settings.briefbot_spacy_model)
         status.set("workers", True, f"{type(briefer).__name__}")
         sources = Sources.create(settings.briefbot_fetch_allow_hosts, allow_files=allow_files).with_client()
-        cache = BriefCache(store, briefer, clock)
-        service = BriefbotService(store, cache, sources, clock,
-                                  feed_poll_seconds=settings.feed_poll_seconds, status=status)
+        cache = BriefCache(store, briefer, clock, observer=observer)
+        service = BriefbotService(
+            store, cache, sources, clock, feed_poll_seconds=settings.feed_poll_seconds, status=status, observer=observer
+        )
         return cls(settings, store, briefer, sources, cache, service, clock, status)
 
     async def aclose(self) -> None:

@@ -10,9 +10,11 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from dataclasses import replace
 
 from bot.core.clock import Clock
+from bot.core.outcomes import NullObserver, Observer
 from bot.core.workers import Briefer
 from bot.storage.codec import brief_from_json, brief_to_json
 from bot.storage.db import Store
@@ -28,14 +30,26 @@ class _Abandoned(Exception):
 
 
 class BriefCache:
-    def __init__(self, store: Store, briefer: Briefer, clock: Clock) -> None:
+    def __init__(self, store: Store, briefer: Briefer, clock: Clock, *, observer: Observer | None = None) -> None:
         self.store = store
         self.briefer = briefer
         self.clock = clock
+        self.observer: Observer = observer or NullObserver()
         self._inflight: dict[tuple[str, int], asyncio.Future[Brief]] = {}
 
     async def briefs(self, articles: list[Article], sentences: int = DEFAULT_SENTENCES) -> list[Brief]:
-        """Briefs in the order of ``articles``; only content never seen goes to the workers."""
+        """Briefs in the order of ``articles``; only content never seen goes to the workers.
+
+        Reports how long it took, and whether the workers were needed (a miss) or the
+        database had them all (a hit)."""
+        started = time.perf_counter()
+        missed: list[bool] = []
+        try:
+            return await self._briefs(articles, sentences, missed)
+        finally:
+            self.observer.brief_seconds(time.perf_counter() - started, cache_hit=not missed)
+
+    async def _briefs(self, articles: list[Article], sentences: int, missed: list[bool]) -> list[Brief]:
         keys = [a.content_key for a in articles]
         cached = await self.store.run(self.store.cached_briefs, list(set(keys)), sentences)
         result: dict[str, Brief] = {}
@@ -52,6 +66,7 @@ class BriefCache:
             else:
                 todo[key] = article
         if todo:
+            missed.append(True)
             await self._compute(todo, sentences, result)
         abandoned: list[Article] = []
         for key, (fut, article) in waits.items():
@@ -60,7 +75,7 @@ class BriefCache:
             except _Abandoned:
                 abandoned.append(article)
         if abandoned:  # whoever was computing them was cancelled: compute them here
-            for article, brief in zip(abandoned, await self.briefs(abandoned, sentences)):
+            for article, brief in zip(abandoned, await self._briefs(abandoned, sentences, missed)):
                 result[article.content_key] = brief
         out = []
         for article, key in zip(articles, keys):
@@ -77,7 +92,11 @@ class BriefCache:
         for key, fut in futures.items():
             self._inflight[(key, sentences)] = fut
         try:
-            briefs = await self.briefer.brief(list(todo.values()), sentences)
+            self.observer.worker_queue(len(todo))
+            try:
+                briefs = await self.briefer.brief(list(todo.values()), sentences)
+            finally:
+                self.observer.worker_queue(-len(todo))
             now = self.clock.now()
             for key, brief in zip(todo, briefs):
                 result[key] = brief
@@ -95,13 +114,13 @@ class BriefCache:
             for key in todo:
                 self._inflight.pop((key, sentences), None)
 
-    async def brief_one(self, article: Article, sentences: int = DEFAULT_SENTENCES, *,
-                        also_url: str | None = None) -> Brief:
+    async def brief_one(
+        self, article: Article, sentences: int = DEFAULT_SENTENCES, *, also_url: str | None = None
+    ) -> Brief:
         """Brief one article and remember its URL (and the URL as typed, before redirects)."""
         brief = (await self.briefs([article], sentences))[0]
         for url in dict.fromkeys(u.strip() for u in (article.url, also_url) if u and u.strip()):
-            await self.store.run(self.store.remember_article, url, article.content_key,
-                                 article.title, self.clock.now())
+            await self.store.run(self.store.remember_article, url, article.content_key, article.title, self.clock.now())
         return brief
 
     async def cached_for_url(self, url: str) -> Brief | None:

@@ -22,14 +22,13 @@ from urllib.parse import urlsplit
 from bot.core.briefs import DEFAULT_SENTENCES, BriefCache
 from bot.core.interface import Card, Reply, SpeakerView
 from bot.core.sources import SourceError, Sources
-from bot.core.views import QUOTE_CHARS, speaker_views
+from bot.core.views import quote_view, speaker_view, speaker_views
 from bot.storage.archive import QuoteRecord
 from bot.storage.codec import brief_from_json
 from bot.storage.db import Store
-from bot.storage.models import FeedEntry, Schedule
+from bot.storage.models import StoredEntry, Schedule
 from briefings.digest import merge_speakers
 from briefings.model import Brief, Quote
-from briefings.render import quote_line
 from briefings.stories import DigestStory, StoryQuote, front_page, outlet
 
 log = logging.getLogger(__name__)
@@ -129,15 +128,15 @@ class DigestBuilder:
             except Exception:  # the digest still goes out; the archive misses these quotes
                 log.exception("quote archive: could not keep %d quotes of %s", len(records), channel)
 
-    async def _briefs(self, entries: list[FeedEntry], sentences: int, outlets: dict[int, str]
-                      ) -> tuple[list[Brief], list[datetime | None], list[FeedEntry]]:
+    async def _briefs(self, entries: list[StoredEntry], sentences: int, outlets: dict[int, str]
+                      ) -> tuple[list[Brief], list[datetime | None], list[StoredEntry]]:
         """Briefs of the entries (summaries cut to ``sentences``, the outlet named as the
         channel's feed is), their arrival times, and the entries that could not be read."""
         keys = [e.content_key for e in entries if e.content_key]
         cached = await self.store.run(self.store.cached_briefs, keys, DEFAULT_SENTENCES)
         briefs: list[Brief] = []
         arrivals: list[datetime | None] = []
-        unreadable: list[FeedEntry] = []
+        unreadable: list[StoredEntry] = []
         late = 0
         decoded = await asyncio.to_thread(lambda: {k: brief_from_json(v) for k, v in cached.items()})
         for entry in entries:
@@ -163,7 +162,7 @@ class DigestBuilder:
                       for b in briefs]
         return briefs, arrivals, unreadable
 
-    async def _late_brief(self, entry: FeedEntry) -> Brief | None:
+    async def _late_brief(self, entry: StoredEntry) -> Brief | None:
         if not entry.url:
             return None
         try:
@@ -208,8 +207,8 @@ def _story_speakers(story: DigestStory) -> tuple[SpeakerView, ...]:
             {outlet(a) for a in q.articles}) > 1 else "" for q in quotes])
     views = speaker_views(pairs, max_speakers=_SPEAKERS_PER_STORY)
     out = []
-    for view, tails in zip(views, sources):
-        quotes = tuple(f"{text} — {tail}" if tail else text for text, tail in zip(view.quotes, tails))
+    for view, tails in zip(views, sources):  # the outlets carrying a quote, where it shows its story
+        quotes = tuple(replace(q, story=tail) if tail else q for q, tail in zip(view.quotes, tails))
         out.append(replace(view, quotes=quotes))
     return tuple(out)
 
@@ -222,7 +221,7 @@ def _headline(brief: Brief, story: DigestStory) -> str:
     return f"{title}{' — ' + a.url if a.url else ''}{also}"
 
 
-def _unique(entries: list[FeedEntry]) -> list[FeedEntry]:
+def _unique(entries: list[StoredEntry]) -> list[StoredEntry]:
     """One article once, even when two followed feeds both carry it."""
     seen: set[str] = set()
     out = []
@@ -244,14 +243,13 @@ def _who_said_what(stories: list[DigestStory], max_speakers: int = 10, stories_e
     """
     if len(stories) < 2:
         return None
+    merged = merge_speakers([s.lead for s in stories])
+    named = [sp for sp in merged if sp.name is not None][:max_speakers]
     views = []
-    for sp in merge_speakers([s.lead for s in stories])[:max_speakers]:
-        if sp.kind == "unknown":
-            continue
-        quotes = tuple(f"{quote_line(a.quotes[0], QUOTE_CHARS)} — {a.title or a.url or 'untitled'}"
-                       for a in sp.appearances[:stories_each] if a.quotes)
-        views.append(SpeakerView(name=sp.name, role=sp.roles[0] if sp.roles else None, kind=sp.kind,
-                                 quotes=quotes))
+    for sp in named + [sp for sp in merged if sp.name is None]:
+        quotes = (quote_view(a.quotes[0], story=a.title or a.url or "untitled")
+                  for a in sp.appearances[:stories_each] if a.quotes)
+        views.append(speaker_view(sp.name, sp.roles[0] if sp.roles else None, sp.kind, quotes))
     if not views:
         return None
     return Card(title="Who said what across these stories", url=None, source=None, summary=(),

@@ -4,13 +4,18 @@ Adapters (Discord, Slack, terminal) only translate: a platform event becomes an
 ``Invocation``, a ``Reply`` becomes platform messages. Everything that gives a command
 its meaning (what /brief does, who may change feeds, storage, scheduling) lives behind
 ``CommandService``. Keeping this module free of imports from the rest of the bot lets
-adapters be written and tested against it alone.
+adapters be written and tested against it alone (it uses only ``briefings.wording``,
+the plain-text wording of quotes and speakers every platform shares).
 """
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass, field
-from typing import Any, Mapping, Protocol, runtime_checkable
+from collections.abc import Mapping
+from typing import Any, Protocol, runtime_checkable
+
+from briefings.wording import speaker_detail, speaker_label, speaker_name
 
 
 @dataclass(frozen=True)
@@ -50,13 +55,50 @@ class Invocation:
 
 
 @dataclass(frozen=True)
-class SpeakerView:
-    """One speaker and what they said in one article (or across a digest)."""
+class QuoteView:
+    """One quote as shown.
 
-    name: str
+    ``text`` is the reader's text, already worded by ``briefings.wording.quote_text``
+    (direct words in quotation marks once; reported speech as "said that …", never in
+    marks), so adapters only escape it and lay it out. ``kind`` (``direct``,
+    ``partial``, ``indirect``) and ``cue`` say what it is; ``story`` is the title of the
+    story it comes from, on cards that span several. All of it is outside text.
+    """
+
+    text: str
+    kind: str = "direct"
+    cue: str | None = None
+    story: str | None = None
+
+
+@dataclass(frozen=True)
+class SpeakerView:
+    """One speaker and what they said in one article (or across a digest).
+
+    ``name`` is ``None`` for the quotes no speaker could be named for; adapters show
+    ``heading`` and ``detail`` (``briefings.wording``: the one place that labels speaker
+    kinds), never ``name`` alone.
+    """
+
+    name: str | None
     role: str | None
     kind: str  # "person" | "organization" | "source" | "unknown"
-    quotes: tuple[str, ...]
+    quotes: tuple[QuoteView, ...]
+
+    @property
+    def heading(self) -> str:
+        """The name, or "Unattributed"."""
+        return speaker_name(self.name)
+
+    @property
+    def detail(self) -> str | None:
+        """Role and kind ("organisation", "unnamed source") to show after the name."""
+        return speaker_detail(self.role, self.kind) if self.name is not None else None
+
+    @property
+    def label(self) -> str:
+        """``heading (detail)`` as one plain string."""
+        return speaker_label(self.name, self.role, self.kind)
 
 
 @dataclass(frozen=True)
@@ -106,26 +148,70 @@ class CommandService(Protocol):
         ...
 
 
+@dataclass(frozen=True)
+class DeliveryKey:
+    """The idempotency key of one message of one scheduled digest.
+
+    ``token`` is the same for every attempt at that message (at most 25 characters, as
+    Discord's ``nonce`` allows), so a platform can recognise a resend. ``maybe_sent`` is
+    set on the first message of an attempt that follows an interrupted one: it may have
+    reached the channel already, and a platform without server-side deduplication
+    (Slack) looks before sending it again.
+    """
+
+    digest: str
+    index: int
+    maybe_sent: bool = False
+
+    @property
+    def token(self) -> str:
+        return f"{self.digest}.{self.index}"
+
+
+#: One platform message, as JSON-able data: stored with the digest so a resume sends the same messages.
+Payload = dict[str, Any]
+
+
 @runtime_checkable
 class Deliverer(Protocol):
-    """Posts a scheduled digest; each platform adapter registers one for its platform."""
+    """Posts scheduled digests; each platform adapter provides one for its platform.
+
+    A digest is prepared once (rendered to the platform's messages, which are stored),
+    then sent message by message, so a restart can resume from the first unsent one.
+    """
 
     platform: str
 
-    async def deliver(self, channel: ChannelRef, reply: Reply) -> None:
-        """Post ``reply`` to ``channel``; raise on failure (the digest is then marked failed)."""
+    async def prepare(self, reply: Reply) -> list[Payload]:
+        """The platform messages for ``reply``, in order, as JSON-able objects."""
         ...
+
+    async def send(self, channel: ChannelRef, message: Payload, key: DeliveryKey) -> None:
+        """Post one prepared message; raise on failure. A resend with the same ``key`` must not
+        post it twice (Discord: ``nonce`` + ``enforce_nonce``; Slack: message metadata)."""
+        ...
+
+    async def deliver(self, channel: ChannelRef, reply: Reply, key: str | None = None) -> None:
+        """Post a one-off reply (a notice, not a digest): prepare and send it at once."""
+        ...
+
+
+class OneOffDelivery:
+    """``deliver`` for deliverers that have ``prepare`` and ``send`` (mixed into each one)."""
+
+    async def deliver(self, channel: ChannelRef, reply: Reply, key: str | None = None) -> None:
+        stem = key or "bb" + hashlib.sha256(repr((channel.key, reply)).encode()).hexdigest()[:14]
+        for index, message in enumerate(await self.prepare(reply)):  # type: ignore[attr-defined]
+            await self.send(channel, message, DeliveryKey(stem, index))  # type: ignore[attr-defined]
 
 
 @runtime_checkable
 class Platform(Protocol):
     """A running platform adapter, as returned by ``bot.platforms.<name>.start``.
 
-    The runner calls ``async def start(settings, service, scheduler) -> Platform`` for
-    each configured platform (``settings`` is ``bot.settings.Settings``, ``service`` a
-    ``CommandService``, ``scheduler`` a ``bot.scheduling.DigestScheduler`` on which the
-    adapter may call ``register_deliverer`` itself; the runner also registers
-    ``platform.deliverer``).
+    The runner calls ``async def start(settings, service) -> Platform`` for each
+    configured platform (``settings`` is ``bot.settings.Settings``, ``service`` a
+    ``CommandService``) and registers ``platform.deliverer`` with the scheduler, once.
     """
 
     deliverer: Deliverer
@@ -167,6 +253,9 @@ class CommandSpec:
     description: str
     options: tuple[OptionSpec, ...] = ()
     manage: bool = False  # needs ``Invocation.can_manage``
+    #: The answer is private to the invoker (settings, lists, help). Platforms that must
+    #: choose before the command runs (Discord's deferral) read it here.
+    ephemeral: bool = False
 
     @property
     def group(self) -> str:
@@ -199,9 +288,10 @@ COMMAND_SPECS: tuple[CommandSpec, ...] = (
                     positional=False)),
     ),
     CommandSpec("digest", "This channel's digest now, from its feeds"),
-    CommandSpec("feeds add", "Follow a feed in this channel", (_FEED_URL,), manage=True),
-    CommandSpec("feeds remove", "Stop following a feed in this channel", (_FEED_URL,), manage=True),
-    CommandSpec("feeds list", "The feeds this channel follows"),
+    CommandSpec("feeds add", "Follow a feed in this channel", (_FEED_URL,), manage=True, ephemeral=True),
+    CommandSpec("feeds remove", "Stop following a feed in this channel", (_FEED_URL,), manage=True,
+                ephemeral=True),
+    CommandSpec("feeds list", "The feeds this channel follows", ephemeral=True),
     CommandSpec(
         "schedule set",
         "Post the digest daily at a local time",
@@ -215,10 +305,11 @@ COMMAND_SPECS: tuple[CommandSpec, ...] = (
                        min_value=1, max_value=5, positional=False),
         ),
         manage=True,
+        ephemeral=True,
     ),
-    CommandSpec("schedule off", "Stop the daily digest", manage=True),
-    CommandSpec("schedule show", "When the digest is posted"),
-    CommandSpec("help", "What Briefbot can do"),
+    CommandSpec("schedule off", "Stop the daily digest", manage=True, ephemeral=True),
+    CommandSpec("schedule show", "When the digest is posted", ephemeral=True),
+    CommandSpec("help", "What Briefbot can do", ephemeral=True),
 )
 
 COMMAND_NAMES: tuple[str, ...] = tuple(spec.name for spec in COMMAND_SPECS)
@@ -228,9 +319,17 @@ def command_spec(name: str) -> CommandSpec | None:
     return next((s for s in COMMAND_SPECS if s.name == name), None)
 
 
-def invocation(channel: ChannelRef, user_id: str, command: str, can_manage: bool = False,
-               **options: Any) -> Invocation:
-    """Shorthand used by adapters and tests: options given as keywords, ``None`` dropped."""
-    opts = {k: v for k, v in options.items() if v is not None}
-    return Invocation(channel=channel, user_id=user_id, command=command, options=opts,
-                      can_manage=can_manage)
+#: How each platform spells a catalogue command. Slack gives the app one ``/briefbot``
+#: command that takes any command as its first words (the others are optional in the
+#: manifest, and another app may own them); Discord and the terminal have one slash
+#: command per group.
+_SLASH_PREFIX = {"slack": "/briefbot "}
+
+
+def command_syntax(platform: str, name: str) -> str:
+    """How a user types command ``name`` on ``platform``: ``/feeds add`` or ``/briefbot feeds add``."""
+    return f"{_SLASH_PREFIX.get(platform, '/')}{name}"
+
+
+def help_command(platform: str) -> str:
+    return command_syntax(platform, "help")

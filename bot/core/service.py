@@ -15,7 +15,8 @@ from datetime import datetime, timedelta
 from bot.core.briefs import BriefCache
 from bot.core.clock import Clock
 from bot.core.digests import DigestBuilder, describe_shape
-from bot.core.interface import ChannelRef, Invocation, Reply, command_spec
+from bot.core.interface import ChannelRef, Invocation, Reply, command_spec, help_command
+from bot.core.outcomes import CommandOutcome, NullObserver, Observer
 from bot.core.sources import SourceError, Sources, user_sentence
 from bot.core.status import STATUS, StatusRegistry
 from bot.core.timing import describe_local, make_trigger, next_fire
@@ -29,10 +30,16 @@ from briefings.fetching import FetchError
 
 log = logging.getLogger(__name__)
 
-ScheduleListener = Callable[[str], Awaitable[None]]
+#: Who may change feeds and schedules, in each platform's own words.
+MANAGERS = {"discord": "the Manage Channels permission or the manager role",
+            "slack": "workspace admins and owners, or members of the manager user group",
+            "console": "the local user"}
 
-NOT_ALLOWED = ("Only people who can manage this channel can change its feeds and schedule "
-               "(Discord: Manage Channels or the manager role; Slack: admins or the manager group).")
+
+def not_allowed(platform: str) -> str:
+    """The refusal for a non-manager, naming only what this platform has."""
+    who = MANAGERS.get(platform, "channel managers")
+    return f"Only people who can manage this channel can change its feeds and schedule ({who})."
 
 
 def _fmt_time(when: datetime | None) -> str:
@@ -43,7 +50,8 @@ class BriefbotService:
     """Implements ``bot.core.interface.CommandService``."""
 
     def __init__(self, store: Store, cache: BriefCache, sources: Sources, clock: Clock,
-                 *, feed_poll_seconds: int = 900, status: StatusRegistry = STATUS) -> None:
+                 *, feed_poll_seconds: int = 900, status: StatusRegistry = STATUS,
+                 observer: Observer | None = None) -> None:
         self.store = store
         self.cache = cache
         self.sources = sources
@@ -51,7 +59,10 @@ class BriefbotService:
         self.digests = DigestBuilder(store, cache, sources)
         self.feed_poll_seconds = feed_poll_seconds
         self.status = status
-        self.schedule_listeners: list[ScheduleListener] = []
+        self.observer: Observer = observer or NullObserver()
+        #: Set after a schedule change, so this process's scheduler looks at once (another
+        #: replica's finds the change in the database: ``DigestScheduler.sync_schedules``).
+        self.schedules_changed = asyncio.Event()
         self.accepting = True
         self._in_flight = 0
         self._idle = asyncio.Event()
@@ -67,29 +78,36 @@ class BriefbotService:
     # --- entry points -------------------------------------------------------------------
 
     async def handle(self, inv: Invocation) -> Reply:
+        reply, outcome = await self._handle(inv)
+        self.observer.command(inv.channel.platform, inv.command, outcome)
+        return reply
+
+    async def _handle(self, inv: Invocation) -> tuple[Reply, CommandOutcome]:
         spec = command_spec(inv.command)
         handler = self._handlers.get(inv.command)
         if spec is None or handler is None:
-            hint = "/briefbot help" if inv.channel.platform == "slack" else "/help"
-            return Reply(text=f"There is no /{inv.command} command; try {hint}.", ephemeral=True, error=True)
+            hint = help_command(inv.channel.platform)
+            return (Reply(text=f"There is no /{inv.command} command; try {hint}.", ephemeral=True, error=True),
+                    CommandOutcome.UNAVAILABLE)
         if not self.accepting:
-            return Reply(text="Briefbot is restarting; try again in a minute.", ephemeral=True, error=True)
+            return (Reply(text="Briefbot is restarting; try again in a minute.", ephemeral=True, error=True),
+                    CommandOutcome.UNAVAILABLE)
         if spec.manage and not inv.can_manage:
             log.info("refused /%s for %s in %s: not a manager", inv.command, inv.user_id, inv.channel.key)
-            return Reply(text=NOT_ALLOWED, ephemeral=True, error=True)
+            return Reply(text=not_allowed(inv.channel.platform), ephemeral=True, error=True), CommandOutcome.DENIED
         self.status.incr(f"commands.{inv.command.replace(' ', '_')}")
         self._in_flight += 1
         self._idle.clear()
         try:
-            return await handler(inv)
+            return await handler(inv), CommandOutcome.OK
         except (InputError, SourceError) as exc:
             log.info("/%s in %s: %s", inv.command, inv.channel.key, exc)
-            return Reply(text=str(exc), ephemeral=True, error=True)
+            return Reply(text=str(exc), ephemeral=True, error=True), CommandOutcome.INVALID
         except Exception:
             log.exception("/%s in %s failed", inv.command, inv.channel.key)
             self.status.incr("commands.failed")
-            return Reply(text=f"Sorry, /{inv.command} failed on our side; it has been logged.",
-                         ephemeral=True, error=True)
+            return (Reply(text=f"Sorry, /{inv.command} failed on our side; it has been logged.",
+                          ephemeral=True, error=True), CommandOutcome.ERROR)
         finally:
             self._in_flight -= 1
             if not self._in_flight:
@@ -114,7 +132,7 @@ class BriefbotService:
         if brief is None:
             return []
         p = (prefix or "").strip().lower()
-        names = [name for name, _ in brief.speakers]
+        names = [name for name, _ in brief.speakers if name is not None]  # not the unattributed group
         starts = [n for n in names if n.lower().startswith(p)]
         inside = [n for n in names if p and p in n.lower() and n not in starts]
         return (starts + inside)[:25]
@@ -138,7 +156,7 @@ class BriefbotService:
         article = await self.sources.article(url)
         brief = await self.cache.brief_one(article, also_url=url)
         if speaker:
-            names = [n for n, _ in brief.speakers]
+            names = [n for n, _ in brief.speakers if n is not None]
             match = next((n for n in names if n.lower() == speaker.lower()), None)
             match = match or next((n for n in names if speaker.lower() in n.lower()), None)
             if match is None:
@@ -261,11 +279,10 @@ class BriefbotService:
         return Reply(text=text, ephemeral=True)
 
     async def _schedule_changed(self, channel: str) -> None:
-        for listener in list(self.schedule_listeners):
-            await listener(channel)
+        self.schedules_changed.set()
 
     async def _help(self, inv: Invocation) -> Reply:
-        return help_reply()
+        return help_reply(inv.channel.platform)
 
 
 def _state(state) -> str:

@@ -76,18 +76,16 @@ class Sources:
             raise SourceError(f"No article was found in {ref}.")
         return articles[0]
 
-    async def poll(self, url: str, etag: str | None = None,
-                   last_modified: str | None = None) -> FeedPoll:
+    async def poll(self, url: str, etag: str | None = None, last_modified: str | None = None) -> FeedPoll:
         """A conditional GET of a feed, parsed (``FeedError`` if it is not a feed)."""
-        return await poll_feed(url, etag=etag, last_modified=last_modified, policy=self.policy,
-                               client=self.client)
+        return await poll_feed(url, etag=etag, last_modified=last_modified, policy=self.policy, client=self.client)
 
-    async def entry_articles(self, url: str, title: str | None, entries: list[FeedEntry],
-                             concurrency: int = 2) -> list[Article]:
+    async def entry_articles(
+        self, url: str, title: str | None, entries: list[FeedEntry], concurrency: int = 2
+    ) -> list[Article]:
         """Articles for feed entries, teasers completed from their pages."""
         feed = ParsedFeed(url=url, title=title, link=None, entries=tuple(entries))
-        return await feed_articles(feed, policy=self.policy, client=self.client,
-                                   concurrency=concurrency)
+        return await feed_articles(feed, policy=self.policy, client=self.client, concurrency=concurrency)
 
 
 def user_sentence(text: str) -> str:

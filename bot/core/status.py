@@ -34,10 +34,6 @@ class StatusRegistry:
                 return
             self._states[name] = ComponentState(name, ok, detail)
 
-    def remove(self, name: str) -> None:
-        with self._lock:
-            self._states.pop(name, None)
-
     def snapshot(self) -> dict[str, ComponentState]:
         with self._lock:
             return dict(self._states)

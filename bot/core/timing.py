@@ -19,8 +19,7 @@ LOOKBACK = timedelta(days=8)
 
 
 def make_trigger(hour: int, minute: int, tz: str, days: str = "*", second: int = 0) -> CronTrigger:
-    return CronTrigger(hour=hour, minute=minute, second=second, day_of_week=days,
-                       timezone=ZoneInfo(tz))
+    return CronTrigger(hour=hour, minute=minute, second=second, day_of_week=days, timezone=ZoneInfo(tz))
 
 
 def _is_repeat(fire: datetime) -> bool:

@@ -10,23 +10,39 @@ import textwrap
 from collections.abc import Iterable
 from urllib.parse import urlsplit
 
-from bot.core.interface import COMMAND_SPECS, Card, Reply, SpeakerView
+from bot.core.interface import COMMAND_SPECS, Card, QuoteView, Reply, SpeakerView, command_syntax
 from briefings.model import Brief, Quote
-from briefings.render import quote_line
+from briefings.wording import quote_text
 
 MAX_SPEAKERS = 8
 MAX_QUOTES_EACH = 3
 QUOTE_CHARS = 300
 
 
-def speaker_views(speakers: Iterable[tuple[str, list[Quote]]], *, max_speakers: int = MAX_SPEAKERS,
+def quote_view(quote: Quote, story: str | None = None, limit: int = QUOTE_CHARS) -> QuoteView:
+    """A quote for a card, worded once for every platform (``briefings.wording``)."""
+    return QuoteView(text=quote_text(quote.kind, quote.text, quote.cue, limit), kind=quote.kind,
+                     cue=quote.cue, story=story)
+
+
+def speaker_view(name: str | None, role: str | None, kind: str,
+                 quotes: Iterable[QuoteView]) -> SpeakerView:
+    """One speaker's view; the unattributed group (``name`` None) has no role or kind."""
+    if name is None:
+        role, kind = None, "unknown"
+    return SpeakerView(name=name, role=role, kind=kind, quotes=tuple(quotes))
+
+
+def speaker_views(speakers: Iterable[tuple[str | None, list[Quote]]], *, max_speakers: int = MAX_SPEAKERS,
                   quotes_each: int = MAX_QUOTES_EACH) -> tuple[SpeakerView, ...]:
+    """The first ``max_speakers`` named speakers, then the unattributed quotes (if any), last."""
+    groups = list(speakers)
+    named = [g for g in groups if g[0] is not None][:max_speakers]
     views = []
-    for name, quotes in list(speakers)[:max_speakers]:
+    for name, quotes in named + [g for g in groups if g[0] is None]:
         role = next((q.role for q in quotes if q.role), None)
         kind = quotes[0].speaker_kind if quotes else "unknown"
-        views.append(SpeakerView(name=name, role=role, kind=kind,
-                                 quotes=tuple(quote_line(q, QUOTE_CHARS) for q in quotes[:quotes_each])))
+        views.append(speaker_view(name, role, kind, (quote_view(q) for q in quotes[:quotes_each])))
     return tuple(views)
 
 
@@ -72,10 +88,10 @@ def archive_reply(found: list, *, speaker: str | None, words: str | None, days: 
     for r in found:
         groups.setdefault((r.story, r.url), []).append(r)
     for (story, url), records in groups.items():
-        by_speaker: dict[str, list[Quote]] = {}
+        by_speaker: dict[str | None, list[Quote]] = {}  # None: the unattributed, shown last
         for r in records:
             q = Quote(speaker=r.speaker, text=r.text, start=0, end=0, kind=r.kind, speaker_kind=r.speaker_kind)
-            by_speaker.setdefault(r.speaker or "Unattributed", []).append(q)
+            by_speaker.setdefault(r.speaker, []).append(q)
         when = f"{records[0].said_at:%d %b %Y}"
         outlets = ", ".join(dict.fromkeys(o for r in records for o in r.outlets)) or None
         cards.append(Card(title=story or url or "Untitled story", url=url, source=outlets,
@@ -86,12 +102,13 @@ def archive_reply(found: list, *, speaker: str | None, words: str | None, days: 
                  cards=tuple(cards))
 
 
-def help_reply() -> Reply:
+def help_reply(platform: str = "console") -> Reply:
+    """Every command, spelled as ``platform`` has it (``/briefbot ...`` on Slack)."""
     lines = ["Briefbot reads news for this channel: a short summary of each story and who said what.", ""]
     for spec in COMMAND_SPECS:
         opts = " ".join(f"{o.name}:…" if o.required else f"[{o.name}]" for o in spec.options)
         lock = " (managers)" if spec.manage else ""
-        lines.append(f"/{spec.name} {opts}".rstrip() + f" — {spec.description}{lock}")
+        lines.append(f"{command_syntax(platform, spec.name)} {opts}".rstrip() + f" — {spec.description}{lock}")
     return Reply(text="\n".join(lines), ephemeral=True)
 
 
@@ -119,12 +136,10 @@ def _card_text(card: Card, width: int) -> str:
         lines.append("")
         lines.append("Who said what:")
         for sp in card.speakers:
-            label = sp.name + (f" ({sp.role})" if sp.role else "")
-            if sp.kind in ("organization", "source"):
-                label += " [organisation]" if sp.kind == "organization" else " [unnamed source]"
-            lines.append(f"  {label}")
+            lines.append(f"  {sp.label}")
             for q in sp.quotes:
-                lines.append(textwrap.fill(q, width, initial_indent="    – ", subsequent_indent="      "))
+                text = q.text + (f" — {q.story}" if q.story else "")
+                lines.append(textwrap.fill(text, width, initial_indent="    – ", subsequent_indent="      "))
     if card.note:
         lines.append("")
         lines.append(card.note)

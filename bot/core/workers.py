@@ -89,8 +89,12 @@ class ProcessBriefer(_ExecutorBriefer):
         super().__init__(self._new_executor())
 
     def _new_executor(self) -> Executor:
-        return ProcessPoolExecutor(max_workers=self.size, mp_context=multiprocessing.get_context("spawn"),
-                                   initializer=_init_worker, initargs=(self.model,))
+        return ProcessPoolExecutor(
+            max_workers=self.size,
+            mp_context=multiprocessing.get_context("spawn"),
+            initializer=_init_worker,
+            initargs=(self.model,),
+        )
 
     def warm_up(self) -> None:
         """Start the workers now (so the first command does not pay for spaCy loading)."""
@@ -110,8 +114,9 @@ class ThreadBriefer(_ExecutorBriefer):
         super().__init__(self._new_executor())
 
     def _new_executor(self) -> Executor:
-        return ThreadPoolExecutor(max_workers=1, thread_name_prefix="briefer",
-                                  initializer=_init_worker, initargs=(self.model,))
+        return ThreadPoolExecutor(
+            max_workers=1, thread_name_prefix="briefer", initializer=_init_worker, initargs=(self.model,)
+        )
 
 
 def _noop() -> None:

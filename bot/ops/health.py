@@ -7,22 +7,16 @@ and reports. Two kinds of check:
 * pull: a callable (sync or async) asked at each /healthz, e.g. "does the database answer
   SELECT 1", "is the scheduler running". It may return a :class:`CheckResult`, a bool,
   a ``(bool, reason)`` pair, or raise (which fails the check with the error as reason).
-* push: a :class:`StatusCheck` that code flips as things happen, e.g. the Discord adapter
-  calls ``status.down("Discord rejected the token (401 Unauthorized)")`` from its login
-  error and ``status.up()`` from on_ready. It starts down ("not connected yet"), so a
-  process that has not finished starting is not reported healthy.
+* push: a :class:`StatusCheck` (``registry.status(name)``) that code flips with ``up()`` /
+  ``down(reason)`` as things happen. It starts down ("not connected yet").
+* sources: the core's ``bot.core.status.STATUS`` snapshot (database, workers, scheduler,
+  feeds), added once by ``bot.ops.runtime.Ops``; a component expected but not yet reported
+  fails as "not started yet".
 
-Typical wiring in the runner::
-
-    health = HealthRegistry()
-    discord = health.status("discord", initial="connecting to Discord")
-    health.register("database", database_check(engine))
-    health.register("scheduler", scheduler_check(scheduler))
-    server = HealthServer(health, port=settings.health_port)
-    await server.start()
-    ...
-    health.set_draining("shutting down")      # on SIGTERM: 503 from now on
-    await server.stop()
+What ``briefbot run`` wires (``bot.runner``): ``Ops`` builds the registry with the STATUS
+source and serves it; the runner registers ``database`` (``database_check``), one pull
+check per chat platform (its ``is_ready``, or the reason it could not start) and the
+leader election's ``check``; ``GracefulShutdown`` calls ``set_draining`` on SIGTERM.
 """
 
 from __future__ import annotations
@@ -89,8 +83,13 @@ class StatusCheck:
     def _set(self, result: CheckResult) -> None:
         if result != self._result:
             level = logging.INFO if result.ok else logging.WARNING
-            log.log(level, "health %s: %s%s", self.name, "up" if result.ok else "down",
-                    f" ({result.reason})" if result.reason else "")
+            log.log(
+                level,
+                "health %s: %s%s",
+                self.name,
+                "up" if result.ok else "down",
+                f" ({result.reason})" if result.reason else "",
+            )
         self._result = result
         self.changed_at = time.monotonic()
 
@@ -157,9 +156,6 @@ class HealthRegistry:
         status = StatusCheck(name, initial)
         self.register(name, status)
         return status
-
-    def unregister(self, name: str) -> None:
-        self._checks.pop(name, None)
 
     @property
     def names(self) -> list[str]:
@@ -275,12 +271,11 @@ class HealthServer:
         try:
             await site.start()
         except OSError as exc:  # port taken, or not ours to bind: the operator's setting
-            from bot.settings import SettingsError
+            from bot.errors import StartError
 
             await self._runner.cleanup()
             self._runner = None
-            raise SettingsError(f"HEALTH_PORT {self.port} on {self.host} cannot be used: "
-                                f"{exc.strerror or exc}.") from None
+            raise StartError(f"HEALTH_PORT {self.port} on {self.host} cannot be used: {exc.strerror or exc}.") from None
         server = getattr(site, "_server", None)
         if server is not None and server.sockets:
             self.port = server.sockets[0].getsockname()[1]
@@ -299,7 +294,8 @@ class HealthServer:
         )
         if wants_text:
             return web.Response(status=status, text=report.reason + "\n")
-        return web.json_response(report.as_json(), status=status, headers={"X-Health-Reason": _header_safe(report.reason)})
+        headers = {"X-Health-Reason": _header_safe(report.reason)}
+        return web.json_response(report.as_json(), status=status, headers=headers)
 
     async def _metrics(self, request: web.Request) -> web.Response:
         body, content_type = metrics.exposition()

@@ -6,8 +6,9 @@ leader is whoever holds a session-level advisory lock (``pg_try_advisory_lock``)
 dedicated connection:
 
 * the lock lives as long as that connection: if the holder dies (even SIGKILL) the server
-  ends its session and the lock is free at once; followers retry every ~10-15 s (jittered)
-  so a new leader takes over well within a minute;
+  ends its session and the lock is free at once (a lost host: once TCP keepalives give up,
+  about 30 s); followers retry every 80-100 % of ``retry_interval`` (jittered so replicas
+  do not knock in step), so a new leader takes over within ``LEADER_RETRY_SECONDS``;
 * the leader checks its connection on the same period; if it is gone the process stops
   being leader *before* trying to win again, so two leaders overlap at most one period;
 * even then a digest cannot be posted twice: the core records each digest under a unique
@@ -28,61 +29,31 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import hashlib
 import inspect
 import logging
 import random
 import re
-from collections.abc import Awaitable, Callable, Iterator
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from bot.ops import metrics
 from bot.ops.health import CheckResult
+from bot.storage.locks import lock_key
 
 log = logging.getLogger(__name__)
 
-#: Followers try to take the lock this often (seconds), plus up to JITTER.
+#: Followers try to take the lock this often (seconds), less up to JITTER of it.
 DEFAULT_RETRY_INTERVAL = 10.0
-JITTER = 5.0
+JITTER = 0.2
 CONNECT_TIMEOUT = 5
 
 Callback = Callable[[], Awaitable[None] | None]
 
 
-def lock_key(name: str = "briefbot:scheduler") -> int:
-    """A stable signed 64-bit advisory-lock key for ``name``."""
-    return int.from_bytes(hashlib.sha256(name.encode()).digest()[:8], "big", signed=True)
-
-
-@contextlib.contextmanager
-def migration_lock(engine: Any) -> Iterator[None]:
-    """Serialize schema creation/migration across replicas starting at once.
-
-    Without it, two processes that find an empty PostgreSQL database both CREATE the
-    same tables and one fails (duplicate pg_type). Holds a session-level advisory lock
-    on a connection of its own for the duration; a no-op for SQLite. Use as::
-
-        with migration_lock(engine):
-            Base.metadata.create_all(engine); run_migrations()
-    """
-    if engine.dialect.name != "postgresql":
-        yield
-        return
-    from sqlalchemy import text
-
-    key = lock_key("briefbot:migrate")
-    with engine.connect() as conn:
-        conn.execute(text("SELECT pg_advisory_lock(:key)"), {"key": key})
-        conn.commit()
-        try:
-            yield
-        finally:
-            conn.execute(text("SELECT pg_advisory_unlock(:key)"), {"key": key})
-            conn.commit()
-
-
 def is_postgres(url: str | None) -> bool:
-    return bool(url) and url.split(":", 1)[0].split("+", 1)[0] in {"postgresql", "postgres"}
+    if not url:
+        return False
+    return url.split(":", 1)[0].split("+", 1)[0] in {"postgresql", "postgres"}
 
 
 def libpq_url(url: str) -> str:
@@ -164,7 +135,7 @@ class LeaderElector:
 
     async def _loop(self) -> None:
         while not self._stopping.is_set():
-            delay = self.retry_interval + random.uniform(0, self.jitter)
+            delay = self.retry_interval * (1.0 - random.uniform(0, self.jitter))
             try:
                 await asyncio.wait_for(self._stopping.wait(), delay)
                 return

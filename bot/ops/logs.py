@@ -166,12 +166,13 @@ def configure_logging(
     stream: TextIO | None = None,
     secrets: tuple[str | None, ...] | list[str | None] = (),
 ) -> logging.Handler:
-    """Install the one root handler. Defaults come from LOG_LEVEL (INFO) and LOG_FORMAT (text).
+    """Install the one root handler, at ``level`` (INFO) in format ``fmt`` (text); ``briefbot
+    run`` passes the LOG_LEVEL and LOG_FORMAT settings.
 
     Safe to call again (it replaces the handler it installed before). Returns the handler.
     """
-    level = level or os.environ.get("LOG_LEVEL") or "INFO"
-    fmt = (fmt or os.environ.get("LOG_FORMAT") or "text").lower()
+    level = level or "INFO"
+    fmt = (fmt or "text").lower()
     if fmt not in {"text", "json"}:
         raise ValueError(f"LOG_FORMAT must be 'text' or 'json', not {fmt!r}")
     secrets_from_environment()

@@ -33,8 +33,23 @@ from prometheus_client import (
 )
 from prometheus_client.core import CounterMetricFamily, Metric
 
-#: Outcomes a command can have; anything else is counted as "error".
-COMMAND_OUTCOMES = frozenset({"ok", "error", "denied", "invalid"})
+#: Outcomes a command can have (``bot.core.outcomes.CommandOutcome``); anything else is "error".
+COMMAND_OUTCOMES = frozenset({"ok", "error", "denied", "invalid", "unavailable"})
+#: Feed-failure kinds (``briefings.fetching.FailureKind``), plus "storage" (the poll could not be stored).
+FEED_FAILURE_KINDS = frozenset(
+    {
+        "refused",
+        "redirects",
+        "too_large",
+        "timeout",
+        "http_status",
+        "unsupported_content",
+        "connect",
+        "not_a_feed",
+        "storage",
+        "other",
+    }
+)
 #: Commands by their canonical names (bot/core/interface.py); anything else is "other".
 _COMMAND_NAME = re.compile(r"^[a-z][a-z _-]{0,30}$")
 
@@ -50,8 +65,13 @@ DIGESTS_POSTED = Counter(
 )
 DIGESTS_SKIPPED = Counter(
     "briefbot_digests_skipped",
-    "Scheduled digests not posted, by reason (already_posted, not_leader, no_news, error).",
+    "Scheduled digests not posted, by reason (too_late, given_back, error, no_deliverer, not_leader).",
     ["reason"],
+)
+DIGEST_EVENTS = Counter(
+    "briefbot_digest_events",
+    "Steps of scheduled digests, by platform and event (claimed, resumed, retry, posted, failed, given-back, skipped).",
+    ["platform", "event"],
 )
 FEED_FETCHES = Counter(
     "briefbot_feed_fetches",
@@ -60,7 +80,7 @@ FEED_FETCHES = Counter(
 )
 FEED_FAILURES = Counter(
     "briefbot_feed_failures",
-    "Feed fetches that failed, by kind (http, timeout, parse, other).",
+    "Feed fetches that failed, by kind (timeout, http_status, not_a_feed, connect, refused, ...).",
     ["kind"],
 )
 BRIEF_SECONDS = Histogram(
@@ -96,10 +116,47 @@ def record_command(platform: str, command: str, outcome: str) -> None:
 
 
 def record_feed_fetch(ok: bool, kind: str = "other") -> None:
-    """Count one feed fetch; ``kind`` says how a failure failed (http, timeout, parse, other)."""
+    """Count one feed fetch; ``kind`` says how a failure failed (a ``FailureKind`` value)."""
     FEED_FETCHES.labels(outcome="ok" if ok else "error").inc()
     if not ok:
-        FEED_FAILURES.labels(kind=kind if kind in {"http", "timeout", "parse"} else "other").inc()
+        FEED_FAILURES.labels(kind=kind if kind in FEED_FAILURE_KINDS else "other").inc()
+
+
+#: DigestOutcome values that are not a post, as DIGESTS_SKIPPED reasons.
+_DIGEST_SKIPS = {
+    "failed": "error",
+    "skipped": "too_late",
+    "given-back": "given_back",
+    "no-deliverer": "no_deliverer",
+    "not-leader": "not_leader",
+    "error": "error",
+}
+
+
+class PrometheusObserver:
+    """The core's typed outcomes (``bot.core.outcomes.Observer``) as Prometheus metrics."""
+
+    def command(self, platform: str, command: str, outcome: str) -> None:
+        record_command(platform, command, str(outcome))
+
+    def digest(self, platform: str, event: str) -> None:
+        DIGEST_EVENTS.labels(platform=platform or "unknown", event=str(event)).inc()
+        if event == "posted":
+            DIGESTS_POSTED.labels(platform=platform or "unknown").inc()
+
+    def digest_outcome(self, platform: str, outcome: str) -> None:
+        reason = _DIGEST_SKIPS.get(str(outcome))
+        if reason is not None:
+            DIGESTS_SKIPPED.labels(reason=reason).inc()
+
+    def feed_fetch(self, failure: str | None) -> None:
+        record_feed_fetch(failure is None, str(failure or "other"))
+
+    def brief_seconds(self, seconds: float, *, cache_hit: bool) -> None:
+        BRIEF_SECONDS.labels(cache="hit" if cache_hit else "miss").observe(seconds)
+
+    def worker_queue(self, delta: int) -> None:
+        WORKER_QUEUE.inc(delta)
 
 
 def set_build_info() -> None:

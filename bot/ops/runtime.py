@@ -21,7 +21,6 @@ The health server and the election are stopped last, after the runner's own step
 from __future__ import annotations
 
 import logging
-import os
 from typing import Any
 
 from bot.ops import metrics
@@ -45,17 +44,6 @@ def _platforms(settings: Any) -> list[str]:
     return list(platforms()) if callable(platforms) else []
 
 
-def _env_float(name: str) -> float | None:
-    """An optional tuning knob from the environment (tests shorten the election period)."""
-    value = os.environ.get(name, "").strip()
-    if not value:
-        return None
-    try:
-        return float(value)
-    except ValueError:
-        raise ValueError(f"{name} must be a number of seconds, not {value!r}") from None
-
-
 class Ops:
     def __init__(
         self,
@@ -74,8 +62,11 @@ class Ops:
             if hasattr(status, "counters"):
                 metrics.bridge_counters(status.counters)
         self.server = HealthServer(self.health, host=health_host, port=health_port)
-        kwargs = {"retry_interval": leader_retry} if leader_retry is not None else {}
-        self.leader = LeaderElector(database_url, **kwargs)
+        self.leader = (
+            LeaderElector(database_url)
+            if leader_retry is None
+            else LeaderElector(database_url, retry_interval=leader_retry)
+        )
         self.shutdown = GracefulShutdown(grace=grace, health=self.health)
         self._started = False
 
@@ -93,13 +84,12 @@ class Ops:
         return cls(
             database_url=getattr(settings, "database_url", None),
             health_port=int(getattr(settings, "health_port", 8080)),
-            grace=float(getattr(settings, "shutdown_grace_seconds", None) or _env_float("SHUTDOWN_GRACE_SECONDS")
-                        or DEFAULT_GRACE),
+            grace=float(getattr(settings, "shutdown_grace_seconds", None) or DEFAULT_GRACE),
             status=status,
             # Healthy only once these have reported in: the database, the scheduler and
             # every chat platform that has settings.
             expect=("database", "scheduler", *_platforms(settings)),
-            leader_retry=getattr(settings, "leader_retry_seconds", None) or _env_float("LEADER_RETRY_SECONDS"),
+            leader_retry=getattr(settings, "leader_retry_seconds", None),
         )
 
     async def start(self) -> None:

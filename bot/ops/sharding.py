@@ -15,7 +15,6 @@ The adapter uses it as::
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass
 
 
@@ -66,15 +65,13 @@ def _parse_ids(text: str) -> tuple[int, ...]:
 
 
 def shard_plan(count: int | str | None = None, ids: str | None = None) -> ShardPlan:
-    """Validate the two settings (from the environment when not given) into a plan."""
-    count = os.environ.get("DISCORD_SHARD_COUNT") if count is None else count
-    ids = os.environ.get("DISCORD_SHARD_IDS") if ids is None else ids
+    """Validate the two settings (``Settings.discord_shard_count``/``_ids``) into a plan."""
     if count in (None, ""):
         if ids:
             raise ShardSettingsError("DISCORD_SHARD_IDS is set without DISCORD_SHARD_COUNT: set both.")
         return ShardPlan()
     try:
-        total = int(count)
+        total = int(str(count))
     except (TypeError, ValueError):
         raise ShardSettingsError(f"DISCORD_SHARD_COUNT must be a whole number, not {count!r}.") from None
     if total < 1:
@@ -85,6 +82,8 @@ def shard_plan(count: int | str | None = None, ids: str | None = None) -> ShardP
     if not chosen:
         raise ShardSettingsError("DISCORD_SHARD_IDS names no shard.")
     if chosen[-1] >= total:
-        raise ShardSettingsError(f"DISCORD_SHARD_IDS names shard {chosen[-1]}, but shards are numbered "
-                                 f"0 to {total - 1} for DISCORD_SHARD_COUNT={total}.")
+        raise ShardSettingsError(
+            f"DISCORD_SHARD_IDS names shard {chosen[-1]}, but shards are numbered "
+            f"0 to {total - 1} for DISCORD_SHARD_COUNT={total}."
+        )
     return ShardPlan(total, chosen)

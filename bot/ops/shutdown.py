@@ -142,8 +142,12 @@ class GracefulShutdown:
             await asyncio.wait_for(self._idle.wait(), timeout)
             return True
         except asyncio.TimeoutError:
-            log.warning("shutdown: %d task(s) still running after %.1fs: %s",
-                        len(self._in_flight), timeout, ", ".join(self.busy))
+            log.warning(
+                "shutdown: %d task(s) still running after %.1fs: %s",
+                len(self._in_flight),
+                timeout,
+                ", ".join(self.busy),
+            )
             return False
 
     # --- ordered cleanup --------------------------------------------------------

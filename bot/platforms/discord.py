@@ -28,9 +28,10 @@ from discord import app_commands
 from discord.gateway import DiscordWebSocket
 from discord.http import Route
 
-from bot.core.interface import ChannelRef, CommandService, Reply
+from bot.core.interface import ChannelRef, CommandService, DeliveryKey, OneOffDelivery, Payload, Reply
 from bot.platforms.discord_commands import EPHEMERAL_COMMANDS, build_tree, to_invocation
 from bot.platforms.discord_render import OutgoingMessage, render_reply
+from bot.errors import StartError
 from bot.settings import SettingsError
 
 log = logging.getLogger(__name__)
@@ -43,6 +44,8 @@ CONNECT_TIMEOUT = 30.0
 CLOSE_TIMEOUT = 10.0
 SYNC_STATE_FILE = "discord-commands.json"
 INLINE_RENDER_CARDS = 2
+#: Discord's error code for a second acknowledgement of one interaction.
+ALREADY_ACKNOWLEDGED = 40060
 FAILURE_TEXT = "Sorry, something went wrong while answering that. Please try again."
 
 
@@ -71,7 +74,7 @@ def intents() -> discord.Intents:
 def make_client(settings: Any) -> discord.Client:
     """A ``Client``, or an ``AutoShardedClient`` when DISCORD_SHARD_COUNT (and optionally
     DISCORD_SHARD_IDS, for replicas splitting the shards) ask for one — see
-    ``bot.ops.sharding``; read from the settings if they carry them, else the environment."""
+    ``bot.ops.sharding``; both are Settings, checked at start."""
     from bot.ops.sharding import ShardSettingsError, shard_plan
 
     # The bot never joins voice: skip discord.py's start-up warnings about voice libraries.
@@ -82,9 +85,9 @@ def make_client(settings: Any) -> discord.Client:
                           getattr(settings, "discord_shard_ids", None))
     except ShardSettingsError as exc:
         raise SettingsError(str(exc)) from None
-    options: dict[str, Any] = {"intents": intents(), "allowed_mentions": NO_MENTIONS}
+    options: dict[str, Any] = {"intents": intents(), "allowed_mentions": NO_MENTIONS, **plan.client_options()}
     if plan.sharded:
-        return discord.AutoShardedClient(**plan.client_options(), **options)
+        return discord.AutoShardedClient(**options)
     return discord.Client(**options)
 
 
@@ -96,21 +99,29 @@ async def render(reply: Reply) -> list[OutgoingMessage]:
     return await asyncio.to_thread(render_reply, reply)
 
 
-class DiscordDeliverer:
-    """Posts scheduled digests as channel messages (raises on failure, as the core expects)."""
+class DiscordDeliverer(OneOffDelivery):
+    """Posts scheduled digests as channel messages (raises on failure, as the core expects).
+
+    Each message carries its digest key as ``nonce`` with ``enforce_nonce`` (discord.py sets
+    it with any nonce): Discord answers a repeated nonce within a few minutes with the
+    message it already created, so a resend after a crash posts nothing twice.
+    """
 
     platform = "discord"
 
     def __init__(self, client: discord.Client) -> None:
         self._client = client
 
-    async def deliver(self, channel: ChannelRef, reply: Reply) -> None:
+    async def prepare(self, reply: Reply) -> list[Payload]:
+        return [{"content": m.content, "embeds": [e.to_dict() for e in m.embeds]} for m in await render(reply)]
+
+    async def send(self, channel: ChannelRef, message: Payload, key: DeliveryKey) -> None:
         guild_id = int(channel.guild_id) if channel.guild_id and channel.guild_id.isdigit() else None
         target = self._client.get_partial_messageable(int(channel.channel_id), guild_id=guild_id)
-        for message in await render(reply):
-            await target.send(content=message.content or None, embeds=message.embeds,
-                              allowed_mentions=NO_MENTIONS)
-        log.info("discord: delivered %d card(s) to channel %s", len(reply.cards), channel.channel_id)
+        embeds = [discord.Embed.from_dict(e) for e in message.get("embeds") or []]
+        await target.send(content=message.get("content") or None, embeds=embeds, nonce=key.token,
+                          allowed_mentions=NO_MENTIONS)
+        log.info("discord: delivered digest message %s to channel %s", key.token, channel.channel_id)
 
 
 class CommandSync:
@@ -235,7 +246,7 @@ class DiscordPlatform:
                                 "copy the bot token again from the Developer Portal.") from None
         except (discord.HTTPException, OSError, asyncio.TimeoutError) as exc:
             await self.client.close()
-            raise SettingsError(f"Could not log in to Discord at DISCORD_API_URL {api_url} "
+            raise StartError(f"Could not log in to Discord at DISCORD_API_URL {api_url} "
                                 f"({_describe(exc)}).") from None
         if not getattr(self.settings, "discord_gateway_url", None) and api_url != DEFAULT_API_URL:
             await self._discover_gateway()
@@ -262,9 +273,9 @@ class DiscordPlatform:
         if self._gateway_task in done:
             exc = self._gateway_task.exception()
             await self.client.close()
-            if isinstance(exc, SettingsError):
+            if isinstance(exc, (SettingsError, StartError)):
                 raise exc
-            raise SettingsError(f"Discord closed the gateway connection at start "
+            raise StartError(f"Discord closed the gateway connection at start "
                                 f"({_describe(exc)}); check DISCORD_GATEWAY_URL.")
         if not done:
             log.warning("discord: gateway not connected after %.0fs; still trying", CONNECT_TIMEOUT)
@@ -313,6 +324,11 @@ class DiscordPlatform:
         try:
             await interaction.response.defer(ephemeral=ephemeral, thinking=True)
         except discord.HTTPException as exc:
+            if exc.code == ALREADY_ACKNOWLEDGED:
+                # Replicas sharing a gateway session range each get every interaction; the
+                # first to acknowledge answers it. Nothing failed.
+                log.info("discord: /%s was acknowledged by another replica; it answers", command)
+                return
             log.error("discord: could not defer /%s (%s %s); Discord will show it failed",
                       command, exc.status, exc.text)
             return
@@ -396,13 +412,11 @@ def _describe(exc: BaseException | None) -> str:
     return str(exc) or type(exc).__name__
 
 
-async def start(settings: Any, service: CommandService, scheduler: Any = None) -> DiscordPlatform:
+async def start(settings: Any, service: CommandService) -> DiscordPlatform:
     """Start the Discord adapter: log in, sync commands if changed, connect the gateway.
 
     Raises ``SettingsError`` (one sentence) for a missing or rejected token.
     """
     platform = DiscordPlatform(settings, service)
     await platform.start()
-    if scheduler is not None and hasattr(scheduler, "register_deliverer"):
-        scheduler.register_deliverer(platform.deliverer)
     return platform

@@ -25,19 +25,17 @@ GROUP_DESCRIPTIONS = {
     "feeds": "The feeds this channel follows",
     "schedule": "This channel's daily digest",
 }
-# Replies to these are private to the invoker: settings and help. The deferral has to
-# choose before the command runs, so it cannot wait for ``Reply.ephemeral``.
-EPHEMERAL_COMMANDS = frozenset({
-    "feeds add", "feeds remove", "feeds list", "schedule set", "schedule off",
-    "schedule show", "help",
-})
+# Replies to these are private to the invoker (the catalogue says which). The deferral
+# has to choose before the command runs, so it cannot wait for ``Reply.ephemeral``.
+EPHEMERAL_COMMANDS = frozenset(spec.name for spec in COMMAND_SPECS if spec.ephemeral)
 CHOICES_LIMIT = 25
 CHOICE_LENGTH = 100
 DESCRIPTION_LIMIT = 100
 
 
-def build_tree(client: discord.Client, on_command: CommandHandler,
-               on_autocomplete: Completer) -> app_commands.CommandTree:
+def build_tree(
+    client: discord.Client, on_command: CommandHandler, on_autocomplete: Completer
+) -> app_commands.CommandTree:
     tree = app_commands.CommandTree(client)
     groups: dict[str, app_commands.Group] = {}
     for spec in COMMAND_SPECS:
@@ -62,44 +60,43 @@ def _annotation(option: OptionSpec) -> Any:
     return str
 
 
-def _command(spec: CommandSpec, on_command: CommandHandler,
-             on_autocomplete: Completer) -> app_commands.Command[Any, Any, None]:
+def _command(
+    spec: CommandSpec, on_command: CommandHandler, on_autocomplete: Completer
+) -> app_commands.Command[Any, Any, None]:
     name = spec.subcommand or spec.name
 
     async def callback(interaction: discord.Interaction, **values: Any) -> None:
         await on_command(interaction, spec.name, values)
 
     # discord.py reads options from the callback's signature: give it one per OptionSpec.
-    params = [inspect.Parameter("interaction", inspect.Parameter.POSITIONAL_OR_KEYWORD,
-                                annotation=discord.Interaction)]
+    params = [inspect.Parameter("interaction", inspect.Parameter.POSITIONAL_OR_KEYWORD, annotation=discord.Interaction)]
     for option in spec.options:
         default = inspect.Parameter.empty if option.required else None
-        params.append(inspect.Parameter(option.name, inspect.Parameter.KEYWORD_ONLY,
-                                        annotation=_annotation(option), default=default))
+        params.append(
+            inspect.Parameter(
+                option.name, inspect.Parameter.KEYWORD_ONLY, annotation=_annotation(option), default=default
+            )
+        )
     callback.__signature__ = inspect.Signature(params)  # type: ignore[attr-defined]
     callback.__name__ = callback.__qualname__ = name.replace(" ", "_")
 
     if spec.options:
-        app_commands.describe(**{o.name: o.description[:DESCRIPTION_LIMIT]
-                                 for o in spec.options})(callback)
-    choices = {o.name: [app_commands.Choice(name=c, value=c) for c in o.choices]
-               for o in spec.options if o.choices}
+        app_commands.describe(**{o.name: o.description[:DESCRIPTION_LIMIT] for o in spec.options})(callback)
+    choices = {o.name: [app_commands.Choice(name=c, value=c) for c in o.choices] for o in spec.options if o.choices}
     if choices:
         app_commands.choices(**choices)(callback)
-    completers = {o.name: _completer(spec.name, o.name, on_autocomplete)
-                  for o in spec.options if o.autocomplete}
+    completers = {o.name: _completer(spec.name, o.name, on_autocomplete) for o in spec.options if o.autocomplete}
     if completers:
         app_commands.autocomplete(**completers)(callback)
-    return app_commands.Command(name=name, description=spec.description[:DESCRIPTION_LIMIT],
-                                callback=callback)
+    return app_commands.Command(name=name, description=spec.description[:DESCRIPTION_LIMIT], callback=callback)
 
 
 def _completer(command: str, option: str, on_autocomplete: Completer) -> Any:
-    async def complete(interaction: discord.Interaction,
-                       current: str) -> list[app_commands.Choice[str]]:
+    async def complete(interaction: discord.Interaction, current: str) -> list[app_commands.Choice[str]]:
         names = await on_autocomplete(interaction, command, option, current)
         unique = list(dict.fromkeys(n[:CHOICE_LENGTH] for n in names if n))
         return [app_commands.Choice(name=n, value=n) for n in unique[:CHOICES_LIMIT]]
+
     return complete
 
 
@@ -117,13 +114,19 @@ def can_manage(interaction: discord.Interaction, manager_role: str | None) -> bo
     return any(str(role_id) == wanted for role_id in raw_ids)
 
 
-def to_invocation(interaction: discord.Interaction, command: str, values: dict[str, Any],
-                  manager_role: str | None) -> Invocation:
+def to_invocation(
+    interaction: discord.Interaction, command: str, values: dict[str, Any], manager_role: str | None
+) -> Invocation:
     channel = ChannelRef(
         platform="discord",
-        channel_id=str(interaction.channel_id or getattr(interaction.channel, "id", "") or ""),
+        channel_id=str(interaction.channel_id or getattr(interaction.channel, "id", None) or ""),
         guild_id=str(interaction.guild_id) if interaction.guild_id else None,
     )
     options = {k: v for k, v in values.items() if v is not None}
-    return Invocation(channel=channel, user_id=str(interaction.user.id), command=command,
-                      options=options, can_manage=can_manage(interaction, manager_role))
+    return Invocation(
+        channel=channel,
+        user_id=str(interaction.user.id),
+        command=command,
+        options=options,
+        can_manage=can_manage(interaction, manager_role),
+    )

@@ -20,7 +20,7 @@ from urllib.parse import urlparse
 
 import discord
 
-from bot.core.interface import Card, Reply, SpeakerView
+from bot.core.interface import Card, QuoteView, Reply, SpeakerView
 
 # Discord's documented limits (https://discord.com/developers/docs/resources/message).
 CONTENT_LIMIT = 2000
@@ -142,10 +142,17 @@ def embed_size(embed: discord.Embed) -> int:
 
 
 def speaker_heading(speaker: SpeakerView) -> str:
-    name = escape_article(speaker.name) or "Unknown speaker"
-    if speaker.role:
-        name = f"{name} — {escape_article(speaker.role)}"
-    return shorten(name, FIELD_NAME - len(" (cont.)"))
+    """The field name: the speaker's label as on every platform, "Name (role, organisation)"
+    or "Unattributed"."""
+    return shorten(escape_article(speaker.label), FIELD_NAME - len(" (cont.)"))
+
+
+def quote_markdown(quote: QuoteView) -> str:
+    """One quote line: its text as worded for every platform, escaped; the story in italics."""
+    line = escape_article(quote.text)
+    if quote.story:
+        line += f" — *{escape_article(quote.story)}*"
+    return line
 
 
 def speaker_fields(speaker: SpeakerView) -> list[tuple[str, str]]:
@@ -153,10 +160,9 @@ def speaker_fields(speaker: SpeakerView) -> list[tuple[str, str]]:
     heading = speaker_heading(speaker)
     lines: list[str] = []
     for quote in speaker.quotes:
-        quoted = f"“{escape_article(quote)}”"
-        lines.extend(split_text(quoted, FIELD_VALUE))
+        lines.extend(split_text(quote_markdown(quote), FIELD_VALUE))
     if not lines:
-        lines = ["(no direct quote)"]
+        lines = ["(no quotes)"]
     values = _pack_lines(lines, FIELD_VALUE)
     return [(heading if i == 0 else f"{heading} (cont.)", value) for i, value in enumerate(values)]
 

@@ -30,9 +30,19 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.http_retry.builtin_async_handlers import AsyncRateLimitErrorRetryHandler
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot.core.interface import ChannelRef, CommandService, Invocation, Reply, command_spec
+from bot.core.interface import (
+    ChannelRef,
+    CommandService,
+    DeliveryKey,
+    Invocation,
+    OneOffDelivery,
+    Payload,
+    Reply,
+    command_spec,
+)
 from bot.platforms.slack_commands import SLASH_GROUPS, ParsedCommand, parse
 from bot.platforms.slack_render import SlackMessage, escape_bot_text, render_reply
+from bot.errors import StartError
 from bot.settings import SettingsError
 
 log = logging.getLogger(__name__)
@@ -42,8 +52,14 @@ WORKING_TEXT = "Working on it\u2026"
 RESPONSE_URL_USES = 5  # Slack accepts up to five messages per response_url
 CLOSE_GRACE_SECONDS = 5.0
 SOCKET_CONNECT_SECONDS = 20.0
-_FATAL_AUTH_ERRORS = {"invalid_auth", "not_authed", "account_inactive", "token_revoked",
-                      "token_expired", "not_allowed_token_type"}
+_FATAL_AUTH_ERRORS = {
+    "invalid_auth",
+    "not_authed",
+    "account_inactive",
+    "token_revoked",
+    "token_expired",
+    "not_allowed_token_type",
+}
 _LOOKUP_ERRORS = (SlackApiError, aiohttp.ClientError, asyncio.TimeoutError, OSError)
 
 
@@ -61,23 +77,72 @@ def web_client(token: str, api_url: str) -> AsyncWebClient:
     return client
 
 
-async def post_message(client: AsyncWebClient, channel_id: str, message: SlackMessage) -> None:
+#: The metadata event type that marks a digest message with its idempotency key.
+DIGEST_EVENT_TYPE = "briefbot_digest_message"
+#: How many of a channel's latest messages are searched for a digest message before a resend.
+HISTORY_LOOKBACK = 100
+
+
+async def post_message(
+    client: AsyncWebClient, channel_id: str, message: SlackMessage, metadata: dict[str, Any] | None = None
+) -> None:
     """``chat.postMessage`` without link previews (a digest of five links would be all previews)."""
-    await client.chat_postMessage(channel=channel_id, text=message.text, blocks=message.blocks,
-                                  unfurl_links=False, unfurl_media=False)
+    extra: dict[str, Any] = {"metadata": metadata} if metadata else {}
+    await client.chat_postMessage(
+        channel=channel_id, text=message.text, blocks=message.blocks, unfurl_links=False, unfurl_media=False, **extra
+    )
 
 
-class SlackDeliverer:
-    """Posts scheduled digests to Slack channels; raises if Slack refuses, so the digest is marked failed."""
+class SlackDeliverer(OneOffDelivery):
+    """Posts scheduled digests to Slack channels; raises if Slack refuses (the attempt then fails).
+
+    Slack has no idempotency key, so each digest message carries its key in message
+    ``metadata``; before resending a message that may have gone out before a crash, the
+    channel's recent history (``conversations.history`` with ``include_all_metadata``,
+    scope ``channels:history``) is searched for it.
+    """
 
     platform = "slack"
 
     def __init__(self, client: AsyncWebClient) -> None:
         self.client = client
 
-    async def deliver(self, channel: ChannelRef, reply: Reply) -> None:
-        for message in render_reply(reply):
-            await post_message(self.client, channel.channel_id, message)
+    async def prepare(self, reply: Reply) -> list[Payload]:
+        return [m.payload() for m in render_reply(reply)]
+
+    async def send(self, channel: ChannelRef, message: Payload, key: DeliveryKey) -> None:
+        if key.maybe_sent and await self.already_posted(channel.channel_id, key):
+            log.info("slack: digest message %s is already in %s; not sent again", key.token, channel.channel_id)
+            return
+        metadata = {"event_type": DIGEST_EVENT_TYPE, "event_payload": {"key": key.token}}
+        await post_message(
+            self.client,
+            channel.channel_id,
+            SlackMessage(text=message.get("text", ""), blocks=list(message.get("blocks") or [])),
+            metadata=metadata,
+        )
+
+    async def already_posted(self, channel_id: str, key: DeliveryKey) -> bool:
+        """Whether a message with ``key`` is among the channel's latest messages."""
+        try:
+            history = await self.client.conversations_history(
+                channel=channel_id, limit=HISTORY_LOOKBACK, include_all_metadata=True
+            )
+        except SlackApiError as exc:
+            log.warning(
+                "slack: cannot read the history of %s (%s; needs the channels:history scope) to "
+                "check digest message %s; sending it",
+                channel_id,
+                exc.response.get("error"),
+                key.token,
+            )
+            return False
+        for item in history.get("messages") or []:
+            meta = item.get("metadata") or {}
+            found = (meta.get("event_payload") or {}).get("key")
+            if meta.get("event_type") == DIGEST_EVENT_TYPE and found == key.token:
+                return True
+        return False
 
 
 class ManagerCheck:
@@ -107,8 +172,11 @@ class ManagerCheck:
             return False
         try:
             groups = (await self.client.usergroups_list())["usergroups"]
-            ids = [g["id"] for g in groups
-                   if self.group in (str(g.get("handle", "")).lower(), str(g.get("name", "")).lower())]
+            ids = [
+                g["id"]
+                for g in groups
+                if self.group in (str(g.get("handle", "")).lower(), str(g.get("name", "")).lower())
+            ]
             if not ids:
                 log.warning("slack: SLACK_MANAGER_GROUP %r matches no user group handle or name", self.group)
             for group_id in ids:
@@ -179,8 +247,7 @@ class SlackPlatform:
     async def _run(self, body: dict[str, Any], parsed: ParsedCommand, respond: Any) -> None:
         try:
             invocation = await self._invocation(body, parsed)
-            log.info("slack: /%s by %s in %s", invocation.command, invocation.user_id,
-                     invocation.channel.channel_id)
+            log.info("slack: /%s by %s in %s", invocation.command, invocation.user_id, invocation.channel.channel_id)
             reply = await self.service.handle(invocation)
         except Exception:
             log.exception("slack: command %s failed", parsed.command)
@@ -194,10 +261,16 @@ class SlackPlatform:
         spec = command_spec(parsed.command or "")
         user_id = body.get("user_id", "")
         can_manage = await self.managers.allows(user_id) if spec is not None and spec.manage else False
-        channel = ChannelRef(platform="slack", channel_id=body.get("channel_id", ""),
-                             guild_id=body.get("team_id") or None)
-        return Invocation(channel=channel, user_id=user_id, command=parsed.command or "",
-                          options=dict(parsed.options), can_manage=can_manage)
+        channel = ChannelRef(
+            platform="slack", channel_id=body.get("channel_id", ""), guild_id=body.get("team_id") or None
+        )
+        return Invocation(
+            channel=channel,
+            user_id=user_id,
+            command=parsed.command or "",
+            options=dict(parsed.options),
+            can_manage=can_manage,
+        )
 
     async def send_reply(self, body: dict[str, Any], reply: Reply, respond: Any) -> None:
         """Through the response_url while it lasts, then the Web API."""
@@ -207,15 +280,22 @@ class SlackPlatform:
                 if await self._via_response_url(respond, message, response_type):
                     continue
             if reply.ephemeral:
-                await self.client.chat_postEphemeral(channel=body["channel_id"], user=body["user_id"],
-                                                     text=message.text, blocks=message.blocks)
+                await self.client.chat_postEphemeral(
+                    channel=body["channel_id"], user=body["user_id"], text=message.text, blocks=message.blocks
+                )
             else:
                 await post_message(self.client, body["channel_id"], message)
 
     async def _via_response_url(self, respond: Any, message: SlackMessage, response_type: str) -> bool:
         try:
-            result = await respond(text=message.text, blocks=message.blocks, response_type=response_type,
-                                   replace_original=False, unfurl_links=False, unfurl_media=False)
+            result = await respond(
+                text=message.text,
+                blocks=message.blocks,
+                response_type=response_type,
+                replace_original=False,
+                unfurl_links=False,
+                unfurl_media=False,
+            )
         except (aiohttp.ClientError, asyncio.TimeoutError, OSError, ValueError) as exc:
             log.warning("slack: response_url failed (%s); using the Web API", exc)
             return False
@@ -234,8 +314,7 @@ class SlackPlatform:
             return web.json_response({"error": "invalid request"}, status=401)
         bolt_response = await self.app.async_dispatch(await to_bolt_request(request))
         if bolt_response.status == 401:
-            log.warning("slack: refused a request with a bad signature or stale timestamp from %s",
-                        request.remote)
+            log.warning("slack: refused a request with a bad signature or stale timestamp from %s", request.remote)
         return await to_aiohttp_response(bolt_response)
 
     async def serve_http(self, host: str, port: int) -> None:
@@ -248,7 +327,7 @@ class SlackPlatform:
             await site.start()
         except OSError as exc:
             await runner.cleanup()
-            raise SettingsError(f"SLACK_PORT {port} on {host} cannot be used: {exc.strerror or exc}.") from None
+            raise StartError(f"SLACK_PORT {port} on {host} cannot be used: {exc.strerror or exc}.") from None
         self._runner = runner
         self.host = host
         self.port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
@@ -269,19 +348,19 @@ class SlackPlatform:
         except SlackApiError as exc:
             raise SettingsError(f"SLACK_APP_TOKEN was refused by Slack ({exc.response.get('error')}).") from None
         except (aiohttp.ClientError, asyncio.TimeoutError, OSError) as exc:
-            raise SettingsError(f"Slack Socket Mode is unreachable at {self.client.base_url} ({exc}).") from None
+            raise StartError(f"Slack Socket Mode is unreachable at {self.client.base_url} ({exc}).") from None
         handler = AsyncSocketModeHandler(self.app, app_token=app_token, web_client=self.client)
         handler.client.wss_uri = opened["url"]
         try:
             await asyncio.wait_for(handler.connect_async(), timeout)
         except asyncio.TimeoutError:
             await handler.close_async()
-            raise SettingsError(f"Could not open the Slack Socket Mode connection within {timeout:.0f} s.") from None
+            raise StartError(f"Could not open the Slack Socket Mode connection within {timeout:.0f} s.") from None
         self._socket = handler
         log.info("slack: connected in Socket Mode")
 
 
-async def start(settings: Any, service: CommandService, scheduler: Any = None) -> SlackPlatform:
+async def start(settings: Any, service: CommandService) -> SlackPlatform:
     """Start the Slack adapter the settings describe; raise ``SettingsError`` on a wrong one."""
     bot_token = _secret(settings.slack_bot_token)
     signing_secret = _secret(settings.slack_signing_secret)
@@ -295,15 +374,22 @@ async def start(settings: Any, service: CommandService, scheduler: Any = None) -
     socket_mode = app_token is not None
     if socket_mode and signing_secret:
         log.info("slack: SLACK_APP_TOKEN is set, so Socket Mode is used and SLACK_PORT stays closed")
-    app = AsyncApp(client=client, signing_secret=signing_secret or "unused-in-socket-mode",
-                   request_verification_enabled=not socket_mode, process_before_response=False)
-    platform = SlackPlatform(app=app, client=client, service=service,
-                             managers=ManagerCheck(client, settings.slack_manager_group),
-                             deliverer=SlackDeliverer(client), mode="socket" if socket_mode else "http")
+    app = AsyncApp(
+        client=client,
+        signing_secret=signing_secret or "unused-in-socket-mode",
+        request_verification_enabled=not socket_mode,
+        process_before_response=False,
+    )
+    platform = SlackPlatform(
+        app=app,
+        client=client,
+        service=service,
+        managers=ManagerCheck(client, settings.slack_manager_group),
+        deliverer=SlackDeliverer(client),
+        mode="socket" if socket_mode else "http",
+    )
     for slash in SLASH_GROUPS:
         app.command(slash)(platform.on_command)
-    if scheduler is not None and hasattr(scheduler, "register_deliverer"):
-        scheduler.register_deliverer(platform.deliverer)
     if socket_mode:
         await platform.connect_socket(app_token)  # type: ignore[arg-type]
     else:

@@ -16,7 +16,7 @@ import html
 import re
 from dataclasses import dataclass, field
 
-from bot.core.interface import COMMAND_SPECS, CommandSpec, OptionSpec
+from bot.core.interface import COMMAND_SPECS, CommandSpec, OptionSpec, command_syntax
 
 # Slack may send links as <https://x|label> or <https://x> (with "escape" enabled) and
 # always entity-encodes &, < and >.
@@ -134,13 +134,11 @@ def _typed(option: OptionSpec, word: str) -> str | int:
 
 
 def usage_of(spec: CommandSpec) -> str:
-    """``/brief <url> [sentences]`` for one catalogue command."""
-    parts = [f"/{spec.name}"]
+    """``/briefbot brief <url> [sentences]`` for one catalogue command, as Slack spells it."""
+    parts = [command_syntax("slack", spec.name)]
     for option in spec.options:
         name = option.name if option.positional else f"{option.name}:…"
         parts.append(f"<{name}>" if option.required else f"[{name}]")
-    if spec.name == "help":
-        parts = ["/briefbot help"]
     return "`" + " ".join(parts) + "`"
 
 

@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 from typing import Any, Iterable
 from urllib.parse import quote
 
-from bot.core.interface import Card, Reply, SpeakerView
+from bot.core.interface import Card, QuoteView, Reply, SpeakerView
 
 MAX_BLOCKS = 50
 SECTION_LIMIT = 3000
@@ -193,17 +193,21 @@ def _source_line(card: Card) -> str:
     return label
 
 
-_KIND_LABELS = {"organization": "organisation", "source": "unnamed source"}
-
-
 def _speaker_text(speaker: SpeakerView) -> str:
-    name = "*" + escape_mrkdwn(speaker.name) + "*"
-    if speaker.role:
-        name += " (" + escape_mrkdwn(speaker.role) + ")"
-    if speaker.kind in _KIND_LABELS:
-        name += " \u00b7 " + _KIND_LABELS[speaker.kind]
-    lines = [name] + [f"\u2022 \u201c{escape_mrkdwn(q.strip())}\u201d" for q in speaker.quotes if q.strip()]
+    """The speaker's heading in bold ("Unattributed" for nobody), its detail, one quote a line."""
+    name = "*" + escape_mrkdwn(speaker.heading) + "*"
+    if speaker.detail:
+        name += " (" + escape_mrkdwn(speaker.detail) + ")"
+    lines = [name] + [_quote_line(q) for q in speaker.quotes if q.text.strip()]
     return "\n".join(lines)
+
+
+def _quote_line(quote: QuoteView) -> str:
+    """One quote as worded for every platform, escaped; the story it comes from in italics."""
+    line = "\u2022 " + escape_mrkdwn(_WHITESPACE.sub(" ", quote.text).strip())
+    if quote.story:
+        line += " \u2014 _" + escape_mrkdwn(quote.story) + "_"
+    return line
 
 
 # --- messages --------------------------------------------------------------------------

@@ -23,8 +23,7 @@ def brief_from_json(text: str) -> Brief:
     published = art.pop("published", None)
     article = Article(
         **art,
-        offsets=OffsetMap(tuple(offsets.get("clean_starts", (0,))),
-                          tuple(offsets.get("original_starts", (0,)))),
+        offsets=OffsetMap(tuple(offsets.get("clean_starts", (0,))), tuple(offsets.get("original_starts", (0,)))),
         published=datetime.fromisoformat(published) if published else None,
     )
     return Brief(

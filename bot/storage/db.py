@@ -15,9 +15,9 @@ import logging
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
-from sqlalchemy import Engine, create_engine, delete, event, func, select, text, update
+from sqlalchemy import CursorResult, Engine, Result, create_engine, delete, event, func, inspect, select, text, update
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
@@ -26,26 +26,58 @@ from sqlalchemy.orm import Session, sessionmaker
 from bot.settings import sqlite_path
 from bot.storage.archive import QuoteArchiveStore, ensure_search
 from bot.storage.health import FeedHealthStore
-from bot.storage.models import (ArticleRef, Base, CachedBrief, Digest, Feed, FeedEntry, Schedule,
-                                SchemaVersion, Subscription)
+from bot.storage.locks import migration_lock
+from bot.storage.models import (UNFINISHED, ArticleRef, Base, CachedBrief, Digest, DigestStatus, Feed,
+                                StoredEntry, Schedule, SchemaVersion, Subscription)
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
 
 #: Bump with a new entry in ``MIGRATIONS`` whenever a table changes.
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 6
 #: How long stories that left their feed, and briefs nobody refers to, are kept.
 RETENTION = timedelta(days=30)
 
 
+def _add_column(s: Session, table: str, column: str, ddl: str) -> None:
+    """``ALTER TABLE ... ADD COLUMN`` unless the column is there already (a re-run is harmless)."""
+    if column not in {c["name"] for c in inspect(s.connection()).get_columns(table)}:
+        s.execute(text(f"ALTER TABLE {table} ADD COLUMN {column} {ddl}"))
+
+
 def _v2_seen_times(s: Session) -> None:
     """v2: when each entry was last listed and each feed last read in full (for pruning)."""
-    s.execute(text("ALTER TABLE feed_entries ADD COLUMN last_seen_at TIMESTAMP"))
-    s.execute(text("ALTER TABLE feeds ADD COLUMN last_parsed_at TIMESTAMP"))
+    _add_column(s, "feed_entries", "last_seen_at", "TIMESTAMP")
+    _add_column(s, "feeds", "last_parsed_at", "TIMESTAMP")
 
 
-def _v3_digest_shape(s: Session) -> None:
-    """v3: how many stories a channel's digest shows, and summary sentences per story.
+def _v3_digest_progress(s: Session) -> None:
+    """v3: a digest keeps its built messages and how many were sent, so a restart resumes it.
+
+    A v2 ``posting`` row (a crash mid-post under the old at-most-once rule) may have reached
+    the channel and cannot be resumed (its messages were never stored): it stays counted as
+    delivered, as it was.
+    """
+    _add_column(s, "digests", "payload", "TEXT")
+    for column in ("message_count", "sent_count", "attempts"):
+        _add_column(s, "digests", column, "INTEGER NOT NULL DEFAULT 0")
+    s.execute(text("UPDATE digests SET status = 'posted', error = 'interrupted before v3; not resumable' "
+                   "WHERE status = 'posting'"))
+
+
+def _v4_brief_engine(s: Session) -> None:
+    """v4: which engine made each cached brief (older rows have none, so they are recomputed)."""
+    _add_column(s, "briefs", "engine", "VARCHAR(128)")
+
+
+def _v5_schedule_versions(s: Session) -> None:
+    """v5: a change counter on schedules, watched by the scheduling leader."""
+    _add_column(s, "schedules", "version", "INTEGER NOT NULL DEFAULT 0")
+    s.execute(text("CREATE INDEX IF NOT EXISTS ix_schedules_version ON schedules (version)"))
+
+
+def _v6_digest_shape(s: Session) -> None:
+    """v6: how many stories a channel's digest shows, and summary sentences per story.
 
     Columns already there (a table ``create_all`` made at this version) are left alone."""
     from sqlalchemy import inspect
@@ -58,7 +90,9 @@ def _v3_digest_shape(s: Session) -> None:
 
 #: version -> function upgrading from version-1; explicit, run in order, in one transaction.
 #: ``create_all`` only creates missing tables, so every column change needs an entry here.
-MIGRATIONS: dict[int, Callable[[Session], None]] = {2: _v2_seen_times, 3: _v3_digest_shape}
+MIGRATIONS: dict[int, Callable[[Session], None]] = {2: _v2_seen_times, 3: _v3_digest_progress,
+                                                    4: _v4_brief_engine, 5: _v5_schedule_versions,
+                                                    6: _v6_digest_shape}
 
 
 #: Column lengths (``models``): PostgreSQL refuses longer values, where SQLite keeps them.
@@ -95,16 +129,16 @@ class StoreError(RuntimeError):
     """The database cannot be opened or migrated; ``str()`` is one sentence for the operator."""
 
 
-def open_store(url: str) -> "Store":
+def open_store(url: str, *, brief_engine: str = "") -> "Store":
     """Connect, create ``data/`` for SQLite files, and migrate the schema."""
     try:
-        return _open_store(url)
+        return _open_store(url, brief_engine)
     except (OSError, ValueError, SQLAlchemyError) as exc:  # ValueError: a port that is not a number
         first = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
         raise StoreError(f"the database at DATABASE_URL cannot be used ({type(exc).__name__}: {first}).") from None
 
 
-def _open_store(url: str) -> "Store":
+def _open_store(url: str, brief_engine: str) -> "Store":
     path = sqlite_path(url)
     if path is not None:
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -116,7 +150,7 @@ def _open_store(url: str) -> "Store":
     engine = create_engine(url, **kwargs)
     if engine.dialect.name == "sqlite":
         event.listen(engine, "connect", _sqlite_pragmas)
-    store = Store(engine)
+    store = Store(engine, brief_engine=brief_engine)
     store.migrate()
     return store
 
@@ -135,8 +169,11 @@ class Store(QuoteArchiveStore, FeedHealthStore):
 
     The quote archive's functions are in ``bot.storage.archive``."""
 
-    def __init__(self, engine: Engine) -> None:
+    def __init__(self, engine: Engine, *, brief_engine: str = "") -> None:
+        """``brief_engine`` is the engine version (``briefings.version``) whose briefs this
+        store serves and records; briefs cached by another engine count as missing."""
         self.engine = engine
+        self.brief_engine = brief_engine
         self._sessions = sessionmaker(engine, expire_on_commit=False)
 
     async def run(self, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
@@ -154,8 +191,6 @@ class Store(QuoteArchiveStore, FeedHealthStore):
         Replicas starting at once on an empty PostgreSQL database would race to create
         the same tables, so the whole step runs under an advisory lock.
         """
-        from bot.ops.leader import migration_lock
-
         with migration_lock(self.engine):
             return self._migrate()
 
@@ -175,7 +210,8 @@ class Store(QuoteArchiveStore, FeedHealthStore):
 
     def schema_version(self) -> int:
         with self._sessions() as s:
-            return s.get(SchemaVersion, 1).version
+            row = s.get(SchemaVersion, 1)
+            return row.version if row is not None else 0
 
     # --- feeds and subscriptions ----------------------------------------------------------
 
@@ -206,16 +242,18 @@ class Store(QuoteArchiveStore, FeedHealthStore):
                    etag: str | None, last_modified: str | None, now: datetime,
                    next_poll_at: datetime) -> tuple[Feed, bool]:
         with self._sessions.begin() as s:
-            feed = s.scalar(select(Feed).where(Feed.url == url))
-            new_feed = feed is None
-            if new_feed:
+            found = s.scalar(select(Feed).where(Feed.url == url))
+            new_feed = found is None
+            if found is None:
                 feed = Feed(url=url, title=_clip(title, FEED_TITLE_CHARS), etag=_fit(etag, ETAG_CHARS),
                             last_modified=_fit(last_modified, LAST_MODIFIED_CHARS),
                             last_fetch_at=now, last_parsed_at=now, failures=0, next_poll_at=next_poll_at,
                             created_at=now)
                 s.add(feed)
                 s.flush()
-            elif title and not feed.title:
+            else:
+                feed = found
+            if not new_feed and title and not feed.title:
                 feed.title = _clip(title, FEED_TITLE_CHARS)
             _insert_entries(s, feed.id, entries, now, backlog=new_feed)
             existing = s.scalar(select(Subscription).where(Subscription.channel == channel,
@@ -231,12 +269,12 @@ class Store(QuoteArchiveStore, FeedHealthStore):
             feed = s.scalar(select(Feed).where(Feed.url == url))
             if feed is None:
                 return False
-            gone = s.execute(delete(Subscription).where(Subscription.channel == channel,
-                                                        Subscription.feed_id == feed.id)).rowcount
+            gone = _count(s.execute(delete(Subscription).where(Subscription.channel == channel,
+                                                               Subscription.feed_id == feed.id)))
             left = s.scalar(select(func.count()).select_from(Subscription)
                             .where(Subscription.feed_id == feed.id))
             if not left:
-                s.execute(delete(FeedEntry).where(FeedEntry.feed_id == feed.id))
+                s.execute(delete(StoredEntry).where(StoredEntry.feed_id == feed.id))
                 s.execute(delete(Feed).where(Feed.id == feed.id))
             return bool(gone)
 
@@ -245,10 +283,6 @@ class Store(QuoteArchiveStore, FeedHealthStore):
             q = (select(Feed).join(Subscription, Subscription.feed_id == Feed.id)
                  .where(Subscription.channel == channel).order_by(Subscription.created_at, Feed.id))
             return list(s.scalars(q))
-
-    def subscribed_channels(self) -> list[str]:
-        with self._sessions() as s:
-            return list(s.scalars(select(Subscription.channel).distinct().order_by(Subscription.channel)))
 
     def due_feeds(self, now: datetime) -> list[Feed]:
         """Feeds to poll now: never polled, or their backoff/interval has run out."""
@@ -259,7 +293,7 @@ class Store(QuoteArchiveStore, FeedHealthStore):
 
     def record_poll(self, feed_id: int, *, now: datetime, next_poll_at: datetime,
                     etag: str | None = None, last_modified: str | None = None,
-                    entries: Iterable[NewEntry] = (), not_modified: bool = False) -> list[FeedEntry]:
+                    entries: Iterable[NewEntry] = (), not_modified: bool = False) -> list[StoredEntry]:
         """A successful poll: store validators, reset failures, return the entries new to us."""
         with self._sessions.begin() as s:
             feed = s.get(Feed, feed_id)
@@ -286,36 +320,36 @@ class Store(QuoteArchiveStore, FeedHealthStore):
 
     def set_entry_content(self, entry_id: int, content_key: str) -> None:
         with self._sessions.begin() as s:
-            s.execute(update(FeedEntry).where(FeedEntry.id == entry_id).values(content_key=content_key))
+            s.execute(update(StoredEntry).where(StoredEntry.id == entry_id).values(content_key=content_key))
 
-    def channel_entries(self, channel: str, since: datetime | None, until: datetime) -> list[FeedEntry]:
+    def channel_entries(self, channel: str, since: datetime | None, until: datetime) -> list[StoredEntry]:
         """Entries of the channel's feeds first seen in ``(since, until]`` and after it subscribed."""
         with self._sessions() as s:
-            q = (select(FeedEntry).join(Subscription, Subscription.feed_id == FeedEntry.feed_id)
-                 .where(Subscription.channel == channel, FeedEntry.backlog.is_(False),
-                        FeedEntry.first_seen_at > Subscription.created_at,
-                        FeedEntry.first_seen_at <= until)
-                 .order_by(FeedEntry.first_seen_at, FeedEntry.id))
+            q = (select(StoredEntry).join(Subscription, Subscription.feed_id == StoredEntry.feed_id)
+                 .where(Subscription.channel == channel, StoredEntry.backlog.is_(False),
+                        StoredEntry.first_seen_at > Subscription.created_at,
+                        StoredEntry.first_seen_at <= until)
+                 .order_by(StoredEntry.first_seen_at, StoredEntry.id))
             if since is not None:
-                q = q.where(FeedEntry.first_seen_at > since)
+                q = q.where(StoredEntry.first_seen_at > since)
             return list(s.scalars(q))
 
     def prune(self, now: datetime, keep: timedelta = RETENTION) -> dict[str, int]:
         """Forget what can no longer matter: stories gone from their feed for ``keep``, URL
         mappings older than that, and old briefs nothing refers to. Digests are history: kept."""
         cutoff = now - keep
-        seen = func.coalesce(FeedEntry.last_seen_at, FeedEntry.first_seen_at)
+        seen = func.coalesce(StoredEntry.last_seen_at, StoredEntry.first_seen_at)
         with self._sessions.begin() as s:
-            gone = (select(FeedEntry.id).join(Feed, Feed.id == FeedEntry.feed_id)
+            gone = (select(StoredEntry.id).join(Feed, Feed.id == StoredEntry.feed_id)
                     .where(seen < cutoff, seen < Feed.last_parsed_at))
-            entries = s.execute(delete(FeedEntry).where(FeedEntry.id.in_(gone))
-                                .execution_options(synchronize_session=False)).rowcount
-            articles = s.execute(delete(ArticleRef).where(ArticleRef.fetched_at < cutoff)).rowcount
-            used = (select(FeedEntry.content_key).where(FeedEntry.content_key.is_not(None))
+            entries = _count(s.execute(delete(StoredEntry).where(StoredEntry.id.in_(gone))
+                                       .execution_options(synchronize_session=False)))
+            articles = _count(s.execute(delete(ArticleRef).where(ArticleRef.fetched_at < cutoff)))
+            used = (select(StoredEntry.content_key).where(StoredEntry.content_key.is_not(None))
                     .union(select(ArticleRef.content_key)))
-            briefs = s.execute(delete(CachedBrief).where(CachedBrief.created_at < cutoff,
-                                                         CachedBrief.content_key.not_in(used))
-                               .execution_options(synchronize_session=False)).rowcount
+            briefs = _count(s.execute(delete(CachedBrief).where(CachedBrief.created_at < cutoff,
+                                                                CachedBrief.content_key.not_in(used))
+                                      .execution_options(synchronize_session=False)))
             quotes = self.prune_archive(s, cutoff)
         return {"entries": entries, "articles": articles, "briefs": briefs, "quotes": quotes}
 
@@ -335,6 +369,7 @@ class Store(QuoteArchiveStore, FeedHealthStore):
             if sentences is not None:
                 row.digest_sentences = sentences
             row.enabled, row.updated_at = True, now
+            row.version = _next_schedule_version(s)
             return row
 
     def disable_schedule(self, channel: str, now: datetime) -> bool:
@@ -344,11 +379,19 @@ class Store(QuoteArchiveStore, FeedHealthStore):
             if row is None or not row.enabled:
                 return False
             row.enabled, row.updated_at = False, now
+            row.version = _next_schedule_version(s)
             return True
 
     def schedule(self, channel: str) -> Schedule | None:
         with self._sessions() as s:
             return s.get(Schedule, channel)
+
+    def schedules_changed_since(self, version: int) -> list[Schedule]:
+        """Schedules changed at ``version`` or later (inclusive: two replicas changing
+        schedules at once may both write the same number), oldest change first."""
+        with self._sessions() as s:
+            return list(s.scalars(select(Schedule).where(Schedule.version >= version)
+                                  .order_by(Schedule.version, Schedule.channel)))
 
     def enabled_schedules(self) -> list[Schedule]:
         with self._sessions() as s:
@@ -356,28 +399,37 @@ class Store(QuoteArchiveStore, FeedHealthStore):
 
     # --- briefs cache -----------------------------------------------------------------------
 
-    def cached_briefs(self, content_keys: Sequence[str], sentences: int) -> dict[str, str]:
-        """Cached brief JSON by content key, for the keys that have one at this length."""
+    def cached_briefs(self, content_keys: Sequence[str], sentences: int,
+                      engine: str | None = None) -> dict[str, str]:
+        """Cached brief JSON by content key, for the keys that have one at this length made by
+        ``engine``; a brief made by another engine version counts as missing."""
         if not content_keys:
             return {}
+        engine = self.brief_engine if engine is None else engine
         with self._sessions() as s:
             rows = s.scalars(select(CachedBrief).where(CachedBrief.content_key.in_(list(content_keys)),
-                                                       CachedBrief.sentences == sentences))
+                                                       CachedBrief.sentences == sentences,
+                                                       CachedBrief.engine == engine))
             return {r.content_key: r.brief_json for r in rows}
 
     def any_cached_brief(self, content_key: str) -> str | None:
         """Some brief of this content, whatever its length (quotes do not depend on it)."""
         with self._sessions() as s:
             return s.scalar(select(CachedBrief.brief_json).where(CachedBrief.content_key == content_key)
-                            .order_by(CachedBrief.created_at).limit(1))
+                            .order_by(CachedBrief.created_at.desc()).limit(1))
 
-    def store_brief(self, content_key: str, sentences: int, brief_json: str, now: datetime) -> None:
-        """Cache a brief; a concurrent writer of the same content wins harmlessly."""
+    def store_brief(self, content_key: str, sentences: int, brief_json: str, now: datetime,
+                    engine: str | None = None) -> None:
+        """Cache a brief, replacing one another engine made; a concurrent writer wins harmlessly."""
+        engine = self.brief_engine if engine is None else engine
         try:
             with self._sessions.begin() as s:
-                if s.get(CachedBrief, (content_key, sentences)) is None:
+                row = s.get(CachedBrief, (content_key, sentences))
+                if row is None:
                     s.add(CachedBrief(content_key=content_key, sentences=sentences,
-                                      brief_json=brief_json, created_at=now))
+                                      brief_json=brief_json, created_at=now, engine=engine))
+                elif row.engine != engine:
+                    row.brief_json, row.created_at, row.engine = brief_json, now, engine
         except IntegrityError:
             pass
 
@@ -400,32 +452,93 @@ class Store(QuoteArchiveStore, FeedHealthStore):
             return row.content_key if row else None
 
     # --- digests ----------------------------------------------------------------------------
+    # The life of a digest (``bot.scheduling``): claimed -> sending -> posted, or failed /
+    # skipped. Each step is one transaction, so a crash leaves the row in a state that says
+    # exactly what is left to do.
 
     def claim_digest(self, channel: str, local_date: str, *, scheduled_for: datetime,
-                     now: datetime, status: str = "posting") -> Digest | None:
+                     now: datetime, status: DigestStatus = DigestStatus.CLAIMED) -> Digest | None:
         """Claim the day's digest for ``channel``; ``None`` if it was already claimed.
 
         The UNIQUE (channel, local_date) insert is the lock: two schedulers, a restart
-        racing a late fire, or a catch-up and a live fire cannot both win.
+        racing a late fire, or a catch-up and a live fire cannot both win. A claimed
+        digest covers the stories first seen up to ``now``, after the previous digest
+        that was (or is being) delivered.
         """
         try:
             with self._sessions.begin() as s:
-                window_start = self._window_start_in(s, channel)
+                window_start = self._window_start_in(s, channel, (*UNFINISHED, DigestStatus.POSTED))
                 row = Digest(channel=channel, local_date=local_date, scheduled_for=scheduled_for,
                              status=status, claimed_at=now, window_start=window_start,
-                             window_end=now if status == "posting" else None, article_count=0)
+                             window_end=now if status == DigestStatus.CLAIMED else None, article_count=0,
+                             message_count=0, sent_count=0, attempts=0)
                 s.add(row)
             return row
         except IntegrityError:
             return None
 
-    def finish_digest(self, digest_id: int, *, status: str, now: datetime, article_count: int = 0,
-                      error: str | None = None) -> None:
+    def begin_digest_attempt(self, digest_id: int, attempts_seen: int) -> Digest | None:
+        """Take the next attempt at an unfinished digest; ``None`` if someone else took it or it ended.
+
+        The compare-and-set on ``attempts`` means two schedulers resuming the same row at
+        once (a leader hand-over) cannot both work on it.
+        """
         with self._sessions.begin() as s:
-            row = s.get(Digest, digest_id)
-            row.status, row.article_count, row.error = status, article_count, error
-            if status == "posted":
+            won = _count(s.execute(update(Digest).where(Digest.id == digest_id, Digest.attempts == attempts_seen,
+                                                        Digest.status.in_(UNFINISHED))
+                                   .values(attempts=attempts_seen + 1)))
+            return s.get(Digest, digest_id) if won else None
+
+    def start_sending(self, digest_id: int, *, payload: str, message_count: int, article_count: int) -> Digest:
+        """The digest is built: store its messages and mark it sending, just before the first goes out."""
+        with self._sessions.begin() as s:
+            row = _digest_row(s, digest_id)
+            row.status, row.payload = DigestStatus.SENDING, payload
+            row.message_count, row.article_count, row.sent_count = message_count, article_count, 0
+            return row
+
+    def digest_message_sent(self, digest_id: int, index: int) -> None:
+        """Message ``index`` was delivered: a resume starts after it."""
+        with self._sessions.begin() as s:
+            s.execute(update(Digest).where(Digest.id == digest_id, Digest.sent_count <= index)
+                      .values(sent_count=index + 1))
+
+    def digest_attempt_failed(self, digest_id: int, error: str) -> None:
+        """An attempt failed; the digest stays unfinished (retried while within the grace)."""
+        with self._sessions.begin() as s:
+            s.execute(update(Digest).where(Digest.id == digest_id).values(error=error[:500]))
+
+    def finish_digest(self, digest_id: int, *, status: DigestStatus, now: datetime,
+                      error: str | None = None) -> None:
+        """Posted, or finally failed (its stories then go to the next digest)."""
+        with self._sessions.begin() as s:
+            row = _digest_row(s, digest_id)
+            row.status = status
+            if error is not None:
+                row.error = error[:500]
+            if status == DigestStatus.POSTED:
                 row.posted_at = now
+
+    def abandon_unfinished(self, channel: str, *, scheduled_before: datetime, now: datetime) -> list[Digest]:
+        """Give up unfinished digests of ``channel`` due before ``scheduled_before`` (out of grace).
+
+        They become ``failed``, so their stories count as undelivered and go to the next digest.
+        """
+        with self._sessions.begin() as s:
+            rows = list(s.scalars(select(Digest).where(Digest.channel == channel,
+                                                       Digest.status.in_(UNFINISHED),
+                                                       Digest.scheduled_for < scheduled_before)))
+            for row in rows:
+                row.status = DigestStatus.FAILED
+                row.error = (f"not finished within the grace period ({row.sent_count} of "
+                             f"{row.message_count} messages sent by {now:%Y-%m-%d %H:%M} UTC)")
+            return rows
+
+    def unfinished_digests(self, channel: str) -> list[Digest]:
+        """The channel's claimed or sending digests, oldest first."""
+        with self._sessions() as s:
+            return list(s.scalars(select(Digest).where(Digest.channel == channel, Digest.status.in_(UNFINISHED))
+                                  .order_by(Digest.scheduled_for, Digest.id)))
 
     def digest(self, channel: str, local_date: str) -> Digest | None:
         with self._sessions() as s:
@@ -439,35 +552,55 @@ class Store(QuoteArchiveStore, FeedHealthStore):
             return list(s.scalars(q))
 
     def window_start(self, channel: str) -> datetime | None:
-        """Where the channel's next digest starts: the end of its last delivered (or in-flight) one."""
+        """Where the channel's undelivered stories start: the end of its last posted digest.
+
+        ``/digest`` previews from here, so stories of a digest that is still being sent, or
+        that failed, are never called "nothing new".
+        """
         with self._sessions() as s:
-            return self._window_start_in(s, channel)
+            return self._window_start_in(s, channel, (DigestStatus.POSTED,))
 
     @staticmethod
-    def _window_start_in(s: Session, channel: str) -> datetime | None:
+    def _window_start_in(s: Session, channel: str, statuses: Sequence[str]) -> datetime | None:
         return s.scalar(select(func.max(Digest.window_end))
-                        .where(Digest.channel == channel, Digest.status.in_(("posting", "posted"))))
+                        .where(Digest.channel == channel, Digest.status.in_(tuple(statuses))))
+
+
+def _digest_row(s: Session, digest_id: int) -> Digest:
+    row = s.get(Digest, digest_id)
+    if row is None:
+        raise LookupError(f"digest {digest_id} does not exist")
+    return row
+
+
+def _count(result: Result[Any]) -> int:
+    """Rows a DELETE or UPDATE touched."""
+    return cast(CursorResult[Any], result).rowcount
+
+
+def _next_schedule_version(s: Session) -> int:
+    return (s.scalar(select(func.max(Schedule.version))) or 0) + 1
 
 
 def _insert_entries(s: Session, feed_id: int, entries: Iterable[NewEntry], now: datetime,
-                    *, backlog: bool) -> list[FeedEntry]:
+                    *, backlog: bool) -> list[StoredEntry]:
     """Insert entries not yet seen for this feed (the UNIQUE key makes repeats no-ops)."""
     entries = [NewEntry(stored_key(e.key), _fit(e.url, URL_CHARS), _clip(e.title, TITLE_CHARS))
                for e in entries]
     if not entries:
         return []
-    known = set(s.scalars(select(FeedEntry.entry_key).where(FeedEntry.feed_id == feed_id)))
+    known = set(s.scalars(select(StoredEntry.entry_key).where(StoredEntry.feed_id == feed_id)))
     listed = [e.key for e in entries if e.key in known]
     for i in range(0, len(listed), 500):
-        s.execute(update(FeedEntry).where(FeedEntry.feed_id == feed_id,
-                                          FeedEntry.entry_key.in_(listed[i:i + 500]))
+        s.execute(update(StoredEntry).where(StoredEntry.feed_id == feed_id,
+                                          StoredEntry.entry_key.in_(listed[i:i + 500]))
                   .values(last_seen_at=now))
-    added: list[FeedEntry] = []
+    added: list[StoredEntry] = []
     for e in entries:
         if e.key in known:
             continue
         known.add(e.key)
-        row = FeedEntry(feed_id=feed_id, entry_key=e.key, url=e.url, title=e.title,
+        row = StoredEntry(feed_id=feed_id, entry_key=e.key, url=e.url, title=e.title,
                         first_seen_at=now, last_seen_at=now, backlog=backlog)
         s.add(row)
         added.append(row)

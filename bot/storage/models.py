@@ -8,7 +8,10 @@ the two back ends disagree.
 
 from __future__ import annotations
 
+import hashlib
+
 from datetime import datetime, timezone
+from enum import StrEnum
 
 from sqlalchemy import (Boolean, DateTime, ForeignKey, Integer, String, Text, TypeDecorator,
                         UniqueConstraint)
@@ -83,13 +86,18 @@ class Schedule(Base):
     days: Mapped[str] = mapped_column(String(64))  # APScheduler day_of_week, "*" = daily
     enabled: Mapped[bool] = mapped_column(Boolean, default=True)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    #: v5: raised past every other schedule's on each change, so a scheduler (the leader,
+    #: whichever replica took the command) finds what changed since it last looked.
+    version: Mapped[int] = mapped_column(Integer, default=0, index=True)
     # what the digest holds (v3); None = the defaults in bot.core.digests
     digest_stories: Mapped[int | None] = mapped_column(Integer, nullable=True)
     digest_sentences: Mapped[int | None] = mapped_column(Integer, nullable=True)
 
 
-class FeedEntry(Base):
-    """An entry seen in a feed. ``backlog`` marks what was there when the feed was added.
+class StoredEntry(Base):
+    """An entry seen in a feed, as stored (``briefings.feeds.FeedEntry`` is the entry as read).
+
+    ``backlog`` marks what was there when the feed was added.
 
     ``last_seen_at`` is the last full read of the feed that listed it: an entry seen
     last before its feed's ``last_parsed_at`` has left the feed and may be pruned once
@@ -123,6 +131,8 @@ class CachedBrief(Base):
     """A brief by content and length: briefed once however many channels or URLs reach it.
 
     ``sentences`` is part of the key because the summary depends on it (quotes do not).
+    ``engine`` is the version of the engine that made it (``briefings.version``): a brief
+    made by another engine is not served but recomputed, and replaces this row.
     """
 
     __tablename__ = "briefs"
@@ -130,15 +140,30 @@ class CachedBrief(Base):
     sentences: Mapped[int] = mapped_column(Integer, primary_key=True)
     brief_json: Mapped[str] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    engine: Mapped[str | None] = mapped_column(String(128))  # v4
+
+
+class DigestStatus(StrEnum):
+    """Where a scheduled digest is in its life; see ``bot.scheduling`` for the transitions."""
+
+    CLAIMED = "claimed"  # the day's row exists; its stories are being gathered (or a crash left it)
+    SENDING = "sending"  # built: its messages are stored and being sent, ``sent_count`` so far
+    POSTED = "posted"  # every message delivered
+    FAILED = "failed"  # given up: its stories go to the next digest
+    SKIPPED = "skipped"  # missed beyond the grace period
+
+
+#: A digest in one of these states is resumed (within the grace period) by the leader.
+UNFINISHED = (DigestStatus.CLAIMED, DigestStatus.SENDING)
 
 
 class Digest(Base):
-    """One scheduled digest per channel and local date; the row is claimed BEFORE posting.
+    """One scheduled digest per channel and local date; the row is claimed BEFORE anything else.
 
-    ``status``: ``posting`` (claimed, delivery under way or interrupted by a crash),
-    ``posted``, ``failed`` (the platform refused), ``skipped`` (missed beyond the grace
-    period). A ``posting`` row left by a crash is never retried: a digest may be lost
-    but is never posted twice (at-most-once; see ``bot.scheduling``).
+    The UNIQUE (channel, local date) claim makes a second digest of a day impossible; the
+    stored messages (``payload``, one JSON object per platform message) and ``sent_count``
+    let a restart resume a digest from its first unsent message, and each message carries
+    an idempotency key (``delivery_key``) so a message in flight at a crash is not repeated.
     """
 
     __tablename__ = "digests"
@@ -154,3 +179,13 @@ class Digest(Base):
     window_end: Mapped[datetime | None] = mapped_column(UTCDateTime)
     article_count: Mapped[int] = mapped_column(Integer, default=0)
     error: Mapped[str | None] = mapped_column(Text)
+    payload: Mapped[str | None] = mapped_column(Text)  # v3: JSON list of the platform messages
+    message_count: Mapped[int] = mapped_column(Integer, default=0)  # v3
+    sent_count: Mapped[int] = mapped_column(Integer, default=0)  # v3: messages delivered so far
+    attempts: Mapped[int] = mapped_column(Integer, default=0)  # v3: build/send attempts begun
+
+    @property
+    def delivery_key(self) -> str:
+        """A short stable id of this digest (channel + local date), the stem of its messages' keys."""
+        digest = hashlib.sha256(f"{self.channel}|{self.local_date}".encode()).hexdigest()
+        return f"bb{digest[:14]}"

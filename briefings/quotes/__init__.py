@@ -1,12 +1,13 @@
 """Who said what: quotations and reported speech with their speakers.
 
-``extract_quotes(doc)`` takes a parsed article body and returns :class:`~briefings.model.Quote`
-items with character offsets into ``doc.text``. The work is split by construction:
-:mod:`.marks` (quotation marks), :mod:`.cues` (speech verbs), :mod:`.reported` (reported
-speech from the parse), :mod:`.speakers` (names, roles, pronouns) and :mod:`.extract`
-(putting them together).
+The spaCy component ``briefbot_quotes`` (:mod:`.component`) writes ``doc._.quotes``;
+``extract_quotes(doc)`` does the same for a parsed doc without the component. The work is
+split by construction: :mod:`.marks` (quotation marks), :mod:`.cues` (speech verbs),
+:mod:`.reported` (reported speech from the parse), :mod:`.extract` (pairing quotations
+with cues), :mod:`.speakers` (the article's cast of people), :mod:`.mentions` (the
+mention sieve), :mod:`.sieve` (the quote sieve) and :mod:`.confidence` (how sure).
 """
 
-from .extract import extract_quotes
+from .component import QuoteAttributor, extract_quotes
 
-__all__ = ["extract_quotes"]
+__all__ = ["QuoteAttributor", "extract_quotes"]

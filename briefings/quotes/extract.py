@@ -11,18 +11,16 @@ from __future__ import annotations
 
 import re
 from bisect import bisect_left, bisect_right
-from dataclasses import dataclass
 
 from spacy.tokens import Doc
 
-from ..model import Quote
-from .cues import is_strong
 from .layout import Layout
 from .marks import Marked, find_marked
 from .reported import Report, find_reports
-from .speakers import UNKNOWN, Cast, QuotedText, Speaker
+from .sieve import QuoteContext, QuoteItem, run_pass, transcript_turns
+from .speakers import Cast, QuotedText
+from .vocab import Vocabulary
 
-_FIRST_SECOND = frozenset({"i", "we", "you", "me", "us"})
 #: Quotations shorter than this (in words) are names, titles or scare quotes unless a
 #: cue introduces them or they sit inside reported speech.
 _MIN_STANDALONE_WORDS = 4
@@ -35,56 +33,44 @@ _FRAGMENT_REACH = 160
 _NEXT_SENTENCE_TOKENS = 30
 #: A reported clause mostly made of quoted words is the quotation itself.
 _MOSTLY_QUOTED = 0.6
-#: How many paragraphs of running text a speaker's remarks carry over without a cue.
-_CARRY_PARAGRAPHS = 1
 
 
-@dataclass(slots=True)
-class _Item:
-    """One quote being assembled: a quotation, a reported clause, or both."""
-
-    start: int
-    end: int
-    kind: str
-    report: Report | None = None
-    marked: Marked | None = None
-    speaker: Speaker | None = None
-
-
-def extract_quotes(doc: Doc) -> list[Quote]:
-    """Every quote in a parsed article, with its speaker resolved within the article."""
+def find_quotes(doc: Doc, vocab: Vocabulary) -> QuoteContext | None:
+    """Every quote in a parsed article, with its speaker resolved by the sieve (or None)."""
     text = doc.text
     if not text.strip():
-        return []
+        return None
     layout = Layout(text)
     marked = find_marked(text)
     closed = QuotedText([m.outer for m in marked if not m.unclosed])
-    reports = find_reports(doc, text, layout, closed.contains)
-    marked = _trim_unclosed(doc, text, marked, reports)
+    reports = find_reports(doc, text, layout, vocab, closed.contains)
+    marked = _trim_unclosed(doc, text, marked, reports, vocab)
     marked = [m for m in marked if layout.is_running(m.start)]
     quoted = QuotedText([m.outer for m in marked])
     reports = [r for r in reports if not quoted.contains(doc[r.cue].idx)
                and layout.is_running(doc[r.cue].idx)]
     cast = Cast(doc, quoted, [r.subject for r in reports if r.subject is not None],
-                layout.is_running)
-    items = _pair(doc, text, marked, reports, layout)
-    _resolve(doc, items, cast)
+                layout.is_running, vocab)
+    items = _pair(doc, text, marked, reports, layout, vocab)
+    ctx = QuoteContext(doc, text, layout, cast, items)
+    run_pass("explicit", ctx)
     # Speech reported inside someone else's report counts when it has a speaker of its
     # own ("he said he heard from supporters who said ..."), not an unknown "they".
-    items = [it for it in items if not (it.report and it.report.nested and it.speaker is None)]
-    _continue(items, cast, doc, text, layout)
-    items = _transcript_turns(text, items, cast)
-    return [_quote(doc, text, it) for it in items
-            if not _SHOUTED.match(text[it.start:it.end]) and _has_verb_or_marks(doc, text, it)]
+    items[:] = [it for it in items if not (it.report and it.report.nested and it.speaker is None)]
+    run_pass("context", ctx)
+    items[:] = [it for it in transcript_turns(text, items, cast)
+                if not _SHOUTED.match(text[it.start:it.end]) and _has_verb_or_marks(doc, text, it)]
+    return ctx
 
 
-def _trim_unclosed(doc: Doc, text: str, marked: list[Marked], reports: list[Report]) -> list[Marked]:
+def _trim_unclosed(doc: Doc, text: str, marked: list[Marked], reports: list[Report],
+                   vocab: Vocabulary) -> list[Marked]:
     """Cut a never-closed quotation before the first sentence that is narration again."""
     if not any(m.unclosed for m in marked):
         return marked
     narration = set()
     for r in reports:
-        if r.subject is not None and doc[r.subject].lower_ not in _FIRST_SECOND:
+        if r.subject is not None and doc[r.subject].lower_ not in vocab.first_second_pronouns:
             narration.add(doc[r.cue].sent.start_char)
     sent_starts = sorted(narration)
     out = []
@@ -104,31 +90,32 @@ def _trim_unclosed(doc: Doc, text: str, marked: list[Marked], reports: list[Repo
 
 
 def _pair(doc: Doc, text: str, marked: list[Marked], reports: list[Report],
-          layout: Layout) -> list[_Item]:
+          layout: Layout, vocab: Vocabulary) -> list[QuoteItem]:
     """Match quotations with the cues that introduce them; make reported clauses items."""
-    items: list[_Item] = []
+    items: list[QuoteItem] = []
     absorbed: set[int] = set()
     attributed: dict[int, Report] = {}
     overlapping = _Overlaps(marked)
     cues = _CueIndex(doc, reports)
-    first_item: dict[int, _Item] = {}  # id(report) -> the first item made for it
+    first_item: dict[int, QuoteItem] = {}  # id(report) -> the first item made for it
     for r in reports:
-        if r.start is None:
+        if r.start is None or r.end is None:
             continue
-        inside = overlapping(r.start, r.end)
+        r_start, r_end = r.start, r.end
+        inside = overlapping(r_start, r_end)
         if not inside:
-            if not r.weak and _is_statement(text, r):
-                items.append(_Item(r.start, r.end, "indirect", report=r))
+            if not r.weak and _is_statement(text, r, vocab):
+                items.append(QuoteItem(r_start, r_end, "indirect", report=r))
                 first_item.setdefault(id(r), items[-1])
             continue
-        covered = sum(min(marked[k].end, r.end) - max(marked[k].start, r.start) for k in inside)
+        covered = sum(min(marked[k].end, r_end) - max(marked[k].start, r_start) for k in inside)
         # A fragment whose closing mark the clause's trimmed edge cut off still counts
         # as inside it.
-        within = all(r.start <= marked[k].start and marked[k].end <= r.end + 3 for k in inside)
-        if within and covered < _MOSTLY_QUOTED * (r.end - r.start):
+        within = all(r_start <= marked[k].start and marked[k].end <= r_end + 3 for k in inside)
+        if within and covered < _MOSTLY_QUOTED * (r_end - r_start):
             absorbed.update(inside)
-            end = max([r.end] + [marked[k].outer[1] for k in inside])
-            items.append(_Item(r.start, end, "partial", report=r))
+            end = max([r_end] + [marked[k].outer[1] for k in inside])
+            items.append(QuoteItem(r_start, end, "partial", report=r))
             first_item.setdefault(id(r), items[-1])
         else:
             for k in inside:
@@ -143,7 +130,7 @@ def _pair(doc: Doc, text: str, marked: list[Marked], reports: list[Report],
             # "Yes," she said: a short quotation sits right by its cue; a fragment in a
             # sentence of reported speech belongs to that sentence's speaker.
             reach = _SHORT_CUE_REACH if short and not fragment else _FRAGMENT_REACH if fragment else _CUE_REACH
-            report = _nearby_cue(doc, m, cues, reach, layout, fragment)
+            report = _nearby_cue(doc, m, cues, reach, layout, vocab, fragment)
         if report is None and short:
             continue
         if fragment and " " not in text[m.start:m.end].strip() and attributed.get(k) is None \
@@ -160,7 +147,7 @@ def _pair(doc: Doc, text: str, marked: list[Marked], reports: list[Report],
                 host.kind = "partial"
                 continue
         kind = "partial" if fragment else "direct"
-        items.append(_Item(m.start, m.end, kind, report=report, marked=m))
+        items.append(QuoteItem(m.start, m.end, kind, report=report, marked=m))
         if report is not None:
             first_item.setdefault(id(report), items[-1])
     items.sort(key=lambda it: it.start)
@@ -168,10 +155,9 @@ def _pair(doc: Doc, text: str, marked: list[Marked], reports: list[Report],
 
 
 _SHOUTED = re.compile(r"^[^a-z]*[A-Z]{2}[^a-z]*$")
-_QUESTION_WORDS = frozenset({"what", "which", "how", "whether", "if", "why", "where", "who", "whom"})
 
 
-def _has_verb_or_marks(doc: Doc, text: str, it: _Item) -> bool:
+def _has_verb_or_marks(doc: Doc, text: str, it: QuoteItem) -> bool:
     """Reported speech is a clause: "In its two-page statement" alone says nothing."""
     if it.marked is not None or it.kind == "partial":
         return True
@@ -179,10 +165,11 @@ def _has_verb_or_marks(doc: Doc, text: str, it: _Item) -> bool:
     return span is None or any(t.pos_ in {"VERB", "AUX"} for t in span)
 
 
-def _is_statement(text: str, r: Report) -> bool:
+def _is_statement(text: str, r: Report, vocab: Vocabulary) -> bool:
     """Reported questions ("asked if ...", "how she got ...") are not things said."""
-    first = text[r.start:r.start + 12].split(maxsplit=1)
-    return not first or first[0].lower() not in _QUESTION_WORDS
+    start = r.start or 0
+    first = text[start:start + 12].split(maxsplit=1)
+    return not first or first[0].lower() not in vocab.question_words
 
 
 def _is_fragment(text: str, m: Marked) -> bool:
@@ -232,7 +219,7 @@ class _CueIndex:
 
 
 def _nearby_cue(doc: Doc, m: Marked, cues: _CueIndex, reach: int,
-                layout: Layout, fragment: bool = False) -> Report | None:
+                layout: Layout, vocab: Vocabulary, fragment: bool = False) -> Report | None:
     """A cue with a subject next to the quotation: in its sentence, in a short sentence
     right after it in the same paragraph (``"...". She said.``), or in a sentence ending
     with a colon just before it. A cue that reports a clause of its own is not this
@@ -268,10 +255,11 @@ def _nearby_cue(doc: Doc, m: Marked, cues: _CueIndex, reach: int,
         c = cue.idx
         if c < lo or c >= hi or (open_ <= c < close):
             continue
-        if not is_strong(cue.lemma_) and not r.according:
+        if not vocab.is_strong(cue.lemma_) and not r.according:
             continue
         same_sentence = first.start_char <= c < last.end_char
-        if r.start is not None and (r.end <= m.start or r.start >= m.end) and not (fragment and same_sentence):
+        if r.start is not None and r.end is not None and (r.end <= m.start or r.start >= m.end) \
+                and not (fragment and same_sentence):
             continue
         if fragment and not same_sentence:
             continue
@@ -298,146 +286,3 @@ def _governing_cue(doc: Doc, m: Marked, cues: _CueIndex) -> Report | None:
     return None
 
 
-def _introducer(doc: Doc, text: str, m: Marked, cast: Cast, layout: Layout) -> Speaker | None:
-    """The speaker of an uncued quotation from the narration right before it.
-
-    ``Musk took to Twitter with this: "..."`` and ``Durning did not need much coaxing.
-    "I'm thankful ..."``: a sentence just before the quotation (same or previous
-    paragraph, no quotation in it) whose main subject is a person introduces them.
-    """
-    tok = doc.char_span(m.open, m.open + 1, alignment_mode="expand")
-    if tok is None:
-        return None
-    sent = tok.sent
-    if sent.start_char < m.open and text[sent.start_char:m.open].strip():
-        candidate = sent  # "X took to Twitter with this: “..."
-        if not text[sent.start_char:m.open].rstrip().endswith(":"):
-            return None
-    elif sent.start > 0:
-        candidate = doc[sent.start - 1].sent
-        if cast.quoted.contains(candidate.end_char - 2) or layout.rank(m.start) - layout.rank(candidate.start_char) > 1:
-            return None
-    else:
-        return None
-    head = candidate.root
-    if candidate is sent:
-        # The clause that ends at the colon, not the whole sentence's main clause.
-        k = tok.start - 1
-        while k > sent.start and doc[k].is_punct:
-            k -= 1
-        head = doc[k]
-        while head.pos_ not in {"VERB", "AUX"} and head.head.i != head.i:
-            head = head.head
-    subject = None
-    for _ in range(3):
-        subject = next((c for c in head.children if c.dep_ in {"nsubj", "nsubjpass"}), None)
-        if subject is not None or head.head.i == head.i:
-            break
-        head = head.head
-    if subject is None or cast.quoted.contains(subject.idx):
-        return None
-    speaker = cast.resolve(subject)
-    return speaker if speaker.person is not None else None
-
-
-def _resolve(doc: Doc, items: list[_Item], cast: Cast) -> None:
-    for it in items:
-        r = it.report
-        if r is None:
-            continue
-        if r.subject is None:
-            if r.orphan:
-                person = cast.antecedent(r.cue, None)
-                if person is not None:
-                    it.speaker = cast.speaker_for(person, doc[r.cue].idx)
-            continue
-        speaker = cast.resolve(doc[r.subject])
-        if speaker is not UNKNOWN:
-            it.speaker = speaker
-            cast.last_speaker = speaker
-            if speaker.person is not None:
-                cast.last_person = speaker.person
-
-
-def _continue(items: list[_Item], cast: Cast, doc: Doc, text: str, layout: Layout) -> None:
-    """A quotation with no cue continues the remarks of the speaker next to it, unless
-    the narration right before it introduces someone else."""
-    for k, it in enumerate(items):
-        if it.speaker is not None:
-            continue
-        if it.marked is not None and not it.marked.continuation:
-            it.speaker = _introducer(doc, text, it.marked, cast, layout)
-            if it.speaker is not None:
-                continue
-        prev = items[k - 1] if k > 0 else None
-        nxt = items[k + 1] if k + 1 < len(items) else None
-        m = it.marked
-        here = layout.rank(it.start)
-        if prev is not None and prev.speaker is not None and (
-            (m is not None and m.continuation) or here - layout.rank(prev.start) <= _CARRY_PARAGRAPHS
-        ):
-            it.speaker = prev.speaker
-        elif nxt is not None and nxt.speaker is not None and layout.index(nxt.start) == layout.index(it.start):
-            it.speaker = nxt.speaker
-        elif m is not None and m.continued and nxt is not None and nxt.speaker is not None:
-            it.speaker = nxt.speaker
-        else:
-            tok = doc.char_span(it.start, it.start + 1, alignment_mode="expand")
-            person = cast.antecedent(tok.start, None) if tok is not None else None
-            if person is not None:
-                it.speaker = cast.speaker_for(person, it.start)
-
-
-_TURN = re.compile(r"^[ \t]*[\"\u201c]?([A-Z][A-Z.'\u2019-]+(?: [A-Z][A-Z.'\u2019-]+){0,2}):[ \t]+(\S[^\n]*)$", re.M)
-
-
-def _transcript_turns(text: str, items: list[_Item], cast: Cast) -> list[_Item]:
-    """Interview transcripts: "WALLACE: But, Governor, ..." is a turn by the person the
-    article calls Wallace. Only labels naming someone the article names count, so
-    "READ MORE:" or "UPDATE:" never become speakers; what the turn itself reports is
-    part of the turn."""
-    found = list(_TURN.finditer(text))
-    if not found:
-        return items
-    people = {m.group(1): cast.person_named(m.group(1).title().split()[-1]) for m in found}
-    counts: dict[str, int] = {}
-    for m in found:
-        counts[m.group(1)] = counts.get(m.group(1), 0) + 1
-    # Once one label names a known person the article is a transcript, and its other
-    # recurring labels are speakers too (the interviewer the story never introduces).
-    transcript = any(p is not None for p in people.values())
-    turns = []
-    for m in found:
-        label, person = m.group(1), people[m.group(1)]
-        if person is None and not (transcript and counts[label] > 1):
-            continue
-        start, end = m.start(2), m.end(2)
-        while end > start and (text[end - 1].isspace() or text[end - 1] in "\"\u201d"):
-            end -= 1
-        speaker = (cast.speaker_for(person, start) if person is not None
-                   else Speaker(label.title(), "person", None, m.start(1), m.end(1)))
-        turns.append(_Item(start, end, "direct", speaker=speaker))
-    if not turns:
-        return items
-    kept = [it for it in items if not any(it.start < t.end and t.start < it.end for t in turns)]
-    return sorted(kept + turns, key=lambda it: it.start)
-
-
-def _quote(doc: Doc, text: str, it: _Item) -> Quote:
-    sp = it.speaker or UNKNOWN
-    r = it.report
-    cue = None
-    if r is not None:
-        cue = "according to" if r.according else doc[r.cue].text
-    return Quote(
-        speaker=sp.name,
-        text=text[it.start:it.end],
-        start=it.start,
-        end=it.end,
-        kind=it.kind,
-        cue=cue,
-        speaker_start=sp.start,
-        speaker_end=sp.end,
-        speaker_kind=sp.kind,
-        role=sp.role,
-    )

@@ -1,10 +1,19 @@
 """Direct quotations found by their quotation marks, before any parsing is consulted.
 
+This is the one quotation detector of the engine: who-said-what takes its quotations
+from here and the summarizer's sentence filters ask it which words are quoted.
+
 News text mixes straight and curly marks, lets a quotation run over several paragraphs
 (each continuing paragraph opens with a mark, only the last one closes), and now and
 then forgets a closing mark. The scanner works paragraph by paragraph so that a missing
 mark can never swallow more than the paragraph it sits in; the extractor later trims
 such an unclosed quotation at the first sentence that reads as narration again.
+
+Single marks (British style: 'We will fight,' he said) count only outside double-marked
+quotations and only as a pair at word boundaries: an opening mark after a space and before
+a letter, a closing one after a non-space and before a space or punctuation. Apostrophes
+inside words ("don't"), elisions before digits ("'90s") and a mark never closed in its
+paragraph are not quotations.
 """
 
 from __future__ import annotations
@@ -114,7 +123,42 @@ def find_marked(text: str) -> list[Marked]:
             found.append(_make(text, opened, None, pend, p, unclosed=not goes_on,
                                continued=goes_on, continuation=continuation))
             carried = goes_on
-    return [q for q in found if q.end > q.start]
+    found = [q for q in found if q.end > q.start]
+    singles = _single_marked(text, paragraphs, found)
+    return sorted(found + singles, key=lambda q: q.open) if singles else found
+
+
+_SINGLE = re.compile("['\u2018\u2019]")
+_SINGLE_BEFORE_OPEN = frozenset(" \t([{\u2014\u2013/:;,\"\u201c")
+_SINGLE_AFTER_CLOSE = frozenset(" \t.,;:!?)]}\u2014\u2013\"\u201d")
+
+
+def _single_marked(text: str, paragraphs: list[tuple[int, int]], doubles: list[Marked]) -> list[Marked]:
+    """Quotations between single marks, outside every double-marked one, one paragraph each."""
+    taken = sorted(m.outer for m in doubles)
+    out: list[Marked] = []
+    k = 0
+    for p, (pstart, pend) in enumerate(paragraphs):
+        opened: int | None = None
+        for m in _SINGLE.finditer(text, pstart, pend):
+            i = m.start()
+            while k < len(taken) and taken[k][1] <= i:
+                k += 1
+            if k < len(taken) and taken[k][0] <= i:
+                continue  # inside a double-marked quotation
+            before = text[i - 1] if i > pstart else " "
+            after = text[i + 1] if i + 1 < pend else " "
+            if opened is None:
+                if text[i] != "\u2019" and before in _SINGLE_BEFORE_OPEN and after.isalpha():
+                    opened = i
+            elif not before.isspace() and (after in _SINGLE_AFTER_CLOSE or i + 1 == pend) \
+                    and text[i] != "\u2018" and not (before in "sS" and text[i - 2:i - 1].isalpha()
+                                                      and after == " " and text[i + 2:i + 3].islower()):
+                s, e = _trim(text, opened + 1, i)
+                if e > s and " " in text[s:e]:
+                    out.append(Marked(opened, i, s, e, p))
+                opened = None
+    return out
 
 
 def found_in(found: list[Marked], paragraph: int) -> bool:

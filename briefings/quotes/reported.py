@@ -14,21 +14,20 @@ A :class:`Report` also records cues that have a subject but no clause of their o
 
 from __future__ import annotations
 
-import re
 from bisect import bisect_right
 from collections.abc import Callable
 from dataclasses import dataclass
 
 from spacy.tokens import Doc, Token
 
-from .cues import FINDING_VERBS, SPEECH_VERBS, WEAK_VERBS, cue_positions
+from . import patterns
+from .cues import cue_positions
 from .layout import Layout
+from .vocab import Vocabulary
 
 _SUBJECTS = frozenset({"nsubj", "nsubjpass"})
 _BORROWING = frozenset({"advcl", "xcomp", "conj", "acl", "pcomp"})
 _COMPLEMENTS = frozenset({"ccomp"})
-#: Cues that introduce a question or an act rather than a statement when reported.
-_NOT_REPORTING = frozenset({"ask", "wonder", "question", "call", "continue", "answer"})
 _EDGE_PUNCT = frozenset(",;:-\u2014\u2013\"\u201c\u201d'`")
 _MIN_TOKENS = 3
 
@@ -47,7 +46,7 @@ class Report:
     orphan: bool = False
 
 
-def find_reports(doc: Doc, text: str, layout: Layout,
+def find_reports(doc: Doc, text: str, layout: Layout, vocab: Vocabulary,
                  quoted: Callable[[int], bool] = lambda char: False) -> list[Report]:
     """All cue constructions of a document, in text order.
 
@@ -55,11 +54,11 @@ def find_reports(doc: Doc, text: str, layout: Layout,
     a sentence over a line break), and a clause reported inside another one ("X said
     the critics are lying when they say ...") belongs to the outer report only.
     """
-    reports = [_report(doc[i], quoted) for i in cue_positions(doc)]
-    reports.extend(_according(doc, text))
+    reports = [_report(doc[i], quoted, vocab) for i in cue_positions(doc, vocab)]
+    reports.extend(_according(doc, vocab))
     reports.sort(key=lambda r: r.cue)
     for r in reports:
-        if r.start is not None:
+        if r.start is not None and r.end is not None:
             lo, hi = layout.bounds(doc[r.cue].idx)
             r.start, r.end = max(r.start, lo), min(r.end, hi)
             if r.end - r.start < 8:
@@ -78,7 +77,7 @@ def _mark_nested(doc: Doc, reports: list[Report]) -> None:
     spans sorted by start answers each report with one bisection instead of a scan of
     every span (which made long articles quadratic).
     """
-    spans = sorted({(r.start, r.end) for r in reports if r.start is not None})
+    spans = sorted({(r.start, r.end) for r in reports if r.start is not None and r.end is not None})
     if not spans:
         return
     starts = [s for s, _ in spans]
@@ -121,7 +120,7 @@ def _split_additions(doc: Doc, text: str, reports: list[Report]) -> None:
     cuts.sort()
     offsets = [cut for cut, _ in cuts]
     for k, outer in enumerate(reports):
-        if outer.start is None:
+        if outer.start is None or outer.end is None:
             continue
         i = bisect_right(offsets, outer.start)
         while i < len(cuts) and cuts[i][1] == k:
@@ -134,9 +133,9 @@ def _split_additions(doc: Doc, text: str, reports: list[Report]) -> None:
         outer.end = end
 
 
-def _report(cue: Token, quoted: Callable[[int], bool]) -> Report:
+def _report(cue: Token, quoted: Callable[[int], bool], vocab: Vocabulary) -> Report:
     lemma = cue.lemma_
-    subject = _subject(cue)
+    subject = _subject(cue, vocab)
     if subject is not None and _crosses_paragraph(subject, cue):
         subject = _paragraph_subject(cue)
     orphan = subject is not None and quoted(subject.idx)
@@ -144,11 +143,11 @@ def _report(cue: Token, quoted: Callable[[int], bool]) -> Report:
         # A subject inside quotation marks is a parse that lost the real one (a
         # sentence split after "lbs."): keep the clause, let context find the speaker.
         subject = None
-    report = Report(cue.i, subject.i if subject is not None else None, weak=lemma in WEAK_VERBS,
+    report = Report(cue.i, subject.i if subject is not None else None, weak=lemma in vocab.weak_verbs,
                     orphan=orphan)
-    if lemma in _NOT_REPORTING:
+    if lemma in vocab.not_reporting_verbs:
         return report
-    if lemma in FINDING_VERBS and not _issues_findings(subject):
+    if lemma in vocab.finding_verbs and not _issues_findings(subject, vocab):
         return report
     content = _content(cue)
     if content is None and not orphan:
@@ -210,19 +209,13 @@ def _tail_attribution(cue: Token) -> tuple[tuple[int, int], Token | None] | None
     return span, speaker
 
 
-_FINDING_SUBJECTS = frozenset(
-    "study report survey poll research analysis review data figure number statistic audit "
-    "investigation inquiry probe test trial researcher scientist economist analyst".split()
-)
-
-
-def _issues_findings(subject: Token | None) -> bool:
+def _issues_findings(subject: Token | None, vocab: Vocabulary) -> bool:
     """Studies, polls and the people and bodies who run them report findings."""
-    return subject is not None and (subject.lemma_.lower() in _FINDING_SUBJECTS
+    return subject is not None and (subject.lemma_.lower() in vocab.finding_subjects
                                     or subject.ent_type_ == "ORG")
 
 
-def _subject(cue: Token, depth: int = 0) -> Token | None:
+def _subject(cue: Token, vocab: Vocabulary, depth: int = 0) -> Token | None:
     for child in reversed(list(cue.lefts)):  # the nearest: a heading may add a stray one
         if child.dep_ in _SUBJECTS:
             return child
@@ -233,10 +226,10 @@ def _subject(cue: Token, depth: int = 0) -> Token | None:
         head = cue.head
         # "X said the team played well, adding ...": the parser may hang "adding" on
         # the reported clause; the one adding is whoever speaks, not the team.
-        if head.dep_ == "ccomp" and head.head.lemma_ in SPEECH_VERBS:
+        if head.dep_ == "ccomp" and head.head.lemma_ in vocab.speech_verbs:
             head = head.head
         if head.pos_ in {"VERB", "AUX"}:
-            return _subject(head, depth + 1)
+            return _subject(head, vocab, depth + 1)
     return None
 
 
@@ -279,20 +272,12 @@ def _span(doc: Doc, lo: int, hi: int, exclude: Token | None = None) -> tuple[int
     return doc[lo].idx, doc[hi].idx + len(doc[hi].text)
 
 
-_ACCORDING = re.compile(r"\b[Aa]ccording to\b")
-
-
-def _according(doc: Doc, text: str) -> list[Report]:
-    """``according to X, ...``: X is the speaker of the clause the phrase modifies."""
+def _according(doc: Doc, vocab: Vocabulary) -> list[Report]:
+    """``according to X, ...``: X is the speaker of the clause the phrase modifies (the
+    ``according_to`` pattern of the language's ``report_patterns.json``)."""
     found = []
-    for m in _ACCORDING.finditer(text):
-        span = doc.char_span(m.start(), m.end())
-        if span is None or len(span) != 2:
-            continue
-        tok, to = span[0], span[1]
-        source = next((c for c in to.children if c.dep_ == "pobj"), None)
-        if source is None:
-            continue
+    for cue_i, source_i in patterns.matches(doc, vocab.lang, "according_to"):
+        tok, source = doc[cue_i], doc[source_i]
         head = tok.head
         lo, hi = head.left_edge.i, head.right_edge.i
         alo, ahi = tok.left_edge.i, max(tok.right_edge.i, source.right_edge.i)

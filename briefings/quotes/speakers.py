@@ -20,81 +20,18 @@ from dataclasses import dataclass, field
 import numpy as np
 from spacy.attrs import DEP, LOWER, POS, SENT_START
 from spacy.symbols import PROPN as PROPN_ID
-from spacy.strings import hash_string
 from spacy.tokens import Doc, Span, Token
 
-#: Words that precede a name without being part of it.
-TITLES = frozenset(
-    """
-    mr mr. mrs mrs. ms ms. miss dr dr. prof prof. sir dame lord lady rev rev. fr fr. father
-    president vice prime minister premier senator sen sen. rep rep. representative gov gov.
-    governor mayor chief secretary leader chancellor king queen prince princess pope
-    general gen gen. col col. capt capt. lt lt. sgt sgt. officer detective det. constable
-    judge justice chairman chairwoman chair ceo coach commissioner ambassador envoy
-    spokesman spokeswoman spokesperson councillor councilor alderman minister's mp mla mpp
-    former late then acting deputy assistant interim state federal director manager
-    executive professor superintendent inspector sergeant corporal cpl cpl. const const.
-    supt supt. staff sgt. private pte pte. attorney-general premier-designate mp-elect
-    """.split()
-)
-_MALE_TITLES = frozenset({"mr", "mr.", "sir", "lord", "king", "prince", "father"})
-_FEMALE_TITLES = frozenset({"mrs", "mrs.", "ms", "ms.", "miss", "dame", "lady", "queen", "princess"})
+from .vocab import Vocabulary, vocabulary
 
-#: Nouns that name an unnamed source rather than a person ("officials said").
-SOURCE_NOUNS = frozenset(
-    """
-    official source expert analyst resident witness critic observer people person insider
-    aide investigator economist researcher scientist doctor physician lawyer attorney
-    advocate activist member participant spokesperson spokesman spokeswoman representative
-    staffer employee worker student parent voter supporter opponent neighbour neighbor
-    diplomat officer authority someone somebody many some others other one few
-    """.split()
-)
-#: Nouns heading an organisation's name or standing for one.
-ORG_NOUNS = frozenset(
-    """
-    department ministry government company firm agency office group council
-    committee party campaign court university board union embassy military army police
-    force service administration commission organization organisation association
-    foundation institute center centre bank network team club league federation coalition
-    bureau authority corporation newspaper paper
-    hospital school city province state county white house kremlin parliament congress
-    senate cabinet regime
-    """.split()
-)
-#: "The father said": a relative is someone new, not the person just named.
-KIN_NOUNS = frozenset(
-    """
-    father mother son daughter brother sister wife husband parent child uncle aunt cousin
-    grandfather grandmother grandson granddaughter nephew niece fiance fiancee partner
-    boyfriend girlfriend friend neighbour neighbor widow widower
-    """.split()
-)
-#: Things that "say" on behalf of whoever wrote them ("her statement said").
-DOCUMENT_NOUNS = frozenset(
-    """
-    statement report study survey poll release tweet post letter email message filing
-    lawsuit ruling memo document website story article analysis research note complaint
-    decision order judgment blog video interview submission affidavit notice data
-    datum figure number statistic estimate record document projection forecast
-    """.split()
-)
 _ORG_REACH_TOKENS = 120
 _WINDOW_SENTENCES = 4
 _DISTANCE_COST = 1.5
 _LAST_SPEAKER_BONUS = 1.0
 #: Below this score the speaker quoted last is a better guess than any candidate.
 _LAST_SPEAKER_FLOOR = -0.5
-_PERSON_PRONOUNS = {"he": "m", "him": "m", "she": "f", "her": "f"}
-_GENDERED = {"he": "m", "him": "m", "his": "m", "himself": "m",
-             "she": "f", "her": "f", "hers": "f", "herself": "f"}
-_GENDERED_HASHES = np.fromiter((hash_string(w) for w in _GENDERED), dtype=np.uint64)
-_GROUP_PRONOUNS = frozenset(
-    "those some many others all both several few most everyone everybody someone somebody".split()
-)
-_PLURAL_PRONOUNS = frozenset({"they", "them"})
-_NOT_SPEAKERS = frozenset({"DATE", "TIME", "MONEY", "PERCENT", "QUANTITY", "CARDINAL", "ORDINAL"})
-_ORG_LABELS = frozenset({"ORG", "NORP", "GPE", "FAC"})
+NOT_SPEAKERS = frozenset({"DATE", "TIME", "MONEY", "PERCENT", "QUANTITY", "CARDINAL", "ORDINAL"})
+ORG_LABELS = frozenset({"ORG", "NORP", "GPE", "FAC"})
 _POSSESSIVE = re.compile(r"(?:'s|\u2019s|'|\u2019)$")
 _BROKEN_HYPHEN = re.compile(r"(\w)- (\w)")
 
@@ -128,20 +65,23 @@ class Speaker:
     start: int | None = None
     end: int | None = None
     person: Person | None = None
+    rule: str = ""
 
 
-UNKNOWN = Speaker("unknown", "unknown")
+#: A mention that cannot be anyone's voice: the sieve stops at it and names nobody.
+NOBODY = Speaker("", "nobody")
 
 
-def name_words(text: str) -> tuple[str, ...]:
+def name_words(text: str, titles: frozenset[str] | None = None) -> tuple[str, ...]:
     """Words of a name with titles, possessives and broken hyphenation removed."""
+    titles = vocabulary().titles if titles is None else titles
     text = _BROKEN_HYPHEN.sub(r"\1-\2", text.strip())
     words = [w for w in text.split() if w]
     for k in range(len(words) - 2, -1, -1):
         if _POSSESSIVE.search(words[k]) and words[k][-1] != "'" or words[k].endswith(("'s", "’s")):
             words = words[k + 1:]  # "Vancouver's Bo Horvat" is Bo Horvat
             break
-    while words and words[0].lower().strip(",") in TITLES:
+    while words and words[0].lower().strip(",") in titles:
         words.pop(0)
     if words:
         words[-1] = _POSSESSIVE.sub("", words[-1])
@@ -151,7 +91,7 @@ def name_words(text: str) -> tuple[str, ...]:
 _NAME_WORD = re.compile(r"^[A-ZÀ-Þ][\w.'’-]*$")
 
 
-def _looks_like_name(words: tuple[str, ...]) -> bool:
+def looks_like_name(words: tuple[str, ...]) -> bool:
     """Capitalised words, not shouted: "ANALYST" or "J.P. MOCZULSKI" are headings and credits."""
     return (bool(words) and len(words) <= 5 and all(_NAME_WORD.match(w) for w in words)
             and not any(sum(c.isalpha() for c in w) >= 3 and w.isupper() for w in words))
@@ -166,7 +106,7 @@ def _better_name(old: tuple[str, ...], new: tuple[str, ...]) -> tuple[str, ...]:
     return long_
 
 
-def _compatible(a: tuple[str, ...], b: tuple[str, ...]) -> bool:
+def compatible(a: tuple[str, ...], b: tuple[str, ...]) -> bool:
     """Two multi-word names of the same person: same surname and agreeing given names."""
     if a == b:
         return True
@@ -183,19 +123,18 @@ class Cast:
     """The people of one article and the rules that map mentions onto them."""
 
     def __init__(self, doc: Doc, quoted: "QuotedText", subjects: Iterable[int] = (),
-                 is_running: Callable[[int], bool] = lambda char: True) -> None:
+                 is_running: Callable[[int], bool] = lambda char: True,
+                 vocab: Vocabulary | None = None) -> None:
         self.doc = doc
+        self.vocab = vocab = vocab or vocabulary()
         self.quoted = quoted
         self.is_running = is_running
         self.orgs: list[tuple[int, str]] = []  # (token index, name) of organisations named
         self.acronyms: dict[str, str] = {}
-        self.org_speakers: list[tuple[int, str]] = []  # organisations quoted so far
         self.people: list[Person] = []
         self._by_token: dict[int, Person] = {}
         self._mentions: list[tuple[int, Person]] = []  # (token index, person), in order
-        self._pronoun_memo: dict[int, Person | None] = {}
-        self.last_speaker: Speaker | None = None
-        self.last_person: Person | None = None
+        self._pronoun_memo: dict[tuple[int, str | None, int], Person | None] = {}
         for ent in doc.ents:
             if not is_running(ent.start_char):
                 continue
@@ -205,12 +144,15 @@ class Cast:
                 self._register_org(ent)
         for i in subjects:
             self._register_subject(doc[i])
+            self._register_described_org(doc[i])
+        self.orgs.sort()
         for i in _proper_subjects(doc):
             self._register_subject(doc[i])
         for p in self.people:
             p.mentions.sort()
         self._mentions.sort(key=lambda m: m[0])
         self._mention_tokens = [m[0] for m in self._mentions]
+        self._mention_chars = [doc[m[0]].idx for m in self._mentions]
         self._infer_genders()
 
     def _infer_genders(self) -> None:
@@ -224,7 +166,8 @@ class Cast:
         if not self.people or not len(doc):
             return
         arr = doc.to_array([LOWER, SENT_START])
-        hits = np.flatnonzero(np.isin(arr[:, 0], _GENDERED_HASHES))
+        gendered = self.vocab.gendered
+        hits = np.flatnonzero(np.isin(arr[:, 0], self.vocab.gendered_hashes))
         if not len(hits):
             return
         starts = np.flatnonzero(arr[:, 1] == 1)
@@ -242,11 +185,11 @@ class Cast:
                 continue
             person = next(iter(people.values()))
             tally = votes.setdefault(id(person), {"m": 0, "f": 0})
-            tally[_GENDERED[tok.lower_]] += 1
+            tally[gendered[tok.lower_]] += 1
         for person in self.people:
-            tally = votes.get(id(person))
-            if person.gender is None and tally and tally["m"] != tally["f"]:
-                person.gender = "m" if tally["m"] > tally["f"] else "f"
+            counts = votes.get(id(person))
+            if person.gender is None and counts and counts["m"] != counts["f"]:
+                person.gender = "m" if counts["m"] > counts["f"] else "f"
 
     # -- building ---------------------------------------------------------------------
     def _register(self, ent: Span) -> None:
@@ -255,20 +198,28 @@ class Cast:
         # Rejoin a name broken at a hyphen ("Moon Jae- in").
         if end + 1 < len(doc) and doc[end].text.endswith("-") and doc[end].text[:1].isupper():
             end += 2
+        # A name never runs over a line break ("... Justin Trudeau\n\nTrudeau urged").
+        for k in range(start, end - 1):
+            if "\n" in doc[k].whitespace_ or doc[k].is_space:
+                end = k + 1 if not doc[k].is_space else k
+                break
+        if end <= start:
+            return
         span = doc[start:end]
-        words = name_words(span.text)
-        if not _looks_like_name(words):
+        words = self.name_words(span.text)
+        if not looks_like_name(words):
             return
         person = self._find_or_add(words, start)
         title = doc[start - 1].lower_ if start > 0 else ""
-        if title in _MALE_TITLES or span[0].lower_ in _MALE_TITLES:
+        vocab = self.vocab
+        if title in vocab.male_titles or span[0].lower_ in vocab.male_titles:
             person.gender = person.gender or "m"
-        elif title in _FEMALE_TITLES or span[0].lower_ in _FEMALE_TITLES:
+        elif title in vocab.female_titles or span[0].lower_ in vocab.female_titles:
             person.gender = person.gender or "f"
-        role = _role_before(doc, start)
+        role = role_before(doc, start, vocab.titles)
         if role:
             person.add_role(role)
-        appos = _appos_role(span.root)
+        appos = appos_role(span.root)
         if appos:
             person.add_role(appos)
         person.mentions.append((span.root.i, span.start_char, span.end_char))
@@ -278,7 +229,7 @@ class Cast:
             self._mentions.append((span.root.i, person))
 
     def _register_org(self, ent: Span) -> None:
-        name = _strip_det(ent.text)
+        name = strip_det(ent.text)
         name = _POSSESSIVE.sub("", name)
         if self.quoted.contains(ent.start_char) or not name:
             return
@@ -287,6 +238,19 @@ class Cast:
         if len(initials) >= 2 and not name.isupper():
             self.acronyms.setdefault(initials, name)
         self.orgs.append((ent.root.i, name))
+
+    def name_words(self, text: str) -> tuple[str, ...]:
+        return name_words(text, self.vocab.titles)
+
+    def _register_described_org(self, head: Token) -> None:
+        """"The regional water authority said": a body described rather than named, so
+        that "the authority" later means it."""
+        if head.pos_ != "NOUN" or head.lemma_.lower() not in self.vocab.org_nouns \
+                or self.quoted.contains(head.idx) or not self.is_running(head.idx):
+            return
+        name = strip_det(noun_phrase(head).text)
+        if " " in name:
+            self.orgs.append((head.i, name))
 
     def person_named(self, word: str) -> Person | None:
         """The person a bare surname (or given name) means, if the article names one."""
@@ -306,19 +270,25 @@ class Cast:
         if head.pos_ != "PROPN" or head.i in self._by_token or self.quoted.contains(head.idx) \
                 or not self.is_running(head.idx):
             return
-        phrase = _phrase(head)
-        if head.ent_type_ in {"GPE", "NORP", "FAC", "LOC"} | _NOT_SPEAKERS or phrase[0].lower_ == "the":
+        phrase = noun_phrase(head)
+        if head.ent_type_ in {"GPE", "NORP", "FAC", "LOC"} | NOT_SPEAKERS or phrase[0].lower_ == "the":
             return
-        words = name_words(phrase.text)
-        if not words or len(words) > 4 or any(w.lower() in ORG_NOUNS for w in words):
+        words = self.name_words(phrase.text)
+        if not words or len(words) > 4 or self.vocab.has_org_noun(words):
             return
-        if any(w.isupper() and len(w) > 1 for w in words) or not _looks_like_name(words):
+        if any(w.isupper() and len(w) > 1 for w in words) or not looks_like_name(words):
             return
         person = self._find_or_add(words, head.i)
         person.mentions.append((head.i, phrase.start_char, phrase.end_char))
         for t in range(phrase.start, phrase.end):
             self._by_token[t] = person
         self._mentions.append((head.i, person))
+
+    def add_person(self, words: tuple[str, ...], head: Token, phrase: Span) -> Person:
+        """A person first met as a cue's subject ("Lonechild said")."""
+        person = self._find_or_add(words, head.i)
+        person.mentions.append((head.i, phrase.start_char, phrase.end_char))
+        return person
 
     def _find_or_add(self, words: tuple[str, ...], at: int | None = None) -> Person:
         if len(words) == 1:
@@ -327,7 +297,7 @@ class Cast:
                 return hit
         else:
             for p in self.people:
-                if len(p.name) > 1 and _compatible(p.name, words):
+                if len(p.name) > 1 and compatible(p.name, words):
                     p.name = _better_name(p.name, words)
                     return p
             # A surname seen alone before, now given in full.
@@ -364,89 +334,20 @@ class Cast:
     def person_at(self, token: Token) -> Person | None:
         return self._by_token.get(token.i)
 
-    def resolve(self, head: Token, depth: int = 0) -> Speaker:
-        """The speaker a subject token stands for."""
-        if head.pos_ == "PRON":
-            return self._resolve_pronoun(head)
-        person = self._person_in_phrase(head)
-        if person is not None:
-            return self._speaker(person, head, named=True)
-        phrase = _phrase(head)
-        words = name_words(phrase.text)
-        if head.ent_type_ in _NOT_SPEAKERS:
-            return UNKNOWN
-        if head.pos_ == "PROPN" and len(words) == 1 and words[0].isupper() and len(words[0]) > 1:
-            return self._organization(words[0], phrase)  # an acronym: "IRCC said"
-        if head.pos_ == "PROPN" and _looks_like_name(words):
-            known = self._single(words[-1], head.i) if len(words) == 1 else None
-            if known is None and len(words) > 1:
-                known = next((p for p in self.people if len(p.name) > 1 and _compatible(p.name, words)), None)
-            if known is not None:
-                return self._speaker(known, head, named=True, span=phrase)
-            if head.ent_type_ in _ORG_LABELS or any(w.lower() in ORG_NOUNS for w in words):
-                return self._organization(" ".join(words), phrase)
-            person = self._find_or_add(words, head.i)
-            person.mentions.append((head.i, phrase.start_char, phrase.end_char))
-            return self._speaker(person, head, named=True, span=phrase)
-        lemma = head.lemma_.lower()
-        if lemma in DOCUMENT_NOUNS:
-            owner = next((c for c in head.children if c.dep_ == "poss"), None)
-            if owner is None:
-                # "a report from the School of Public Policy", "a tweet by the union"
-                for prep in head.rights:
-                    if prep.dep_ in {"prep", "agent"} and prep.lower_ in {"from", "by"}:
-                        owner = next((c for c in prep.children if c.dep_ == "pobj"), None)
-                        break
-            if owner is not None and depth < 2:
-                return self.resolve(owner, depth + 1)
-            # "A statement said", "the study found": whoever issued it was just named,
-            # an organisation or else the person the story is about.
-            named = self._recent_org(head.i)
-            if named is not None:
-                return Speaker(named, "organization", None, phrase.start_char, phrase.end_char)
-            person = self.antecedent(head.i, None)
-            if person is not None:
-                return self._speaker(person, head, named=False)
-        if head.ent_type_ in _ORG_LABELS:
-            return self._organization(_strip_det(phrase.text), phrase)
-        if lemma in ORG_NOUNS or lemma in DOCUMENT_NOUNS:
-            if _definite(head):
-                named = self._recent_org(head.i, lemma)
-                if named is not None:
-                    return Speaker(named, "organization", _strip_det(phrase.text),
-                                   phrase.start_char, phrase.end_char)
-            return self._organization(_strip_det(phrase.text), phrase)
-        if lemma in SOURCE_NOUNS and (head.tag_ in {"NNS", "NNPS"} or _indefinite(head)):
-            return Speaker(_strip_det(phrase.text), "source", None, phrase.start_char, phrase.end_char)
-        by_role = self._by_role(lemma, head)
-        if by_role is not None:
-            return self._speaker(by_role, head, named=False, role=_strip_det(phrase.text))
-        if _definite(head, possessive=False) and head.tag_ in {"NN", "NNS"} \
-                and lemma not in SOURCE_NOUNS and lemma not in KIN_NOUNS:
-            # "the 26-year-old", "the minister": the person the story is about just now.
-            person = self.antecedent(head.i, None)
-            if person is not None:
-                return self._speaker(person, head, named=False, role=_strip_det(phrase.text))
-        if lemma in SOURCE_NOUNS:
-            return Speaker(_strip_det(phrase.text), "source", None, phrase.start_char, phrase.end_char)
-        return Speaker(_strip_det(phrase.text), "unknown", None, phrase.start_char, phrase.end_char)
-
-    def _organization(self, name: str, phrase: Span) -> Speaker:
+    def organization(self, name: str, phrase: Span) -> Speaker:
         name = self.org_name(_POSSESSIVE.sub("", name))
-        self.org_speakers.append((phrase.root.i, name))
-        return Speaker(self.org_name(name), "organization", None, phrase.start_char, phrase.end_char)
+        return Speaker(name, "organization", None, phrase.start_char, phrase.end_char)
 
-    def _recent_org(self, i: int, head_word: str | None = None) -> str | None:
+    def recent_org(self, i: int, head_word: str | None = None) -> str | None:
         """The organisation named most recently before token ``i`` (within a few sentences).
 
-        "The authority said" after "the transport authority announced" is that authority,
-        even when the entity layer never tagged it: organisations already quoted whose
-        name ends in the same word come first.
+        "The authority said" after "the Transport Authority announced" is that authority:
+        organisations named earlier whose name ends in the same word come first.
         """
         if head_word:
-            for tok, name in reversed(self.org_speakers):
+            for tok, name in reversed(self.orgs):
                 if tok < i and name.lower().split()[-1:] == [head_word]:
-                    return name
+                    return self.org_name(name)
         best = None
         for tok, name in self.orgs:
             if tok >= i:
@@ -455,23 +356,32 @@ class Cast:
                 best = name
         return self.org_name(best) if best else None
 
+    def people_near(self, char: int, window: int = 600) -> int:
+        """How many different people the narration named in the ``window`` characters before ``char``."""
+        lo = bisect_left(self._mention_chars, char - window)
+        hi = bisect_left(self._mention_chars, char)
+        return len({id(self._mentions[k][1]) for k in range(lo, hi)})
+
     def speaker_for(self, person: Person, char: int) -> Speaker:
         """A speaker known only from context, pointed at the nearest naming mention."""
         start, end = self._nearest_mention(person, char)
         role = next(iter(person.roles.values()), None)
         return Speaker(person.display, "person", role, start, end, person)
 
-    def _person_in_phrase(self, head: Token) -> Person | None:
+    def person_in_phrase(self, head: Token, deps: frozenset[str] = frozenset({"compound", "flat"})) -> Person | None:
+        """The registered person whose name ``head`` (or a child of it by ``deps``) is part of."""
         person = self._by_token.get(head.i)
         if person is not None:
             return person
         for child in head.children:
-            if child.dep_ in {"compound", "flat", "appos"} and child.i in self._by_token:
+            if child.dep_ in deps and child.i in self._by_token:
                 return self._by_token[child.i]
         return None
 
-    def _speaker(self, person: Person, head: Token, *, named: bool, span: Span | None = None,
-                 role: str | None = None) -> Speaker:
+    def speaker(self, person: Person, head: Token, *, named: bool, span: Span | None = None,
+                role: str | None = None) -> Speaker:
+        start: int | None
+        end: int | None
         if named:
             if span is None:
                 start, end = self._mention_span(head, person)
@@ -480,7 +390,7 @@ class Cast:
         else:
             start, end = self._nearest_mention(person, head.idx)
         if role is None:
-            role = _role_before(self.doc, _phrase(head).start) or _appos_role(head)
+            role = role_before(self.doc, noun_phrase(head).start, self.vocab.titles) or appos_role(head)
             if role is None and person.roles:
                 role = next(iter(person.roles.values()))
         return Speaker(person.display, "person", role, start, end, person)
@@ -500,10 +410,10 @@ class Cast:
             return s, e
         return None, None
 
-    def _by_role(self, lemma: str, head: Token) -> Person | None:
+    def by_role(self, lemma: str, head: Token) -> Person | None:
         """'the US president' → the person the article gave that role, most recent first."""
         if not any(c.lower_ in {"the", "this", "that"} or c.dep_ == "poss" for c in head.children) \
-                and head.lower_ not in TITLES:
+                and head.lower_ not in self.vocab.titles:
             return None
         candidates = [p for p in self.people if lemma in p.roles]
         if not candidates:
@@ -513,31 +423,7 @@ class Cast:
     def _last_before(self, person: Person, i: int) -> int:
         return max((t for t, _, _ in person.mentions if t < i), default=-1)
 
-    def _resolve_pronoun(self, head: Token) -> Speaker:
-        lower = head.lower_
-        if lower in _PERSON_PRONOUNS:
-            person = self.antecedent(head.i, _PERSON_PRONOUNS[lower])
-            if person is not None:
-                return self._speaker(person, head, named=False)
-            return UNKNOWN
-        if lower in _PLURAL_PRONOUNS or lower == "it":
-            group = self._group_antecedent(head, plural=lower != "it")
-            if group is not None:
-                return self.resolve(group)
-            if self.last_speaker is not None and self.last_speaker.kind in {"organization", "source"}:
-                return self.last_speaker
-            return UNKNOWN
-        if lower in {"who", "that", "which"} and head.head.dep_ == "relcl":
-            return self.resolve(head.head.head)
-        if lower in _GROUP_PRONOUNS:
-            # "All those involved say ...", "Some argue ...": an unnamed group.
-            lo = head.left_edge.i
-            hi = min(head.right_edge.i, lo + 5)
-            words = self.doc[lo:hi + 1]
-            return Speaker(words.text, "source", None, words.start_char, words.end_char)
-        return UNKNOWN
-
-    def _group_antecedent(self, head: Token, plural: bool) -> Token | None:
+    def group_antecedent(self, head: Token, plural: bool) -> Token | None:
         """"The union started a campaign ... they tweeted": the nearest organisation (or,
         for "they", plural group) that was the subject of a recent sentence."""
         doc = self.doc
@@ -548,7 +434,7 @@ class Cast:
                 if tok.dep_ not in {"nsubj", "nsubjpass"} or tok.pos_ == "PRON" \
                         or self.quoted.contains(tok.idx) or tok.i in self._by_token:
                     continue
-                org = tok.ent_type_ == "ORG" or tok.lemma_.lower() in ORG_NOUNS
+                org = tok.ent_type_ == "ORG" or tok.lemma_.lower() in self.vocab.org_nouns
                 if org or (plural and tok.tag_ in {"NNS", "NNPS"}):
                     return tok
             if sent.start == 0:
@@ -557,23 +443,24 @@ class Cast:
             sent = doc[sent.start - 1].sent
         return None
 
-    def antecedent(self, i: int, gender: str | None) -> Person | None:
+    def antecedent(self, i: int, gender: str | None, last: Person | None = None) -> Person | None:
         """The person a third-person pronoun at token ``i`` most likely means.
 
         Candidates are the people named outside quotation marks in the pronoun's sentence
         (before it) and the sentences of narration before it (headings and quoted
         sentences do not count as distance). A subject outranks other mentions, a nearer
-        sentence outranks a farther one, and the person quoted last gets a small bonus (a
-        story keeps quoting the same person) and is the fallback when nobody is close. A
+        sentence outranks a farther one, and the person quoted last (``last``, given by the
+        caller) gets a small bonus (a story keeps quoting the same person) and is the
+        fallback when nobody is close. A
         known gender that disagrees rules a candidate out. Earlier pronouns are not
         chained: one wrong link would carry through a whole article.
         """
-        if i in self._pronoun_memo:
-            return self._pronoun_memo[i]
+        memo_key = (i, gender, id(last))
+        if memo_key in self._pronoun_memo:
+            return self._pronoun_memo[memo_key]
         doc = self.doc
         sent = doc[i].sent
         end = i
-        last = self.last_person
         best, best_key = None, None
         distance = 0
         for _ in range(_WINDOW_SENTENCES * 3):
@@ -593,7 +480,7 @@ class Cast:
         if last is not None and (gender is None or last.gender in (None, gender)) \
                 and (best_key is None or best_key[0] < _LAST_SPEAKER_FLOOR):
             best = last
-        self._pronoun_memo[i] = best
+        self._pronoun_memo[memo_key] = best
         return best
 
     def _all_quoted(self, sent: Span) -> bool:
@@ -628,6 +515,11 @@ class QuotedText:
         k = bisect_left(self._starts, char + 1) - 1
         return k >= 0 and self.spans[k][0] <= char < self.spans[k][1]
 
+    def overlaps(self, start: int, end: int) -> bool:
+        """Whether any quoted range meets ``[start, end)``."""
+        k = bisect_left(self._starts, end) - 1
+        return k >= 0 and self.spans[k][1] > start or self.contains(start)
+
 
 def _proper_subjects(doc: Doc) -> list[int]:
     """Proper nouns heading a subject: people the tagger may have missed ("Niederreiter has ...")."""
@@ -650,7 +542,7 @@ def _salience(tok: Token) -> int:
     return 1
 
 
-def _phrase(head: Token) -> Span:
+def noun_phrase(head: Token) -> Span:
     """The noun phrase a subject heads, without clauses or appositions after it."""
     doc = head.doc
     start = head.i
@@ -668,13 +560,13 @@ def _phrase(head: Token) -> Span:
     return doc[start:end]
 
 
-def _role_before(doc: Doc, start: int) -> str | None:
+def role_before(doc: Doc, start: int, titles: frozenset[str]) -> str | None:
     """'United States president' in 'United States president Joe Biden' → 'president'."""
     words: list[str] = []
     k = start - 1
     while k >= 0:
         t = doc[k]
-        if t.pos_ == "NOUN" or (t.lower_ in TITLES and t.is_alpha):
+        if t.pos_ == "NOUN" or (t.lower_ in titles and t.is_alpha):
             words.append(t.text)
         elif t.pos_ == "ADJ" and words:
             words.append(t.text)
@@ -686,27 +578,27 @@ def _role_before(doc: Doc, start: int) -> str | None:
     return " ".join(reversed(words))
 
 
-def _appos_role(root: Token) -> str | None:
+def appos_role(root: Token) -> str | None:
     """'John Smith, a senior analyst' → 'senior analyst'."""
     for child in root.rights:
         if child.dep_ == "appos" and child.pos_ == "NOUN":
-            phrase = _phrase(child)
-            return _strip_det(phrase.text)
+            phrase = noun_phrase(child)
+            return strip_det(phrase.text)
     if root.dep_ == "appos" and root.head.pos_ == "NOUN":
-        return _strip_det(_phrase(root.head).text)
+        return strip_det(noun_phrase(root.head).text)
     return None
 
 
-def _strip_det(text: str) -> str:
+def strip_det(text: str) -> str:
     for det in ("the ", "The ", "a ", "A ", "an ", "An "):
         if text.startswith(det):
             return text[len(det):]
     return text
 
 
-def _definite(head: Token, possessive: bool = True) -> bool:
+def definite(head: Token, possessive: bool = True) -> bool:
     return any(c.lower_ in {"the", "this", "that"} or (possessive and c.dep_ == "poss") for c in head.lefts)
 
 
-def _indefinite(head: Token) -> bool:
+def indefinite(head: Token) -> bool:
     return any(c.lower_ in {"a", "an", "one", "some", "another"} for c in head.lefts)

@@ -74,8 +74,9 @@ class DiscordHarness:
                                 interval_seconds=self.settings.feed_poll_seconds)
             self.scheduler = scheduler_class(c.store, c.service, c.clock, poller=poller,
                                              grace_seconds=self.settings.digest_grace_seconds)
-        self.platform = await discord_platform.start(self.settings, self.service, self.scheduler)
+        self.platform = await discord_platform.start(self.settings, self.service)
         if self.scheduler is not None:
+            self.scheduler.register_deliverer(self.platform.deliverer)
             await self.scheduler.start(poll_seconds=self.settings.feed_poll_seconds)
         return self
 

@@ -167,6 +167,29 @@ class RateLimitRule:
 
 
 @dataclass
+@dataclass
+class MessageHold:
+    """Holds the ``nth`` channel-message POST (1-based, counting every attempt) open.
+
+    ``after_create``: the message is created first and only its response is held (a crash
+    with the message in flight); otherwise nothing is created while held, and nothing
+    after release either (the request ends with 503). ``reached`` is set when the POST
+    arrives; ``release`` (also set by ``stop``) ends the hold.
+    """
+
+    nth: int
+    after_create: bool
+    reached: asyncio.Event = field(default_factory=asyncio.Event)
+    release: asyncio.Event = field(default_factory=asyncio.Event)
+
+
+#: Discord returns the existing message for a repeated nonce (with ``enforce_nonce``) "within
+#: the past few minutes".
+NONCE_WINDOW_SECONDS = 300.0
+NONCE_MAX_CHARS = 25
+
+
+@dataclass
 class GatewaySession:
     session_id: str
     seq: int = 0
@@ -248,6 +271,9 @@ class FakeDiscord:
         self.rate_limit_violations: list[RecordedRequest] = []
         self.invalidate_resumes = False
         self.deleted_originals: set[str] = set()
+        self.holds: list[MessageHold] = []
+        self.channel_posts = 0  # POST /channels/{id}/messages requests, retries included
+        self._nonces: dict[tuple[str, str], tuple[float, dict[str, Any]]] = {}
         self._changed = asyncio.Event()
         self._runner: web.AppRunner | None = None
         self.port = 0
@@ -267,6 +293,8 @@ class FakeDiscord:
         return self
 
     async def stop(self) -> None:
+        for hold in self.holds:
+            hold.release.set()
         for conn in self.connections:
             if not conn.ws.closed:
                 await conn.ws.close(code=1001)
@@ -331,6 +359,12 @@ class FakeDiscord:
         rule = RateLimitRule(method.upper(), re.compile(path_regex), times, retry_after, is_global)
         self.rate_limits.append(rule)
         return rule
+
+    def hold_channel_message(self, nth: int, *, after_create: bool) -> MessageHold:
+        """Hold the ``nth`` channel-message POST from now on (see ``MessageHold``)."""
+        hold = MessageHold(self.channel_posts + nth, after_create)
+        self.holds.append(hold)
+        return hold
 
     def current_connection(self) -> GatewayConnection | None:
         live = [c for c in self.connections if not c.ws.closed and c.session is not None
@@ -407,8 +441,12 @@ class FakeDiscord:
         permissions: int = MEMBER_PERMISSIONS,
         roles: tuple[str, ...] = (),
         channel_id: str | None = None,
+        sessions: list[GatewaySession] | None = None,
     ) -> str:
         """Inject an INTERACTION_CREATE (type 2 command, or type 4 autocomplete if ``focused``).
+
+        ``sessions``: deliver it to each of these (several unsharded replicas each get every
+        interaction), instead of the newest session of the owning shard.
 
         Returns the interaction id; callbacks/follow-ups are found by it.
         """
@@ -441,7 +479,10 @@ class FakeDiscord:
             "attachment_size_limit": 26_214_400,
         }
         self.interactions[iid] = SentInteraction(iid, token, payload)
-        await self.dispatch("INTERACTION_CREATE", payload)
+        if sessions is None:
+            await self.dispatch("INTERACTION_CREATE", payload)
+        else:
+            await asyncio.gather(*(self.dispatch("INTERACTION_CREATE", payload, session=s) for s in sessions))
         return iid
 
     # -- queries -----------------------------------------------------------------------
@@ -605,7 +646,17 @@ class FakeDiscord:
             if limited is not None:
                 return limited
             self._check_auth(request, path)
+            hold = self._hold_for(request.method, path)
+            if hold is not None and not hold.after_create:
+                hold.reached.set()
+                self._notify()
+                await hold.release.wait()
+                raise RestError(503, 0, "503: Service Unavailable (held by the test)")
             status, payload = await self._route(request.method, path, request.query, body)
+            if hold is not None:
+                hold.reached.set()
+                self._notify()
+                await hold.release.wait()
         except RestError as exc:
             status, payload = exc.status, exc.body()
         rec.status = status
@@ -616,6 +667,31 @@ class FakeDiscord:
         if status == 204:
             return web.Response(status=204, headers=headers)
         return _json_response(payload, status, headers)
+
+    def _hold_for(self, method: str, path: str) -> MessageHold | None:
+        if method != "POST" or not re.fullmatch(r"/channels/\d+/messages", path):
+            return None
+        self.channel_posts += 1
+        return next((h for h in self.holds if h.nth == self.channel_posts), None)
+
+    def create_channel_message(self, cid: str, body: dict[str, Any]) -> dict[str, Any]:
+        """Validate and record a channel message; a nonce seen lately (``enforce_nonce``)
+        returns the message it made instead, as Discord does."""
+        self._validate_message(body)
+        nonce = body.get("nonce")
+        if nonce is not None:
+            nonce = str(nonce)
+            if len(nonce) > NONCE_MAX_CHARS:
+                raise RestError(400, 50035, "Invalid Form Body", [f"nonce: at most {NONCE_MAX_CHARS} chars"])
+            seen = self._nonces.get((cid, nonce))
+            if body.get("enforce_nonce") and seen and time.monotonic() - seen[0] < NONCE_WINDOW_SECONDS:
+                return seen[1]
+        message = self._message_object(cid, body)
+        if nonce is not None:
+            message["nonce"] = nonce
+            self._nonces[(cid, nonce)] = (time.monotonic(), message)
+        self.messages.append(PostedMessage("channel", message["id"], cid, body))
+        return message
 
     @staticmethod
     def _parse_body(request: web.Request, raw: bytes) -> Any:
@@ -818,11 +894,7 @@ class FakeDiscord:
     def _channel_message(self, cid: str, body: Any) -> dict[str, Any]:
         if cid != self.channel_id:
             raise RestError(404, 10003, "Unknown Channel")
-        body = body or {}
-        self._validate_message(body)
-        message = self._message_object(cid, body)
-        self.messages.append(PostedMessage("channel", message["id"], cid, body))
-        return message
+        return self.create_channel_message(cid, body or {})
 
     def _get_channel(self, cid: str) -> dict[str, Any]:
         if cid != self.channel_id:

@@ -66,6 +66,20 @@ def block_problems(blocks: Any) -> list[str]:
     return problems
 
 
+@dataclass
+class PostHold:
+    """Holds the ``nth`` ``chat.postMessage`` (1-based, every attempt counted) open.
+
+    ``after_create``: the message is stored first and only the answer is held (a crash
+    with the message in flight); otherwise nothing is stored, then or after release.
+    """
+
+    nth: int
+    after_create: bool
+    reached: asyncio.Event = field(default_factory=asyncio.Event)
+    release: asyncio.Event = field(default_factory=asyncio.Event)
+
+
 class FakeSlack:
     """Start with ``await FakeSlack().start()``; ``api_url`` goes into ``SLACK_API_URL``."""
 
@@ -78,6 +92,10 @@ class FakeSlack:
         self.group_members: dict[str, list[str]] = {}
         self.failures: dict[str, list[tuple[int, dict, dict]]] = {}
         self._ts = itertools.count(1)
+        #: channel -> messages posted there (oldest first), as conversations.history returns them
+        self.history: dict[str, list[dict[str, Any]]] = {}
+        self.holds: list[PostHold] = []
+        self.message_posts = 0
         self._changed = asyncio.Event()
         self._runner: web.AppRunner | None = None
         self.port = 0
@@ -115,6 +133,8 @@ class FakeSlack:
         return self
 
     async def close(self) -> None:
+        for hold in self.holds:
+            hold.release.set()
         for ws in list(self._sockets):
             await ws.close()
         if self._runner:
@@ -131,6 +151,12 @@ class FakeSlack:
     def response_url(self) -> str:
         """A fresh response_url, as Slack sends one with each slash command."""
         return f"{self.base}/response/{uuid.uuid4().hex}"
+
+    def hold_post(self, nth: int, *, after_create: bool) -> PostHold:
+        """Hold the ``nth`` chat.postMessage from now on (see ``PostHold``)."""
+        hold = PostHold(self.message_posts + nth, after_create)
+        self.holds.append(hold)
+        return hold
 
     # --- inspection ----------------------------------------------------------------------
 
@@ -185,7 +211,21 @@ class FakeSlack:
         handler = getattr(self, "_m_" + method.replace(".", "_"), None)
         if handler is None:
             return web.json_response({"ok": False, "error": "unknown_method"})
-        return web.json_response(handler(params))
+        hold = None
+        if method == "chat.postMessage":
+            self.message_posts += 1
+            hold = next((h for h in self.holds if h.nth == self.message_posts), None)
+        if hold is not None and not hold.after_create:
+            hold.reached.set()
+            self._changed.set()
+            await hold.release.wait()
+            return web.json_response({"ok": False, "error": "service_unavailable"}, status=503)
+        answer = handler(params)
+        if hold is not None:
+            hold.reached.set()
+            self._changed.set()
+            await hold.release.wait()
+        return web.json_response(answer)
 
     def _m_auth_test(self, params: dict) -> dict:
         return {"ok": True, "url": "https://test.slack.com/", "team": "Test", "user": "briefbot",
@@ -199,7 +239,37 @@ class FakeSlack:
             return {"ok": False, "error": "invalid_blocks", "errors": problems}
         return {"ok": True, "channel": params["channel"], "ts": f"{time.time():.0f}.{next(self._ts):06d}"}
 
-    _m_chat_postMessage = _message
+    def _m_chat_postMessage(self, params: dict) -> dict:
+        reply = self._message(params)
+        if reply["ok"]:
+            metadata = params.get("metadata")
+            if isinstance(metadata, str):
+                metadata = json.loads(metadata or "null")
+            blocks = params.get("blocks", [])
+            self.history.setdefault(params["channel"], []).append({
+                "type": "message", "ts": reply["ts"], "text": params.get("text", ""), "user": BOT_USER_ID,
+                "bot_id": "BBRIEFBOT", "blocks": json.loads(blocks) if isinstance(blocks, str) else blocks,
+                "metadata": metadata})
+        return reply
+
+    def _m_conversations_history(self, params: dict) -> dict:
+        """Newest first; ``metadata`` only with ``include_all_metadata``, as Slack does."""
+        channel = params.get("channel", "")
+        if not channel:
+            return {"ok": False, "error": "channel_not_found"}
+        with_meta = str(params.get("include_all_metadata", "")).lower() in ("1", "true")
+        limit = int(params.get("limit") or 100)
+        messages = []
+        for item in reversed(self.history.get(channel, [])):
+            shown = {k: v for k, v in item.items() if k != "metadata"}
+            if with_meta and item.get("metadata"):
+                shown["metadata"] = item["metadata"]
+            messages.append(shown)
+        return {"ok": True, "messages": messages[:limit], "has_more": len(messages) > limit}
+
+    def messages_in(self, channel: str) -> list[dict[str, Any]]:
+        """Messages posted to ``channel`` (oldest first)."""
+        return list(self.history.get(channel, []))
 
     def _m_chat_postEphemeral(self, params: dict) -> dict:
         reply = self._message(params)

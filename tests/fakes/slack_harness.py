@@ -93,8 +93,9 @@ class SlackHarness:
                                 interval_seconds=self.settings.feed_poll_seconds)
             self.scheduler = scheduler_class(core.store, core.service, core.clock,
                                              grace_seconds=self.settings.digest_grace_seconds, poller=poller)
-        self.platform = await slack.start(self.settings, self.service, self.scheduler)
+        self.platform = await slack.start(self.settings, self.service)
         if self.scheduler is not None:
+            self.scheduler.register_deliverer(self.platform.deliverer)
             await self.scheduler.start(poll_seconds=self.settings.feed_poll_seconds)
         return self
 

@@ -1,0 +1,341 @@
+"""Who a cue's subject is: the mention sieve.
+
+A subject mention ("Biden", "the veteran goalie", "she", "the ministry", "officials",
+"her statement") goes through :data:`MENTION_SIEVE`, an ordered list of small named
+resolvers. Each takes the :class:`Mention` (the subject token plus its explicit context:
+the article's :class:`~.speakers.Cast` and the speaker of the quote before) and answers
+with a :class:`~.speakers.Speaker`, with :data:`~.speakers.NOBODY` (this mention cannot be
+anyone who speaks: stop), or with ``None`` (not mine: ask the next resolver). The first
+answer wins and its resolver's name becomes the quote's ``rule``. Only people,
+organisations and unnamed human sources come out: places as such, products, abstract
+nouns, documents nobody issued and bare quantifiers name nobody.
+
+Adding a case is adding a resolver to the list (and words to the language's data files),
+not another branch in a ladder.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+
+from spacy.tokens import Token
+
+from .speakers import (
+    NOBODY, NOT_SPEAKERS, ORG_LABELS, Cast, Speaker, compatible,
+    definite, indefinite, looks_like_name, noun_phrase, strip_det,
+)
+
+#: A pronoun with no antecedent: no speaker from the mention, but the quote's context may
+#: still say who it is (unlike :data:`NOBODY`).
+_UNRESOLVED = Speaker("", "unresolved")
+
+#: How far (tokens) an owner phrase ("a report from X", "a tweet by X") may be looked for.
+_MAX_DEPTH = 2
+_OWNER_PREPOSITIONS = frozenset({"from", "by", "in"})
+#: Entity labels of names that never speak themselves.
+_NOT_VOICES = frozenset({"LOC", "PRODUCT", "WORK_OF_ART", "LAW", "EVENT", "LANGUAGE"})
+
+
+@dataclass(frozen=True, slots=True)
+class Mention:
+    """A subject mention and the context it is resolved in."""
+
+    head: Token
+    cast: Cast
+    previous: Speaker | None = None
+    depth: int = 0
+
+    @property
+    def lemma(self) -> str:
+        return self.head.lemma_.lower()
+
+
+MentionResolver = Callable[[Mention], "Speaker | None"]
+
+
+def resolve_mention(cast: Cast, head: Token, previous: Speaker | None = None, depth: int = 0) -> Speaker | None:
+    """The speaker ``head`` stands for; :data:`NOBODY` when no resolver can say who it is
+    (so no other rule should guess); None for a pronoun with no antecedent, whom the
+    quote's context may still identify."""
+    mention = Mention(head, cast, previous, depth)
+    for name, resolver in MENTION_SIEVE:
+        speaker = resolver(mention)
+        if speaker is None:
+            continue
+        if speaker is NOBODY:
+            return NOBODY
+        if speaker is _UNRESOLVED:
+            return None
+        return replace(speaker, rule=speaker.rule or name)
+    return NOBODY
+
+
+def someone(speaker: Speaker | None) -> Speaker | None:
+    """``speaker`` unless it is :data:`NOBODY`."""
+    return None if speaker is None or speaker is NOBODY else speaker
+
+
+# -- resolvers, in sieve order ---------------------------------------------------------
+
+def pronoun(m: Mention) -> Speaker | None:
+    """he/she → the person the preceding narration is about; they/it → a group or
+    organisation that was a recent subject; "who" → what the relative clause hangs on."""
+    head, cast = m.head, m.cast
+    if head.pos_ != "PRON":
+        return None
+    lower = head.lower_
+    last = m.previous.person if m.previous is not None else None
+    vocab = cast.vocab
+    if lower in vocab.person_pronouns:
+        person = cast.antecedent(head.i, vocab.person_pronouns[lower], last)
+        # Unresolved, "he" is still someone: the quote's context may tell who.
+        return cast.speaker(person, head, named=False) if person is not None else _UNRESOLVED
+    if lower in vocab.plural_pronouns or lower == "it":
+        group = cast.group_antecedent(head, plural=lower != "it")
+        if group is not None and m.depth < _MAX_DEPTH:
+            found = resolve_mention(cast, group, m.previous, m.depth + 1)
+            return found if found is not None else NOBODY
+        if m.previous is not None and m.previous.kind in {"organization", "source"}:
+            return replace(m.previous, rule="")
+        return _UNRESOLVED
+    if lower in {"who", "that", "which"} and head.head.dep_ == "relcl" and m.depth < _MAX_DEPTH:
+        found = resolve_mention(cast, head.head.head, m.previous, m.depth + 1)
+        return found if found is not None else NOBODY
+    if lower in cast.vocab.group_pronouns:
+        return None  # the group resolver's
+    return NOBODY  # I, we, you: the writer or a reader, not a source
+
+
+def group(m: Mention) -> Speaker | None:
+    """"Some of the fans", "those involved", "many" (whatever the tagger calls the word)."""
+    if m.head.lower_ not in m.cast.vocab.group_pronouns:
+        return None
+    return unnamed_group(m)
+
+
+def unnamed_group(m: Mention) -> Speaker:
+    """"All those involved say", "some of the protesters said": an unnamed group, when the
+    phrase says who they are; a bare "some" or "many" names nobody."""
+    head, doc = m.head, m.head.doc
+    lo, hi = head.left_edge.i, min(head.right_edge.i, head.left_edge.i + 5)
+    words = doc[lo:hi + 1]
+    if not any(t.pos_ in {"NOUN", "PROPN", "VERB", "ADJ"} for t in words if t.i != head.i):
+        return NOBODY
+    return Speaker(words.text, "source", None, words.start_char, words.end_char)
+
+
+def named_person(m: Mention) -> Speaker | None:
+    """A mention inside a name the article registered as a person."""
+    person = m.cast.person_in_phrase(m.head)
+    return m.cast.speaker(person, m.head, named=True) if person is not None else None
+
+
+def apposition(m: Mention) -> Speaker | None:
+    """"The city engineer, Maria Lopez, said": the name in apposition to the subject."""
+    person = m.cast.person_in_phrase(m.head, frozenset({"appos"}))
+    return m.cast.speaker(person, m.head, named=True) if person is not None else None
+
+
+def not_a_speaker(m: Mention) -> Speaker | None:
+    """Dates, amounts and counts never speak."""
+    return NOBODY if m.head.ent_type_ in NOT_SPEAKERS else None
+
+
+def acronym(m: Mention) -> Speaker | None:
+    """"IRCC said": an acronym is an organisation (spelled out when the article did)."""
+    head = m.head
+    if head.pos_ != "PROPN":
+        return None
+    phrase = noun_phrase(head)
+    words = m.cast.name_words(phrase.text)
+    if len(words) == 1 and words[0].isupper() and len(words[0]) > 1:
+        return m.cast.organization(words[0], phrase)
+    return None
+
+
+def proper_name(m: Mention) -> Speaker | None:
+    """A capitalised name: a person already named (by surname or full name), an
+    organisation by its label or its words, else a person new to the article."""
+    head, cast = m.head, m.cast
+    if head.pos_ != "PROPN":
+        return None
+    phrase = noun_phrase(head)
+    words = cast.name_words(phrase.text)
+    if not looks_like_name(words):
+        return None
+    known = cast.person_named(words[-1]) if len(words) == 1 else None
+    if known is None and len(words) > 1:
+        known = next((p for p in cast.people if len(p.name) > 1 and compatible(p.name, words)), None)
+    if known is not None:
+        return cast.speaker(known, head, named=True, span=phrase)
+    if head.ent_type_ in ORG_LABELS or cast.vocab.has_org_noun(words):
+        return cast.organization(" ".join(words), phrase)
+    if head.ent_type_ in _NOT_VOICES:
+        return NOBODY
+    person = cast.add_person(words, head, phrase)
+    return cast.speaker(person, head, named=True, span=phrase)
+
+
+def document_owner(m: Mention) -> Speaker | None:
+    """"Her statement said", "the PBO report found", "a report from the institute", "a
+    statement e-mailed by X": whoever the phrase says issued the document. A document
+    with no owner in its own phrase names nobody: guessing the organisation or person
+    named last was wrong more often than right."""
+    head, cast = m.head, m.cast
+    if m.lemma not in cast.vocab.document_nouns:
+        return None
+    owner = _owner(head)
+    if owner is None or m.depth >= _MAX_DEPTH:
+        return NOBODY
+    found = someone(resolve_mention(cast, owner, m.previous, m.depth + 1))
+    return replace(found, rule="document_owner") if found is not None else NOBODY
+
+
+def _owner(head: Token) -> Token | None:
+    for child in head.children:
+        if child.dep_ == "poss" or (child.dep_ == "compound" and child.pos_ == "PROPN"):
+            return child
+    for child in head.rights:
+        preps = [child] if child.dep_ in {"prep", "agent"} else \
+            [c for c in child.children if c.dep_ in {"prep", "agent"}] if child.dep_ == "acl" else []
+        for prep in preps:
+            if prep.lower_ in _OWNER_PREPOSITIONS:
+                obj = next((c for c in prep.children if c.dep_ == "pobj"), None)
+                if obj is not None:
+                    return obj
+    return None
+
+
+def organisation(m: Mention) -> Speaker | None:
+    """An entity the tagger calls an organisation, nationality, place or facility
+    ("Ottawa said", "the Liberals said"): a body speaking."""
+    head = m.head
+    if head.ent_type_ not in ORG_LABELS:
+        return None
+    return m.cast.organization(strip_det(noun_phrase(head).text), noun_phrase(head))
+
+
+def org_description(m: Mention) -> Speaker | None:
+    """"The ministry said": the ministry named earlier, else the description itself."""
+    head, cast = m.head, m.cast
+    if m.lemma not in cast.vocab.org_nouns:
+        return None
+    phrase = noun_phrase(head)
+    if definite(head):
+        named = cast.recent_org(head.i, m.lemma)
+        if named is not None:
+            return Speaker(named, "organization", strip_det(phrase.text), phrase.start_char, phrase.end_char)
+    return cast.organization(strip_det(phrase.text), phrase)
+
+
+def unnamed_source(m: Mention) -> Speaker | None:
+    """"Officials said", "an official with the agency said": an unnamed source, named
+    with the body it speaks for when the phrase says so."""
+    head = m.head
+    if m.lemma not in m.cast.vocab.source_nouns or not (head.tag_ in {"NNS", "NNPS"} or indefinite(head)):
+        return None
+    return _source(head)
+
+
+_AFFILIATION = frozenset({"for", "with", "at", "from", "of", "in"})
+_AFFILIATION_TOKENS = 8
+
+
+def _source(head: Token) -> Speaker:
+    """An unnamed source: "officials", "a spokesperson for Health Canada"."""
+    phrase = noun_phrase(head)
+    end = phrase.end
+    prep = next((c for c in head.rights if c.dep_ == "prep" and c.lower_ in _AFFILIATION), None)
+    if prep is not None and prep.right_edge.i - head.i <= _AFFILIATION_TOKENS \
+            and any(c.dep_ == "pobj" for c in prep.children):
+        end = prep.right_edge.i + 1
+    span = head.doc[phrase.start:end]
+    return Speaker(strip_det(span.text), "source", None, span.start_char, span.end_char)
+
+
+def role_noun(m: Mention) -> Speaker | None:
+    """"The US president said": the person the article gave that role (not a relative:
+    "the father said" is someone new)."""
+    if m.lemma in m.cast.vocab.kin_nouns:
+        return None
+    person = m.cast.by_role(m.lemma, m.head)
+    if person is None:
+        return None
+    return m.cast.speaker(person, m.head, named=False, role=strip_det(noun_phrase(m.head).text))
+
+
+def description(m: Mention) -> Speaker | None:
+    """"The 26-year-old said": the person the story is about just now (not a relative,
+    who is someone new, and not a source noun)."""
+    head, cast = m.head, m.cast
+    vocab = cast.vocab
+    if not (definite(head, possessive=False) and head.tag_ in {"NN", "NNS"}) \
+            or m.lemma in vocab.source_nouns or m.lemma in vocab.kin_nouns or not _names_a_person(m):
+        return None
+    last = m.previous.person if m.previous is not None else None
+    person = cast.antecedent(head.i, None, last)
+    if person is None:
+        return None
+    return cast.speaker(person, head, named=False, role=strip_det(noun_phrase(head).text))
+
+
+def _names_a_person(m: Mention) -> bool:
+    """A common noun that can stand for a person: a title or role ("the minister"), an
+    agent noun ("the organiser"), an age ("the 26-year-old"); not "the findings"."""
+    vocab, lemma = m.cast.vocab, m.lemma
+    parts = lemma.split("-")
+    return (lemma in vocab.person_nouns or any(p in vocab.titles or p in vocab.person_nouns for p in parts)
+            or _agent_noun(m) or "year-old" in noun_phrase(m.head).text.lower()
+            or any(lemma in p.roles for p in m.cast.people))
+
+
+def _agent_noun(m: Mention) -> bool:
+    vocab, lemma = m.cast.vocab, m.lemma
+    return m.head.pos_ == "NOUN" and lemma not in vocab.document_nouns and lemma not in vocab.org_nouns \
+        and any(lemma.endswith(sfx) and len(lemma) > len(sfx) + 1 for sfx in vocab.person_suffixes)
+
+
+def source_noun(m: Mention) -> Speaker | None:
+    """"The lawyer said", "protesters said", "several friends said" with nobody to link
+    them to: an unnamed source (a source, person, title or kin noun, or a common noun
+    with a suffix that names people: -er, -ist, -ian)."""
+    vocab = m.cast.vocab
+    if m.head.pos_ != "NOUN":
+        return None
+    if not (m.lemma in vocab.source_nouns or m.lemma in vocab.kin_nouns or _names_a_person(m)):
+        return None
+    return _source(m.head)
+
+
+def proper_noun(m: Mention) -> Speaker | None:
+    """A capitalised name the entity layer did not recognise and that does not read like
+    a name of the usual shape ("de Blasio", "Pew"): still someone, unless the tagger
+    calls it a place, product, work or law."""
+    head = m.head
+    if head.pos_ != "PROPN" or head.ent_type_ in _NOT_VOICES:
+        return None
+    phrase = noun_phrase(head)
+    name = " ".join(m.cast.name_words(phrase.text)) or strip_det(phrase.text)
+    kind = "organization" if head.ent_type_ in ORG_LABELS else "person"
+    return Speaker(name, kind, None, phrase.start_char, phrase.end_char)
+
+
+#: The mention sieve, most specific first. Anything left unanswered names nobody.
+MENTION_SIEVE: tuple[tuple[str, MentionResolver], ...] = (
+    ("pronoun", pronoun),
+    ("group", group),
+    ("named_person", named_person),
+    ("apposition", apposition),
+    ("not_a_speaker", not_a_speaker),
+    ("acronym", acronym),
+    ("proper_name", proper_name),
+    ("document_owner", document_owner),
+    ("organisation", organisation),
+    ("org_description", org_description),
+    ("unnamed_source", unnamed_source),
+    ("role_noun", role_noun),
+    ("description", description),
+    ("source_noun", source_noun),
+    ("proper_noun", proper_noun),
+)

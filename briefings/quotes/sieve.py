@@ -1,0 +1,274 @@
+"""Who said each quote: the quote sieve.
+
+Speaker resolution runs as passes of small named resolvers over the article's quotes, in
+text order (the multi-pass sieve of coreference systems). Each resolver takes one quote
+and an explicit :class:`QuoteContext` (the article, its cast of people, every quote with
+the speakers found so far) and returns a :class:`~.speakers.Speaker` or ``None``; the
+first answer wins and names the quote's ``rule``.
+
+* pass ``explicit``: the quote's own cue (``cue``: its subject through the mention sieve
+  of :mod:`.mentions`; ``orphan_cue``: a cue whose subject the parse lost);
+* pass ``context``: quotes with no cue of their own (``introducer``: the narration right
+  before names who speaks; ``continuation``: the previous quote's speaker goes on;
+  ``same_paragraph``: the next quote's speaker in the same paragraph; ``continued``: a
+  quotation running on into a cued one; ``nearest_person``: the person the story is
+  about at that point).
+
+Transcript turns ("WALLACE: ...") are found separately, see :func:`transcript_turns`.
+The order of the resolvers in :data:`PASSES` is the only order there is.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+
+from spacy.tokens import Doc
+
+from .layout import Layout
+from .marks import Marked
+from .mentions import resolve_mention, someone
+from .reported import Report
+from .speakers import NOBODY, Cast, Speaker
+
+#: How many paragraphs of running text a speaker's remarks carry over without a cue.
+_CARRY_PARAGRAPHS = 1
+
+
+@dataclass(slots=True)
+class QuoteItem:
+    """One quote being assembled: a quotation, a reported clause, or both."""
+
+    start: int
+    end: int
+    kind: str
+    report: Report | None = None
+    marked: Marked | None = None
+    speaker: Speaker | None = None
+    #: The quote's own cue names nobody who can speak ("the findings show"): no later
+    #: rule may guess a speaker for it.
+    settled: bool = False
+    #: The quote whose speaker this one took over (continuation and the like): it can
+    #: be no surer of the name than that quote.
+    derived_from: "QuoteItem | None" = None
+
+
+@dataclass(frozen=True)
+class QuoteContext:
+    """Everything a resolver may look at, passed explicitly."""
+
+    doc: Doc
+    text: str
+    layout: Layout
+    cast: Cast
+    items: list[QuoteItem]
+
+    def previous(self, k: int) -> QuoteItem | None:
+        return self.items[k - 1] if k > 0 else None
+
+    def next(self, k: int) -> QuoteItem | None:
+        return self.items[k + 1] if k + 1 < len(self.items) else None
+
+    def previous_speaker(self, k: int) -> Speaker | None:
+        """The speaker of the nearest earlier quote that has one."""
+        for j in range(k - 1, -1, -1):
+            if self.items[j].speaker is not None:
+                return self.items[j].speaker
+        return None
+
+
+QuoteResolver = Callable[[QuoteItem, int, QuoteContext], "Speaker | None"]
+
+
+# -- pass "explicit" --------------------------------------------------------------------
+
+def cue(it: QuoteItem, k: int, ctx: QuoteContext) -> Speaker | None:
+    """The subject of the quote's own cue verb, through the mention sieve."""
+    r = it.report
+    if r is None or r.subject is None:
+        return None
+    speaker = resolve_mention(ctx.cast, ctx.doc[r.subject], ctx.previous_speaker(k))
+    if speaker is NOBODY:
+        it.settled = True
+        return None
+    return replace(speaker, rule=f"cue:{speaker.rule}") if speaker is not None else None
+
+
+def orphan_cue(it: QuoteItem, k: int, ctx: QuoteContext) -> Speaker | None:
+    """A cue whose subject the parse put inside the quotation: the person just named."""
+    r = it.report
+    if r is None or r.subject is not None or not r.orphan:
+        return None
+    person = ctx.cast.antecedent(r.cue, None, _last_person(ctx, k))
+    return ctx.cast.speaker_for(person, ctx.doc[r.cue].idx) if person is not None else None
+
+
+# -- pass "context" ---------------------------------------------------------------------
+
+def introducer(it: QuoteItem, k: int, ctx: QuoteContext) -> Speaker | None:
+    """``Musk took to Twitter with this: "..."`` and ``Durning did not need much coaxing.
+    "I'm thankful ..."``: a sentence just before the quotation (same or previous
+    paragraph, no quotation in it) whose main subject is a person introduces them."""
+    m = it.marked
+    if m is None or m.continuation:
+        return None
+    doc, text, cast, layout = ctx.doc, ctx.text, ctx.cast, ctx.layout
+    tok = doc.char_span(m.open, m.open + 1, alignment_mode="expand")
+    if tok is None:
+        return None
+    sent = tok.sent
+    if sent.start_char < m.open and text[sent.start_char:m.open].strip():
+        candidate = sent
+        if not text[sent.start_char:m.open].rstrip().endswith(":"):
+            return None
+    elif sent.start > 0:
+        candidate = doc[sent.start - 1].sent
+        if _has_quotation(cast, candidate) or layout.rank(m.start) - layout.rank(candidate.start_char) > 1:
+            return None  # a sentence carrying a quotation attributes it; it introduces nobody
+    else:
+        return None
+    head = candidate.root
+    if candidate is sent:
+        # The clause that ends at the colon, not the whole sentence's main clause.
+        j = tok.start - 1
+        while j > sent.start and doc[j].is_punct:
+            j -= 1
+        head = doc[j]
+        while head.pos_ not in {"VERB", "AUX"} and head.head.i != head.i:
+            head = head.head
+    subject = None
+    for _ in range(3):
+        subject = next((c for c in head.children if c.dep_ in {"nsubj", "nsubjpass"}), None)
+        if subject is not None or head.head.i == head.i:
+            break
+        head = head.head
+    if subject is None or cast.quoted.contains(subject.idx):
+        return None
+    speaker = someone(resolve_mention(cast, subject, ctx.previous_speaker(k)))
+    return speaker if speaker is not None and speaker.person is not None else None
+
+
+def _has_quotation(cast: Cast, sent) -> bool:
+    return cast.quoted.overlaps(sent.start_char, sent.end_char)
+
+
+def fragment_subject(it: QuoteItem, k: int, ctx: QuoteContext) -> Speaker | None:
+    """A short quoted fragment inside narration about someone ('Purdy, who lost 16 lbs.
+    "and two belt loops", ...'): the words are the sentence subject's, when that is a
+    person, not the previous speaker's."""
+    if it.kind != "partial" or it.marked is None or it.report is not None:
+        return None
+    span = ctx.doc.char_span(it.start, it.end, alignment_mode="expand")
+    if span is None:
+        return None
+    root = span.sent.root
+    subject = next((c for c in root.children if c.dep_ in {"nsubj", "nsubjpass"}), None)
+    if subject is None or ctx.cast.quoted.contains(subject.idx) or subject.pos_ == "PRON":
+        return None
+    speaker = someone(resolve_mention(ctx.cast, subject, ctx.previous_speaker(k)))
+    return speaker if speaker is not None and speaker.person is not None else None
+
+
+def continuation(it: QuoteItem, k: int, ctx: QuoteContext) -> Speaker | None:
+    """The previous quote's speaker goes on: a quotation reopened on a new paragraph, or
+    an uncued quote in the paragraph after a quote."""
+    prev = ctx.previous(k)
+    if prev is None or prev.speaker is None:
+        return None
+    m = it.marked
+    if (m is not None and m.continuation) or \
+            ctx.layout.rank(it.start) - ctx.layout.rank(prev.start) <= _CARRY_PARAGRAPHS:
+        it.derived_from = prev
+        return prev.speaker
+    return None
+
+
+def same_paragraph(it: QuoteItem, k: int, ctx: QuoteContext) -> Speaker | None:
+    """The next quote in the same paragraph has a speaker: ``"A." "B," she said.``"""
+    nxt = ctx.next(k)
+    if nxt is not None and nxt.speaker is not None and ctx.layout.index(nxt.start) == ctx.layout.index(it.start):
+        it.derived_from = nxt
+        return nxt.speaker
+    return None
+
+
+def continued(it: QuoteItem, k: int, ctx: QuoteContext) -> Speaker | None:
+    """A quotation that runs on into the next paragraph's cued quotation."""
+    nxt = ctx.next(k)
+    if it.marked is not None and it.marked.continued and nxt is not None and nxt.speaker is not None:
+        it.derived_from = nxt
+        return nxt.speaker
+    return None
+
+
+def nearest_person(it: QuoteItem, k: int, ctx: QuoteContext) -> Speaker | None:
+    """The person the story is about where the quote stands."""
+    tok = ctx.doc.char_span(it.start, it.start + 1, alignment_mode="expand")
+    if tok is None:
+        return None
+    person = ctx.cast.antecedent(tok.start, None, _last_person(ctx, k))
+    return ctx.cast.speaker_for(person, it.start) if person is not None else None
+
+
+def _last_person(ctx: QuoteContext, k: int):
+    prev = ctx.previous_speaker(k)
+    return prev.person if prev is not None else None
+
+
+#: The sieve: passes in order, each an ordered list of named resolvers.
+PASSES: tuple[tuple[str, tuple[tuple[str, QuoteResolver], ...]], ...] = (
+    ("explicit", (("cue", cue), ("orphan_cue", orphan_cue))),
+    ("context", (("introducer", introducer), ("fragment_subject", fragment_subject),
+                 ("continuation", continuation),
+                 ("same_paragraph", same_paragraph), ("continued", continued),
+                 ("nearest_person", nearest_person))),
+)
+
+
+def run_pass(name: str, ctx: QuoteContext) -> None:
+    """Resolve every quote still without a speaker with the resolvers of pass ``name``."""
+    resolvers = dict(PASSES)[name]
+    for k, it in enumerate(ctx.items):
+        if it.speaker is not None or it.settled:
+            continue
+        for rule, resolver in resolvers:
+            speaker = resolver(it, k, ctx)
+            if speaker is not None:
+                it.speaker = replace(speaker, rule=speaker.rule if rule == "cue" else rule)
+                break
+
+
+_TURN = re.compile(r"^[ \t]*[\"\u201c]?([A-Z][A-Z.'\u2019-]+(?: [A-Z][A-Z.'\u2019-]+){0,2}):[ \t]+(\S[^\n]*)$", re.M)
+
+
+def transcript_turns(text: str, items: list[QuoteItem], cast: Cast) -> list[QuoteItem]:
+    """Interview transcripts: "WALLACE: But, Governor, ..." is a turn by the person the
+    article calls Wallace. Only labels naming someone the article names count, so
+    "READ MORE:" or "UPDATE:" never become speakers; what the turn itself reports is
+    part of the turn."""
+    found = list(_TURN.finditer(text))
+    if not found:
+        return items
+    people = {m.group(1): cast.person_named(m.group(1).title().split()[-1]) for m in found}
+    counts: dict[str, int] = {}
+    for m in found:
+        counts[m.group(1)] = counts.get(m.group(1), 0) + 1
+    # Once one label names a known person the article is a transcript, and its other
+    # recurring labels are speakers too (the interviewer the story never introduces).
+    transcript = any(p is not None for p in people.values())
+    turns = []
+    for m in found:
+        label, person = m.group(1), people[m.group(1)]
+        if person is None and not (transcript and counts[label] > 1):
+            continue
+        start, end = m.start(2), m.end(2)
+        while end > start and (text[end - 1].isspace() or text[end - 1] in "\"\u201d"):
+            end -= 1
+        speaker = (cast.speaker_for(person, start) if person is not None
+                   else Speaker(label.title(), "person", None, m.start(1), m.end(1)))
+        turns.append(QuoteItem(start, end, "direct", speaker=replace(speaker, rule="transcript_turn")))
+    if not turns:
+        return items
+    kept = [it for it in items if not any(it.start < t.end and t.start < it.end for t in turns)]
+    return sorted(kept + turns, key=lambda it: it.start)

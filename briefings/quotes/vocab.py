@@ -1,0 +1,79 @@
+"""The word lists attribution reads, for one language, gathered once.
+
+Every rule that asks "is this a speech verb / a title / an organisation word?" asks a
+:class:`Vocabulary`; the words themselves live in ``briefings/lang/<code>/*.txt``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from functools import lru_cache
+
+import numpy as np
+from spacy.strings import hash_string  # type: ignore[attr-defined]  # compiled, untyped
+
+from briefings import lang as lang_data
+
+
+@dataclass(frozen=True)
+class Vocabulary:
+    lang: str
+    speech_verbs: frozenset[str]
+    weak_verbs: frozenset[str]
+    finding_verbs: frozenset[str]
+    not_reporting_verbs: frozenset[str]
+    finding_subjects: frozenset[str]
+    titles: frozenset[str]
+    male_titles: frozenset[str]
+    female_titles: frozenset[str]
+    source_nouns: frozenset[str]
+    org_nouns: frozenset[str]
+    kin_nouns: frozenset[str]
+    document_nouns: frozenset[str]
+    group_pronouns: frozenset[str]
+    person_suffixes: frozenset[str]
+    person_nouns: frozenset[str]
+    #: pronoun -> "m" / "f", and those of them that can be a cue's subject or object
+    gendered: dict[str, str]
+    person_pronouns: dict[str, str]
+    plural_pronouns: frozenset[str]
+    first_second_pronouns: frozenset[str]
+    question_words: frozenset[str]
+    speech_hashes: np.ndarray
+    gendered_hashes: np.ndarray
+
+    def is_strong(self, lemma: str) -> bool:
+        """A cue that marks speech on its own, next to a quotation."""
+        return lemma in self.speech_verbs and lemma not in self.weak_verbs \
+            and lemma not in self.finding_verbs
+
+    def has_org_noun(self, words: Sequence[str]) -> bool:
+        """Whether a name contains an organisation word or phrase ("Foundation", "White House")."""
+        low = [w.lower() for w in words]
+        if any(w in self.org_nouns for w in low):
+            return True
+        return any(f"{a} {b}" in self.org_nouns for a, b in zip(low, low[1:]))
+
+
+@lru_cache(maxsize=None)
+def vocabulary(lang: str = "en") -> Vocabulary:
+    """The vocabulary of ``lang``, read from its data files once per process."""
+    def w(name: str) -> frozenset[str]:
+        return lang_data.words(lang, name)
+
+    speech = w("speech_verbs")
+    return Vocabulary(
+        lang=lang, speech_verbs=speech, weak_verbs=w("weak_verbs"), finding_verbs=w("finding_verbs"),
+        not_reporting_verbs=w("not_reporting_verbs"), finding_subjects=w("finding_subjects"),
+        titles=w("titles"), male_titles=w("male_titles"), female_titles=w("female_titles"),
+        source_nouns=w("source_nouns"), org_nouns=w("org_nouns"), kin_nouns=w("kin_nouns"),
+        document_nouns=w("document_nouns"), group_pronouns=w("group_pronouns"),
+        person_suffixes=w("person_suffixes"), person_nouns=w("person_nouns"),
+        gendered={e.split()[0]: e.split()[1] for e in w("gendered_pronouns")},
+        person_pronouns={e.split()[0]: e.split()[1] for e in w("gendered_pronouns") if e.endswith(" subject")},
+        plural_pronouns=w("plural_pronouns"), first_second_pronouns=w("first_second_pronouns"),
+        question_words=w("question_words"),
+        speech_hashes=np.fromiter((hash_string(v) for v in speech), dtype=np.uint64),
+        gendered_hashes=np.fromiter((hash_string(e.split()[0]) for e in w("gendered_pronouns")), dtype=np.uint64),
+    )

@@ -1,0 +1,198 @@
+"""The attribution sieve, one resolver at a time, on sentences written for these tests.
+
+Each test names the resolver it expects in ``Quote.rule``: the rule is part of the output
+(jsonl), so a quote's speaker can always be traced to the one rule that named it.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from briefings.quotes import QuoteAttributor, extract_quotes
+from briefings.quotes.mentions import MENTION_SIEVE
+from briefings.quotes.sieve import PASSES
+from briefings.quotes.vocab import vocabulary
+
+
+def quotes(nlp, text, **kw):
+    return extract_quotes(nlp(text), **kw)
+
+
+def only(qs, fragment):
+    found = [q for q in qs if fragment in q.text]
+    assert len(found) == 1, [(q.speaker, q.rule, q.text) for q in qs]
+    return found[0]
+
+
+# -- the explicit pass: a cue's subject through the mention sieve ----------------------
+
+def test_cue_subject_named_in_full(nlp):
+    q = only(quotes(nlp, "Maria Lopez said on Monday that the new bridge would open in June."), "bridge")
+    assert (q.speaker, q.rule) == ("Maria Lopez", "cue:named_person")
+    assert 0 < q.confidence <= 1
+
+
+def test_apposition_names_the_speaker_of_a_role_subject(nlp):
+    text = ("Engineers inspected the span all week. The chief engineer, Maria Lopez, said the cables "
+            "had been replaced before the storm.")
+    q = only(quotes(nlp, text), "cables")
+    assert q.speaker == "Maria Lopez"
+    assert q.rule in {"cue:apposition", "cue:named_person"}
+
+
+def test_pronoun_goes_to_the_person_the_narration_is_about(nlp):
+    text = ("Maria Lopez has run the city's engineering office since 2019. She said the bridge "
+            "would carry 40,000 cars a day.")
+    q = only(quotes(nlp, text), "40,000")
+    assert (q.speaker, q.rule) == ("Maria Lopez", "cue:pronoun")
+
+
+def test_pronoun_respects_gender_learned_from_titles(nlp):
+    text = ("Mr. Tom Baker met Ms. Ana Ruiz at the depot. She said the buses were late again, "
+            "and the schedule would change.")
+    q = only(quotes(nlp, text), "buses")
+    assert q.speaker == "Ana Ruiz"
+
+
+def test_role_noun_links_back_to_the_person_given_that_role(nlp):
+    text = ("Harbour master John Miller closed the port at dawn. Ships waited offshore for hours. "
+            "The harbour master said the swell was too dangerous for pilots.")
+    q = only(quotes(nlp, text), "swell")
+    assert q.speaker == "John Miller"
+    assert q.rule in {"cue:role_noun", "cue:description"}
+
+
+def test_acronym_is_an_organisation(nlp):
+    q = only(quotes(nlp, "The TTC said service on the line would resume by noon on Friday."), "resume")
+    assert (q.speaker, q.speaker_kind) == ("TTC", "organization")
+
+
+def test_described_organisation_named_again_by_its_head_noun(nlp):
+    text = ("The regional transit agency said on Monday that fares would rise. "
+            "The agency added that discounts for students would remain.")
+    qs = quotes(nlp, text)
+    assert only(qs, "fares").speaker == only(qs, "discounts").speaker == "regional transit agency"
+    assert only(qs, "discounts").speaker_kind == "organization"
+
+
+def test_unnamed_source(nlp):
+    q = only(quotes(nlp, "Officials said the water was safe to drink after the repairs."), "water")
+    assert q.speaker_kind == "source" and q.rule == "cue:unnamed_source"
+
+
+def test_people_named_by_what_they_do_are_an_unnamed_source(nlp):
+    q = only(quotes(nlp, "Protesters said the new curfew would be ignored by everyone downtown."), "curfew")
+    assert q.speaker_kind == "source"
+
+
+def test_document_speaks_for_its_owner(nlp):
+    text = "Maria Lopez resigned on Friday. Her statement said the decision had been hers alone."
+    q = only(quotes(nlp, text), "decision")
+    assert q.speaker == "Maria Lopez"
+
+
+@pytest.mark.parametrize("text, fragment", [
+    ("The findings suggest that the bridge is safe for heavier trucks.", "bridge"),
+    ("Some said the vote had been rigged from the start by the council.", "vote"),
+    ("Common belief holds that the winters are getting milder every year.", "winters"),
+])
+def test_things_that_cannot_speak_name_nobody(nlp, text, fragment):
+    for q in quotes(nlp, text):
+        assert q.speaker is None, (q.speaker, q.rule)
+
+
+def test_a_cue_that_names_nobody_is_not_given_to_the_previous_speaker(nlp):
+    text = ('"We will reopen the bridge in June," Maria Lopez said.\n'
+            "The findings suggest that heavier trucks could use it safely.")
+    qs = quotes(nlp, text)
+    assert only(qs, "reopen").speaker == "Maria Lopez"
+    assert all(q.speaker is None for q in qs if "trucks" in q.text)
+
+
+# -- the context pass: quotes without a cue of their own -------------------------------
+
+def test_continuation_of_the_previous_quote(nlp):
+    text = ('"The bridge will open in June," said Maria Lopez, the city engineer.\n'
+            '"We have tested every cable twice and we are ready for the traffic."')
+    q = only(quotes(nlp, text), "every cable")
+    assert (q.speaker, q.rule) == ("Maria Lopez", "continuation")
+
+
+def test_introducer_names_a_new_speaker(nlp):
+    text = ('"The bridge will open in June," said Maria Lopez, the city engineer.\n'
+            "Tom Baker, who drives across it every day, was less sure of the date.\n"
+            '"I have heard that promise three times before and I will believe it when I see it."')
+    q = only(quotes(nlp, text), "promise three times")
+    assert (q.speaker, q.rule) == ("Tom Baker", "introducer")
+
+
+def test_transcript_turns(nlp):
+    text = ("Maria Lopez spoke to reporters on Monday.\n"
+            "LOPEZ: The bridge opens in June and we are ready for it.\n"
+            "REPORTER: What about the cost overruns?\n"
+            "LOPEZ: They are within the budget the council approved.")
+    qs = quotes(nlp, text)
+    q = only(qs, "within the budget")
+    assert (q.speaker, q.rule) == ("Maria Lopez", "transcript_turn")
+
+
+# -- precision first -------------------------------------------------------------------
+
+def test_speakers_below_the_confidence_floor_are_withheld(nlp):
+    text = "Maria Lopez said on Monday that the new bridge would open in June."
+    q = only(quotes(nlp, text, min_confidence=1.01), "bridge")
+    assert q.speaker is None and q.speaker_start is None
+    assert q.rule == "cue:named_person"  # the rule is still reported, for tracing
+
+
+def test_component_writes_doc_extension(nlp):
+    assert "briefbot_quotes" in nlp.pipe_names
+    doc = nlp("Maria Lopez said on Monday that the new bridge would open in June.")
+    assert [q.speaker for q in doc._.quotes] == ["Maria Lopez"]
+    assert isinstance(nlp.get_pipe("briefbot_quotes"), QuoteAttributor)
+
+
+def test_resolvers_are_named_and_unique():
+    names = [n for n, _ in MENTION_SIEVE] + [n for _, rs in PASSES for n, _ in rs]
+    assert len(names) == len(set(names))
+
+
+def test_language_data_is_deduplicated_and_has_phrases():
+    v = vocabulary("en")
+    assert "white house" in v.org_nouns and "white" not in v.org_nouns
+    assert v.has_org_noun(("White", "House")) and not v.has_org_noun(("Jack", "White"))
+    assert "say" in v.speech_verbs and v.is_strong("say") and not v.is_strong("think")
+
+
+def test_document_owner_named_in_the_phrase(nlp):
+    text = ("The watchdog's numbers were grim. An August Fraser Institute report found that "
+            "spending on roads had fallen by a third since 2015.")
+    q = only(quotes(nlp, text), "spending on roads")
+    assert q.speaker_kind == "organization" and "Fraser Institute" in q.speaker
+
+
+def test_document_without_an_owner_names_nobody(nlp):
+    text = ("Maria Lopez opened the bridge on Monday. A statement said the cables had been "
+            "tested twice before the opening.")
+    assert all(q.speaker is None for q in quotes(nlp, text) if "cables" in q.text)
+
+
+def test_fragment_in_narration_belongs_to_the_sentence_subject(nlp):
+    text = ('"We will reopen the bridge in June," Maria Lopez said.\n'
+            'Retired driver Tom Baker, who crosses it daily, called the delay "a scandal for the whole city" '
+            "on Monday.")
+    q = only(quotes(nlp, text), "scandal")
+    assert q.speaker == "Tom Baker"
+
+
+def test_affiliation_stays_with_an_unnamed_source(nlp):
+    q = only(quotes(nlp, "An official with the transit agency said the line would reopen by noon."), "reopen")
+    assert q.speaker_kind == "source" and "transit agency" in q.speaker
+
+
+def test_continuation_is_no_surer_than_the_quote_it_continues(nlp):
+    text = ('"The bridge will open in June," said Maria Lopez, the city engineer.\n'
+            '"We have tested every cable twice and we are ready for the traffic."')
+    qs = quotes(nlp, text)
+    first, second = only(qs, "bridge will open"), only(qs, "every cable")
+    assert second.rule == "continuation" and second.confidence <= first.confidence
