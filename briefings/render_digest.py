@@ -45,9 +45,11 @@ def _quote_record(q: StoryQuote) -> dict[str, Any]:
             "sources": [_article_record(a) for a in q.articles]}
 
 
-def to_records(stories: list[DigestStory], speakers: list[DigestSpeaker]) -> dict[str, Any]:
+def to_records(stories: list[DigestStory] | list[Brief], speakers: list[DigestSpeaker]) -> dict[str, Any]:
     """The digest as JSON: stories in rank order (every article in exactly one), then
-    speakers across all of them."""
+    speakers across all of them (briefs given instead of stories are grouped first)."""
+    if stories and isinstance(stories[0], Brief):
+        stories = front_page(list(stories))  # type: ignore[arg-type]
     return {
         "stories": [
             {"title": s.title, "summary": list(s.summary), "outlets": list(s.outlets),
@@ -65,19 +67,25 @@ def to_records(stories: list[DigestStory], speakers: list[DigestSpeaker]) -> dic
 
 def _story_quotes(story: DigestStory, markdown: bool, limit: int = 3) -> list[str]:
     """A story's most widely carried quotes, each once, with how many outlets carry it."""
-    ranked = sorted(story.quotes, key=lambda q: -len({outlet(a) for a in q.articles}))
+    named = [q for q in story.quotes if q.speaker]  # the unattributed are listed once, at the end
+    ranked = sorted(named, key=lambda q: -len({outlet(a) for a in q.articles}))
     lines = []
     for q in ranked[:limit]:
         n = len({outlet(a) for a in q.articles})
-        who = q.speaker or "unattributed"
+        who = speaker_label(q.speaker, q.quote.role, q.speaker_kind)
         tail = f" ({n} outlets)" if n > 1 else ""
         line = f"{who}: {quote_line(q.quote)}{tail}"
         lines.append(f"  - {escape_markdown(line)}" if markdown else wrap(line, "    ", "– "))
     return lines
 
 
-def to_text(stories: list[DigestStory], speakers: list[DigestSpeaker], markdown: bool = False) -> str:
-    """The digest as cards: each story once, its outlets under "also in", then who said what."""
+def to_text(stories: list[DigestStory] | list[Brief], speakers: list[DigestSpeaker],
+            markdown: bool = False) -> str:
+    """The digest as cards: each story once, its outlets under "also in", then who said what.
+
+    Given briefs instead of stories, groups them into stories first."""
+    if stories and isinstance(stories[0], Brief):
+        stories = front_page(list(stories))  # type: ignore[arg-type]
     bullet = "- " if markdown else "• "
     n_articles = sum(len(s.briefs) for s in stories)
     head = f"Digest of {len(stories)} stor{'ies' if len(stories) != 1 else 'y'}"

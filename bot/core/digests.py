@@ -243,7 +243,7 @@ def _who_said_what(stories: list[DigestStory], max_speakers: int = 10, stories_e
     """
     if len(stories) < 2:
         return None
-    merged = merge_speakers([s.lead for s in stories])
+    merged = merge_speakers([s.lead if isinstance(s, DigestStory) else s for s in stories])
     named = [sp for sp in merged if sp.name is not None][:max_speakers]
     views = []
     for sp in named + [sp for sp in merged if sp.name is None]:
