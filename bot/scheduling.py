@@ -50,6 +50,7 @@ from apscheduler.triggers.interval import IntervalTrigger
 
 from bot.core.briefs import BriefCache
 from bot.core.clock import Clock
+from bot.core.feed_health import FeedHealth, failure_cause
 from bot.core.digests import DigestBuilder
 from bot.core.interface import ChannelRef, Deliverer, DeliveryKey
 from bot.core.outcomes import DigestEvent, DigestOutcome, NullObserver, Observer
@@ -147,7 +148,7 @@ class FeedPoller:
         try:
             result = await self.sources.poll(feed.url, feed.etag, feed.last_modified)
         except FetchError as exc:
-            return await self._failed(feed, str(exc), exc.kind)
+            return await self._failed(feed, str(exc), exc.kind, exc)
         except Exception as exc:  # a parser bug must not stop the other feeds
             log.exception("polling %s failed unexpectedly", feed.url)
             return await self._failed(feed, f"unexpected error: {type(exc).__name__}", FailureKind.OTHER)
@@ -159,6 +160,8 @@ class FeedPoller:
 
     async def _record(self, feed: Feed, result) -> PollResult:
         now = self.clock.now()
+        if feed.failures:  # a streak ends (feed health)
+            await self.store.run(self.store.record_feed_health, feed.id, ok=True, now=now)
         if result.not_modified:
             await self.store.run(self.store.record_poll, feed.id, now=now, next_poll_at=now + self.interval,
                                  not_modified=True)
@@ -174,11 +177,13 @@ class FeedPoller:
             await self._brief_new(feed, result, added)
         return PollResult(feed.url, new=len(added))
 
-    async def _failed(self, feed: Feed, error: str, kind: str) -> PollResult:
+    async def _failed(self, feed: Feed, error: str, kind: str, exc: BaseException | None = None) -> PollResult:
         now = self.clock.now()
         delay = self.backoff((feed.failures or 0) + 1)
         failures = await self.store.run(self.store.record_poll_failure, feed.id, error=error, now=now,
                                         next_poll_at=now + delay)
+        await self.store.run(self.store.record_feed_health, feed.id, ok=False, now=now,
+                             cause=failure_cause(exc))
         log.warning("feed %s failed (%s; %d in a row, next try in %s): %s", feed.url, kind, failures, delay,
                     error)
         self.status.incr("feeds.failures")
@@ -227,6 +232,7 @@ class DigestScheduler:
         self.scheduler: AsyncIOScheduler | None = None
         self._inflight: set[asyncio.Task] = set()
         self._channel_locks: dict[str, asyncio.Lock] = defaultdict(asyncio.Lock)
+        self.health = FeedHealth(store, clock)
         #: Set by the command layer of this process after a schedule change: look now.
         self._changed = service.schedules_changed
         self._seen_version = 0
@@ -363,6 +369,10 @@ class DigestScheduler:
             except Exception:
                 log.exception("feed polling round failed")
                 self.status.set("feeds", False, "polling round failed")
+            try:
+                await self.health.notify(self.deliverers)
+            except Exception:
+                log.exception("feed health notices failed")
 
     async def fire(self, channel: str) -> DigestOutcome:
         """The APScheduler job: post the digest that is due now, if it still is."""

@@ -148,3 +148,16 @@ def _join(group: _Group, appearance: Appearance) -> None:
     group.appearances.append(appearance)
     if appearance.role:
         group.roles.append(appearance.role)
+
+
+def speaker_key(name: str, kind: str) -> tuple[str, ...]:
+    """The comparable form of a speaker's name (titles dropped for people)."""
+    return _key(name, kind)
+
+
+def same_speaker(a: tuple[str, ...], b: tuple[str, ...], kind_a: str, kind_b: str) -> bool:
+    """Whether two speakers' keys name one speaker: people and organisations by the
+    digest's rule, unnamed sources only by the same words ("officials" is "officials")."""
+    if kind_a != kind_b:
+        return False
+    return _same_person(a, b) if kind_a in _MERGED_KINDS else a == b

@@ -1,4 +1,5 @@
-"""A digest of many briefs: each story's summary, then who said what across all of them."""
+"""A digest of many briefs: one card per story (its outlets, its quotes merged), ranked like a
+front page, then who said what across all of them."""
 
 from __future__ import annotations
 
@@ -6,8 +7,9 @@ import json
 from typing import Any
 
 from briefings.digest import DigestSpeaker, merge_speakers
-from briefings.model import Brief
+from briefings.model import Article, Brief
 from briefings.render import escape_markdown, quote_line, wrap
+from briefings.stories import DigestStory, StoryQuote, front_page, outlet
 from briefings.wording import speaker_label
 
 _SPEAKERS = 15
@@ -33,13 +35,27 @@ def _appearance_records(speaker: DigestSpeaker) -> list[dict[str, Any]]:
     ]
 
 
-def to_records(briefs: list[Brief], speakers: list[DigestSpeaker]) -> dict[str, Any]:
-    """``speakers`` lists named speakers only; quotes nobody was named for are under
-    ``unattributed`` (their appearances, story by story)."""
+def _article_record(a: Article) -> dict[str, Any]:
+    return {"path": a.path, "url": a.url, "title": a.title, "source": a.source}
+
+
+def _quote_record(q: StoryQuote) -> dict[str, Any]:
+    return {"speaker": q.speaker, "speaker_kind": q.speaker_kind, "kind": q.quote.kind,
+            "text": q.quote.text, "cue": q.quote.cue,
+            "sources": [_article_record(a) for a in q.articles]}
+
+
+def to_records(stories: list[DigestStory] | list[Brief], speakers: list[DigestSpeaker]) -> dict[str, Any]:
+    """The digest as JSON: stories in rank order (every article in exactly one), then
+    speakers across all of them (briefs given instead of stories are grouped first)."""
+    if stories and isinstance(stories[0], Brief):
+        stories = front_page(list(stories))  # type: ignore[arg-type]
     return {
         "stories": [
-            {"path": b.article.path, "url": b.article.url, "title": b.article.title, "summary": list(b.summary)}
-            for b in briefs
+            {"title": s.title, "summary": list(s.summary), "outlets": list(s.outlets),
+             "articles": [_article_record(b.article) for b in s.briefs],
+             "quotes": [_quote_record(q) for q in s.quotes]}
+            for s in stories
         ],
         "speakers": [
             {"name": s.name, "kind": s.kind, "roles": list(s.roles), "appearances": _appearance_records(s)}
@@ -49,14 +65,53 @@ def to_records(briefs: list[Brief], speakers: list[DigestSpeaker]) -> dict[str, 
     }
 
 
-def to_text(briefs: list[Brief], speakers: list[DigestSpeaker], markdown: bool = False) -> str:
+def _story_quotes(story: DigestStory, markdown: bool, limit: int = 3) -> list[str]:
+    """A story's most widely carried quotes, each once, with how many outlets carry it."""
+    named = [q for q in story.quotes if q.speaker]  # the unattributed are listed once, at the end
+    ranked = sorted(named, key=lambda q: -len({outlet(a) for a in q.articles}))
+    lines = []
+    for q in ranked[:limit]:
+        n = len({outlet(a) for a in q.articles})
+        who = speaker_label(q.speaker, q.quote.role, q.speaker_kind)
+        tail = f" ({n} outlets)" if n > 1 else ""
+        line = f"{who}: {quote_line(q.quote)}{tail}"
+        lines.append(f"  - {escape_markdown(line)}" if markdown else wrap(line, "    ", "– "))
+    return lines
+
+
+def to_text(stories: list[DigestStory] | list[Brief], speakers: list[DigestSpeaker],
+            markdown: bool = False) -> str:
+    """The digest as cards: each story once, its outlets under "also in", then who said what.
+
+    Given briefs instead of stories, groups them into stories first."""
+    if stories and isinstance(stories[0], Brief):
+        stories = front_page(list(stories))  # type: ignore[arg-type]
     bullet = "- " if markdown else "• "
-    lines = [("# " if markdown else "") + f"Digest of {len(briefs)} stor{'ies' if len(briefs) != 1 else 'y'}", ""]
-    for b in briefs:
-        a = b.article
-        title = _where(a.title, a.url, a.path)
-        lines.append(f"## {title}" if markdown else title)
-        lines.extend((f"{bullet}{s}" if markdown else wrap(s, "  ", bullet)) for s in b.summary)
+    n_articles = sum(len(s.briefs) for s in stories)
+    head = f"Digest of {len(stories)} stor{'ies' if len(stories) != 1 else 'y'}"
+    if n_articles != len(stories):
+        head += f" from {n_articles} articles"
+    lines = [("# " if markdown else "") + head, ""]
+    for story in stories:
+        a = story.lead.article
+        title = _where(story.title, a.url, a.path)
+        lines.append((f"## [{title}]({a.url})" if a.url else f"## {title}") if markdown else title)
+        if not markdown and a.url:
+            lines.append(f"  {outlet(a)}: {a.url}")
+        elif not markdown and a.path:
+            lines.append(f"  {a.path}")
+        lines.extend((f"{bullet}{s}" if markdown else wrap(s, "  ", bullet)) for s in story.summary)
+        others = story.also_in
+        if others:
+            if markdown:
+                links = ", ".join(f"[{outlet(b.article)}]({b.article.url})" if b.article.url else outlet(b.article)
+                                  for b in others)
+                lines.append(f"*also in: {links}*")
+            else:
+                lines.append(wrap("also in: " + ", ".join(
+                    f"{outlet(b.article)} ({b.article.url})" if b.article.url else outlet(b.article)
+                    for b in others), "  "))
+        lines.extend(_story_quotes(story, markdown))
         lines.append("")
     if speakers:
         lines += ["## Who said what" if markdown else "Who said what", ""]
@@ -81,12 +136,11 @@ def to_text(briefs: list[Brief], speakers: list[DigestSpeaker], markdown: bool =
 
 
 def render(briefs: list[Brief], fmt: str) -> str:
-    """The digest in one of the CLI's formats; ``jsonl`` gives one line per named speaker
-    (the unattributed quotes are in ``json``'s ``unattributed``)."""
+    """The digest in one of the CLI's formats; ``jsonl`` gives one line per speaker."""
     speakers = merge_speakers(briefs)
-    if fmt == "json":
-        return json.dumps(to_records(briefs, speakers), ensure_ascii=False, indent=2)
     if fmt == "jsonl":
-        records = to_records(briefs, speakers)["speakers"]
-        return "\n".join(json.dumps(r, ensure_ascii=False) for r in records)
-    return to_text(briefs, speakers, markdown=fmt == "markdown")
+        return "\n".join(json.dumps(r, ensure_ascii=False) for r in to_records([], speakers)["speakers"])
+    stories = front_page(briefs)
+    if fmt == "json":
+        return json.dumps(to_records(stories, speakers), ensure_ascii=False, indent=2)
+    return to_text(stories, speakers, markdown=fmt == "markdown")

@@ -152,7 +152,7 @@ def test_prune_forgets_only_what_left_the_feed_long_ago(store):
     store.remember_article("http://x/a", "k2", None, T0)
     store.store_brief("k2", 3, "{}", T0)
     counts = store.prune(later + timedelta(days=20))
-    assert counts == {"entries": 1, "articles": 1, "briefs": 2}
+    assert counts == {"entries": 1, "articles": 1, "briefs": 2, "quotes": 0}
     remaining = store.channel_entries("discord:1", None, later + timedelta(days=30))
     assert [e.entry_key for e in remaining] == ["new"]
     store.record_poll(feed.id, now=later + timedelta(days=21), next_poll_at=later, entries=entries("kept"))

@@ -144,8 +144,9 @@ class CommandService(Protocol):
         """Run one command; never raises for bad input (the Reply says what was wrong)."""
         ...
 
-    async def speaker_choices(self, url: str, prefix: str) -> list[str]:
-        """Autocomplete for ``/quotes speaker``: speakers of the cached brief of ``url``."""
+    async def speaker_choices(self, url: str, prefix: str, channel: ChannelRef | None = None) -> list[str]:
+        """Autocomplete for ``/quotes speaker``: speakers of the cached brief of ``url``, or
+        without one, of the channel's quote archive."""
         ...
 
 
@@ -241,6 +242,9 @@ class OptionSpec:
     max_value: int | None = None
     autocomplete: bool = False
     choices: tuple[str, ...] = ()
+    #: False: only by name where commands are typed as text (Slack: ``stories:5``), so an
+    #: option added later does not shift what the words typed in order mean.
+    positional: bool = True
 
 
 @dataclass(frozen=True)
@@ -278,8 +282,12 @@ COMMAND_SPECS: tuple[CommandSpec, ...] = (
     ),
     CommandSpec(
         "quotes",
-        "Who said what in an article",
-        (_URL, OptionSpec("speaker", "Only this speaker", autocomplete=True)),
+        "Who said what in an article, or search this channel's quotes",
+        (OptionSpec("url", "Article or page URL (leave out to search this channel's quotes)"),
+         OptionSpec("speaker", "Only this speaker", autocomplete=True),
+         OptionSpec("text", "Words the quote contains (searches this channel's quotes)", positional=False),
+         OptionSpec("days", "Only the last N days (1-30)", "integer", min_value=1, max_value=30,
+                    positional=False)),
     ),
     CommandSpec("digest", "This channel's digest now, from its feeds"),
     CommandSpec("feeds add", "Follow a feed in this channel", (_FEED_URL,), manage=True, ephemeral=True),
@@ -293,6 +301,10 @@ COMMAND_SPECS: tuple[CommandSpec, ...] = (
             OptionSpec("time", "Local time, HH:MM (24h)", required=True),
             OptionSpec("timezone", "IANA time zone, e.g. Europe/Berlin", required=True),
             OptionSpec("days", "Days: daily, mon-fri, sat,sun ... (default daily)"),
+            OptionSpec("stories", "Stories shown in full (1-25, default 15); the rest as headlines",
+                       "integer", min_value=1, max_value=25, positional=False),
+            OptionSpec("sentences", "Summary sentences per story (1-5, default 2)", "integer",
+                       min_value=1, max_value=5, positional=False),
         ),
         manage=True,
         ephemeral=True,

@@ -14,15 +14,16 @@ from datetime import datetime, timedelta
 
 from bot.core.briefs import BriefCache
 from bot.core.clock import Clock
-from bot.core.digests import DigestBuilder
-from bot.core.interface import Invocation, Reply, command_spec, help_command
+from bot.core.digests import DigestBuilder, describe_shape
+from bot.core.interface import ChannelRef, Invocation, Reply, command_spec, help_command
 from bot.core.outcomes import CommandOutcome, NullObserver, Observer
 from bot.core.sources import SourceError, Sources, user_sentence
 from bot.core.status import STATUS, StatusRegistry
 from bot.core.timing import describe_local, make_trigger, next_fire
-from bot.core.validation import (InputError, describe_days, parse_days, parse_feed_url,
-                                 parse_sentences, parse_time, parse_timezone, require)
-from bot.core.views import brief_card, help_reply, quotes_card
+from bot.core.validation import (InputError, describe_days, parse_days, parse_digest_sentences,
+                                 parse_archive_days, parse_digest_stories, parse_feed_url, parse_sentences, parse_time,
+                                 parse_timezone, require)
+from bot.core.views import archive_reply, brief_card, help_reply, quotes_card
 from bot.storage.db import NewEntry, Store
 from briefings.feeds import FeedError
 from briefings.fetching import FetchError
@@ -122,7 +123,11 @@ class BriefbotService:
             log.warning("%d commands still running at shutdown", self._in_flight)
             return False
 
-    async def speaker_choices(self, url: str, prefix: str) -> list[str]:
+    async def speaker_choices(self, url: str, prefix: str, channel: ChannelRef | None = None) -> list[str]:
+        if not (url or "").strip():
+            if channel is None:
+                return []
+            return await self.store.run(self.store.archived_speakers, channel.key, prefix or "")
         brief = await self.cache.cached_for_url(url or "")
         if brief is None:
             return []
@@ -144,8 +149,10 @@ class BriefbotService:
         return Reply(cards=(brief_card(brief),))
 
     async def _quotes(self, inv: Invocation) -> Reply:
-        url = require(inv.options, "url", "the article's URL, e.g. /quotes url:https://…")
+        url = str(inv.options.get("url") or "").strip()
         speaker = str(inv.options.get("speaker") or "").strip() or None
+        if not url:
+            return await self._search_quotes(inv, speaker)
         article = await self.sources.article(url)
         brief = await self.cache.brief_one(article, also_url=url)
         if speaker:
@@ -157,6 +164,23 @@ class BriefbotService:
                 raise InputError(f"Nobody called “{speaker}” is quoted in that article. Quoted: {known}.")
             speaker = match
         return Reply(cards=(quotes_card(brief, speaker),))
+
+    async def _search_quotes(self, inv: Invocation, speaker: str | None) -> Reply:
+        """/quotes without a URL: what was said in this channel's stories, newest first."""
+        words = str(inv.options.get("text") or "").strip()
+        days = parse_archive_days(inv.options.get("days"))
+        if not speaker and not words:
+            raise InputError("Give an article's URL (/quotes url:https://…), or search this channel's "
+                             "quotes with speaker:<name> or text:<words>.")
+        since = self.clock.now() - timedelta(days=days) if days else None
+        channel = inv.channel.key
+        if words:
+            found = await self.store.run(self.store.quotes_matching, channel, words, since, 50 if speaker else 15)
+            if speaker:
+                found = [r for r in found if r.speaker and speaker.lower() in r.speaker.lower()][:15]
+        else:
+            found = await self.store.run(self.store.quotes_by_speaker, channel, speaker, since)
+        return archive_reply(found, speaker=speaker, words=words or None, days=days)
 
     async def _digest(self, inv: Invocation) -> Reply:
         """The digest as it stands now; a preview, so the scheduled one still carries these stories."""
@@ -186,6 +210,9 @@ class BriefbotService:
             etag=poll.etag, last_modified=poll.last_modified, now=now,
             next_poll_at=now + timedelta(seconds=self.feed_poll_seconds))
         name = f"{feed.title} ({url})" if feed.title else url
+        if await self.store.run(self.store.resume_feed, feed.id, now):
+            return Reply(text=f"{name} reads again: it is polled again for every channel that follows it.",
+                         ephemeral=True)
         if not new:
             return Reply(text=f"This channel already follows {name}.", ephemeral=True)
         text = (f"Now following {name}. Its {len(entries)} current "
@@ -207,8 +234,10 @@ class BriefbotService:
         if not feeds:
             return Reply(text="This channel follows no feeds. Add one with /feeds add url:…", ephemeral=True)
         lines = [f"This channel follows {len(feeds)} feed{'s' if len(feeds) != 1 else ''}:"]
+        states = await self.store.run(self.store.feed_states, [f.id for f in feeds])
         for f in feeds:
-            line = f"• {f.title + ' — ' if f.title else ''}{f.url} — last fetched {_fmt_time(f.last_fetch_at)}"
+            line = (f"• {f.title + ' — ' if f.title else ''}{f.url} — {_state(states[f.id])}; "
+                    f"last fetched {_fmt_time(f.last_fetch_at)}")
             if f.last_error:
                 line += f"; last error: {f.last_error} ({f.failures} failed in a row)"
             lines.append(line)
@@ -220,14 +249,16 @@ class BriefbotService:
         hour, minute = parse_time(require(inv.options, "time", "a time, e.g. time:08:00"))
         tz = parse_timezone(require(inv.options, "timezone", "a time zone, e.g. timezone:Europe/Berlin"))
         days = parse_days(inv.options.get("days") or "daily")
+        stories = parse_digest_stories(inv.options.get("stories"))
+        sentences = parse_digest_sentences(inv.options.get("sentences"))
         now = self.clock.now()
-        await self.store.run(self.store.set_schedule, inv.channel.key, hour=hour, minute=minute,
-                             tz=tz, days=days, now=now)
+        row = await self.store.run(self.store.set_schedule, inv.channel.key, hour=hour, minute=minute,
+                                   tz=tz, days=days, now=now, stories=stories, sentences=sentences)
         await self._schedule_changed(inv.channel.key)
         nxt = next_fire(make_trigger(hour, minute, tz, days), now)
         when = f" Next: {describe_local(nxt, tz)}." if nxt else ""
         return Reply(text=f"The digest will be posted at {hour:02d}:{minute:02d} ({tz}) "
-                          f"{describe_days(days)}.{when}", ephemeral=True)
+                          f"{describe_days(days)}.{when} {describe_shape(row)}", ephemeral=True)
 
     async def _schedule_off(self, inv: Invocation) -> Reply:
         if await self.store.run(self.store.disable_schedule, inv.channel.key, self.clock.now()):
@@ -244,6 +275,7 @@ class BriefbotService:
         text = f"The digest is posted at {s.hour:02d}:{s.minute:02d} ({s.tz}) {describe_days(s.days)}."
         if nxt:
             text += f" Next: {describe_local(nxt, s.tz)}."
+        text += " " + describe_shape(s)
         return Reply(text=text, ephemeral=True)
 
     async def _schedule_changed(self, channel: str) -> None:
@@ -252,3 +284,11 @@ class BriefbotService:
     async def _help(self, inv: Invocation) -> Reply:
         return help_reply(inv.channel.platform)
 
+
+def _state(state) -> str:
+    """A feed's health for /feeds list (``bot.storage.health.FeedState``)."""
+    if state.state == "ok":
+        return "working"
+    since = _fmt_time(state.since)
+    return {"failing": f"failing since {since}", "gone": f"gone since {since} (paused after 7 days)",
+            "paused": f"paused since {since} (gone for 7 days; /feeds add it again once it is back)"}[state.state]

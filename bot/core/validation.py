@@ -97,6 +97,51 @@ def parse_sentences(value: object, default: int = 3) -> int:
     return n
 
 
+#: What a digest may hold: stories shown as cards, and summary sentences per story.
+DIGEST_STORIES = (1, 25)
+DIGEST_SENTENCES = (1, 5)
+
+
+def _bounded(value: object, bounds: tuple[int, int], what: str) -> int | None:
+    if value is None or value == "":
+        return None
+    low, high = bounds
+    try:
+        n = int(str(value).strip())
+    except ValueError:
+        raise InputError(f"“{value}” is not a number of {what}: give a whole number from {low} to {high}.") from None
+    if not low <= n <= high:
+        raise InputError(f"A digest can show {low} to {high} {what}, not {n}.")
+    return n
+
+
+def parse_digest_stories(value: object) -> int | None:
+    """Stories a digest shows as cards (the rest as headlines); None when not given."""
+    return _bounded(value, DIGEST_STORIES, "stories")
+
+
+def parse_digest_sentences(value: object) -> int | None:
+    """Summary sentences per story in a digest; None when not given."""
+    return _bounded(value, DIGEST_SENTENCES, "summary sentences per story")
+
+
+ARCHIVE_DAYS = (1, 30)
+
+
+def parse_archive_days(value: object) -> int | None:
+    """How many days back a quote search looks; None when not given."""
+    if value is None or value == "":
+        return None
+    low, high = ARCHIVE_DAYS
+    try:
+        n = int(str(value).strip())
+    except ValueError:
+        raise InputError(f"“{value}” is not a number of days: give a whole number from {low} to {high}.") from None
+    if not low <= n <= high:
+        raise InputError(f"Quotes are kept for {high} days: give days from {low} to {high}, not {n}.")
+    return n
+
+
 def require(options, name: str, what: str) -> str:
     value = str(options.get(name) or "").strip()
     if not value:

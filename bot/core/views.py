@@ -79,6 +79,32 @@ def quotes_card(brief: Brief, speaker: str | None = None) -> Card:
                 summary=(), speakers=views, note=note)
 
 
+def archive_reply(found: list, *, speaker: str | None, words: str | None, days: int | None) -> Reply:
+    """Quotes found in a channel's archive (``bot.storage.archive.QuoteRecord``), newest
+    first, one card per story with its link; the bot's own words in the text."""
+    what = " and ".join(x for x in (f"by “{speaker}”" if speaker else "", f"with “{words}”" if words else "") if x)
+    span = f" in the last {days} day{'s' if days != 1 else ''}" if days else ""
+    if not found:
+        return Reply(text=f"No quotes {what} in this channel's stories{span}.", ephemeral=True)
+    cards: list[Card] = []
+    groups: dict[tuple[str | None, str | None], list] = {}
+    for r in found:
+        groups.setdefault((r.story, r.url), []).append(r)
+    for (story, url), records in groups.items():
+        by_speaker: dict[str | None, list[Quote]] = {}  # None: the unattributed, shown last
+        for r in records:
+            q = Quote(speaker=r.speaker, text=r.text, start=0, end=0, kind=r.kind, speaker_kind=r.speaker_kind)
+            by_speaker.setdefault(r.speaker, []).append(q)
+        when = f"{records[0].said_at:%d %b %Y}"
+        outlets = ", ".join(dict.fromkeys(o for r in records for o in r.outlets)) or None
+        cards.append(Card(title=story or url or "Untitled story", url=url, source=outlets,
+                          summary=(), speakers=speaker_views(by_speaker.items(), quotes_each=10),
+                          note=when))
+    n = len(found)
+    return Reply(text=f"{n} quote{'s' if n != 1 else ''} {what} in this channel's stories{span}, newest first.",
+                 cards=tuple(cards))
+
+
 def help_reply(platform: str = "console") -> Reply:
     """Every command, spelled as ``platform`` has it (``/briefbot ...`` on Slack)."""
     lines = ["Briefbot reads news for this channel: a short summary of each story and who said what.", ""]

@@ -377,10 +377,9 @@ class DiscordPlatform:
     async def _on_autocomplete(self, interaction: discord.Interaction, command: str,
                                option: str, current: str) -> list[str]:
         url = str(getattr(interaction.namespace, "url", "") or "")
-        if not url:
-            return []
+        channel = None if url else ChannelRef("discord", str(interaction.channel_id or ""))  # the archive
         try:
-            return await asyncio.wait_for(self.service.speaker_choices(url, current),
+            return await asyncio.wait_for(self.service.speaker_choices(url, current, channel),
                                           timeout=AUTOCOMPLETE_TIMEOUT)
         except asyncio.TimeoutError:
             log.info("discord: speaker autocomplete for %s timed out", url)

@@ -82,12 +82,13 @@ def _pick(specs: list[CommandSpec], words: list[str]) -> CommandSpec | None:
 def _fill(spec: CommandSpec, words: list[str]) -> ParsedCommand:
     """Options by keyword (``time:08:00``, as the help text writes them) or by position."""
     options, words = _keywords(spec, words)
-    for index, option in enumerate(spec.options):
+    in_order = [o for o in spec.options if o.positional]
+    for index, option in enumerate(in_order):
         if not words:
             break
         if option.name in options:
             continue
-        rest_of_line = option.type == "string" and index == len(spec.options) - 1
+        rest_of_line = option.type == "string" and index == len(in_order) - 1
         if rest_of_line:
             value: str | int = " ".join(words)
             words = []
@@ -102,8 +103,13 @@ def _fill(spec: CommandSpec, words: list[str]) -> ParsedCommand:
 
 
 def _keywords(spec: CommandSpec, words: list[str]) -> tuple[dict[str, str | int], list[str]]:
-    """Pull out ``name:value`` words; the last option, if text, keeps the words after it."""
+    """Pull out ``name:value`` words; the last option typed in order, if text, and text
+    options typed only by name keep the words after them."""
     by_name = {o.name: o for o in spec.options}
+    in_order = [o for o in spec.options if o.positional]
+    takes_rest = {o.name for o in spec.options if o.type == "string" and not o.positional}
+    if in_order and in_order[-1].type == "string":
+        takes_rest.add(in_order[-1].name)
     options: dict[str, str | int] = {}
     rest: list[str] = []
     current: str | None = None
@@ -112,7 +118,7 @@ def _keywords(spec: CommandSpec, words: list[str]) -> tuple[dict[str, str | int]
         option = by_name.get(name.lower()) if sep and value else None
         if option is not None:
             options[option.name] = _typed(option, value)
-            current = option.name if option is spec.options[-1] and option.type == "string" else None
+            current = option.name if option.name in takes_rest else None
         elif current is not None:
             options[current] = f"{options[current]} {word}"
         else:
@@ -131,7 +137,8 @@ def usage_of(spec: CommandSpec) -> str:
     """``/briefbot brief <url> [sentences]`` for one catalogue command, as Slack spells it."""
     parts = [command_syntax("slack", spec.name)]
     for option in spec.options:
-        parts.append(f"<{option.name}>" if option.required else f"[{option.name}]")
+        name = option.name if option.positional else f"{option.name}:…"
+        parts.append(f"<{name}>" if option.required else f"[{name}]")
     return "`" + " ".join(parts) + "`"
 
 

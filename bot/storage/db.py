@@ -24,6 +24,8 @@ from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.settings import sqlite_path
+from bot.storage.archive import QuoteArchiveStore, ensure_search
+from bot.storage.health import FeedHealthStore
 from bot.storage.locks import migration_lock
 from bot.storage.models import (UNFINISHED, ArticleRef, Base, CachedBrief, Digest, DigestStatus, Feed,
                                 StoredEntry, Schedule, SchemaVersion, Subscription)
@@ -32,7 +34,7 @@ log = logging.getLogger(__name__)
 T = TypeVar("T")
 
 #: Bump with a new entry in ``MIGRATIONS`` whenever a table changes.
-SCHEMA_VERSION = 5
+SCHEMA_VERSION = 6
 #: How long stories that left their feed, and briefs nobody refers to, are kept.
 RETENTION = timedelta(days=30)
 
@@ -74,10 +76,23 @@ def _v5_schedule_versions(s: Session) -> None:
     s.execute(text("CREATE INDEX IF NOT EXISTS ix_schedules_version ON schedules (version)"))
 
 
+def _v6_digest_shape(s: Session) -> None:
+    """v6: how many stories a channel's digest shows, and summary sentences per story.
+
+    Columns already there (a table ``create_all`` made at this version) are left alone."""
+    from sqlalchemy import inspect
+
+    have = {c["name"] for c in inspect(s.connection()).get_columns("schedules")}
+    for column in ("digest_stories", "digest_sentences"):
+        if column not in have:
+            s.execute(text(f"ALTER TABLE schedules ADD COLUMN {column} INTEGER"))
+
+
 #: version -> function upgrading from version-1; explicit, run in order, in one transaction.
 #: ``create_all`` only creates missing tables, so every column change needs an entry here.
 MIGRATIONS: dict[int, Callable[[Session], None]] = {2: _v2_seen_times, 3: _v3_digest_progress,
-                                                    4: _v4_brief_engine, 5: _v5_schedule_versions}
+                                                    4: _v4_brief_engine, 5: _v5_schedule_versions,
+                                                    6: _v6_digest_shape}
 
 
 #: Column lengths (``models``): PostgreSQL refuses longer values, where SQLite keeps them.
@@ -149,8 +164,10 @@ def _sqlite_pragmas(dbapi_conn, _record) -> None:
     cur.close()
 
 
-class Store:
-    """Repository functions over one engine; each call is its own transaction."""
+class Store(QuoteArchiveStore, FeedHealthStore):
+    """Repository functions over one engine; each call is its own transaction.
+
+    The quote archive's functions are in ``bot.storage.archive``."""
 
     def __init__(self, engine: Engine, *, brief_engine: str = "") -> None:
         """``brief_engine`` is the engine version (``briefings.version``) whose briefs this
@@ -180,6 +197,7 @@ class Store:
     def _migrate(self) -> int:
         Base.metadata.create_all(self.engine)
         with self._sessions.begin() as s:
+            ensure_search(s)
             row = s.get(SchemaVersion, 1)
             if row is None:
                 s.add(SchemaVersion(id=1, version=SCHEMA_VERSION))
@@ -269,7 +287,8 @@ class Store:
     def due_feeds(self, now: datetime) -> list[Feed]:
         """Feeds to poll now: never polled, or their backoff/interval has run out."""
         with self._sessions() as s:
-            q = select(Feed).where((Feed.next_poll_at.is_(None)) | (Feed.next_poll_at <= now)).order_by(Feed.id)
+            q = (select(Feed).where((Feed.next_poll_at.is_(None)) | (Feed.next_poll_at <= now),
+                                    Feed.id.not_in(self.paused_feed_ids())).order_by(Feed.id))
             return list(s.scalars(q))
 
     def record_poll(self, feed_id: int, *, now: datetime, next_poll_at: datetime,
@@ -331,18 +350,24 @@ class Store:
             briefs = _count(s.execute(delete(CachedBrief).where(CachedBrief.created_at < cutoff,
                                                                 CachedBrief.content_key.not_in(used))
                                       .execution_options(synchronize_session=False)))
-        return {"entries": entries, "articles": articles, "briefs": briefs}
+            quotes = self.prune_archive(s, cutoff)
+        return {"entries": entries, "articles": articles, "briefs": briefs, "quotes": quotes}
 
     # --- schedules ------------------------------------------------------------------------
 
     def set_schedule(self, channel: str, *, hour: int, minute: int, tz: str, days: str,
-                     now: datetime) -> Schedule:
+                     now: datetime, stories: int | None = None, sentences: int | None = None) -> Schedule:
+        """Set the digest's time; ``stories``/``sentences`` given replace the channel's (None keeps them)."""
         with self._sessions.begin() as s:
             row = s.get(Schedule, channel)
             if row is None:
                 row = Schedule(channel=channel)
                 s.add(row)
             row.hour, row.minute, row.tz, row.days = hour, minute, tz, days
+            if stories is not None:
+                row.digest_stories = stories
+            if sentences is not None:
+                row.digest_sentences = sentences
             row.enabled, row.updated_at = True, now
             row.version = _next_schedule_version(s)
             return row

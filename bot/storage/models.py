@@ -89,6 +89,9 @@ class Schedule(Base):
     #: v5: raised past every other schedule's on each change, so a scheduler (the leader,
     #: whichever replica took the command) finds what changed since it last looked.
     version: Mapped[int] = mapped_column(Integer, default=0, index=True)
+    # what the digest holds (v3); None = the defaults in bot.core.digests
+    digest_stories: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    digest_sentences: Mapped[int | None] = mapped_column(Integer, nullable=True)
 
 
 class StoredEntry(Base):

@@ -21,5 +21,5 @@ class RecordingService:
         self.replies.append(reply)
         return reply
 
-    async def speaker_choices(self, url: str, prefix: str) -> list[str]:
-        return await self.inner.speaker_choices(url, prefix)
+    async def speaker_choices(self, url: str, prefix: str, channel=None) -> list[str]:
+        return await self.inner.speaker_choices(url, prefix, channel)
