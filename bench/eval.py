@@ -61,7 +61,7 @@ def fold_rows(rows: list[str], folds: int, size: int) -> list[list[str]]:
     """``folds`` slices of ``size`` rows at evenly spaced starts (deterministic, no overlap
     while ``folds * size`` fits in the file)."""
     step = max(1, len(rows) // folds)
-    return [rows[k * step: k * step + size] for k in range(folds) if rows[k * step: k * step + size]]
+    return [rows[k * step : k * step + size] for k in range(folds) if rows[k * step : k * step + size]]
 
 
 def eval_sets(data: Path, out: Path, folds: int, fold_size: int, only: list[str] | None) -> list[EvalSet]:
@@ -131,8 +131,11 @@ def tee(path: Path, command: list[str], files: list[str]) -> int:
     path.write_text("\n".join(lines) + ("\n" if lines else ""), encoding="utf-8")
     sys.stdout.write(proc.stdout)
     if proc.returncode != 0:
-        print(f"eval: the brief command exited with {proc.returncode}; "
-              f"{len(files) - len(lines)} of {len(files)} articles have no output", file=sys.stderr)
+        print(
+            f"eval: the brief command exited with {proc.returncode}; "
+            f"{len(files) - len(lines)} of {len(files)} articles have no output",
+            file=sys.stderr,
+        )
     return 0
 
 
@@ -160,9 +163,11 @@ def table(results: list[tuple[EvalSet, dict | None]]) -> str:
             if f is None:
                 lines.append(f"{s.name:{name_w}}  (failed; see above)")
                 continue
-            lines.append(f"{s.name:{name_w}}  {f['articles']:4d}    {_pct(f['quote_p'])} {_pct(f['quote_r'])} "
-                         f"{_pct(f['quote_f1'])}    {_pct(f['speaker_name_acc'])}    {_pct(f['attribution_p'])} "
-                         f"{_pct(f['attribution_r'])} {_pct(f['attribution_f1'])}    {_pct(f['named_p'])}")
+            lines.append(
+                f"{s.name:{name_w}}  {f['articles']:4d}    {_pct(f['quote_p'])} {_pct(f['quote_r'])} "
+                f"{_pct(f['quote_f1'])}    {_pct(f['speaker_name_acc'])}    {_pct(f['attribution_p'])} "
+                f"{_pct(f['attribution_r'])} {_pct(f['attribution_f1'])}    {_pct(f['named_p'])}"
+            )
     if m:
         if lines:
             lines.append("")
@@ -172,9 +177,11 @@ def table(results: list[tuple[EvalSet, dict | None]]) -> str:
                 lines.append(f"{s.name:{name_w}}  (failed; see above)")
                 continue
             arts = f.get("articles")
-            lines.append(f"{s.name:{name_w}}  {arts if arts is not None else '':>4}  {_n(f['r1'])} {_n(f['r2'])} "
-                         f"  {_n(f['rlsum'])}        {_n(f['lead_r1'])} {_n(f['lead_r2'])}   {_n(f['lead_rlsum'])}  "
-                         f"{f['words']:5.1f}")
+            lines.append(
+                f"{s.name:{name_w}}  {arts if arts is not None else '':>4}  {_n(f['r1'])} {_n(f['r2'])} "
+                f"  {_n(f['rlsum'])}        {_n(f['lead_r1'])} {_n(f['lead_r2'])}   {_n(f['lead_rlsum'])}  "
+                f"{f['words']:5.1f}"
+            )
     return "\n".join(lines)
 
 
@@ -187,7 +194,7 @@ def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
     if argv[:1] == ["--tee"]:  # internal: the scorers' --cmd
         sep = argv.index("--")
-        command, files = argv[sep + 1:], list[str]()
+        command, files = argv[sep + 1 :], list[str]()
         # The scorers append the article files after the whole command.
         while command and command[-1].endswith(".txt") and os.path.exists(command[-1]):
             files.insert(0, command.pop())
@@ -195,10 +202,15 @@ def main(argv: list[str] | None = None) -> int:
     if argv[:1] == ["--replay"]:
         return replay(Path(argv[1]))
 
-    ap = argparse.ArgumentParser(prog="./dev eval", description=__doc__,
-                                 formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("data", nargs="?", default=str(ROOT.parent / "shared" / "eval"),
-                    help="the eval folder (default: ../shared/eval beside the repository)")
+    ap = argparse.ArgumentParser(
+        prog="./dev eval", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    ap.add_argument(
+        "data",
+        nargs="?",
+        default=str(ROOT.parent / "shared" / "eval"),
+        help="the eval folder (default: ../shared/eval beside the repository)",
+    )
     ap.add_argument("--out", default=str(ROOT / ".eval"), help="where predictions are saved (default .eval/)")
     ap.add_argument("--pred", help="score the predictions saved in this folder instead of briefing")
     ap.add_argument("--folds", type=int, default=0, help="also score K slices of polnear-train")

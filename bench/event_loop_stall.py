@@ -57,9 +57,9 @@ async def main(args: argparse.Namespace) -> int:
     with tempfile.TemporaryDirectory() as tmp, LocalHTTPServer() as http_server:
         fake = await FakeDiscord().start()
         try:
-            result = await run_digest_under_interactions(Path(tmp), fake, http_server,
-                                                         briefer=briefer, interval=args.interval,
-                                                         stories=args.stories)
+            result = await run_digest_under_interactions(
+                Path(tmp), fake, http_server, briefer=briefer, interval=args.interval, stories=args.stories
+            )
         finally:
             await fake.stop()
     print(result.summary())
@@ -74,8 +74,9 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--stories", type=int, default=50)
     parser.add_argument("--interval", type=float, default=0.1, help="seconds between interactions")
     parser.add_argument("--thread", action="store_true", help="brief in a thread, not a process")
-    parser.add_argument("--slow-callbacks", action="store_true",
-                        help="log callbacks that block the loop for over 50 ms")
+    parser.add_argument(
+        "--slow-callbacks", action="store_true", help="log callbacks that block the loop for over 50 ms"
+    )
     return parser.parse_args()
 
 

@@ -50,15 +50,80 @@ from briefings.clusters import ClusterItem, StoryIndex  # noqa: E402
 from briefings.loading import split_headline  # noqa: E402
 from briefings.webpages import article_from_html  # noqa: E402
 
-_GIVEN = ["Ana", "Ben", "Chloe", "Dev", "Elif", "Femi", "Greta", "Hugo", "Ines", "Jun", "Kofi", "Lena",
-          "Mateo", "Nadia", "Omar", "Priya", "Quinn", "Rosa", "Sami", "Tariq", "Uma", "Viktor", "Wen", "Yara"]
-_SUR = ["Abara", "Brandt", "Castillo", "Dubois", "Eriksen", "Fontaine", "Gallo", "Haddad", "Ivanova",
-        "Jansen", "Kowalski", "Lindqvist", "Moreau", "Novak", "Okoro", "Petrov", "Quist", "Rossi",
-        "Sato", "Tanaka", "Ulloa", "Varga", "Weber", "Yilmaz", "Zhou"]
-_PLACES = ["Ashford", "Brightwater", "Caldmoor", "Dunmere", "Eastholm", "Fairhaven", "Glenrock",
-           "Highbury", "Ironbridge", "Kestrel Bay", "Lowfield", "Marston", "Northgate", "Oakvale"]
-_INTROS = ["Residents of {p} will feel the effects of this.", "LOCAL ANGLE: businesses in {p} say they are ready.",
-           "Here is what we know so far about the story, reported from {p}."]
+_GIVEN = [
+    "Ana",
+    "Ben",
+    "Chloe",
+    "Dev",
+    "Elif",
+    "Femi",
+    "Greta",
+    "Hugo",
+    "Ines",
+    "Jun",
+    "Kofi",
+    "Lena",
+    "Mateo",
+    "Nadia",
+    "Omar",
+    "Priya",
+    "Quinn",
+    "Rosa",
+    "Sami",
+    "Tariq",
+    "Uma",
+    "Viktor",
+    "Wen",
+    "Yara",
+]
+_SUR = [
+    "Abara",
+    "Brandt",
+    "Castillo",
+    "Dubois",
+    "Eriksen",
+    "Fontaine",
+    "Gallo",
+    "Haddad",
+    "Ivanova",
+    "Jansen",
+    "Kowalski",
+    "Lindqvist",
+    "Moreau",
+    "Novak",
+    "Okoro",
+    "Petrov",
+    "Quist",
+    "Rossi",
+    "Sato",
+    "Tanaka",
+    "Ulloa",
+    "Varga",
+    "Weber",
+    "Yilmaz",
+    "Zhou",
+]
+_PLACES = [
+    "Ashford",
+    "Brightwater",
+    "Caldmoor",
+    "Dunmere",
+    "Eastholm",
+    "Fairhaven",
+    "Glenrock",
+    "Highbury",
+    "Ironbridge",
+    "Kestrel Bay",
+    "Lowfield",
+    "Marston",
+    "Northgate",
+    "Oakvale",
+]
+_INTROS = [
+    "Residents of {p} will feel the effects of this.",
+    "LOCAL ANGLE: businesses in {p} say they are ready.",
+    "Here is what we know so far about the story, reported from {p}.",
+]
 _SUFFIX = ["", "son", "ski", "ez", "ov", "ini", "berg", "ley"]
 _QUOTED = re.compile(r"([\"“])([^\"“”]{10,})([\"”])")
 _NAME = re.compile(r"\b[A-Z][a-z]+(?: [A-Z][a-z]+)?\b")
@@ -110,18 +175,24 @@ def wire_copy(rng: random.Random, title: str, body: list[str]) -> tuple[str, lis
 
 def html(title: str, body: list[str]) -> str:
     paras = "".join(f"<p>{escape(p)}</p>" for p in body)
-    return (f"<!doctype html><html><head><meta charset='utf-8'><title>{escape(title)} | Bench News</title>"
-            f"</head><body><nav>Home | World | Sport</nav><article><h1>{escape(title)}</h1>{paras}</article>"
-            f"<footer>© Bench News</footer></body></html>")
+    return (
+        f"<!doctype html><html><head><meta charset='utf-8'><title>{escape(title)} | Bench News</title>"
+        f"</head><body><nav>Home | World | Sport</nav><article><h1>{escape(title)}</h1>{paras}</article>"
+        f"<footer>© Bench News</footer></body></html>"
+    )
 
 
 def rss(title: str, items: list[tuple[str, str, str]]) -> str:
     now = format_datetime(datetime.now(timezone.utc))
-    parts = [f"<?xml version='1.0' encoding='utf-8'?><rss version='2.0'><channel><title>{escape(title)}</title>"
-             f"<link>http://bench/</link><description>bench</description>"]
+    parts = [
+        f"<?xml version='1.0' encoding='utf-8'?><rss version='2.0'><channel><title>{escape(title)}</title>"
+        f"<link>http://bench/</link><description>bench</description>"
+    ]
     for guid, link, t in items:
-        parts.append(f"<item><title>{escape(t)}</title><link>{escape(link)}</link><guid>{escape(guid)}</guid>"
-                     f"<description>Read the full story.</description><pubDate>{now}</pubDate></item>")
+        parts.append(
+            f"<item><title>{escape(t)}</title><link>{escape(link)}</link><guid>{escape(guid)}</guid>"
+            f"<description>Read the full story.</description><pubDate>{now}</pubDate></item>"
+        )
     parts.append("</channel></rss>")
     return "".join(parts)
 
@@ -200,8 +271,12 @@ def absolutise(routes, feeds, port, hosts):
     for f, (path, _title) in enumerate(feeds):
         host = f"http://{host_of(f, hosts)}:{port}"
         body, ctype = routes[path]
-        routes[path] = (re.sub(rb"<link>(/f\d+/a\d+\.html)</link>", lambda m: b"<link>" + host.encode() + m.group(1)
-                               + b"</link>", body), ctype)
+        routes[path] = (
+            re.sub(
+                rb"<link>(/f\d+/a\d+\.html)</link>", lambda m: b"<link>" + host.encode() + m.group(1) + b"</link>", body
+            ),
+            ctype,
+        )
 
 
 def peak_mib() -> tuple[float, float]:
@@ -227,12 +302,20 @@ async def main_async(args) -> None:
     server = Server(routes)
     absolutise(routes, feeds, server.port, args.hosts)
     total = args.feeds * args.entries
-    print(f"corpus: {args.feeds} feeds x {args.entries} entries = {total} articles "
-          f"({wires} wire copies), {args.hosts} hosts; built in {time.perf_counter() - t_build:.1f}s", flush=True)
+    print(
+        f"corpus: {args.feeds} feeds x {args.entries} entries = {total} articles "
+        f"({wires} wire copies), {args.hosts} hosts; built in {time.perf_counter() - t_build:.1f}s",
+        flush=True,
+    )
     tmp = tempfile.mkdtemp(prefix="feeds-bench-")
     allow = ",".join(sorted({host_of(f, args.hosts) for f in range(args.feeds)}))
-    settings = Settings(_env_file=None, database_url=f"sqlite:///{tmp}/bench.db", briefbot_fetch_allow_hosts=allow,
-                        feed_poll_seconds=900, workers=args.workers)
+    settings = Settings(
+        _env_file=None,
+        database_url=f"sqlite:///{tmp}/bench.db",
+        briefbot_fetch_allow_hosts=allow,
+        feed_poll_seconds=900,
+        workers=args.workers,
+    )
     clock = FakeClock(datetime.now(timezone.utc))
     core = Core.open(settings, clock=clock)
     core.briefer.warm_up()
@@ -240,11 +323,27 @@ async def main_async(args) -> None:
     urls = [f"http://{host_of(f, args.hosts)}:{server.port}{path}" for f, (path, _t) in enumerate(feeds)]
     digest_feeds = max(1, -(-200 // args.entries))
     for f, url in enumerate(urls):
-        store.subscribe("bench:all", url, title=feeds[f][1], entries=[], etag=None, last_modified=None,
-                        now=clock.now(), next_poll_at=clock.now())
+        store.subscribe(
+            "bench:all",
+            url,
+            title=feeds[f][1],
+            entries=[],
+            etag=None,
+            last_modified=None,
+            now=clock.now(),
+            next_poll_at=clock.now(),
+        )
         if f < digest_feeds:
-            store.subscribe("bench:digest", url, title=feeds[f][1], entries=[], etag=None, last_modified=None,
-                            now=clock.now(), next_poll_at=clock.now())
+            store.subscribe(
+                "bench:digest",
+                url,
+                title=feeds[f][1],
+                entries=[],
+                etag=None,
+                last_modified=None,
+                now=clock.now(),
+                next_poll_at=clock.now(),
+            )
     store.set_schedule("bench:digest", hour=8, minute=0, tz="UTC", days="*", now=clock.now(), stories=25)
     clock.advance(seconds=5)
 
@@ -253,12 +352,14 @@ async def main_async(args) -> None:
     sample_paths = rng.sample([p for p in routes if p.endswith(".html")], min(args.baseline, total))
     sample = [article_from_html(routes[p][0].decode(), url=f"http://127.0.0.1{p}") for p in sample_paths]
     t0 = time.perf_counter()
-    chunks = [sample[i:i + args.entries] for i in range(0, len(sample), args.entries)]
+    chunks = [sample[i : i + args.entries] for i in range(0, len(sample), args.entries)]
     await asyncio.gather(*(core.briefer.brief(c, 3) for c in chunks))
     base = time.perf_counter() - t0
     base_rate = len(sample) / base
-    print(f"baseline: {len(sample)} articles briefed by the pool alone in {base:.1f}s = {base_rate:.1f} articles/s",
-          flush=True)
+    print(
+        f"baseline: {len(sample)} articles briefed by the pool alone in {base:.1f}s = {base_rate:.1f} articles/s",
+        flush=True,
+    )
 
     poller = FeedPoller(store, core.sources, core.cache, clock, interval_seconds=900, per_host=2)
     before = core.briefer.articles_briefed
@@ -269,9 +370,11 @@ async def main_async(args) -> None:
     failed = [r for r in results if r.error]
     briefed = core.briefer.articles_briefed - before
     own, child = peak_mib()
-    print(f"poll round: {len(results)} feeds, {new} new entries, {briefed} briefed, {len(failed)} failed, "
-          f"in {poll_s:.1f}s = {new / poll_s:.1f} articles/s ({new / poll_s / base_rate:.2f}x the bare pool)",
-          flush=True)
+    print(
+        f"poll round: {len(results)} feeds, {new} new entries, {briefed} briefed, {len(failed)} failed, "
+        f"in {poll_s:.1f}s = {new / poll_s:.1f} articles/s ({new / poll_s / base_rate:.2f}x the bare pool)",
+        flush=True,
+    )
     if failed:
         print("  first failure:", failed[0].error)
 
@@ -288,18 +391,23 @@ async def main_async(args) -> None:
     cluster_s = time.perf_counter() - t0
     stories = index.stories
     multi = sum(1 for s in stories if len(s.keys) > 1)
-    print(f"clusters: {len(briefs)} articles into {len(stories)} stories ({multi} with several articles) "
-          f"in {cluster_s:.2f}s = {1000 * cluster_s / max(1, len(briefs)):.2f} ms/article", flush=True)
+    print(
+        f"clusters: {len(briefs)} articles into {len(stories)} stories ({multi} with several articles) "
+        f"in {cluster_s:.2f}s = {1000 * cluster_s / max(1, len(briefs)):.2f} ms/article",
+        flush=True,
+    )
     label = {str(i): truth.get(urlsplit(b.article.url or "").path) for i, b in enumerate(briefs)}
     story_of = {k: n for n, s in enumerate(stories) for k in s.keys}
     by_truth: dict[int, list[str]] = {}
     for k, t in label.items():
         by_truth.setdefault(t, []).append(k)
-    pairs = [(a, b) for ks in by_truth.values() for i, a in enumerate(ks) for b in ks[i + 1:]]
+    pairs = [(a, b) for ks in by_truth.values() for i, a in enumerate(ks) for b in ks[i + 1 :]]
     together = sum(story_of[a] == story_of[b] for a, b in pairs)
     false = sum(len({label[k] for k in s.keys}) - 1 for s in stories)
-    print(f"  wire copies with their original: {together}/{len(pairs)}; distinct stories merged "
-          f"into another: {false}", flush=True)
+    print(
+        f"  wire copies with their original: {together}/{len(pairs)}; distinct stories merged into another: {false}",
+        flush=True,
+    )
     # the index's cost per addition should not grow with its size: compare first and last tenth
     tenth = max(1, len(briefs) // 10)
     idx = StoryIndex()
@@ -318,8 +426,10 @@ async def main_async(args) -> None:
     t0 = time.perf_counter()
     reply, count = await core.service.digests.build("bench:digest", None, clock.now(), "Bench digest")
     digest_s = time.perf_counter() - t0
-    print(f"digest: {count} articles into a front page of {len(reply.cards)} cards in {digest_s:.2f}s "
-          f"({reply.text})", flush=True)
+    print(
+        f"digest: {count} articles into a front page of {len(reply.cards)} cards in {digest_s:.2f}s ({reply.text})",
+        flush=True,
+    )
     own, child = peak_mib()
     print(f"peak memory: this process {own:.0f} MiB, largest worker {child:.0f} MiB", flush=True)
     print(f"one round end to end (poll + cluster): {poll_s + cluster_s:.1f}s for {new} articles", flush=True)

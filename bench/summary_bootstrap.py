@@ -74,8 +74,14 @@ def per_article(rows: list[dict], preds: dict[str, dict], scorer, lead_n: int) -
             summ = [summ]
         s = sc.score(ref, "\n".join(summ))
         lead = sc.score(ref, "\n".join(scorer.lead(r["text"], lead_n)))
-        out.append((100 * s["rouge1"].fmeasure, 100 * s["rouge2"].fmeasure,
-                    100 * lead["rouge1"].fmeasure, 100 * lead["rouge2"].fmeasure))
+        out.append(
+            (
+                100 * s["rouge1"].fmeasure,
+                100 * s["rouge2"].fmeasure,
+                100 * lead["rouge1"].fmeasure,
+                100 * lead["rouge2"].fmeasure,
+            )
+        )
     return out
 
 
@@ -98,14 +104,17 @@ def main() -> int:
     ap.add_argument("--pred", type=Path, help="score output saved with --save instead of running")
     a = ap.parse_args()
     scorer = load_scorer(a.scorer)
-    print(f"{'set':12} {'n':>4} {'no out':>6} {'R-1':>6} {'lead':>6} {'dR-1 [95% CI]':>22} "
-          f"{'R-2':>6} {'lead':>6} {'dR-2 [95% CI]':>22}")
+    print(
+        f"{'set':12} {'n':>4} {'no out':>6} {'R-1':>6} {'lead':>6} {'dR-1 [95% CI]':>22} "
+        f"{'R-2':>6} {'lead':>6} {'dR-2 [95% CI]':>22}"
+    )
     for gold in a.gold:
         name = Path(gold).stem
         rows = [json.loads(line) for line in open(gold, encoding="utf-8") if line.strip()]
         if a.pred:
-            preds = {json.loads(line)["id"]: json.loads(line)
-                     for line in open(a.pred / f"{name}.jsonl", encoding="utf-8")}
+            preds = {
+                json.loads(line)["id"]: json.loads(line) for line in open(a.pred / f"{name}.jsonl", encoding="utf-8")
+            }
         else:
             preds = run_command(rows, a.cmd)
             if a.save:
@@ -119,9 +128,11 @@ def main() -> int:
         d1 = bootstrap([s[0] - s[2] for s in scores], a.rounds)
         d2 = bootstrap([s[1] - s[3] for s in scores], a.rounds)
         missing = sum(1 for r in rows if not (preds.get(r["id"]) or {}).get("summary"))
-        print(f"{name:12} {n:4d} {missing:6d} {mean[0]:6.2f} {mean[2]:6.2f} "
-              f"{mean[0] - mean[2]:+6.2f} [{d1[0]:+6.2f}, {d1[1]:+6.2f}] "
-              f"{mean[1]:6.2f} {mean[3]:6.2f} {mean[1] - mean[3]:+6.2f} [{d2[0]:+6.2f}, {d2[1]:+6.2f}]")
+        print(
+            f"{name:12} {n:4d} {missing:6d} {mean[0]:6.2f} {mean[2]:6.2f} "
+            f"{mean[0] - mean[2]:+6.2f} [{d1[0]:+6.2f}, {d1[1]:+6.2f}] "
+            f"{mean[1]:6.2f} {mean[3]:6.2f} {mean[1] - mean[3]:+6.2f} [{d2[0]:+6.2f}, {d2[1]:+6.2f}]"
+        )
     return 0
 
 

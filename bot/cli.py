@@ -134,8 +134,11 @@ def cmd_brief(args: argparse.Namespace) -> int:
     for item in loaded:
         if item.left_out:
             n = len(item.articles)
-            print(f"briefbot: {item.source}: briefed the first {n} of {n + item.left_out} entries, "
-                  f"{item.left_out} left out (--max-entries N to choose, 0 for all)", file=sys.stderr)
+            print(
+                f"briefbot: {item.source}: briefed the first {n} of {n + item.left_out} entries, "
+                f"{item.left_out} left out (--max-entries N to choose, 0 for all)",
+                file=sys.stderr,
+            )
     articles = [a for item in loaded for a in item.articles]
     if articles:
         try:
@@ -182,7 +185,11 @@ def build_parser() -> argparse.ArgumentParser:
     size.add_argument("--words", type=_positive, help="summary length as a word budget instead")
     brief.add_argument("--jobs", type=_positive, default=1, help="worker processes for big batches")
     brief.add_argument(
-        "--max-entries", type=_count, default=None, metavar="N", help="entries briefed per feed (default 25; 0 for all of them)"
+        "--max-entries",
+        type=_count,
+        default=None,
+        metavar="N",
+        help="entries briefed per feed (default 25; 0 for all of them)",
     )
     brief.add_argument(
         "--digest", action="store_true", help="merge speakers across all the articles into one who-said-what digest"

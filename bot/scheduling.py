@@ -95,9 +95,19 @@ class PollResult:
 class FeedPoller:
     """Polls due feeds: conditional GET, per-host cap, exponential backoff, briefing new stories."""
 
-    def __init__(self, store: Store, sources: Sources, cache: BriefCache, clock: Clock, *,
-                 interval_seconds: int, per_host: int = 2, max_backoff: timedelta = timedelta(hours=6),
-                 status: StatusRegistry = STATUS, observer: Observer | None = None) -> None:
+    def __init__(
+        self,
+        store: Store,
+        sources: Sources,
+        cache: BriefCache,
+        clock: Clock,
+        *,
+        interval_seconds: int,
+        per_host: int = 2,
+        max_backoff: timedelta = timedelta(hours=6),
+        status: StatusRegistry = STATUS,
+        observer: Observer | None = None,
+    ) -> None:
         self.store = store
         self.observer: Observer = observer or NullObserver()
         self.sources = sources
@@ -163,14 +173,21 @@ class FeedPoller:
         if feed.failures:  # a streak ends (feed health)
             await self.store.run(self.store.record_feed_health, feed.id, ok=True, now=now)
         if result.not_modified:
-            await self.store.run(self.store.record_poll, feed.id, now=now, next_poll_at=now + self.interval,
-                                 not_modified=True)
+            await self.store.run(
+                self.store.record_poll, feed.id, now=now, next_poll_at=now + self.interval, not_modified=True
+            )
             self.status.incr("feeds.not_modified")
             return PollResult(feed.url, not_modified=True)
         entries = [NewEntry(e.id, e.link, e.title) for e in result.entries]
-        added = await self.store.run(self.store.record_poll, feed.id, now=now,
-                                     next_poll_at=now + self.interval, etag=result.etag,
-                                     last_modified=result.last_modified, entries=entries)
+        added = await self.store.run(
+            self.store.record_poll,
+            feed.id,
+            now=now,
+            next_poll_at=now + self.interval,
+            etag=result.etag,
+            last_modified=result.last_modified,
+            entries=entries,
+        )
         if added:
             log.info("feed %s: %d new stories", feed.url, len(added))
             self.status.incr("feeds.new_entries", len(added))
@@ -180,12 +197,11 @@ class FeedPoller:
     async def _failed(self, feed: Feed, error: str, kind: str, exc: BaseException | None = None) -> PollResult:
         now = self.clock.now()
         delay = self.backoff((feed.failures or 0) + 1)
-        failures = await self.store.run(self.store.record_poll_failure, feed.id, error=error, now=now,
-                                        next_poll_at=now + delay)
-        await self.store.run(self.store.record_feed_health, feed.id, ok=False, now=now,
-                             cause=failure_cause(exc))
-        log.warning("feed %s failed (%s; %d in a row, next try in %s): %s", feed.url, kind, failures, delay,
-                    error)
+        failures = await self.store.run(
+            self.store.record_poll_failure, feed.id, error=error, now=now, next_poll_at=now + delay
+        )
+        await self.store.run(self.store.record_feed_health, feed.id, ok=False, now=now, cause=failure_cause(exc))
+        log.warning("feed %s failed (%s; %d in a row, next try in %s): %s", feed.url, kind, failures, delay, error)
         self.status.incr("feeds.failures")
         return PollResult(feed.url, error=error, kind=kind)
 
@@ -194,9 +210,9 @@ class FeedPoller:
         by_key = {stored_key(e.id): e for e in result.entries}
         rows = [r for r in added if r.entry_key in by_key][:MAX_BRIEFED_PER_POLL]
         try:
-            articles = await self.sources.entry_articles(feed.url, result.title or feed.title,
-                                                         [by_key[r.entry_key] for r in rows],
-                                                         concurrency=self.per_host)
+            articles = await self.sources.entry_articles(
+                feed.url, result.title or feed.title, [by_key[r.entry_key] for r in rows], concurrency=self.per_host
+            )
             # Keep each row with its own article: an entry with no text is left for the
             # digest to list as unreadable, and must not shift the others' stories.
             readable = [(r, a) for r, a in zip(rows, articles) if a.text.strip()]
@@ -208,16 +224,24 @@ class FeedPoller:
         for row, article in readable:
             await self.store.run(self.store.set_entry_content, row.id, article.content_key)
             if article.url:
-                await self.store.run(self.store.remember_article, article.url, article.content_key,
-                                     article.title, now)
+                await self.store.run(self.store.remember_article, article.url, article.content_key, article.title, now)
 
 
 class DigestScheduler:
     """Posts each channel's digest once per local day, and runs the feed poller."""
 
-    def __init__(self, store: Store, service: BriefbotService, clock: Clock, *, grace_seconds: int,
-                 poller: FeedPoller | None = None, status: StatusRegistry = STATUS,
-                 gate: Callable[[], bool] | None = None, observer: Observer | None = None) -> None:
+    def __init__(
+        self,
+        store: Store,
+        service: BriefbotService,
+        clock: Clock,
+        *,
+        grace_seconds: int,
+        poller: FeedPoller | None = None,
+        status: StatusRegistry = STATUS,
+        gate: Callable[[], bool] | None = None,
+        observer: Observer | None = None,
+    ) -> None:
         """``gate`` says whether this process may run scheduled work (the leader, when
         several replicas share a PostgreSQL database); commands are answered regardless."""
         self.gate = gate or (lambda: True)
@@ -254,14 +278,26 @@ class DigestScheduler:
             self._add_job_logged(schedule)
         if self.poller is not None and poll_seconds:
             tick = max(1, min(poll_seconds, 60))
-            self.scheduler.add_job(self.tracked(self.poll_tick), IntervalTrigger(seconds=tick),
-                                   id="feeds:poll", next_run_time=datetime.now(timezone.utc),
-                                   coalesce=True, max_instances=1, misfire_grace_time=tick)
+            self.scheduler.add_job(
+                self.tracked(self.poll_tick),
+                IntervalTrigger(seconds=tick),
+                id="feeds:poll",
+                next_run_time=datetime.now(timezone.utc),
+                coalesce=True,
+                max_instances=1,
+                misfire_grace_time=tick,
+            )
         # A sweep each minute: catches fires missed while this process was not the leader
         # or while the machine slept, and retries unfinished digests; claims make it
         # harmless when nothing was missed.
-        self.scheduler.add_job(self.tracked(self.catch_up), IntervalTrigger(seconds=60),
-                               id="digests:sweep", coalesce=True, max_instances=1, misfire_grace_time=60)
+        self.scheduler.add_job(
+            self.tracked(self.catch_up),
+            IntervalTrigger(seconds=60),
+            id="digests:sweep",
+            coalesce=True,
+            max_instances=1,
+            misfire_grace_time=60,
+        )
         self.scheduler.start()
         self._watcher = asyncio.get_running_loop().create_task(self._watch_schedules(), name="schedule watch")
         self.status.set("scheduler", True, f"{len(self.scheduler.get_jobs())} jobs")
@@ -291,6 +327,7 @@ class DigestScheduler:
 
     def tracked(self, fn: Callable[..., Awaitable[Any]]) -> Callable[..., Coroutine[Any, Any, Any]]:
         """``fn`` as a job whose run ``shutdown`` waits for (bounded) before stopping."""
+
         async def run(*args: Any) -> Any:
             task = asyncio.current_task()
             if task is not None:
@@ -300,6 +337,7 @@ class DigestScheduler:
             finally:
                 if task is not None:
                     self._inflight.discard(task)
+
         run.__name__ = getattr(fn, "__name__", "job")
         return run
 
@@ -329,8 +367,12 @@ class DigestScheduler:
             self._apply(schedule)
             self._seen_version = max(self._seen_version, schedule.version or 0)
         if rows:
-            log.info("schedules changed: %s", ", ".join(
-                f"{r.channel} {'%02d:%02d %s' % (r.hour, r.minute, r.tz) if r.enabled else 'off'}" for r in rows))
+            log.info(
+                "schedules changed: %s",
+                ", ".join(
+                    f"{r.channel} {'%02d:%02d %s' % (r.hour, r.minute, r.tz) if r.enabled else 'off'}" for r in rows
+                ),
+            )
         return len(rows)
 
     def _apply(self, schedule: Schedule) -> None:
@@ -346,15 +388,29 @@ class DigestScheduler:
         try:
             self._add_job(schedule)
         except Exception as exc:  # one unusable row must not keep the others from firing
-            log.error("digest schedule of %s (%02d:%02d %s) cannot be used: %s: %s", schedule.channel,
-                      schedule.hour, schedule.minute, schedule.tz, type(exc).__name__, exc)
+            log.error(
+                "digest schedule of %s (%02d:%02d %s) cannot be used: %s: %s",
+                schedule.channel,
+                schedule.hour,
+                schedule.minute,
+                schedule.tz,
+                type(exc).__name__,
+                exc,
+            )
 
     def _add_job(self, schedule: Schedule) -> None:
         if self.scheduler is None:
             return
-        self.scheduler.add_job(self.tracked(self.fire), self.trigger_for(schedule), args=[schedule.channel],
-                               id=f"digest:{schedule.channel}", replace_existing=True, coalesce=True,
-                               max_instances=1, misfire_grace_time=max(1, int(self.grace.total_seconds())))
+        self.scheduler.add_job(
+            self.tracked(self.fire),
+            self.trigger_for(schedule),
+            args=[schedule.channel],
+            id=f"digest:{schedule.channel}",
+            replace_existing=True,
+            coalesce=True,
+            max_instances=1,
+            misfire_grace_time=max(1, int(self.grace.total_seconds())),
+        )
 
     def next_run(self, channel: str) -> datetime | None:
         job = self.scheduler.get_job(f"digest:{channel}") if self.scheduler else None
@@ -428,33 +484,45 @@ class DigestScheduler:
             return DigestOutcome.GIVEN_BACK if row.id in given_back else DigestOutcome.DONE
         due_utc = due.astimezone(timezone.utc)
         if now - due_utc > self.grace:
-            if await self.store.run(self.store.claim_digest, channel, day, scheduled_for=due_utc,
-                                    now=now, status=DigestStatus.SKIPPED):
-                log.warning("digest of %s for %s missed by %s (grace %s): skipped", channel, day,
-                            now - due_utc, self.grace)
+            if await self.store.run(
+                self.store.claim_digest, channel, day, scheduled_for=due_utc, now=now, status=DigestStatus.SKIPPED
+            ):
+                log.warning(
+                    "digest of %s for %s missed by %s (grace %s): skipped", channel, day, now - due_utc, self.grace
+                )
                 self._event(channel, DigestEvent.SKIPPED, "digests.skipped")
             return DigestOutcome.SKIPPED
         row = await self.store.run(self.store.claim_digest, channel, day, scheduled_for=due_utc, now=now)
         if row is None:
             return DigestOutcome.DONE
-        log.info("digest of %s for %s claimed (by the %s; stories first seen until %s)", channel, day, via,
-                 f"{row.window_end:%Y-%m-%d %H:%M:%S} UTC" if row.window_end else "now")
+        log.info(
+            "digest of %s for %s claimed (by the %s; stories first seen until %s)",
+            channel,
+            day,
+            via,
+            f"{row.window_end:%Y-%m-%d %H:%M:%S} UTC" if row.window_end else "now",
+        )
         self._event(channel, DigestEvent.CLAIMED)
         return await self._attempt(row, ref, deliverer, schedule.tz, now)
 
     async def _give_back_stale(self, channel: str, now: datetime) -> set[int]:
         """Unfinished digests beyond the grace period are given up: their stories go to the next."""
-        rows = await self.store.run(self.store.abandon_unfinished, channel, scheduled_before=now - self.grace,
-                                    now=now)
+        rows = await self.store.run(self.store.abandon_unfinished, channel, scheduled_before=now - self.grace, now=now)
         for row in rows:
-            log.warning("digest of %s for %s not finished within the grace period (%d of %d messages "
-                        "sent): given up; its stories go to the next digest", row.channel, row.local_date,
-                        row.sent_count, row.message_count)
+            log.warning(
+                "digest of %s for %s not finished within the grace period (%d of %d messages "
+                "sent): given up; its stories go to the next digest",
+                row.channel,
+                row.local_date,
+                row.sent_count,
+                row.message_count,
+            )
             self._event(channel, DigestEvent.GIVEN_BACK, "digests.given_back")
         return {row.id for row in rows}
 
-    async def _attempt(self, row: Digest, ref: ChannelRef, deliverer: Deliverer, tz: str,
-                       now: datetime) -> DigestOutcome:
+    async def _attempt(
+        self, row: Digest, ref: ChannelRef, deliverer: Deliverer, tz: str, now: datetime
+    ) -> DigestOutcome:
         """One attempt at an unfinished digest: build it unless built, then send what is unsent."""
         resumed = row.attempts > 0
         taken = await self.store.run(self.store.begin_digest_attempt, row.id, row.attempts)
@@ -462,23 +530,37 @@ class DigestScheduler:
             return DigestOutcome.DONE
         row = taken
         if resumed:
-            log.warning("digest of %s for %s resumed (attempt %d): %s", row.channel, row.local_date,
-                        row.attempts, f"{row.sent_count} of {row.message_count} messages were sent"
-                        if row.status == DigestStatus.SENDING else "it had not been built")
+            log.warning(
+                "digest of %s for %s resumed (attempt %d): %s",
+                row.channel,
+                row.local_date,
+                row.attempts,
+                f"{row.sent_count} of {row.message_count} messages were sent"
+                if row.status == DigestStatus.SENDING
+                else "it had not been built",
+            )
             self._event(row.channel, DigestEvent.RESUMED, "digests.resumed")
         try:
             if row.status == DigestStatus.CLAIMED or row.payload is None:
                 row = await self._build(row, deliverer, tz)
             await self._send(row, ref, deliverer, first_maybe_sent=resumed)
         except asyncio.CancelledError:
-            log.warning("digest of %s for %s interrupted (shutdown); it is resumed at the next start "
-                        "within the grace period", row.channel, row.local_date)
+            log.warning(
+                "digest of %s for %s interrupted (shutdown); it is resumed at the next start within the grace period",
+                row.channel,
+                row.local_date,
+            )
             raise
         except Exception as exc:
             return await self._attempt_failed(row, exc)
         await self.store.run(self.store.finish_digest, row.id, status=DigestStatus.POSTED, now=self.clock.now())
-        log.info("digest of %s for %s posted (%d stories, %d messages)", row.channel, row.local_date,
-                 row.article_count, row.message_count)
+        log.info(
+            "digest of %s for %s posted (%d stories, %d messages)",
+            row.channel,
+            row.local_date,
+            row.article_count,
+            row.message_count,
+        )
         self._event(row.channel, DigestEvent.POSTED, "digests.posted")
         return DigestOutcome.POSTED
 
@@ -487,13 +569,19 @@ class DigestScheduler:
         when = row.scheduled_for.astimezone(ZoneInfo(tz)) if tz else row.scheduled_for
         heading = f"Daily digest for {when:%A %d %B %Y}"
         async with asyncio.timeout(BUILD_TIMEOUT):
-            reply, count = await self.digests.build(row.channel, row.window_start, row.window_end or row.claimed_at,
-                                                    heading)
+            reply, count = await self.digests.build(
+                row.channel, row.window_start, row.window_end or row.claimed_at, heading
+            )
             messages = await deliverer.prepare(reply)
         if not messages:
             raise RuntimeError("the digest rendered to no message")
-        return await self.store.run(self.store.start_sending, row.id, payload=json.dumps(messages),
-                                    message_count=len(messages), article_count=count)
+        return await self.store.run(
+            self.store.start_sending,
+            row.id,
+            payload=json.dumps(messages),
+            message_count=len(messages),
+            article_count=count,
+        )
 
     async def _send(self, row: Digest, ref: ChannelRef, deliverer: Deliverer, *, first_maybe_sent: bool) -> None:
         """Send the messages not yet sent, each under its idempotency key, recording each."""
@@ -507,14 +595,27 @@ class DigestScheduler:
     async def _attempt_failed(self, row: Digest, exc: Exception) -> DigestOutcome:
         error = f"{type(exc).__name__}: {exc}"[:500]
         if row.attempts >= MAX_ATTEMPTS:
-            log.error("digest of %s for %s failed after %d attempts (%s); its stories go to the next digest",
-                      row.channel, row.local_date, row.attempts, error, exc_info=exc)
-            await self.store.run(self.store.finish_digest, row.id, status=DigestStatus.FAILED,
-                                 now=self.clock.now(), error=error)
+            log.error(
+                "digest of %s for %s failed after %d attempts (%s); its stories go to the next digest",
+                row.channel,
+                row.local_date,
+                row.attempts,
+                error,
+                exc_info=exc,
+            )
+            await self.store.run(
+                self.store.finish_digest, row.id, status=DigestStatus.FAILED, now=self.clock.now(), error=error
+            )
             self._event(row.channel, DigestEvent.FAILED, "digests.failed")
             return DigestOutcome.FAILED
-        log.warning("digest of %s for %s: attempt %d of %d failed (%s); retried within a minute",
-                    row.channel, row.local_date, row.attempts, MAX_ATTEMPTS, error)
+        log.warning(
+            "digest of %s for %s: attempt %d of %d failed (%s); retried within a minute",
+            row.channel,
+            row.local_date,
+            row.attempts,
+            MAX_ATTEMPTS,
+            error,
+        )
         await self.store.run(self.store.digest_attempt_failed, row.id, error)
         self._event(row.channel, DigestEvent.RETRY, "digests.retried")
         return DigestOutcome.RETRYING

@@ -109,7 +109,7 @@ def is_link_box(line: str) -> bool:
     headlines, however many are run together on the line."""
     for label in link_box_labels():
         if line.startswith(label):
-            rest = line[len(label):]
+            rest = line[len(label) :]
             if rest[:1] == ":" or (rest[:1].isspace() and rest.strip()[:1].isupper()) or not rest.strip():
                 return True
     return False
@@ -125,23 +125,29 @@ def caption_credits(line: str) -> list[tuple[int, int]]:
     """
     spans = []
     for m in _GLUED_CAPITAL.finditer(line):
-        ends, pos = [], m.start()
+        ends: list[int] = []
+        pos = m.start()
         while len(ends) < 4:
             w = _CREDIT_WORD.match(line, pos)
             if not w or w.group() in _NOT_CREDIT or len(w.group()) < 2:
                 break
             ends.append(w.end())
-            if line[w.end():w.end() + 1] != " ":
+            if line[w.end() : w.end() + 1] != " ":
                 break
             pos = w.end() + 1
         # The credit ends where the line does or a new sentence starts: the longest such run.
-        credit_end = next((e for e in reversed(ends)
-                           if not line[e:].strip() or (line[e] == " " and line[e + 1:e + 2].isupper())), -1)
+        credit_end = next(
+            (e for e in reversed(ends) if not line[e:].strip() or (line[e] == " " and line[e + 1 : e + 2].isupper())),
+            -1,
+        )
         if credit_end < 0:
             continue
         floor = max(0, m.start() - _CAPTION_REACH)
-        begin = max(line.rfind(". ", floor, m.start() - 1), line.rfind("! ", floor, m.start() - 1),
-                    line.rfind("? ", floor, m.start() - 1))
+        begin = max(
+            line.rfind(". ", floor, m.start() - 1),
+            line.rfind("! ", floor, m.start() - 1),
+            line.rfind("? ", floor, m.start() - 1),
+        )
         spans.append((begin + 2 if begin >= 0 else (0 if floor == 0 else m.start()), credit_end))
     return spans
 
@@ -275,7 +281,7 @@ def _drop_dateline(start: int, line: str) -> tuple[int, str]:
     m = _DATELINE.match(line, indent)
     if not m:
         return start, line
-    return start + m.end(), line[m.end():]
+    return start + m.end(), line[m.end() :]
 
 
 def _lines(text: str, start: int):

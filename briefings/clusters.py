@@ -70,19 +70,34 @@ _CAP_WORD = re.compile(r"\b[A-Z][\w’'\-]*[a-z][\w’'\-]*\b|\b[A-Z]{2,}\b")
 _NUMBER = re.compile(
     r"(?<![\w.])(\$|£|€)?(\d{1,3}(?:,\d{3})+|\d+(?:\.\d+)?)\s*"
     r"(%|percent\b|per cent\b|percentage points?\b|points?\b|million\b|billion\b|trillion\b|m\b|bn\b|k\b)?",
-    re.IGNORECASE)
-_MONTHS = ("january", "february", "march", "april", "may", "june", "july", "august",
-           "september", "october", "november", "december")
+    re.IGNORECASE,
+)
+_MONTHS = (
+    "january",
+    "february",
+    "march",
+    "april",
+    "may",
+    "june",
+    "july",
+    "august",
+    "september",
+    "october",
+    "november",
+    "december",
+)
 _MONTH_ABBR = {m[:3]: i + 1 for i, m in enumerate(_MONTHS)} | {"sept": 9}
 _DATE = re.compile(
     r"\b(Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec)[a-z]*\.?\s+(\d{1,2})(?:st|nd|rd|th)?\b"
-    r"|\b(\d{1,2})(?:st|nd|rd|th)?\s+(?:of\s+)?(Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec)[a-z]*\b")
+    r"|\b(\d{1,2})(?:st|nd|rd|th)?\s+(?:of\s+)?(Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec)[a-z]*\b"
+)
 _WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 _WEEKDAY = re.compile(r"\b(Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday)\b")
 _RELATIVE_DAY = re.compile(r"\b(yesterday|today|tonight|last night)\b", re.IGNORECASE)
 
 #: Capitalised words that are not names: sentence openers, titles, days and months.
-_NOT_NAMES = frozenset("""
+_NOT_NAMES = frozenset(
+    """
 a an the this that these those it its he she they we i you his her their our my your
 in on at of for to from by with as after before during since until while when where if
 but and or so yet not no nor also still then there here now today tonight yesterday
@@ -96,7 +111,8 @@ one two three four five six seven eight nine ten many some all most several more
 ap reuters afp associated press editor editing reporting additional
 officials official police critics residents analysts experts authorities sources witnesses
 lawmakers economists voters supporters opponents members leaders workers
-""".split())
+""".split()
+)
 
 
 @dataclass(frozen=True)
@@ -183,7 +199,7 @@ def _shingles(words: list[str], n: int) -> set[int]:
     runs = len(ids) - n + 1
     h = np.zeros(runs, dtype=np.uint64)
     for k in range(n):  # wraps modulo 2**64, then folded to 32 bits
-        h = h * _MIX + ids[k:k + runs]
+        h = h * _MIX + ids[k : k + runs]
     return set(((h ^ (h >> np.uint64(32))) & np.uint64(0xFFFFFFFF)).tolist())
 
 
@@ -209,7 +225,7 @@ def _names(text: str) -> frozenset[str]:
         word = _fold(m.group()).strip("'’-").removesuffix("'s")
         if len(word) < 2 or word in _NOT_NAMES:
             continue
-        before = text[max(0, m.start() - 3):m.start()].rstrip(" \t\"“‘'(")
+        before = text[max(0, m.start() - 3) : m.start()].rstrip(" \t\"“‘'(")
         if before and before[-1] not in ".!?:\n":
             mid.add(word)
         elif _NAME_FOLLOWER.match(text, m.end()):
@@ -240,8 +256,8 @@ def _figures(text: str) -> frozenset[str]:
         if not unit and not cur:
             if f < 100 or (1900 <= f <= 2100 and "." not in value):
                 continue
-            tail = text[m.end():m.end() + 6].lower()
-            if re.match(r"\s*(a\.?m\.?|p\.?m\.?|:)", tail) or text[max(0, m.start() - 1):m.start()] == ":":
+            tail = text[m.end() : m.end() + 6].lower()
+            if re.match(r"\s*(a\.?m\.?|p\.?m\.?|:)", tail) or text[max(0, m.start() - 1) : m.start()] == ":":
                 continue  # a clock time
         elif unit == "pt" and f < 2 and not cur:
             continue
@@ -293,12 +309,17 @@ def features(text: str, published: datetime | None = None) -> Features:
     first, _, rest = text.strip().partition("\n")
     names = _names(text)
     figures = _figures(text)
-    return Features(signature=_signature(shingles),
-                    shingle_set=np.array(sorted(shingles), dtype=np.uint32), names=names,
-                    quotes=quotes, quote_shingles=frozenset().union(*quotes), figures=figures,
-                    lede_days=_lede_days(text, published),
-                    body_names=_names(rest) if rest.strip() else names,
-                    body_figures=_figures(rest) if rest.strip() else figures)
+    return Features(
+        signature=_signature(shingles),
+        shingle_set=np.array(sorted(shingles), dtype=np.uint32),
+        names=names,
+        quotes=quotes,
+        quote_shingles=frozenset().union(*quotes),
+        figures=figures,
+        lede_days=_lede_days(text, published),
+        body_names=_names(rest) if rest.strip() else names,
+        body_figures=_figures(rest) if rest.strip() else figures,
+    )
 
 
 def containment(a: Features, b: Features) -> float:
@@ -325,6 +346,7 @@ def _shared_quotes(a: Features, b: Features) -> int:
 
     def count(x: Features, y: Features) -> int:
         return sum(1 for q in x.quotes if len(q & y.quote_shingles) >= min(2, len(q)))
+
     return min(count(a, b), count(b, a))
 
 
@@ -372,10 +394,12 @@ def decide(a: Features, b: Features, idf: Callable[[str], float] | None = None) 
         return Evidence(c, names, quotes, figures, day_conflict, False, "different days")
     # event-level agreement: the same rare names, and the same words quoted or figures given;
     # the weaker the quotes and figures, the more of the names must agree
-    agreed = ((names >= 0.35 and ((quotes >= 2 and figures >= 1) or (quotes >= 1 and figures >= 2)))
-              or (names >= 0.5 and figures >= 3 and share >= 0.5)
-              or (names >= 0.6 and quotes >= 3)
-              or (names >= 0.6 and quotes >= 1 and figures >= 1))
+    agreed = (
+        (names >= 0.35 and ((quotes >= 2 and figures >= 1) or (quotes >= 1 and figures >= 2)))
+        or (names >= 0.5 and figures >= 3 and share >= 0.5)
+        or (names >= 0.6 and quotes >= 3)
+        or (names >= 0.6 and quotes >= 1 and figures >= 1)
+    )
     if agreed and len(shared_names) >= 2:
         return Evidence(c, names, quotes, figures, day_conflict, True, "same event")
     return Evidence(c, names, quotes, figures, day_conflict, False, "not enough shared evidence")
@@ -416,7 +440,7 @@ class StoryIndex:
         votes: dict[int, int] = defaultdict(int)
         sig = f.signature
         for band in range(0, _PERMUTATIONS, _BAND_ROWS):
-            for i in self._bands.get((band, sig[band:band + _BAND_ROWS].tobytes()), ())[-_POSTING_CAP:]:
+            for i in self._bands.get((band, sig[band : band + _BAND_ROWS].tobytes()), ())[-_POSTING_CAP:]:
                 votes[i] += 3
         for feat in _event_keys(f):
             posting = self._postings.get(feat)
@@ -425,13 +449,13 @@ class StoryIndex:
                     votes[i] += 1
         return sorted(votes, key=lambda i: (-votes[i], -i))[:_CANDIDATES]
 
-    def _joins(self, story_id: int, found: list[Evidence],
-               decided: Callable[[int], Evidence]) -> float | None:
+    def _joins(self, story_id: int, found: list[Evidence], decided: Callable[[int], Evidence]) -> float | None:
         """How well a new article fits a story, or None when it does not.
 
         Wire copy of any member joins. Otherwise the article must agree as one event with
         at least half the story's members and contradict none (a different day), so that
         one loose match cannot chain two distinct stories together."""
+
         def score(ev: Evidence) -> float:
             return ev.containment * 4 + ev.names + ev.quotes + 0.5 * ev.figures
 
@@ -488,7 +512,7 @@ class StoryIndex:
         sig = f.signature
         if len(f.shingle_set):
             for band in range(0, _PERMUTATIONS, _BAND_ROWS):
-                self._bands[(band, sig[band:band + _BAND_ROWS].tobytes())].append(index)
+                self._bands[(band, sig[band : band + _BAND_ROWS].tobytes())].append(index)
         for feat in _event_keys(f):
             self._postings[feat].append(index)
         return story

@@ -95,9 +95,13 @@ def _appearances(brief: Brief) -> list[tuple[str | None, str, Appearance]]:
     for name, quotes in brief.speakers:
         first = quotes[0]
         role = next((q.role for q in quotes if q.role), None)
-        out.append((name, first.speaker_kind, Appearance(
-            name=name, role=role, title=art.title, url=art.url, path=art.path,
-            quotes=tuple(quotes))))
+        out.append(
+            (
+                name,
+                first.speaker_kind,
+                Appearance(name=name, role=role, title=art.title, url=art.url, path=art.path, quotes=tuple(quotes)),
+            )
+        )
     return out
 
 
@@ -122,17 +126,14 @@ def merge_speakers(briefs: list[Brief]) -> list[DigestSpeaker]:
             _join(owners[0], appearance)
         else:
             _add(groups, key, name, kind, appearance)
-    ranked = sorted(groups, key=lambda g: (-len(g.appearances),
-                                           -sum(len(a.quotes) for a in g.appearances)))
-    merged = [DigestSpeaker(g.name, g.kind, tuple(dict.fromkeys(g.roles)), tuple(g.appearances))
-              for g in ranked]
+    ranked = sorted(groups, key=lambda g: (-len(g.appearances), -sum(len(a.quotes) for a in g.appearances)))
+    merged = [DigestSpeaker(g.name, g.kind, tuple(dict.fromkeys(g.roles)), tuple(g.appearances)) for g in ranked]
     if unattributed:
         merged.append(DigestSpeaker(None, "unknown", (), tuple(unattributed)))
     return merged
 
 
-def _add(groups: list[_Group], key: tuple[str, ...], name: str, kind: str,
-         appearance: Appearance) -> None:
+def _add(groups: list[_Group], key: tuple[str, ...], name: str, kind: str, appearance: Appearance) -> None:
     if kind in _MERGED_KINDS:
         for g in groups:
             if g.kind == kind and _same_person(g.key, key):

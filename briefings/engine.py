@@ -67,13 +67,15 @@ def parseable_text(article: Article, limit: int) -> str:
     if cut <= 0:
         cut = text.rfind(" ", 0, limit)
     cut = cut if cut > 0 else limit
-    log.warning("%s is %d characters long; briefing its first %d",
-                article.path or article.url or "an article", len(text), cut)
+    log.warning(
+        "%s is %d characters long; briefing its first %d", article.path or article.url or "an article", len(text), cut
+    )
     return text[:cut]
 
 
-def iter_briefs(articles: Iterable[Article], *, sentences: int = 3, words: int | None = None,
-                nlp: Language | None = None) -> Iterator[Brief]:
+def iter_briefs(
+    articles: Iterable[Article], *, sentences: int = 3, words: int | None = None, nlp: Language | None = None
+) -> Iterator[Brief]:
     """Brief articles lazily, in order, parsing them as one batched stream."""
     nlp = nlp or nlp_loader.load()
     pending: deque[Article] = deque()
@@ -88,9 +90,15 @@ def iter_briefs(articles: Iterable[Article], *, sentences: int = 3, words: int |
         yield brief_doc(pending.popleft(), doc, sentences=sentences, words=words)
 
 
-def brief_articles(articles: list[Article], *, sentences: int = 3, words: int | None = None,
-                   nlp: Language | None = None, jobs: int = 1,
-                   on_brief: Callable[[Brief], None] | None = None) -> list[Brief]:
+def brief_articles(
+    articles: list[Article],
+    *,
+    sentences: int = 3,
+    words: int | None = None,
+    nlp: Language | None = None,
+    jobs: int = 1,
+    on_brief: Callable[[Brief], None] | None = None,
+) -> list[Brief]:
     """Brief a batch, in order; ``on_brief`` is called as each brief is ready (progress bars)."""
     jobs = max(1, min(jobs, os.cpu_count() or 1, len(articles) // _MIN_ARTICLES_PER_JOB or 1))
     if jobs == 1:
@@ -107,13 +115,13 @@ def _brief_chunk(chunk: list[Article], sentences: int, words: int | None) -> lis
     return list(iter_briefs(chunk, sentences=sentences, words=words))
 
 
-def _brief_in_processes(articles: list[Article], *, sentences: int, words: int | None, jobs: int,
-                        on_brief: Callable[[Brief], None] | None) -> list[Brief]:
+def _brief_in_processes(
+    articles: list[Article], *, sentences: int, words: int | None, jobs: int, on_brief: Callable[[Brief], None] | None
+) -> list[Brief]:
     size = max(_MIN_ARTICLES_PER_JOB // 2, -(-len(articles) // (jobs * 4)))
     chunks = [articles[i : i + size] for i in range(0, len(articles), size)]
     briefs: list[Brief] = []
-    with ProcessPoolExecutor(jobs, mp_context=get_context("spawn"),
-                             initializer=nlp_loader.load) as pool:
+    with ProcessPoolExecutor(jobs, mp_context=get_context("spawn"), initializer=nlp_loader.load) as pool:
         for result in pool.map(_brief_chunk, chunks, [sentences] * len(chunks), [words] * len(chunks)):
             for brief in result:
                 briefs.append(brief)

@@ -40,9 +40,7 @@ log = logging.getLogger(__name__)
 TEASER_WORDS = 120
 #: Pages fetched at once when completing teasers (polite to one site, quick enough).
 COMPLETION_CONCURRENCY = 4
-_TEASER_END = re.compile(
-    r"(?:\.\.\.|…|\[…\]|\[\.\.\.\]|read more|continue reading.{0,80})\W*$", re.IGNORECASE
-)
+_TEASER_END = re.compile(r"(?:\.\.\.|…|\[…\]|\[\.\.\.\]|read more|continue reading.{0,80})\W*$", re.IGNORECASE)
 _FEED_ROOT = re.compile(
     rb"""\A(?:\xef\xbb\xbf)?\s*(?:<\?xml[^>]*\?>\s*)?"""
     rb"""(?:<!--.*?-->\s*|<\?[^>]*\?>\s*|<!DOCTYPE[^>]*>\s*)*<(?:rss|feed|rdf:RDF)\b""",
@@ -234,14 +232,21 @@ async def poll_feed(
     result = await fetch(url, policy=policy, client=client, etag=etag, last_modified=last_modified)
     if result.not_modified:
         return FeedPoll(
-            url=result.url, entries=(), not_modified=True,
-            etag=result.etag or etag, last_modified=result.last_modified or last_modified,
+            url=result.url,
+            entries=(),
+            not_modified=True,
+            etag=result.etag or etag,
+            last_modified=result.last_modified or last_modified,
         )
-    feed = await asyncio.to_thread(parse_feed, result.content, result.url,
-                                   content_type=result.headers.get("content-type"))
+    feed = await asyncio.to_thread(
+        parse_feed, result.content, result.url, content_type=result.headers.get("content-type")
+    )
     return FeedPoll(
-        url=result.url, entries=feed.entries, title=feed.title,
-        etag=result.etag, last_modified=result.last_modified,
+        url=result.url,
+        entries=feed.entries,
+        title=feed.title,
+        etag=result.etag,
+        last_modified=result.last_modified,
     )
 
 
@@ -272,9 +277,16 @@ def entry_article(entry: FeedEntry, *, source: str | None = None) -> Article:
     original = entry.text
     text, offsets = clean(original)
     return Article(
-        text=text, original=original, offsets=offsets, title=entry.title, url=entry.link,
-        source=source or _host(entry.link), author=entry.author, published=entry.published,
-        dek=entry_dek(entry, text) if entry.content else None, language=language.detect(text),
+        text=text,
+        original=original,
+        offsets=offsets,
+        title=entry.title,
+        url=entry.link,
+        source=source or _host(entry.link),
+        author=entry.author,
+        published=entry.published,
+        dek=entry_dek(entry, text) if entry.content else None,
+        language=language.detect(text),
     )
 
 
@@ -289,10 +301,8 @@ async def feed_articles(
     """The feed's (first ``max_entries``) entries as articles, teasers completed."""
     entries = feed.entries[:max_entries] if max_entries else feed.entries
     if len(entries) < len(feed.entries):
-        log.info("feed %s: briefing the first %d of %d entries", feed.url, len(entries),
-                 len(feed.entries))
-    return await entry_articles(entries, source=feed.source, policy=policy, client=client,
-                                concurrency=concurrency)
+        log.info("feed %s: briefing the first %d of %d entries", feed.url, len(entries), len(feed.entries))
+    return await entry_articles(entries, source=feed.source, policy=policy, client=client, concurrency=concurrency)
 
 
 async def entry_articles(
@@ -313,8 +323,7 @@ async def entry_articles(
     entries = list(entries)
     if client is None:
         async with make_client(policy) as own:
-            return await entry_articles(entries, source=source, policy=policy, client=own,
-                                        concurrency=concurrency)
+            return await entry_articles(entries, source=source, policy=policy, client=own, concurrency=concurrency)
     gate = asyncio.Semaphore(max(1, concurrency))
 
     async def one(entry: FeedEntry) -> Article:
@@ -327,9 +336,7 @@ async def entry_articles(
     return list(await asyncio.gather(*(one(e) for e in entries)))
 
 
-async def _complete(
-    entry: FeedEntry, teaser: Article, policy: FetchPolicy, client: httpx.AsyncClient
-) -> Article:
+async def _complete(entry: FeedEntry, teaser: Article, policy: FetchPolicy, client: httpx.AsyncClient) -> Article:
     """Replace a teaser by its page's article, keeping the feed's metadata as fallback."""
     assert entry.link is not None
     try:
@@ -345,11 +352,16 @@ async def _complete(
         log.info("page of %s is no longer than its teaser; keeping the teaser", entry.link)
         return teaser
     return Article(
-        text=page.text, original=page.original, offsets=page.offsets,
-        title=page.title or teaser.title, url=entry.link,
-        source=page.source or teaser.source, author=page.author or teaser.author,
+        text=page.text,
+        original=page.original,
+        offsets=page.offsets,
+        title=page.title or teaser.title,
+        url=entry.link,
+        source=page.source or teaser.source,
+        author=page.author or teaser.author,
         published=page.published or teaser.published,
-        dek=page.dek or entry_dek(entry, page.text), language=page.language,
+        dek=page.dek or entry_dek(entry, page.text),
+        language=page.language,
     )
 
 

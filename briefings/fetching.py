@@ -295,7 +295,10 @@ class _VettingBackend(httpcore.AsyncNetworkBackend):
         for ip in addresses:
             try:
                 return await self._inner.connect_tcp(
-                    ip, port, timeout=timeout, local_address=local_address,
+                    ip,
+                    port,
+                    timeout=timeout,
+                    local_address=local_address,
                     socket_options=socket_options,
                 )
             except (httpcore.ConnectError, httpcore.ConnectTimeout) as exc:
@@ -314,8 +317,8 @@ class VettedTransport(httpx.AsyncHTTPTransport):
     """An httpx transport whose every TCP connection goes to a vetted address."""
 
     def __init__(self, policy: FetchPolicy, verify: ssl.SSLContext | bool = True) -> None:
-        ssl_context = verify if isinstance(verify, ssl.SSLContext) else httpx.create_ssl_context(
-            verify=verify, trust_env=False
+        ssl_context = (
+            verify if isinstance(verify, ssl.SSLContext) else httpx.create_ssl_context(verify=verify, trust_env=False)
         )
         super().__init__(verify=ssl_context, trust_env=False)
         # httpx has no public hook for a network backend, so the pool it built is
@@ -332,9 +335,7 @@ class VettedTransport(httpx.AsyncHTTPTransport):
         )
 
 
-def make_client(
-    policy: FetchPolicy | None = None, *, verify: ssl.SSLContext | bool = True
-) -> httpx.AsyncClient:
+def make_client(policy: FetchPolicy | None = None, *, verify: ssl.SSLContext | bool = True) -> httpx.AsyncClient:
     """An AsyncClient that can only reach vetted addresses.
 
     ``trust_env=False`` matters: an HTTP(S)_PROXY variable would otherwise mount a
@@ -416,9 +417,7 @@ async def fetch(
     policy = policy or FetchPolicy.from_env()
     if client is None:
         async with make_client(policy) as own:
-            return await fetch(
-                url, policy=policy, client=own, etag=etag, last_modified=last_modified
-            )
+            return await fetch(url, policy=policy, client=own, etag=etag, last_modified=last_modified)
     try:
         async with asyncio.timeout(policy.timeout):
             return await _fetch_hops(url, policy, client, etag, last_modified)
@@ -516,17 +515,22 @@ async def _read_response(
     modified = response.headers.get("Last-Modified")
     if status == 304:
         return FetchResult(
-            url=current, status=status, content_type="", text="", headers=headers,
-            etag=etag, last_modified=modified, not_modified=True, redirects=hops,
+            url=current,
+            status=status,
+            content_type="",
+            text="",
+            headers=headers,
+            etag=etag,
+            last_modified=modified,
+            not_modified=True,
+            redirects=hops,
         )
     if status >= 400 or status in REDIRECT_STATUSES:
         phrase = response.reason_phrase or ""
         raise HTTPStatusError(current, f"the server answered {status} {phrase}".rstrip(), status)
     mime, charset = _content_type(response.headers.get("Content-Type", ""))
     if mime and mime not in ACCEPTED_TYPES:
-        raise UnsupportedContent(
-            current, f"it is {mime}, not a web page, a feed or plain text"
-        )
+        raise UnsupportedContent(current, f"it is {mime}, not a web page, a feed or plain text")
     declared = response.headers.get("Content-Length")
     if declared and declared.isdigit() and int(declared) > policy.max_bytes:
         raise TooLarge(current, _too_large_reason(policy.max_bytes, int(declared)))
@@ -535,9 +539,16 @@ async def _read_response(
         raise UnsupportedContent(current, "it looks like a binary file, not text")
     text, encoding = decode_body(content, charset, mime)
     return FetchResult(
-        url=current, status=status, content_type=mime or "text/plain", text=text,
-        content=content, headers=headers, etag=etag, last_modified=modified,
-        encoding=encoding, redirects=hops,
+        url=current,
+        status=status,
+        content_type=mime or "text/plain",
+        text=text,
+        content=content,
+        headers=headers,
+        etag=etag,
+        last_modified=modified,
+        encoding=encoding,
+        redirects=hops,
     )
 
 

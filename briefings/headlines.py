@@ -114,7 +114,9 @@ def page_meta(html: str) -> PageMeta:
     for el in (x for box in (near or scope) for x in box.iter() if isinstance(x.tag, str)):
         if el.tag in ("html", "body", "article", "main", "section", "header", "meta", "script", "style"):
             continue
-        if (el.get("class") or el.get("id")) and _DEK_MARK.search(" ".join((el.get("class") or "", el.get("id") or ""))):
+        if (el.get("class") or el.get("id")) and _DEK_MARK.search(
+            " ".join((el.get("class") or "", el.get("id") or ""))
+        ):
             text = _tidy(el.text_content())
             if text and MIN_DEK_WORDS <= len(text.split()) <= MAX_DEK_WORDS:
                 deks.append(text)
@@ -193,13 +195,12 @@ def _contains(outer: list[str], inner: list[str]) -> bool:
         return False
     first = inner[0]
     for i in range(len(outer) - len(inner) + 1):
-        if outer[i] == first and outer[i:i + len(inner)] == inner:
+        if outer[i] == first and outer[i : i + len(inner)] == inner:
             return True
     return False
 
 
-def choose_headline(meta: PageMeta, extracted: str | None, sitename: str | None,
-                    host: str | None) -> str | None:
+def choose_headline(meta: PageMeta, extracted: str | None, sitename: str | None, host: str | None) -> str | None:
     """The story's own headline from the page's title sources (see the module doc)."""
     site_names = [s for s in (sitename, meta.site_name, _host_label(host)) if s]
     raw = [meta.og_title, extracted, *meta.h1s, meta.title_tag]
@@ -212,15 +213,18 @@ def choose_headline(meta: PageMeta, extracted: str | None, sitename: str | None,
     if not cleaned:
         return extracted or meta.title_tag
     tokens = [words(c) for c in cleaned]
-    agreed = [c for c, t in zip(cleaned, tokens)
-              if len(t) >= 2 and any(o is not t and o != t and _contains(o, t) for o in tokens)]
+    agreed = [
+        c
+        for c, t in zip(cleaned, tokens)
+        if len(t) >= 2 and any(o is not t and o != t and _contains(o, t) for o in tokens)
+    ]
     if agreed:
         return min(agreed, key=lambda c: len(words(c)))
     return cleaned[0]
 
 
 def _host_label(host: str | None) -> str | None:
-    """"techcrunch" from "techcrunch.com", "nytimes" from "www.nytimes.com"."""
+    """ "techcrunch" from "techcrunch.com", "nytimes" from "www.nytimes.com"."""
     if not host:
         return None
     parts = [p for p in host.lower().split(".") if p not in ("www", "m", "amp", "edition")]
@@ -271,8 +275,9 @@ def is_lead_copy(description: str, paragraphs: list[str]) -> bool:
     return common >= 0.8 * len(set(d))
 
 
-def split_top(paragraphs: list[str], headline: str | None, raw_titles: list[str],
-              marked_deks: list[str], description: str | None) -> tuple[list[str], str | None]:
+def split_top(
+    paragraphs: list[str], headline: str | None, raw_titles: list[str], marked_deks: list[str], description: str | None
+) -> tuple[list[str], str | None]:
     """The body without a repeated headline, kicker or standfirst, and the standfirst."""
     body = list(paragraphs)
     heads = [h for h in [headline, *raw_titles] if h]
@@ -280,7 +285,7 @@ def split_top(paragraphs: list[str], headline: str | None, raw_titles: list[str]
     while heads and i < min(_TOP_PARAGRAPHS, len(body)):
         if repeats_headline(body[i], heads):
             start = i - 1 if i >= 1 and is_kicker(body[i - 1]) else i
-            del body[start:i + 1]
+            del body[start : i + 1]
             i = start
         else:
             i += 1

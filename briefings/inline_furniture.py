@@ -15,13 +15,41 @@ import re
 #: Matched as plain lowercase substrings at a word start (a regex alternation over the
 #: whole text costs more than the rest of the summarizer together).
 FURNITURE_PHRASES = (
-    "scroll down", "click here", "click to ", "read more:", "read more here", "watch the video",
-    "watch video", "share this article", "share this story", "share on facebook",
-    "share on twitter", "follow us on", "follow @", "like us on facebook", "sign up for our",
-    "sign up to our", "subscribe to our", "getty images", "ap photo", "reuters/", "file photo",
-    "last updated", "daily mail reporter", "contributed to this report", "all rights reserved",
-    "copyright 19", "copyright 20", "copyright \u00a9", "\u00a9", "have your say",
-    "send us your", "email to a friend", "e-mail to a friend", "do you have a story", "pictured ",
+    "scroll down",
+    "click here",
+    "click to ",
+    "read more:",
+    "read more here",
+    "watch the video",
+    "watch video",
+    "share this article",
+    "share this story",
+    "share on facebook",
+    "share on twitter",
+    "follow us on",
+    "follow @",
+    "like us on facebook",
+    "sign up for our",
+    "sign up to our",
+    "subscribe to our",
+    "getty images",
+    "ap photo",
+    "reuters/",
+    "file photo",
+    "last updated",
+    "daily mail reporter",
+    "contributed to this report",
+    "all rights reserved",
+    "copyright 19",
+    "copyright 20",
+    "copyright \u00a9",
+    "\u00a9",
+    "have your say",
+    "send us your",
+    "email to a friend",
+    "e-mail to a friend",
+    "do you have a story",
+    "pictured ",
 )
 #: Labels before a colon: "Photo:", "Credit:", "PUBLISHED:", and clock times with a zone.
 FURNITURE_BEFORE_COLON = re.compile(
@@ -60,4 +88,3 @@ def furniture_offsets(text: str) -> list[int]:
             found.append(at)
         at = low.find("(", at + 1)
     return found
-

@@ -43,19 +43,32 @@ def split_headline(text: str) -> tuple[str | None, int]:
     return title, m.end()
 
 
-def article_from_text(text: str, *, path: str | None = None, url: str | None = None,
-                      source: str | None = None) -> Article:
+def article_from_text(
+    text: str, *, path: str | None = None, url: str | None = None, source: str | None = None
+) -> Article:
     """Build an article from plain text (or Markdown), keeping offsets into ``text``."""
     title, body_start = split_headline(text)
     body, offsets = clean(text, body_start)
-    return Article(text=body, original=text, offsets=offsets, title=title, url=url,
-                   source=source or path, path=path, language=language.detect(body))
+    return Article(
+        text=body,
+        original=text,
+        offsets=offsets,
+        title=title,
+        url=url,
+        source=source or path,
+        path=path,
+        language=language.detect(body),
+    )
 
 
 #: Byte-order marks of the Unicode encodings editors save with one (UTF-32 first: its
 #: little-endian mark begins with UTF-16's).
-_BOMS = ((codecs.BOM_UTF32_LE, "utf-32"), (codecs.BOM_UTF32_BE, "utf-32"),
-         (codecs.BOM_UTF16_LE, "utf-16"), (codecs.BOM_UTF16_BE, "utf-16"))
+_BOMS = (
+    (codecs.BOM_UTF32_LE, "utf-32"),
+    (codecs.BOM_UTF32_BE, "utf-32"),
+    (codecs.BOM_UTF16_LE, "utf-16"),
+    (codecs.BOM_UTF16_BE, "utf-16"),
+)
 
 
 def _read_text(path: Path) -> str:

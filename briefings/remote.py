@@ -89,11 +89,11 @@ async def load_url_counted(
             return await load_url_counted(url, policy=policy, client=own, max_entries=max_entries)
     result = await fetch(url, policy=policy, client=client)
     kind = document_kind(result)
-    log.info("loaded %s (%s, %d bytes) as %s", result.url, result.content_type,
-             len(result.content), kind)
+    log.info("loaded %s (%s, %d bytes) as %s", result.url, result.content_type, len(result.content), kind)
     if kind == "feed":
-        feed = await asyncio.to_thread(parse_feed, result.content, result.url,
-                                       content_type=result.headers.get("content-type"))
+        feed = await asyncio.to_thread(
+            parse_feed, result.content, result.url, content_type=result.headers.get("content-type")
+        )
         if not feed.entries:
             raise FeedError(result.url, "the feed has no entries")
         articles = await feed_articles(feed, policy=policy, client=client, max_entries=max_entries)

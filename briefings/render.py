@@ -67,9 +67,14 @@ def to_record(brief: Brief) -> dict[str, Any]:
         ],
         # Only named speakers: quotes with ``speaker: null`` are counted apart.
         "speakers": [
-            {"name": name, "kind": qs[0].speaker_kind, "role": next((q.role for q in qs if q.role), None),
-             "quotes": len(qs)}
-            for name, qs in brief.speakers if name is not None
+            {
+                "name": name,
+                "kind": qs[0].speaker_kind,
+                "role": next((q.role for q in qs if q.role), None),
+                "quotes": len(qs),
+            }
+            for name, qs in brief.speakers
+            if name is not None
         ],
         "unattributed": sum(1 for q in brief.quotes if not q.speaker),
     }
@@ -97,8 +102,7 @@ def to_jsonl(brief: Brief) -> str:
 
 
 def wrap(text: str, indent: str, bullet: str = "") -> str:
-    return textwrap.fill(text, _WIDTH, initial_indent=indent + bullet,
-                         subsequent_indent=indent + " " * len(bullet))
+    return textwrap.fill(text, _WIDTH, initial_indent=indent + bullet, subsequent_indent=indent + " " * len(bullet))
 
 
 def to_text(brief: Brief, *, speakers: int = 8, quotes_each: int = 3) -> str:

@@ -28,9 +28,15 @@ def _label(speaker: DigestSpeaker) -> str:
 
 def _appearance_records(speaker: DigestSpeaker) -> list[dict[str, Any]]:
     return [
-        {"title": a.title, "url": a.url, "path": a.path, "name": a.name,
-         "quotes": [{"text": q.text, "kind": q.kind, "cue": q.cue, "start": q.start, "end": q.end}
-                    for q in a.quotes]}
+        {
+            "title": a.title,
+            "url": a.url,
+            "path": a.path,
+            "name": a.name,
+            "quotes": [
+                {"text": q.text, "kind": q.kind, "cue": q.cue, "start": q.start, "end": q.end} for q in a.quotes
+            ],
+        }
         for a in speaker.appearances
     ]
 
@@ -40,26 +46,41 @@ def _article_record(a: Article) -> dict[str, Any]:
 
 
 def _quote_record(q: StoryQuote) -> dict[str, Any]:
-    return {"speaker": q.speaker, "speaker_kind": q.speaker_kind, "kind": q.quote.kind,
-            "text": q.quote.text, "cue": q.quote.cue,
-            "sources": [_article_record(a) for a in q.articles]}
+    return {
+        "speaker": q.speaker,
+        "speaker_kind": q.speaker_kind,
+        "kind": q.quote.kind,
+        "text": q.quote.text,
+        "cue": q.quote.cue,
+        "sources": [_article_record(a) for a in q.articles],
+    }
 
 
-def to_records(stories: list[DigestStory] | list[Brief], speakers: list[DigestSpeaker]) -> dict[str, Any]:
+def _as_stories(items: list[DigestStory] | list[Brief]) -> list[DigestStory]:
+    """Stories as given, or the briefs given grouped into stories."""
+    briefs = [x for x in items if isinstance(x, Brief)]
+    return front_page(briefs) if briefs else [x for x in items if isinstance(x, DigestStory)]
+
+
+def to_records(items: list[DigestStory] | list[Brief], speakers: list[DigestSpeaker]) -> dict[str, Any]:
     """The digest as JSON: stories in rank order (every article in exactly one), then
     speakers across all of them (briefs given instead of stories are grouped first)."""
-    if stories and isinstance(stories[0], Brief):
-        stories = front_page(list(stories))  # type: ignore[arg-type]
+    stories = _as_stories(items)
     return {
         "stories": [
-            {"title": s.title, "summary": list(s.summary), "outlets": list(s.outlets),
-             "articles": [_article_record(b.article) for b in s.briefs],
-             "quotes": [_quote_record(q) for q in s.quotes]}
+            {
+                "title": s.title,
+                "summary": list(s.summary),
+                "outlets": list(s.outlets),
+                "articles": [_article_record(b.article) for b in s.briefs],
+                "quotes": [_quote_record(q) for q in s.quotes],
+            }
             for s in stories
         ],
         "speakers": [
             {"name": s.name, "kind": s.kind, "roles": list(s.roles), "appearances": _appearance_records(s)}
-            for s in speakers if s.name is not None
+            for s in speakers
+            if s.name is not None
         ],
         "unattributed": [a for s in speakers if s.name is None for a in _appearance_records(s)],
     }
@@ -79,13 +100,11 @@ def _story_quotes(story: DigestStory, markdown: bool, limit: int = 3) -> list[st
     return lines
 
 
-def to_text(stories: list[DigestStory] | list[Brief], speakers: list[DigestSpeaker],
-            markdown: bool = False) -> str:
+def to_text(items: list[DigestStory] | list[Brief], speakers: list[DigestSpeaker], markdown: bool = False) -> str:
     """The digest as cards: each story once, its outlets under "also in", then who said what.
 
     Given briefs instead of stories, groups them into stories first."""
-    if stories and isinstance(stories[0], Brief):
-        stories = front_page(list(stories))  # type: ignore[arg-type]
+    stories = _as_stories(items)
     bullet = "- " if markdown else "• "
     n_articles = sum(len(s.briefs) for s in stories)
     head = f"Digest of {len(stories)} stor{'ies' if len(stories) != 1 else 'y'}"
@@ -104,13 +123,21 @@ def to_text(stories: list[DigestStory] | list[Brief], speakers: list[DigestSpeak
         others = story.also_in
         if others:
             if markdown:
-                links = ", ".join(f"[{outlet(b.article)}]({b.article.url})" if b.article.url else outlet(b.article)
-                                  for b in others)
+                links = ", ".join(
+                    f"[{outlet(b.article)}]({b.article.url})" if b.article.url else outlet(b.article) for b in others
+                )
                 lines.append(f"*also in: {links}*")
             else:
-                lines.append(wrap("also in: " + ", ".join(
-                    f"{outlet(b.article)} ({b.article.url})" if b.article.url else outlet(b.article)
-                    for b in others), "  "))
+                lines.append(
+                    wrap(
+                        "also in: "
+                        + ", ".join(
+                            f"{outlet(b.article)} ({b.article.url})" if b.article.url else outlet(b.article)
+                            for b in others
+                        ),
+                        "  ",
+                    )
+                )
         lines.extend(_story_quotes(story, markdown))
         lines.append("")
     if speakers:

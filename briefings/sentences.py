@@ -18,12 +18,25 @@ debugging.
 
 from __future__ import annotations
 
-import re
 from bisect import bisect_right
 from dataclasses import dataclass
 
-from spacy.attrs import (DEP, ENT_IOB, ENT_TYPE, HEAD, IDX, IS_ALPHA, IS_STOP, IS_TITLE, LEMMA, ORTH,
-                         POS, SENT_START, SPACY, TAG)
+from spacy.attrs import (
+    DEP,
+    ENT_IOB,
+    ENT_TYPE,
+    HEAD,
+    IDX,
+    IS_ALPHA,
+    IS_STOP,
+    IS_TITLE,
+    LEMMA,
+    ORTH,
+    POS,
+    SENT_START,
+    SPACY,
+    TAG,
+)
 from spacy.tokens import Doc
 
 from briefings.inline_furniture import BYLINE, furniture_offsets
@@ -57,9 +70,23 @@ CONNECTIVES = frozenset(
 )
 #: Multi-word openers with the same effect.
 CONNECTIVE_PHRASES = (
-    "in addition", "as a result", "by contrast", "in contrast", "on the other hand",
-    "even so", "at the same time", "in turn", "after that", "for example", "for instance",
-    "the same", "in fact", "that is why", "that's why", "not only", "as well",
+    "in addition",
+    "as a result",
+    "by contrast",
+    "in contrast",
+    "on the other hand",
+    "even so",
+    "at the same time",
+    "in turn",
+    "after that",
+    "for example",
+    "for instance",
+    "the same",
+    "in fact",
+    "that is why",
+    "that's why",
+    "not only",
+    "as well",
 )
 #: Third-person pronouns that point back to someone or something named earlier.
 PERSON_PRONOUNS = frozenset("he she him her his hers himself herself".split())
@@ -97,12 +124,28 @@ class Candidate:
 class _Arrays:
     """The token attributes the filters read, as plain Python lists (fast to index)."""
 
-    __slots__ = ("lemma", "alpha", "stop", "title", "pos", "tag", "dep", "iob", "ent", "idx", "head",
-                 "text", "space", "lower", "in_quote", "furniture", "doc_text")
+    __slots__ = (
+        "lemma",
+        "alpha",
+        "stop",
+        "title",
+        "pos",
+        "tag",
+        "dep",
+        "iob",
+        "ent",
+        "idx",
+        "head",
+        "text",
+        "space",
+        "lower",
+        "in_quote",
+        "furniture",
+        "doc_text",
+    )
 
     def __init__(self, doc: Doc) -> None:
-        attrs = [LEMMA, IS_ALPHA, IS_STOP, IS_TITLE, POS, TAG, DEP, ENT_IOB, ENT_TYPE, IDX, ORTH, SPACY,
-                 HEAD]
+        attrs = [LEMMA, IS_ALPHA, IS_STOP, IS_TITLE, POS, TAG, DEP, ENT_IOB, ENT_TYPE, IDX, ORTH, SPACY, HEAD]
         cols = doc.to_array(attrs).T.tolist()
         self.lemma, self.alpha, self.stop, self.title, pos, tag, dep, self.iob, ent = cols[:9]
         self.idx, orth, self.space, head = cols[9:]
@@ -130,7 +173,7 @@ class _Arrays:
         return {bisect_right(self.idx, at) - 1 for at in furniture_offsets(text)}
 
     def span_text(self, start: int, end: int) -> str:
-        return self.doc_text[self.idx[start]:self.idx[end - 1] + len(self.text[end - 1])]
+        return self.doc_text[self.idx[start] : self.idx[end - 1] + len(self.text[end - 1])]
 
 
 def _quote_state(a: _Arrays) -> list[bool]:
@@ -201,12 +244,12 @@ def _trim(a: _Arrays, start: int, end: int) -> tuple[int, int]:
 
 def _judge(a: _Arrays, index: int, start: int, end: int) -> Candidate:
     cut = _run_on_cut(a, start, end)
-    salvaged = cut is not None and cut > start
     if cut is not None and cut < 0:
         cand = _describe(a, index, start, end)
         cand.reason = "caption run-on"
         return cand
-    if salvaged:
+    salvaged = cut is not None and cut > start
+    if cut is not None and salvaged:
         start = cut
     cand = _describe(a, index, start, end)
     if cand.words == 0:
@@ -306,14 +349,14 @@ def _repeat_seam(a: _Arrays, start: int, end: int, n: int = 3) -> int | None:
     """Where the sentence starts over: a capitalised repeat of its n opening words."""
     if end - start < 2 * n:
         return None
-    opening = a.lower[start:start + n]
+    opening = a.lower[start : start + n]
     i = start + n
     while True:
         try:
             i = a.lower.index(opening[0], i, end - n + 1)
         except ValueError:
             return None
-        if a.lower[i:i + n] == opening and a.title[i] and a.alpha[i - 1]:
+        if a.lower[i : i + n] == opening and a.title[i] and a.alpha[i - 1]:
             return i
         i += 1
 
@@ -384,12 +427,12 @@ def _opens_with_connective(a: _Arrays, start: int, end: int) -> bool:
     first = a.lower[i]
     if first in CONNECTIVES:
         return True
-    head = " ".join(a.lower[i:i + 5])
+    head = " ".join(a.lower[i : i + 5])
     return any(head.startswith(p + " ") or head.startswith(p + ",") for p in CONNECTIVE_PHRASES)
 
 
 def _leading_pronoun(a: _Arrays, start: int, end: int) -> str | None:
-    """"person" or "thing" if a third-person pronoun comes before any name or noun subject.
+    """ "person" or "thing" if a third-person pronoun comes before any name or noun subject.
 
     Such a sentence names its subject only through the sentences before it, so it may
     only follow a summary sentence that supplies the antecedent.

@@ -87,15 +87,17 @@ def _aware(t: datetime) -> datetime:
     return t if t.tzinfo else t.replace(tzinfo=timezone.utc)
 
 
-def front_page(briefs: list[Brief], *, window: timedelta = DEFAULT_WINDOW,
-               arrivals: list[datetime | None] | None = None) -> list[DigestStory]:
+def front_page(
+    briefs: list[Brief], *, window: timedelta = DEFAULT_WINDOW, arrivals: list[datetime | None] | None = None
+) -> list[DigestStory]:
     """Stories of ``briefs`` ranked by distinct outlets, then recency (then the order given).
 
     ``arrivals`` (one per brief) stands in for a missing publication time."""
     times = [b.article.published or (arrivals[i] if arrivals else None) for i, b in enumerate(briefs)]
-    items = [ClusterItem(key=str(i), text=b.article.text, title=b.article.title,
-                         source=outlet(b.article), time=times[i])
-             for i, b in enumerate(briefs)]
+    items = [
+        ClusterItem(key=str(i), text=b.article.text, title=b.article.title, source=outlet(b.article), time=times[i])
+        for i, b in enumerate(briefs)
+    ]
     stories = []
     for found in cluster(items, window):
         members = [int(k) for k in found.keys]
@@ -103,8 +105,13 @@ def front_page(briefs: list[Brief], *, window: timedelta = DEFAULT_WINDOW,
         fullest = max(members, key=lambda i: (len(briefs[i].article.text), -i))
         order = [fullest] + [i for i in members if i != fullest]
         chosen = tuple(briefs[i] for i in order)
-        stories.append((min(members), DigestStory(chosen, merge_quotes(chosen)),
-                        max((_aware(times[i]) for i in members if times[i]), default=None)))
+        stories.append(
+            (
+                min(members),
+                DigestStory(chosen, merge_quotes(chosen)),
+                max((_aware(t) for i in members if (t := times[i]) is not None), default=None),
+            )
+        )
 
     def rank(entry: tuple[int, DigestStory, datetime | None]) -> tuple[int, float, int]:
         first, story, latest = entry

@@ -105,7 +105,7 @@ def summarize(
     scores = _score(doc, pool, title, weights)
     persons = [c.index for c in every if c.has_person]
     chosen = _select(pool, scores, sentences, words, weights, persons)
-    return [doc[c.start:c.end] for c in sorted(chosen, key=lambda c: c.index)]
+    return [doc[c.start : c.end] for c in sorted(chosen, key=lambda c: c.index)]
 
 
 def _score(doc: Doc, pool: list[Candidate], title: str | None, w: Weights) -> list[float]:
@@ -118,8 +118,7 @@ def _score(doc: Doc, pool: list[Candidate], title: str | None, w: Weights) -> li
         position = 1.0 / (1.0 + (rank / w.decay) ** w.shape)
         length = min(1.0, c.words / w.full_length)
         headline = len(c.content & heads) / len(heads) if heads else 0.0
-        scores.append(w.position * position + w.centrality * cent / top
-                      + w.headline * headline + w.length * length)
+        scores.append(w.position * position + w.centrality * cent / top + w.headline * headline + w.length * length)
     return scores
 
 
@@ -135,7 +134,7 @@ def _repeats(doc: Doc, c: Candidate, title: str | None, dek: str | None, thresho
     for extra, relative_to_sentence in ((title, True), (dek, False)):
         if not extra:
             continue
-        words = _phrase_lemmas(doc[c.start:c.end], extra)
+        words = _phrase_lemmas(doc[c.start : c.end], extra)
         own = {w.lower() for w in _WORD.findall(extra) if not doc.vocab[w.lower()].is_stop}
         small = len(c.content) if relative_to_sentence else min(len(c.content), len(own) or 1)
         if len(c.content & words) / small >= threshold:
@@ -169,8 +168,9 @@ def _headline_lemmas(doc: Doc, pool: list[Candidate], title: str | None) -> froz
     return frozenset(lem for low, lem in zip(lower, lemma) if lem in content and (low in forms or lem in forms))
 
 
-def _select(pool: list[Candidate], scores: list[float], sentences: int, words: int | None,
-            w: Weights, persons: list[int]) -> list[Candidate]:
+def _select(
+    pool: list[Candidate], scores: list[float], sentences: int, words: int | None, w: Weights, persons: list[int]
+) -> list[Candidate]:
     """Greedy picks by score, each pick discounted by its overlap with those already made.
 
     Sentences that need a chosen neighbour become eligible once it is chosen, so the
@@ -208,8 +208,7 @@ def _full(chosen: list[Candidate], used: int, sentences: int, words: int | None)
     return len(chosen) >= sentences
 
 
-def _fits(c: Candidate, chosen: list[Candidate], used: int, words: int | None, w: Weights,
-          persons: list[int]) -> bool:
+def _fits(c: Candidate, chosen: list[Candidate], used: int, words: int | None, w: Weights, persons: list[int]) -> bool:
     if words is not None and chosen and used + c.words > words:
         return False
     if words is not None and not chosen and c.words > words:

@@ -60,11 +60,13 @@ def language_data() -> str:
 
     h = hashlib.sha256()
     root = resources.files("briefings.lang")
-    folders = [root] + sorted((p for p in root.iterdir() if p.is_dir() and p.name != "__pycache__"),
-                              key=lambda p: p.name)
+    folders = [root] + sorted(
+        (p for p in root.iterdir() if p.is_dir() and p.name != "__pycache__"), key=lambda p: p.name
+    )
     for folder in folders:
-        for f in sorted((p for p in folder.iterdir() if p.is_file() and p.suffix in {".txt", ".json"}),
-                        key=lambda p: p.name):
+        for f in sorted(
+            (p for p in folder.iterdir() if p.is_file() and p.name.endswith((".txt", ".json"))), key=lambda p: p.name
+        ):
             h.update(f"{folder.name}/{f.name}\0".encode())
             h.update(f.read_bytes())
     return h.hexdigest()[:10]
@@ -81,5 +83,7 @@ def engine_version(model: str | None = None) -> str:
     except ModelNotFound:
         name = model or "none"
     label = Path(name).name if Path(name).is_dir() else name
-    return (f"briefbot-{package_version()}.r{ENGINE_REVISION}/{label}-{model_version(name)}"
-            f"/s{summary_settings()}/l{language_data()}")
+    return (
+        f"briefbot-{package_version()}.r{ENGINE_REVISION}/{label}-{model_version(name)}"
+        f"/s{summary_settings()}/l{language_data()}"
+    )

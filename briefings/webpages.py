@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 import re
+from typing import Any
 from dataclasses import dataclass
 from datetime import datetime
 from urllib.parse import urlsplit
@@ -58,7 +59,7 @@ def extract_page(html: str, url: str | None = None) -> PageContent | None:
     """Run trafilatura; None when the page holds no recognisable story text."""
     import trafilatura
 
-    doc = trafilatura.bare_extraction(
+    doc: Any = trafilatura.bare_extraction(  # a Document, though typed as a union with dict
         html,
         url=url,
         with_metadata=True,
@@ -83,8 +84,9 @@ def extract_page(html: str, url: str | None = None) -> PageContent | None:
     # wrapped line: rejoin them into paragraphs first.
     paragraphs = rejoin_wrapped([p.strip() for p in doc.text.splitlines() if p.strip()])
     raw_titles = [t for t in (extracted, meta.og_title, meta.title_tag, *meta.h1s) if t]
-    paragraphs, dek = headlines.split_top(paragraphs, title, raw_titles, list(meta.marked_deks),
-                                          _tidy(doc.description) or meta.description)
+    paragraphs, dek = headlines.split_top(
+        paragraphs, title, raw_titles, list(meta.marked_deks), _tidy(doc.description) or meta.description
+    )
     if not paragraphs:
         return None
     return PageContent(

@@ -33,12 +33,12 @@ KIND_LABELS = {"organization": "organisation", "source": "unnamed source"}
 #: Longest quote shown in the human formats by default; JSON always has the whole text.
 QUOTE_CHARS = 240
 
-_OPENING = "\"“‘«„‟"
-_CLOSING = "\"”’»"
-_DOUBLE_OPEN = "\"“«„‟"
-_DOUBLE_CLOSE = "\"”»"
+_OPENING = '"“‘«„‟'
+_CLOSING = '"”’»'
+_DOUBLE_OPEN = '"“«„‟'
+_DOUBLE_CLOSE = '"”»'
 #: Marks that show a quoted fragment (an apostrophe ’ or ' alone does not).
-_FRAGMENT_MARKS = "\"“”«»„‟‘"
+_FRAGMENT_MARKS = '"“”«»„‟‘'
 _ELLIPSIS = "…"
 
 # Reporting verbs (lang/en/reporting_verbs.txt) that read well before a "that"-clause with no object, keyed by the
@@ -49,20 +49,58 @@ _PAST = dict(entry.split() for entry in lang_data.words("en", "reporting_verbs")
 
 
 def _forms(base: str, past: str) -> tuple[str, ...]:
-    third = base[:-1] + "ies" if base.endswith("y") and base[-2:-1] not in "aeiou" else \
-        base + "es" if base.endswith(("s", "sh", "ch")) else base + "s"
+    third = (
+        base[:-1] + "ies"
+        if base.endswith("y") and base[-2:-1] not in "aeiou"
+        else base + "es"
+        if base.endswith(("s", "sh", "ch"))
+        else base + "s"
+    )
     ing = base[:-1] + "ing" if base.endswith("e") and not base.endswith("ee") else base + "ing"
     return base, past, third, ing
 
 
 _FORMS: dict[str, str] = {f: past for base, past in _PAST.items() for f in _forms(base, past)}
-_FORMS.update({"signaled": "signaled", "signaling": "signaled", "signalling": "signalled",
-               "admitting": "admitted", "concurring": "concurred", "written": "wrote"})
+_FORMS.update(
+    {
+        "signaled": "signaled",
+        "signaling": "signaled",
+        "signalling": "signalled",
+        "admitting": "admitted",
+        "concurring": "concurred",
+        "written": "wrote",
+    }
+)
 _QUESTION_WORDS = frozenset({"whether", "if", "why", "how", "what", "when", "where", "who", "which"})
 # Sentence-initial words safe to lower-case after "said that" ("The plan" -> "the plan").
-_LOWER_FIRST = frozenset({"the", "a", "an", "it", "he", "she", "they", "we", "this", "these",
-                          "those", "there", "his", "her", "their", "our", "its", "some", "many",
-                          "most", "all", "no", "one", "that"})
+_LOWER_FIRST = frozenset(
+    {
+        "the",
+        "a",
+        "an",
+        "it",
+        "he",
+        "she",
+        "they",
+        "we",
+        "this",
+        "these",
+        "those",
+        "there",
+        "his",
+        "her",
+        "their",
+        "our",
+        "its",
+        "some",
+        "many",
+        "most",
+        "all",
+        "no",
+        "one",
+        "that",
+    }
+)
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 _PARAGRAPH_MARK = re.compile(r"\n\s*[\"“‘]")
 

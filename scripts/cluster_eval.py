@@ -85,11 +85,15 @@ def main(argv: list[str] | None = None) -> int:
     originals = [k for k in truth if "~" not in k and not truth[k].startswith("seed:")]
     same_event = [(a, b) for a, b in itertools.combinations(originals, 2) if truth[a] == truth[b]]
     found = [(a, b) for a, b in same_event if story_of[a] == story_of[b]]
-    topic = [(a, b) for a, b in itertools.combinations(originals, 2)
-             if truth[a] != truth[b] and truth[a].split("-")[0] == truth[b].split("-")[0]]
+    topic = [
+        (a, b)
+        for a, b in itertools.combinations(originals, 2)
+        if truth[a] != truth[b] and truth[a].split("-")[0] == truth[b].split("-")[0]
+    ]
     topic_merged = [(a, b) for a, b in topic if story_of[a] == story_of[b]]
-    distinct = [(a, b) for a, b in itertools.combinations(truth, 2)
-                if truth[a] != truth[b] and story_of[a] == story_of[b]]
+    distinct = [
+        (a, b) for a, b in itertools.combinations(truth, 2) if truth[a] != truth[b] and story_of[a] == story_of[b]
+    ]
     print(f"wire variants merged:      {len(wire_ok)}/{len(wire)} = {100 * len(wire_ok) / len(wire):.1f}%")
     print(f"same-event pairs together: {len(found)}/{len(same_event)} = {100 * len(found) / len(same_event):.1f}%")
     print(f"same-topic pairs merged:   {len(topic_merged)}/{len(topic)}")

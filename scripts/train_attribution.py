@@ -41,10 +41,47 @@ from briefings.quotes.confidence import features  # noqa: E402
 from briefings.quotes.extract import find_quotes  # noqa: E402
 from briefings.quotes.vocab import vocabulary  # noqa: E402
 
-_IGNORED = {"mr", "mrs", "ms", "miss", "dr", "prof", "sir", "the", "a", "an", "of", "and", "said", "says",
-            "he", "she", "they", "it", "we", "i", "you", "him", "her", "them", "his", "hers", "their",
-            "its", "who", "which", "that", "this", "these", "those", "one", "official", "officials",
-            "jr", "sr"}
+_IGNORED = {
+    "mr",
+    "mrs",
+    "ms",
+    "miss",
+    "dr",
+    "prof",
+    "sir",
+    "the",
+    "a",
+    "an",
+    "of",
+    "and",
+    "said",
+    "says",
+    "he",
+    "she",
+    "they",
+    "it",
+    "we",
+    "i",
+    "you",
+    "him",
+    "her",
+    "them",
+    "his",
+    "hers",
+    "their",
+    "its",
+    "who",
+    "which",
+    "that",
+    "this",
+    "these",
+    "those",
+    "one",
+    "official",
+    "officials",
+    "jr",
+    "sr",
+}
 
 
 def name_words(name: str | None) -> set[str]:
@@ -85,7 +122,7 @@ def examples(rows: list[dict], source: str) -> list[dict]:
         ctx = find_quotes(doc, vocab)
         gold = row["quotes"]
         used: set[int] = set()
-        for it in (ctx.items if ctx else []):
+        for it in ctx.items if ctx else []:
             if it.speaker is None:
                 continue
             start, end = article.offsets.span_to_original(it.start, it.end)
@@ -99,9 +136,16 @@ def examples(rows: list[dict], source: str) -> list[dict]:
                     best, best_s = k, s
             if best is not None:
                 used.add(best)
-            out.append({"id": row["id"], "source": source, "x": features(it, ctx),
-                        "speaker": it.speaker.name, "gold": gold[best] if best is not None else None,
-                        "matched": best is not None})
+            out.append(
+                {
+                    "id": row["id"],
+                    "source": source,
+                    "x": features(it, ctx),
+                    "speaker": it.speaker.name,
+                    "gold": gold[best] if best is not None else None,
+                    "matched": best is not None,
+                }
+            )
         # Annotated quotes with a named speaker: the denominator of "speaker name".
         out.append({"id": row["id"], "source": source, "gold_named": sum(1 for g in gold if gold_speaker_names(g))})
     return out
@@ -121,8 +165,9 @@ def label(e: dict, negatives: set[str]) -> dict | None:
     return {**e, "y": int(bool(names & name_words(e["speaker"])))}
 
 
-def fit(xs: list[dict[str, float]], ys: list[int], l2: float = 1.0,
-        sample_weights: list[float] | None = None) -> tuple[dict[str, float], float]:
+def fit(
+    xs: list[dict[str, float]], ys: list[int], l2: float = 1.0, sample_weights: list[float] | None = None
+) -> tuple[dict[str, float], float]:
     names = sorted({k for x in xs for k in x})
     index = {k: i for i, k in enumerate(names)}
     X = np.zeros((len(xs), len(names) + 1))
@@ -160,24 +205,37 @@ def report(held: list[dict], weights: dict[str, float], bias: float, label: str)
     for t in (0.0, 0.3, 0.4, 0.5, 0.55, 0.6, 0.65, 0.7):
         shown = [e for e, p in zip(ex, probs) if p >= t]
         right = sum(e["y"] for e in shown)
-        print(f"  {t:9.2f}  {len(shown):5d}  {100 * right / max(1, len(shown)):6.1f}  "
-              f"{right:5d} ({100 * right / max(1, gold_named):5.1f})")
+        print(
+            f"  {t:9.2f}  {len(shown):5d}  {100 * right / max(1, len(shown)):6.1f}  "
+            f"{right:5d} ({100 * right / max(1, gold_named):5.1f})"
+        )
 
 
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("gold", nargs="+", type=Path)
-    ap.add_argument("--out", type=Path, default=Path(__file__).resolve().parent.parent
-                    / "briefings/lang/en/attribution_model.json")
+    ap.add_argument(
+        "--out", type=Path, default=Path(__file__).resolve().parent.parent / "briefings/lang/en/attribution_model.json"
+    )
     ap.add_argument("--folds", type=int, default=0)
     ap.add_argument("--l2", type=float, default=1.0)
     ap.add_argument("--cache", type=Path, help="keep the extracted examples here (re-used when present)")
     ap.add_argument("--no-write", action="store_true")
-    ap.add_argument("--negatives-from", action="append", default=[], metavar="FILE_NAME",
-                    help="count quotes matching no annotation as negatives only for these sets "
-                         "(annotation scopes differ: PolNeAR marks beliefs and plans, not every quote)")
-    ap.add_argument("--weight", action="append", default=[], metavar="FILE_NAME=W",
-                    help="weight the examples of one set (default 1)")
+    ap.add_argument(
+        "--negatives-from",
+        action="append",
+        default=[],
+        metavar="FILE_NAME",
+        help="count quotes matching no annotation as negatives only for these sets "
+        "(annotation scopes differ: PolNeAR marks beliefs and plans, not every quote)",
+    )
+    ap.add_argument(
+        "--weight",
+        action="append",
+        default=[],
+        metavar="FILE_NAME=W",
+        help="weight the examples of one set (default 1)",
+    )
     a = ap.parse_args()
 
     if a.cache and a.cache.exists():
@@ -196,8 +254,12 @@ def main() -> int:
     weights_of = {k: float(v) for k, v in (w.split("=", 1) for w in a.weight)}
 
     def train_on(examples: list[dict]) -> tuple[dict[str, float], float]:
-        return fit([e["x"] for e in examples], [e["y"] for e in examples], a.l2,
-                   [weights_of.get(e["source"], 1.0) for e in examples])
+        return fit(
+            [e["x"] for e in examples],
+            [e["y"] for e in examples],
+            a.l2,
+            [weights_of.get(e["source"], 1.0) for e in examples],
+        )
 
     if a.folds > 1:
         for k in range(a.folds):
@@ -210,10 +272,19 @@ def main() -> int:
     for source in sorted({e["source"] for e in data}):
         report([e for e in data if e["source"] == source], weights, bias, f"{source} (trained on)")
     if not a.no_write:
-        a.out.write_text(json.dumps({
-            "about": "Attribution confidence (logistic); trained by scripts/train_attribution.py on "
-                     + ", ".join(p.name for p in a.gold),
-            "bias": bias, "weights": dict(sorted(weights.items()))}, indent=1) + "\n", encoding="utf-8")
+        a.out.write_text(
+            json.dumps(
+                {
+                    "about": "Attribution confidence (logistic); trained by scripts/train_attribution.py on "
+                    + ", ".join(p.name for p in a.gold),
+                    "bias": bias,
+                    "weights": dict(sorted(weights.items())),
+                },
+                indent=1,
+            )
+            + "\n",
+            encoding="utf-8",
+        )
         print(f"wrote {a.out}", file=sys.stderr)
     return 0
 

@@ -22,9 +22,13 @@ OTHER = ChannelRef("slack", "C200", "T1")
 
 
 def make_settings(tmp_path: Path, **overrides) -> Settings:
-    values = dict(database_url=f"sqlite:///{tmp_path}/data/briefbot.db",
-                  briefbot_fetch_allow_hosts="127.0.0.1", feed_poll_seconds=60,
-                  digest_grace_seconds=3600, workers=1)
+    values = dict(
+        database_url=f"sqlite:///{tmp_path}/data/briefbot.db",
+        briefbot_fetch_allow_hosts="127.0.0.1",
+        feed_poll_seconds=60,
+        digest_grace_seconds=3600,
+        workers=1,
+    )
     values.update(overrides)
     return Settings(_env_file=None, **values)
 
@@ -34,14 +38,23 @@ class CountingBriefer(ThreadBriefer):
 
 
 def open_core(tmp_path: Path, clock: Clock | None = None, *, observer=None, **overrides) -> Core:
-    return Core.open(make_settings(tmp_path, **overrides), briefer=CountingBriefer(), clock=clock,
-                     allow_files=True, observer=observer)
+    return Core.open(
+        make_settings(tmp_path, **overrides),
+        briefer=CountingBriefer(),
+        clock=clock,
+        allow_files=True,
+        observer=observer,
+    )
 
 
-def inv(command: str, channel: ChannelRef = CHANNEL, manage: bool = True, user: str = "u1",
-        **options) -> Invocation:
-    return Invocation(channel=channel, user_id=user, command=command,
-                      options={k: v for k, v in options.items() if v is not None}, can_manage=manage)
+def inv(command: str, channel: ChannelRef = CHANNEL, manage: bool = True, user: str = "u1", **options) -> Invocation:
+    return Invocation(
+        channel=channel,
+        user_id=user,
+        command=command,
+        options={k: v for k, v in options.items() if v is not None},
+        can_manage=manage,
+    )
 
 
 class RecordingDeliverer:
@@ -76,8 +89,12 @@ class RecordingDeliverer:
         self.sent.append((channel, reply))
 
 
-_PEOPLE = [("Maria Lopez", "the mayor"), ("Tom Becker", "a union spokesman"),
-           ("Aiko Tanaka", "the transport minister"), ("Samuel Okafor", "an economist at Leeds")]
+_PEOPLE = [
+    ("Maria Lopez", "the mayor"),
+    ("Tom Becker", "a union spokesman"),
+    ("Aiko Tanaka", "the transport minister"),
+    ("Samuel Okafor", "an economist at Leeds"),
+]
 
 
 def story(n: int, topic: str = "the harbour tunnel") -> str:
@@ -88,9 +105,9 @@ def story(n: int, topic: str = "the harbour tunnel") -> str:
         f"Council approves plan number {n} for {topic}\n\n"
         f"The city council on Tuesday approved plan number {n} for {topic}, ending a debate "
         f"that had run for {n + 2} months and divided residents across the district.\n\n"
-        f"\"This is the day we stop arguing and start building,\" said {a}, {arole}. "
+        f'"This is the day we stop arguing and start building," said {a}, {arole}. '
         f"{a.split()[0]} added that the first contracts would be signed before the end of the year.\n\n"
-        f"Critics were not convinced. \"Nobody has shown us the real cost of plan {n},\" "
+        f'Critics were not convinced. "Nobody has shown us the real cost of plan {n}," '
         f"said {b}, {brole}, who warned that delays would hit commuters hardest.\n\n"
         f"The project is expected to cost about {n + 3} billion euros and to take {n + 4} years. "
         f"Officials said funding would come from national grants and a new levy on freight.\n\n"
@@ -101,16 +118,19 @@ def story(n: int, topic: str = "the harbour tunnel") -> str:
 
 def rss(title: str, items: list[dict], link: str = "http://127.0.0.1/") -> str:
     """An RSS 2.0 document; each item has ``guid``, ``link``, ``title`` and optional ``description``."""
-    parts = [f'<?xml version="1.0" encoding="utf-8"?><rss version="2.0"><channel>'
-             f"<title>{escape(title)}</title><link>{escape(link)}</link><description>test</description>"]
+    parts = [
+        f'<?xml version="1.0" encoding="utf-8"?><rss version="2.0"><channel>'
+        f"<title>{escape(title)}</title><link>{escape(link)}</link><description>test</description>"
+    ]
     for it in items:
-        parts.append("<item>"
-                     f"<title>{escape(it['title'])}</title><link>{escape(it['link'])}</link>"
-                     f"<guid>{escape(it['guid'])}</guid>"
-                     f"<description>{escape(it.get('description', 'Read the full story.'))}</description>"
-                     + (f"<pubDate>{format_datetime(it['date'])}</pubDate>"
-                        if isinstance(it.get('date'), datetime) else "")
-                     + "</item>")
+        parts.append(
+            "<item>"
+            f"<title>{escape(it['title'])}</title><link>{escape(it['link'])}</link>"
+            f"<guid>{escape(it['guid'])}</guid>"
+            f"<description>{escape(it.get('description', 'Read the full story.'))}</description>"
+            + (f"<pubDate>{format_datetime(it['date'])}</pubDate>" if isinstance(it.get("date"), datetime) else "")
+            + "</item>"
+        )
     parts.append("</channel></rss>")
     return "".join(parts)
 
@@ -135,8 +155,12 @@ class FeedSite:
 
     def publish(self) -> None:
         self.version += 1
-        self.server.route(self.path, rss(self.title, self.items), etag=f'"v{self.version}"',
-                          content_type="application/rss+xml; charset=utf-8")
+        self.server.route(
+            self.path,
+            rss(self.title, self.items),
+            etag=f'"v{self.version}"',
+            content_type="application/rss+xml; charset=utf-8",
+        )
 
     @property
     def url(self) -> str:

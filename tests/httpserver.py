@@ -86,9 +86,7 @@ def endless(chunk: bytes = b"x" * 65536) -> Iterator[bytes]:
 class LocalHTTPServer:
     """Programmable HTTP/1.1 server on 127.0.0.1 (ephemeral port by default)."""
 
-    def __init__(
-        self, host: str = "127.0.0.1", port: int = 0, *, tls: ssl.SSLContext | None = None
-    ) -> None:
+    def __init__(self, host: str = "127.0.0.1", port: int = 0, *, tls: ssl.SSLContext | None = None) -> None:
         self._tls = tls
         self._routes: dict[tuple[str, str], Handler] = {}
         self._lock = threading.Lock()
@@ -120,8 +118,10 @@ class LocalHTTPServer:
 
     def start(self) -> "LocalHTTPServer":
         self._thread = threading.Thread(
-            target=self._server.serve_forever, kwargs={"poll_interval": 0.05},
-            name=f"httpserver:{self.port}", daemon=True,
+            target=self._server.serve_forever,
+            kwargs={"poll_interval": 0.05},
+            name=f"httpserver:{self.port}",
+            daemon=True,
         )
         self._thread.start()
         return self
@@ -188,8 +188,7 @@ class LocalHTTPServer:
         self.handle(path, answer, method)
 
     def json(self, path: str, data, *, status: int = 200, method: str = "GET") -> None:
-        self.route(path, jsonlib.dumps(data), status=status, method=method,
-                   content_type="application/json")
+        self.route(path, jsonlib.dumps(data), status=status, method=method, content_type="application/json")
 
     def redirect(self, path: str, location: str, status: int = 302) -> None:
         """Redirect to ``location`` (absolute, or a path on this server)."""
@@ -221,9 +220,7 @@ class LocalHTTPServer:
 
     def _find(self, method: str, path: str) -> Handler | None:
         with self._lock:
-            return self._routes.get((method, path)) or self._routes.get(
-                (method, urlsplit(path).path)
-            )
+            return self._routes.get((method, path)) or self._routes.get((method, urlsplit(path).path))
 
     def _record(self, request: Request) -> None:
         with self._lock:
@@ -292,8 +289,10 @@ def _make_handler(owner: LocalHTTPServer) -> type[BaseHTTPRequestHandler]:
             request = Request(self.command, self.path, dict(self.headers.items()), body)
             owner._record(request)
             handler = owner._find(self.command, self.path)
-            response = handler(request) if handler else Response(
-                status=404, body=b"not found", headers={"Content-Type": "text/plain"}
+            response = (
+                handler(request)
+                if handler
+                else Response(status=404, body=b"not found", headers={"Content-Type": "text/plain"})
             )
             if owner._wait(response.delay):
                 return
@@ -385,11 +384,25 @@ def tls_contexts(directory: Path, hostnames: Iterable[str]) -> tuple[ssl.SSLCont
     (d / "ext.cnf").write_text(f"subjectAltName={san}\nbasicConstraints=CA:FALSE\n")
     ec = ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes"]
     steps = [
-        ["req", "-x509", *ec, "-keyout", "ca.key", "-out", "ca.pem", "-days", "2",
-         "-subj", "/CN=Briefbot Test CA"],
+        ["req", "-x509", *ec, "-keyout", "ca.key", "-out", "ca.pem", "-days", "2", "-subj", "/CN=Briefbot Test CA"],
         ["req", *ec, "-keyout", "server.key", "-out", "server.csr", "-subj", "/CN=briefbot-test"],
-        ["x509", "-req", "-in", "server.csr", "-CA", "ca.pem", "-CAkey", "ca.key",
-         "-CAcreateserial", "-out", "server.pem", "-days", "2", "-extfile", "ext.cnf"],
+        [
+            "x509",
+            "-req",
+            "-in",
+            "server.csr",
+            "-CA",
+            "ca.pem",
+            "-CAkey",
+            "ca.key",
+            "-CAcreateserial",
+            "-out",
+            "server.pem",
+            "-days",
+            "2",
+            "-extfile",
+            "ext.cnf",
+        ],
     ]
     for step in steps:
         subprocess.run(["openssl", *step], cwd=d, check=True, capture_output=True, timeout=30)

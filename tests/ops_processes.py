@@ -50,19 +50,24 @@ class MultiChannelDiscord(FakeDiscord):
 
 
 def bot_env(fake: FakeDiscord, database_url: str, health_port: int, **extra: str) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items()
-           if not k.startswith(("DISCORD_", "SLACK_", "DATABASE_", "HEALTH_", "LOG_", "BRIEFBOT_TEST"))}
-    env.update({
-        "DISCORD_TOKEN": fake.token,
-        "DISCORD_API_URL": fake.api_url,
-        "DISCORD_GATEWAY_URL": fake.gateway_url,
-        "DATABASE_URL": database_url,
-        "HEALTH_PORT": str(health_port),
-        "LOG_FORMAT": "json",
-        "WORKERS": "1",
-        "FEED_POLL_SECONDS": "3600",
-        "PYTHONUNBUFFERED": "1",
-    })
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith(("DISCORD_", "SLACK_", "DATABASE_", "HEALTH_", "LOG_", "BRIEFBOT_TEST"))
+    }
+    env.update(
+        {
+            "DISCORD_TOKEN": fake.token,
+            "DISCORD_API_URL": fake.api_url,
+            "DISCORD_GATEWAY_URL": fake.gateway_url,
+            "DATABASE_URL": database_url,
+            "HEALTH_PORT": str(health_port),
+            "LOG_FORMAT": "json",
+            "WORKERS": "1",
+            "FEED_POLL_SECONDS": "3600",
+            "PYTHONUNBUFFERED": "1",
+        }
+    )
     env.update(extra)
     return env
 
@@ -82,8 +87,8 @@ class BotProcess:
         self.cwd.mkdir(parents=True, exist_ok=True)
         log = open(self.log_path, "ab")
         self.proc = await asyncio.create_subprocess_exec(
-            BRIEFBOT, "run", env=self.env, cwd=self.cwd, stdout=log, stderr=log,
-            start_new_session=True)
+            BRIEFBOT, "run", env=self.env, cwd=self.cwd, stdout=log, stderr=log, start_new_session=True
+        )
         log.close()
         return self
 

@@ -26,6 +26,7 @@ def only(qs, fragment):
 
 # -- the explicit pass: a cue's subject through the mention sieve ----------------------
 
+
 def test_cue_subject_named_in_full(nlp):
     q = only(quotes(nlp, "Maria Lopez said on Monday that the new bridge would open in June."), "bridge")
     assert (q.speaker, q.rule) == ("Maria Lopez", "cue:named_person")
@@ -33,30 +34,38 @@ def test_cue_subject_named_in_full(nlp):
 
 
 def test_apposition_names_the_speaker_of_a_role_subject(nlp):
-    text = ("Engineers inspected the span all week. The chief engineer, Maria Lopez, said the cables "
-            "had been replaced before the storm.")
+    text = (
+        "Engineers inspected the span all week. The chief engineer, Maria Lopez, said the cables "
+        "had been replaced before the storm."
+    )
     q = only(quotes(nlp, text), "cables")
     assert q.speaker == "Maria Lopez"
     assert q.rule in {"cue:apposition", "cue:named_person"}
 
 
 def test_pronoun_goes_to_the_person_the_narration_is_about(nlp):
-    text = ("Maria Lopez has run the city's engineering office since 2019. She said the bridge "
-            "would carry 40,000 cars a day.")
+    text = (
+        "Maria Lopez has run the city's engineering office since 2019. She said the bridge "
+        "would carry 40,000 cars a day."
+    )
     q = only(quotes(nlp, text), "40,000")
     assert (q.speaker, q.rule) == ("Maria Lopez", "cue:pronoun")
 
 
 def test_pronoun_respects_gender_learned_from_titles(nlp):
-    text = ("Mr. Tom Baker met Ms. Ana Ruiz at the depot. She said the buses were late again, "
-            "and the schedule would change.")
+    text = (
+        "Mr. Tom Baker met Ms. Ana Ruiz at the depot. She said the buses were late again, "
+        "and the schedule would change."
+    )
     q = only(quotes(nlp, text), "buses")
     assert q.speaker == "Ana Ruiz"
 
 
 def test_role_noun_links_back_to_the_person_given_that_role(nlp):
-    text = ("Harbour master John Miller closed the port at dawn. Ships waited offshore for hours. "
-            "The harbour master said the swell was too dangerous for pilots.")
+    text = (
+        "Harbour master John Miller closed the port at dawn. Ships waited offshore for hours. "
+        "The harbour master said the swell was too dangerous for pilots."
+    )
     q = only(quotes(nlp, text), "swell")
     assert q.speaker == "John Miller"
     assert q.rule in {"cue:role_noun", "cue:description"}
@@ -68,8 +77,10 @@ def test_acronym_is_an_organisation(nlp):
 
 
 def test_described_organisation_named_again_by_its_head_noun(nlp):
-    text = ("The regional transit agency said on Monday that fares would rise. "
-            "The agency added that discounts for students would remain.")
+    text = (
+        "The regional transit agency said on Monday that fares would rise. "
+        "The agency added that discounts for students would remain."
+    )
     qs = quotes(nlp, text)
     assert only(qs, "fares").speaker == only(qs, "discounts").speaker == "regional transit agency"
     assert only(qs, "discounts").speaker_kind == "organization"
@@ -91,19 +102,24 @@ def test_document_speaks_for_its_owner(nlp):
     assert q.speaker == "Maria Lopez"
 
 
-@pytest.mark.parametrize("text, fragment", [
-    ("The findings suggest that the bridge is safe for heavier trucks.", "bridge"),
-    ("Some said the vote had been rigged from the start by the council.", "vote"),
-    ("Common belief holds that the winters are getting milder every year.", "winters"),
-])
+@pytest.mark.parametrize(
+    "text, fragment",
+    [
+        ("The findings suggest that the bridge is safe for heavier trucks.", "bridge"),
+        ("Some said the vote had been rigged from the start by the council.", "vote"),
+        ("Common belief holds that the winters are getting milder every year.", "winters"),
+    ],
+)
 def test_things_that_cannot_speak_name_nobody(nlp, text, fragment):
     for q in quotes(nlp, text):
         assert q.speaker is None, (q.speaker, q.rule)
 
 
 def test_a_cue_that_names_nobody_is_not_given_to_the_previous_speaker(nlp):
-    text = ('"We will reopen the bridge in June," Maria Lopez said.\n'
-            "The findings suggest that heavier trucks could use it safely.")
+    text = (
+        '"We will reopen the bridge in June," Maria Lopez said.\n'
+        "The findings suggest that heavier trucks could use it safely."
+    )
     qs = quotes(nlp, text)
     assert only(qs, "reopen").speaker == "Maria Lopez"
     assert all(q.speaker is None for q in qs if "trucks" in q.text)
@@ -111,32 +127,40 @@ def test_a_cue_that_names_nobody_is_not_given_to_the_previous_speaker(nlp):
 
 # -- the context pass: quotes without a cue of their own -------------------------------
 
+
 def test_continuation_of_the_previous_quote(nlp):
-    text = ('"The bridge will open in June," said Maria Lopez, the city engineer.\n'
-            '"We have tested every cable twice and we are ready for the traffic."')
+    text = (
+        '"The bridge will open in June," said Maria Lopez, the city engineer.\n'
+        '"We have tested every cable twice and we are ready for the traffic."'
+    )
     q = only(quotes(nlp, text), "every cable")
     assert (q.speaker, q.rule) == ("Maria Lopez", "continuation")
 
 
 def test_introducer_names_a_new_speaker(nlp):
-    text = ('"The bridge will open in June," said Maria Lopez, the city engineer.\n'
-            "Tom Baker, who drives across it every day, was less sure of the date.\n"
-            '"I have heard that promise three times before and I will believe it when I see it."')
+    text = (
+        '"The bridge will open in June," said Maria Lopez, the city engineer.\n'
+        "Tom Baker, who drives across it every day, was less sure of the date.\n"
+        '"I have heard that promise three times before and I will believe it when I see it."'
+    )
     q = only(quotes(nlp, text), "promise three times")
     assert (q.speaker, q.rule) == ("Tom Baker", "introducer")
 
 
 def test_transcript_turns(nlp):
-    text = ("Maria Lopez spoke to reporters on Monday.\n"
-            "LOPEZ: The bridge opens in June and we are ready for it.\n"
-            "REPORTER: What about the cost overruns?\n"
-            "LOPEZ: They are within the budget the council approved.")
+    text = (
+        "Maria Lopez spoke to reporters on Monday.\n"
+        "LOPEZ: The bridge opens in June and we are ready for it.\n"
+        "REPORTER: What about the cost overruns?\n"
+        "LOPEZ: They are within the budget the council approved."
+    )
     qs = quotes(nlp, text)
     q = only(qs, "within the budget")
     assert (q.speaker, q.rule) == ("Maria Lopez", "transcript_turn")
 
 
 # -- precision first -------------------------------------------------------------------
+
 
 def test_speakers_below_the_confidence_floor_are_withheld(nlp):
     text = "Maria Lopez said on Monday that the new bridge would open in June."
@@ -165,22 +189,27 @@ def test_language_data_is_deduplicated_and_has_phrases():
 
 
 def test_document_owner_named_in_the_phrase(nlp):
-    text = ("The watchdog's numbers were grim. An August Fraser Institute report found that "
-            "spending on roads had fallen by a third since 2015.")
+    text = (
+        "The watchdog's numbers were grim. An August Fraser Institute report found that "
+        "spending on roads had fallen by a third since 2015."
+    )
     q = only(quotes(nlp, text), "spending on roads")
     assert q.speaker_kind == "organization" and "Fraser Institute" in q.speaker
 
 
 def test_document_without_an_owner_names_nobody(nlp):
-    text = ("Maria Lopez opened the bridge on Monday. A statement said the cables had been "
-            "tested twice before the opening.")
+    text = (
+        "Maria Lopez opened the bridge on Monday. A statement said the cables had been tested twice before the opening."
+    )
     assert all(q.speaker is None for q in quotes(nlp, text) if "cables" in q.text)
 
 
 def test_fragment_in_narration_belongs_to_the_sentence_subject(nlp):
-    text = ('"We will reopen the bridge in June," Maria Lopez said.\n'
-            'Retired driver Tom Baker, who crosses it daily, called the delay "a scandal for the whole city" '
-            "on Monday.")
+    text = (
+        '"We will reopen the bridge in June," Maria Lopez said.\n'
+        'Retired driver Tom Baker, who crosses it daily, called the delay "a scandal for the whole city" '
+        "on Monday."
+    )
     q = only(quotes(nlp, text), "scandal")
     assert q.speaker == "Tom Baker"
 
@@ -191,8 +220,10 @@ def test_affiliation_stays_with_an_unnamed_source(nlp):
 
 
 def test_continuation_is_no_surer_than_the_quote_it_continues(nlp):
-    text = ('"The bridge will open in June," said Maria Lopez, the city engineer.\n'
-            '"We have tested every cable twice and we are ready for the traffic."')
+    text = (
+        '"The bridge will open in June," said Maria Lopez, the city engineer.\n'
+        '"We have tested every cable twice and we are ready for the traffic."'
+    )
     qs = quotes(nlp, text)
     first, second = only(qs, "bridge will open"), only(qs, "every cable")
     assert second.rule == "continuation" and second.confidence <= first.confidence

@@ -113,7 +113,7 @@ def test_empty_and_furniture_only_texts_give_empty_story():
 def test_wire_dateline_opening_the_story_is_dropped(text, story):
     cleaned, offsets = clean(text)
     assert cleaned == story
-    assert text[offsets.to_original(0):].startswith(story)
+    assert text[offsets.to_original(0) :].startswith(story)
 
 
 def test_a_huge_line_full_of_inline_furniture_cleans_in_linear_time():

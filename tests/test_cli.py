@@ -66,8 +66,9 @@ def test_sentence_count_and_word_budget(capsys, seed_path):
 def test_failed_source_gets_one_line_and_others_are_briefed(capsys, seed_path, tmp_path):
     empty = tmp_path / "empty.txt"
     empty.write_text("Comments are closed.\n", encoding="utf-8")
-    code, out, err = run(capsys, "brief", "--format", "jsonl", str(tmp_path / "missing.txt"),
-                         str(empty), str(seed_path))
+    code, out, err = run(
+        capsys, "brief", "--format", "jsonl", str(tmp_path / "missing.txt"), str(empty), str(seed_path)
+    )
     assert code != 0
     lines = err.strip().splitlines()
     assert len(lines) == 2

@@ -55,28 +55,21 @@ def test_feed_url_briefs_completed_entries(capsys, http_server, allow_local):
     assert "Port Ellis" in " ".join(record["summary"])
 
 
-def test_refused_and_failing_urls_do_not_stop_the_other_sources(capsys, http_server, allow_local,
-                                                                 seed_path):
+def test_refused_and_failing_urls_do_not_stop_the_other_sources(capsys, http_server, allow_local, seed_path):
     http_server.route("/news/sea-wall", news_page())
     http_server.route("/photo.png", b"\x89PNG\r\n\x1a\n", content_type="image/png")
     bad = {
-        "http://169.254.169.254/latest/meta-data/":
-            "briefbot: refused http://169.254.169.254/latest/meta-data/: "
-            "the host is a link-local address (169.254.169.254)",
-        "file:///etc/passwd":
-            "briefbot: refused file:///etc/passwd: only http and https URLs are fetched, not file:",
-        f"http://[::1]:{http_server.port}/":
-            f"briefbot: refused http://[::1]:{http_server.port}/: "
-            "the host is a loopback address (::1)",
-        http_server.url("/missing"):
-            f"briefbot: could not load {http_server.url('/missing')}: "
-            "the server answered 404 Not Found",
-        http_server.url("/photo.png"):
-            f"briefbot: could not load {http_server.url('/photo.png')}: "
-            "it is image/png, not a web page, a feed or plain text",
+        "http://169.254.169.254/latest/meta-data/": "briefbot: refused http://169.254.169.254/latest/meta-data/: "
+        "the host is a link-local address (169.254.169.254)",
+        "file:///etc/passwd": "briefbot: refused file:///etc/passwd: only http and https URLs are fetched, not file:",
+        f"http://[::1]:{http_server.port}/": f"briefbot: refused http://[::1]:{http_server.port}/: "
+        "the host is a loopback address (::1)",
+        http_server.url("/missing"): f"briefbot: could not load {http_server.url('/missing')}: "
+        "the server answered 404 Not Found",
+        http_server.url("/photo.png"): f"briefbot: could not load {http_server.url('/photo.png')}: "
+        "it is image/png, not a web page, a feed or plain text",
     }
-    code, out, err = run(capsys, "brief", "--format", "jsonl", *bad,
-                         http_server.url("/news/sea-wall"), str(seed_path))
+    code, out, err = run(capsys, "brief", "--format", "jsonl", *bad, http_server.url("/news/sea-wall"), str(seed_path))
     assert code == 1
     assert sorted(err.splitlines()) == sorted(bad.values())
     assert "Traceback" not in err

@@ -61,10 +61,14 @@ def test_names_alone_never_merge():
 
 
 def test_a_day_named_differently_in_the_opening_keeps_events_apart():
-    a = features("The council voted on Monday to close the Harbour Bridge. \"We had no choice at all,\" "
-                 "said Mayor Joan Pryce. The closure costs $4.5 million and affects 12,000 drivers.")
-    b = features("The council voted on Thursday to close the Harbour Bridge. \"We had no choice at all,\" "
-                 "said Mayor Joan Pryce. The closure costs $4.5 million and affects 12,000 drivers.")
+    a = features(
+        'The council voted on Monday to close the Harbour Bridge. "We had no choice at all," '
+        "said Mayor Joan Pryce. The closure costs $4.5 million and affects 12,000 drivers."
+    )
+    b = features(
+        'The council voted on Thursday to close the Harbour Bridge. "We had no choice at all," '
+        "said Mayor Joan Pryce. The closure costs $4.5 million and affects 12,000 drivers."
+    )
     ev = decide(a, b)
     assert ev.day_conflict and ev.reason in ("different days", "wire copy")
 
@@ -84,14 +88,17 @@ def test_articles_further_apart_than_the_window_are_never_merged():
 
 
 def test_figures_ignore_years_small_counts_and_clock_times():
-    f = features("In 2016, at 9 p.m., 3 men and 12 women saw 47 percent, $2.3 billion, 1,500 officers "
-                 "and a 3.4 percentage point margin at 10:30.")
+    f = features(
+        "In 2016, at 9 p.m., 3 men and 12 women saw 47 percent, $2.3 billion, 1,500 officers "
+        "and a 3.4 percentage point margin at 10:30."
+    )
     assert f.figures == {"47%", "$2.3billion", "1500", "3.4pt"}
 
 
 def test_sentence_openers_are_not_names_but_names_at_sentence_start_are():
-    f = features("People in this state feel safe. Becker, the nominee, disagreed. Maria Alvarez spoke. "
-                 "Housing came up later.")
+    f = features(
+        "People in this state feel safe. Becker, the nominee, disagreed. Maria Alvarez spoke. Housing came up later."
+    )
     assert {"becker", "maria", "alvarez"} <= f.names
     assert not {"people", "housing"} & f.names
 
@@ -108,14 +115,21 @@ def test_a_name_in_every_article_does_not_make_candidates_of_them_all():
     """One name carried by hundreds of unrelated items: still one story each, and fast."""
     rng = random.Random(3)
     words = "harbour council budget river school bridge market court storm poll vote rally".split()
-    items = [ClusterItem(key=str(i), text=f"Governor Alvarez said {i * 37 + 1000} {rng.choice(words)} "
-                         + " ".join(rng.choice(words) for _ in range(40)))
-             for i in range(400)]
+    items = [
+        ClusterItem(
+            key=str(i),
+            text=f"Governor Alvarez said {i * 37 + 1000} {rng.choice(words)} "
+            + " ".join(rng.choice(words) for _ in range(40)),
+        )
+        for i in range(400)
+    ]
     assert len(cluster(items)) == 400
 
 
 def _eval_module():
-    spec = importlib.util.spec_from_file_location("cluster_eval", Path(__file__).parent.parent / "scripts/cluster_eval.py")
+    spec = importlib.util.spec_from_file_location(
+        "cluster_eval", Path(__file__).parent.parent / "scripts/cluster_eval.py"
+    )
     mod = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(mod)
     return mod
@@ -140,6 +154,8 @@ def test_a_template_filled_in_twice_is_two_stories():
 
     from briefings.loading import article_from_text
 
-    items = [ClusterItem(key=str(n), text=article_from_text(story(n, topic=f"the district {n} tram line")).text)
-             for n in (100, 101, 104, 105)]
+    items = [
+        ClusterItem(key=str(n), text=article_from_text(story(n, topic=f"the district {n} tram line")).text)
+        for n in (100, 101, 104, 105)
+    ]
     assert len(cluster(items)) == 4

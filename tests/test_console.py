@@ -23,12 +23,15 @@ def test_parse_named_and_positional_forms():
     assert parse_line("   ") is None
 
 
-@pytest.mark.parametrize("line, expected", [
-    ("/nope", "no /nope command"),
-    ("/feeds", "add, remove, list"),
-    ("/brief a b c", "Too many values"),
-    ('/brief "unclosed', "Could not read"),
-])
+@pytest.mark.parametrize(
+    "line, expected",
+    [
+        ("/nope", "no /nope command"),
+        ("/feeds", "add, remove, list"),
+        ("/brief a b c", "Too many values"),
+        ('/brief "unclosed', "Could not read"),
+    ],
+)
 def test_parse_errors(line, expected):
     with pytest.raises(ParseError, match=expected):
         parse_line(line)
@@ -38,12 +41,17 @@ def test_console_briefs_the_seed_file_with_piped_stdin(tmp_path, monkeypatch, ca
     monkeypatch.chdir(tmp_path)
     monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path}/data/briefbot.db")
     monkeypatch.setenv("FEED_POLL_SECONDS", "3600")
-    monkeypatch.setattr(sys, "stdin", io.StringIO(
-        f"/brief {seed_path} 2\n"
-        "/schedule set 08:00 Europe/Paris weekdays\n"
-        "/schedule set 8am Europe/Paris\n"
-        "/quit\n"
-        "/help\n"))
+    monkeypatch.setattr(
+        sys,
+        "stdin",
+        io.StringIO(
+            f"/brief {seed_path} 2\n"
+            "/schedule set 08:00 Europe/Paris weekdays\n"
+            "/schedule set 8am Europe/Paris\n"
+            "/quit\n"
+            "/help\n"
+        ),
+    )
     assert main([]) == 0
     out = capsys.readouterr().out
     assert "Summary:" in out and "Who said what:" in out

@@ -27,8 +27,7 @@ class GatedBriefer:
         self.articles_briefed += len(articles)
         self.started.set()
         await self.gate.wait()
-        return [Brief(article=a, summary=(a.text,), summary_spans=((0, len(a.text)),), quotes=())
-                for a in articles]
+        return [Brief(article=a, summary=(a.text,), summary_spans=((0, len(a.text)),), quotes=()) for a in articles]
 
     def close(self) -> None:
         pass
@@ -36,8 +35,7 @@ class GatedBriefer:
 
 def article(n: int) -> Article:
     text = f"Story number {n}."
-    return Article(text=text, original=text, offsets=OffsetMap((0,), (0,)), title=f"Story {n}",
-                   url=f"http://x/{n}")
+    return Article(text=text, original=text, offsets=OffsetMap((0,), (0,)), title=f"Story {n}", url=f"http://x/{n}")
 
 
 async def test_a_cancelled_requester_does_not_cancel_the_others_waiting_on_its_brief(tmp_path):

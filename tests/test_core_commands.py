@@ -62,14 +62,17 @@ async def test_quotes_for_one_speaker_and_unknown_speaker(core, http_server):
     assert bad.error and bad.ephemeral and "Nobody Here" in bad.text
 
 
-@pytest.mark.parametrize("options, expected", [
-    ({"url": "http://127.0.0.1:9/nothing"}, "127.0.0.1"),
-    ({"url": "ftp://example.com/x"}, "only http and https"),
-    ({"url": "http://10.1.2.3/story"}, "private address"),
-    ({"url": "https://example.com/", "sentences": 11}, "1 to 10"),
-    ({"url": "https://example.com/", "sentences": "many"}, "not a number"),
-    ({}, "URL"),
-])
+@pytest.mark.parametrize(
+    "options, expected",
+    [
+        ({"url": "http://127.0.0.1:9/nothing"}, "127.0.0.1"),
+        ({"url": "ftp://example.com/x"}, "only http and https"),
+        ({"url": "http://10.1.2.3/story"}, "private address"),
+        ({"url": "https://example.com/", "sentences": 11}, "1 to 10"),
+        ({"url": "https://example.com/", "sentences": "many"}, "not a number"),
+        ({}, "URL"),
+    ],
+)
 async def test_brief_wrong_input_gets_a_specific_ephemeral_reply(core, options, expected):
     reply = await core.service.handle(inv("brief", **options))
     assert reply.error and reply.ephemeral and not reply.cards
@@ -117,9 +120,12 @@ async def test_feeds_add_refuses_non_feeds_and_refused_urls(core, http_server):
 async def test_changing_feeds_and_schedule_needs_manage(core, http_server):
     site = FeedSite(http_server)
     site.add_story(1)
-    for command, options in [("feeds add", {"url": site.url}), ("feeds remove", {"url": site.url}),
-                             ("schedule set", {"time": "08:00", "timezone": "UTC"}),
-                             ("schedule off", {})]:
+    for command, options in [
+        ("feeds add", {"url": site.url}),
+        ("feeds remove", {"url": site.url}),
+        ("schedule set", {"time": "08:00", "timezone": "UTC"}),
+        ("schedule off", {}),
+    ]:
         reply = await core.service.handle(inv(command, manage=False, **options))
         assert reply.error and reply.ephemeral and "manage" in reply.text, command
     assert http_server.requests_to("/feed.xml") == []
@@ -136,14 +142,17 @@ async def test_schedule_set_show_off(core):
     assert "no daily digest" in (await core.service.handle(inv("schedule off"))).text
 
 
-@pytest.mark.parametrize("options, expected", [
-    ({"time": "25:00", "timezone": "UTC"}, "00-23"),
-    ({"time": "eight", "timezone": "UTC"}, "not a time"),
-    ({"time": "08:00", "timezone": "Mars/Olympus"}, "not a time zone"),
-    ({"time": "08:00", "timezone": "UTC", "days": "someday"}, "not a set of days"),
-    ({"time": "08:00", "timezone": "UTC", "days": "fri-mon"}, "backwards"),
-    ({"timezone": "UTC"}, "time"),
-])
+@pytest.mark.parametrize(
+    "options, expected",
+    [
+        ({"time": "25:00", "timezone": "UTC"}, "00-23"),
+        ({"time": "eight", "timezone": "UTC"}, "not a time"),
+        ({"time": "08:00", "timezone": "Mars/Olympus"}, "not a time zone"),
+        ({"time": "08:00", "timezone": "UTC", "days": "someday"}, "not a set of days"),
+        ({"time": "08:00", "timezone": "UTC", "days": "fri-mon"}, "backwards"),
+        ({"timezone": "UTC"}, "time"),
+    ],
+)
 async def test_schedule_wrong_input(core, options, expected):
     reply = await core.service.handle(inv("schedule set", **options))
     assert reply.error and reply.ephemeral and expected in reply.text
@@ -167,7 +176,8 @@ async def test_autocomplete_knows_the_url_as_typed_before_redirects(core, http_s
     assert not reply.error, reply.text
     assert reply.cards[0].url == http_server.url("/final")
     assert await core.service.speaker_choices(typed, "") == await core.service.speaker_choices(
-        http_server.url("/final"), "")
+        http_server.url("/final"), ""
+    )
     assert await core.service.speaker_choices(typed, "")
 
 

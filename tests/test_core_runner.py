@@ -85,18 +85,26 @@ async def test_runner_serves_slack_posts_missed_digest_and_stops_on_sigterm(tmp_
     now = datetime.now(timezone.utc)
     due = (now - timedelta(minutes=10)).replace(second=0, microsecond=0)
     store = open_store(f"sqlite:///{db}")
-    store.set_schedule("slack:C42", hour=due.hour, minute=due.minute, tz="UTC", days="*",
-                       now=now - timedelta(hours=2))
+    store.set_schedule("slack:C42", hour=due.hour, minute=due.minute, tz="UTC", days="*", now=now - timedelta(hours=2))
     store.close()
     health = free_port()
-    env = {**os.environ, "PYTHONPATH": str(ROOT), "DATABASE_URL": f"sqlite:///{db}",
-           "SLACK_BOT_TOKEN": "xoxb-test", "SLACK_SIGNING_SECRET": "s3cret", "SLACK_API_URL": fake.api_url,
-           "SLACK_PORT": str(free_port()), "HEALTH_PORT": str(health), "FEED_POLL_SECONDS": "3600",
-           "LOG_LEVEL": "INFO"}
+    env = {
+        **os.environ,
+        "PYTHONPATH": str(ROOT),
+        "DATABASE_URL": f"sqlite:///{db}",
+        "SLACK_BOT_TOKEN": "xoxb-test",
+        "SLACK_SIGNING_SECRET": "s3cret",
+        "SLACK_API_URL": fake.api_url,
+        "SLACK_PORT": str(free_port()),
+        "HEALTH_PORT": str(health),
+        "FEED_POLL_SECONDS": "3600",
+        "LOG_LEVEL": "INFO",
+    }
     env.pop("DISCORD_TOKEN", None)
     env.pop("SLACK_APP_TOKEN", None)
-    proc = await asyncio.create_subprocess_exec(sys.executable, "-m", "bot.runner", cwd=tmp_path, env=env,
-                                                stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    proc = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "bot.runner", cwd=tmp_path, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE
+    )
     try:
         posted = await fake.wait_for(lambda f: f.calls_to("chat.postMessage"), timeout=60)
         assert "C42" in str(posted[0].params) or "C42" in str(posted[0])

@@ -6,8 +6,18 @@ import pytest
 
 from bot.settings import SettingsError, load_settings
 
-NAMES = ("DISCORD_TOKEN", "SLACK_BOT_TOKEN", "SLACK_SIGNING_SECRET", "SLACK_APP_TOKEN", "WORKERS",
-         "DATABASE_URL", "LOG_LEVEL", "LOG_FORMAT", "HEALTH_PORT", "DIGEST_GRACE_SECONDS")
+NAMES = (
+    "DISCORD_TOKEN",
+    "SLACK_BOT_TOKEN",
+    "SLACK_SIGNING_SECRET",
+    "SLACK_APP_TOKEN",
+    "WORKERS",
+    "DATABASE_URL",
+    "LOG_LEVEL",
+    "LOG_FORMAT",
+    "HEALTH_PORT",
+    "DIGEST_GRACE_SECONDS",
+)
 
 
 @pytest.fixture(autouse=True)
@@ -25,8 +35,10 @@ def test_defaults():
 
 
 def test_dotenv_is_read_and_secrets_stay_hidden(tmp_path):
-    (tmp_path / ".env").write_text("DISCORD_TOKEN=abc.def.secret\nSLACK_BOT_TOKEN=xoxb-1\n"
-                                   "SLACK_APP_TOKEN=xapp-1\nLOG_LEVEL=debug\nLOG_FORMAT=JSON\n")
+    (tmp_path / ".env").write_text(
+        "DISCORD_TOKEN=abc.def.secret\nSLACK_BOT_TOKEN=xoxb-1\n"
+        "SLACK_APP_TOKEN=xapp-1\nLOG_LEVEL=debug\nLOG_FORMAT=JSON\n"
+    )
     s = load_settings()
     assert s.platforms() == ["discord", "slack"]
     s.check_platforms()
@@ -35,14 +47,17 @@ def test_dotenv_is_read_and_secrets_stay_hidden(tmp_path):
     assert s.discord_token.get_secret_value() == "abc.def.secret"
 
 
-@pytest.mark.parametrize("name, value, words", [
-    ("WORKERS", "0", "WORKERS"),
-    ("HEALTH_PORT", "http", "HEALTH_PORT"),
-    ("LOG_LEVEL", "LOUD", "LOG_LEVEL"),
-    ("LOG_FORMAT", "xml", "LOG_FORMAT"),
-    ("DATABASE_URL", "mysql://x", "DATABASE_URL"),
-    ("DIGEST_GRACE_SECONDS", "-5", "DIGEST_GRACE_SECONDS"),
-])
+@pytest.mark.parametrize(
+    "name, value, words",
+    [
+        ("WORKERS", "0", "WORKERS"),
+        ("HEALTH_PORT", "http", "HEALTH_PORT"),
+        ("LOG_LEVEL", "LOUD", "LOG_LEVEL"),
+        ("LOG_FORMAT", "xml", "LOG_FORMAT"),
+        ("DATABASE_URL", "mysql://x", "DATABASE_URL"),
+        ("DIGEST_GRACE_SECONDS", "-5", "DIGEST_GRACE_SECONDS"),
+    ],
+)
 def test_wrong_setting_is_one_sentence(monkeypatch, name, value, words):
     monkeypatch.setenv(name, value)
     with pytest.raises(SettingsError) as err:

@@ -45,8 +45,12 @@ class Outlet:
 
     def publish(self) -> None:
         self.version += 1
-        self.server.route(f"/{self.slug}/feed.xml", rss(self.title, self.items), etag=f'"v{self.version}"',
-                          content_type="application/rss+xml; charset=utf-8")
+        self.server.route(
+            f"/{self.slug}/feed.xml",
+            rss(self.title, self.items),
+            etag=f'"v{self.version}"',
+            content_type="application/rss+xml; charset=utf-8",
+        )
 
     @property
     def url(self) -> str:
@@ -64,15 +68,15 @@ def core(tmp_path, nlp):
 async def follow(core, *outlets, channel=CHANNEL, **schedule):
     for o in outlets:
         assert not (await core.service.handle(inv("feeds add", channel=channel, url=o.url))).error
-    reply = await core.service.handle(inv("schedule set", channel=channel, time="08:00", timezone="UTC",
-                                          **schedule))
+    reply = await core.service.handle(inv("schedule set", channel=channel, time="08:00", timezone="UTC", **schedule))
     assert not reply.error, reply.text
     return reply
 
 
 async def poll(core):
-    poller = FeedPoller(core.store, core.sources, core.cache, core.clock,
-                        interval_seconds=core.settings.feed_poll_seconds)
+    poller = FeedPoller(
+        core.store, core.sources, core.cache, core.clock, interval_seconds=core.settings.feed_poll_seconds
+    )
     core.clock.advance(minutes=2)
     return await poller.poll_due()
 
@@ -84,8 +88,11 @@ async def digest(core, channel=CHANNEL):
 
 
 async def test_two_outlets_versions_of_one_story_are_one_card_with_also_in(core, http_server):
-    a, b, c = (Outlet(http_server, "a", "Coast Courier"), Outlet(http_server, "b", "Metro Daily"),
-               Outlet(http_server, "c", "State Wire"))
+    a, b, c = (
+        Outlet(http_server, "a", "Coast Courier"),
+        Outlet(http_server, "b", "Metro Daily"),
+        Outlet(http_server, "c", "State Wire"),
+    )
     await follow(core, a, b, c)
     a.add("rates", text("rates-2-courier"))  # one outlet only, arrives first
     a.add("storm", text("storm-1-courier"))
@@ -154,8 +161,10 @@ async def test_stories_shown_and_sentences_are_schedule_settings(core, http_serv
     assert "top 1 story with 1 summary sentence each" in show.text
     # a channel without the settings gets the defaults
     await follow(core, a, channel=OTHER)
-    assert "top 15 stories with 2 summary sentences each" in (
-        await core.service.handle(inv("schedule show", channel=OTHER))).text
+    assert (
+        "top 15 stories with 2 summary sentences each"
+        in (await core.service.handle(inv("schedule show", channel=OTHER))).text
+    )
 
 
 async def test_longer_digest_summaries_are_briefed_once_more_and_cached(core, http_server):
@@ -169,13 +178,16 @@ async def test_longer_digest_summaries_are_briefed_once_more_and_cached(core, ht
     assert core.briefer.articles_briefed == before + 1
 
 
-@pytest.mark.parametrize("options, expected", [
-    ({"sentences": 0}, "1 to 5 summary sentences"),
-    ({"sentences": 9}, "1 to 5 summary sentences"),
-    ({"sentences": "two"}, "not a number of summary sentences"),
-    ({"stories": 0}, "1 to 25 stories"),
-    ({"stories": 100}, "1 to 25 stories"),
-])
+@pytest.mark.parametrize(
+    "options, expected",
+    [
+        ({"sentences": 0}, "1 to 5 summary sentences"),
+        ({"sentences": 9}, "1 to 5 summary sentences"),
+        ({"sentences": "two"}, "not a number of summary sentences"),
+        ({"stories": 0}, "1 to 25 stories"),
+        ({"stories": 100}, "1 to 25 stories"),
+    ],
+)
 async def test_digest_settings_are_validated(core, options, expected):
     reply = await core.service.handle(inv("schedule set", time="08:00", timezone="UTC", **options))
     assert reply.error and reply.ephemeral and expected in reply.text
@@ -232,11 +244,14 @@ async def test_a_preview_and_the_digest_archive_each_quote_once(core, http_serve
     assert core.store.quotes_by_speaker(CHANNEL.key, "Pryce") == first
 
 
-@pytest.mark.parametrize("options, expected", [
-    ({}, "speaker:<name> or text:<words>"),
-    ({"speaker": "Pryce", "days": 0}, "days from 1 to 30"),
-    ({"speaker": "Pryce", "days": 90}, "days from 1 to 30"),
-])
+@pytest.mark.parametrize(
+    "options, expected",
+    [
+        ({}, "speaker:<name> or text:<words>"),
+        ({"speaker": "Pryce", "days": 0}, "days from 1 to 30"),
+        ({"speaker": "Pryce", "days": 90}, "days from 1 to 30"),
+    ],
+)
 async def test_quote_search_wrong_input(core, options, expected):
     reply = await core.service.handle(inv("quotes", **options))
     assert reply.error and reply.ephemeral and expected in reply.text

@@ -47,13 +47,13 @@ async def bot(tmp_path, fake, nlp):
 
 @pytest.fixture
 def seed_url(http_server, seed_path):
-    http_server.route("/seed", seed_path.read_text(encoding="utf-8"),
-                      content_type="text/plain; charset=utf-8")
+    http_server.route("/seed", seed_path.read_text(encoding="utf-8"), content_type="text/plain; charset=utf-8")
     return http_server.url("/seed")
 
 
-async def answer(fake: FakeDiscord, name: str, options: dict | None = None, *,
-                 timeout: float = 30.0, **kwargs) -> tuple[str, list]:
+async def answer(
+    fake: FakeDiscord, name: str, options: dict | None = None, *, timeout: float = 30.0, **kwargs
+) -> tuple[str, list]:
     """Send one interaction; wait for its acknowledgement and follow-up(s)."""
     iid = await fake.interact(name, options, **kwargs)
     await fake.wait_for(lambda: fake.callback_for(iid), 5, f"/{name} to be acknowledged")
@@ -73,8 +73,11 @@ def assert_deferred_first(fake: FakeDiscord, iid: str, *, ephemeral: bool) -> No
 
 def assert_no_mentions(fake: FakeDiscord) -> None:
     """Every message-creating request the bot made disabled all mentions."""
-    sends = [r for r in fake.requests if r.method in ("POST", "PATCH") and isinstance(r.json, dict)
-             and ("content" in r.json or "embeds" in r.json)]
+    sends = [
+        r
+        for r in fake.requests
+        if r.method in ("POST", "PATCH") and isinstance(r.json, dict) and ("content" in r.json or "embeds" in r.json)
+    ]
     assert sends
     for req in sends:
         assert req.json.get("allowed_mentions") == {"parse": []}, (req.path, req.json)
@@ -83,8 +86,7 @@ def assert_no_mentions(fake: FakeDiscord) -> None:
 # -- login, command sync, gateway ------------------------------------------------------
 
 
-async def test_login_syncs_commands_once_and_not_again_on_restart(tmp_path, fake, nlp,
-                                                                  monkeypatch):
+async def test_login_syncs_commands_once_and_not_again_on_restart(tmp_path, fake, nlp, monkeypatch):
     first = await DiscordHarness(tmp_path, fake).start()
     try:
         assert first.platform.is_ready()
@@ -93,8 +95,7 @@ async def test_login_syncs_commands_once_and_not_again_on_restart(tmp_path, fake
         assert scope == "global"
         names = {c["name"] for c in body}
         assert names == {"brief", "quotes", "digest", "feeds", "schedule", "help"}
-        groups = {c["name"]: {o["name"] for o in c["options"]} for c in body
-                  if c["name"] in ("feeds", "schedule")}
+        groups = {c["name"]: {o["name"] for o in c["options"]} for c in body if c["name"] in ("feeds", "schedule")}
         assert groups == {"feeds": {"add", "remove", "list"}, "schedule": {"set", "off", "show"}}
         brief = next(c for c in body if c["name"] == "brief")
         sentences = next(o for o in brief["options"] if o["name"] == "sentences")
@@ -123,8 +124,10 @@ async def test_login_syncs_commands_once_and_not_again_on_restart(tmp_path, fake
 
     from bot.platforms import discord_commands
 
-    specs = tuple(dataclasses.replace(s, description="Summarize a news article")
-                  if s.name == "brief" else s for s in discord_commands.COMMAND_SPECS)
+    specs = tuple(
+        dataclasses.replace(s, description="Summarize a news article") if s.name == "brief" else s
+        for s in discord_commands.COMMAND_SPECS
+    )
     monkeypatch.setattr(discord_commands, "COMMAND_SPECS", specs)
     third = await DiscordHarness(tmp_path, fake).start()
     try:
@@ -236,8 +239,7 @@ async def test_every_command_is_deferred_then_answered(bot, fake, http_server, s
     site.add_story(2)
     from bot.scheduling import FeedPoller  # no scheduler in this harness: poll by hand
 
-    poller = FeedPoller(bot.core.store, bot.core.sources, bot.core.cache, bot.core.clock,
-                        interval_seconds=60)
+    poller = FeedPoller(bot.core.store, bot.core.sources, bot.core.cache, bot.core.clock, interval_seconds=60)
     feeds = await bot.core.store.run(bot.core.store.channel_feeds, f"discord:{fake.channel_id}")
     await poller.poll(feeds[0])
     iid, msgs = await answer(fake, "digest")
@@ -246,9 +248,13 @@ async def test_every_command_is_deferred_then_answered(bot, fake, http_server, s
     assert any("Plan 2" in e["title"] or "plan number 2" in e["title"] for e in msgs[0].embeds)
     seen.add("digest")
 
-    iid, msgs = await answer(fake, "schedule", {"time": "07:30", "timezone": "Europe/Berlin",
-                                                "days": "mon-fri"},
-                             subcommand="set", permissions=MANAGER)
+    iid, msgs = await answer(
+        fake,
+        "schedule",
+        {"time": "07:30", "timezone": "Europe/Berlin", "days": "mon-fri"},
+        subcommand="set",
+        permissions=MANAGER,
+    )
     assert_deferred_first(fake, iid, ephemeral=True)
     assert "07:30" in msgs[0].content and "Europe/Berlin" in msgs[0].content
     seen.add("schedule set")
@@ -263,8 +269,7 @@ async def test_every_command_is_deferred_then_answered(bot, fake, http_server, s
     assert "off" in msgs[0].content
     seen.add("schedule off")
 
-    iid, msgs = await answer(fake, "feeds", {"url": site.url}, subcommand="remove",
-                             permissions=MANAGER)
+    iid, msgs = await answer(fake, "feeds", {"url": site.url}, subcommand="remove", permissions=MANAGER)
     assert_deferred_first(fake, iid, ephemeral=True)
     assert "Stopped following" in msgs[0].content
     seen.add("feeds remove")
@@ -277,8 +282,7 @@ async def test_every_command_is_deferred_then_answered(bot, fake, http_server, s
     assert seen == set(COMMAND_NAMES)
     invs = {i.command: i for i in bot.service.invocations}
     assert invs["brief"].options == {"url": seed_url, "sentences": 2}
-    assert invs["schedule set"].options == {"time": "07:30", "timezone": "Europe/Berlin",
-                                            "days": "mon-fri"}
+    assert invs["schedule set"].options == {"time": "07:30", "timezone": "Europe/Berlin", "days": "mon-fri"}
     assert invs["brief"].channel.channel_id == fake.channel_id
     assert invs["brief"].channel.guild_id == fake.guild_id
     assert_no_mentions(fake)
@@ -287,14 +291,12 @@ async def test_every_command_is_deferred_then_answered(bot, fake, http_server, s
 async def test_managers_only_by_permission_or_named_role(tmp_path, fake, http_server, nlp):
     site = FeedSite(http_server)
     site.add_story(1)
-    harness = await DiscordHarness(tmp_path, fake,
-                                   discord_manager_role=fake.manager_role_name).start()
+    harness = await DiscordHarness(tmp_path, fake, discord_manager_role=fake.manager_role_name).start()
     try:
         iid, msgs = await answer(fake, "feeds", {"url": site.url}, subcommand="add")
         assert msgs[0].ephemeral and "manage" in msgs[0].content.lower()
         assert harness.service.invocations[-1].can_manage is False
-        iid, msgs = await answer(fake, "feeds", {"url": site.url}, subcommand="add",
-                                 roles=(fake.manager_role_id,))
+        iid, msgs = await answer(fake, "feeds", {"url": site.url}, subcommand="add", roles=(fake.manager_role_id,))
         assert "Now following" in msgs[0].content
         assert harness.service.invocations[-1].can_manage is True
     finally:
@@ -314,14 +316,20 @@ async def test_public_command_error_is_private(bot, fake):
 
 
 async def test_article_cannot_mention_or_format(bot, fake, http_server):
-    http_server.route("/evil", html_article("Alert for @everyone and <@&123>", [
-        "The city council on Tuesday approved the harbour tunnel @everyone, ending a debate "
-        "that had run for two years and divided residents across the district <@&123>.",
-        "\"This is the day we stop arguing and start building for @here and <#456>,\" said "
-        "Maria Lopez, the mayor of the city.",
-        "The project is expected to cost about **four billion** euros and to take six years, "
-        "officials told reporters on Wednesday.",
-    ]))
+    http_server.route(
+        "/evil",
+        html_article(
+            "Alert for @everyone and <@&123>",
+            [
+                "The city council on Tuesday approved the harbour tunnel @everyone, ending a debate "
+                "that had run for two years and divided residents across the district <@&123>.",
+                '"This is the day we stop arguing and start building for @here and <#456>," said '
+                "Maria Lopez, the mayor of the city.",
+                "The project is expected to cost about **four billion** euros and to take six years, "
+                "officials told reporters on Wednesday.",
+            ],
+        ),
+    )
     _, msgs = await answer(fake, "brief", {"url": http_server.url("/evil")})
     text = "\n".join(m.text() for m in msgs)
     assert "everyone" in text and "123" in text  # the words are still there...
@@ -404,15 +412,13 @@ class SecondScheduler(DigestScheduler):
     second = 0
 
     def trigger_for(self, schedule):
-        return make_trigger(schedule.hour, schedule.minute, schedule.tz, schedule.days,
-                            second=self.second)
+        return make_trigger(schedule.hour, schedule.minute, schedule.tz, schedule.days, second=self.second)
 
 
 async def test_scheduled_digest_arrives_as_a_channel_message(tmp_path, fake, http_server, nlp):
     site = FeedSite(http_server)
     site.add_story(1)
-    harness = await DiscordHarness(tmp_path, fake, feed_poll_seconds=1).start(
-        scheduler_class=SecondScheduler)
+    harness = await DiscordHarness(tmp_path, fake, feed_poll_seconds=1).start(scheduler_class=SecondScheduler)
     try:
         assert harness.scheduler.deliverers["discord"] is harness.platform.deliverer
         await answer(fake, "feeds", {"url": site.url}, subcommand="add", permissions=MANAGER)
@@ -422,8 +428,9 @@ async def test_scheduled_digest_arrives_as_a_channel_message(tmp_path, fake, htt
 
         due = datetime.now(ZoneInfo(zone)).replace(microsecond=0) + timedelta(seconds=5)
         SecondScheduler.second = due.second
-        _, msgs = await answer(fake, "schedule", {"time": f"{due:%H:%M}", "timezone": zone},
-                               subcommand="set", permissions=MANAGER)
+        _, msgs = await answer(
+            fake, "schedule", {"time": f"{due:%H:%M}", "timezone": zone}, subcommand="set", permissions=MANAGER
+        )
         assert f"{due:%H:%M}" in msgs[0].content
         assert not fake.channel_messages()
         (digest,) = await fake.wait_for(fake.channel_messages, 25, "the scheduled digest")
@@ -443,8 +450,7 @@ async def test_fatal_close_after_start_is_logged_and_reported_not_ready(bot, fak
     await fake.drop_gateway(code=4004)  # e.g. the token was reset in the Developer Portal
     await fake.wait_for(lambda: not bot.platform.is_ready(), 10, "the adapter to give up")
     await asyncio.sleep(0.05)
-    errors = [r.getMessage() for r in caplog.records
-              if r.levelname == "ERROR" and r.name == "bot.platforms.discord"]
+    errors = [r.getMessage() for r in caplog.records if r.levelname == "ERROR" and r.name == "bot.platforms.discord"]
     assert any("ended for good" in e and "4004" in e for e in errors), errors
 
 
@@ -472,8 +478,7 @@ async def test_shard_settings_run_an_auto_sharded_client(tmp_path, fake, nlp, mo
     assert "\n" not in str(caught.value)
 
 
-async def test_unwritable_state_dir_still_syncs_and_answers(tmp_path, fake, nlp, caplog,
-                                                           monkeypatch):
+async def test_unwritable_state_dir_still_syncs_and_answers(tmp_path, fake, nlp, caplog, monkeypatch):
     blocker = tmp_path / "state-is-a-file"
     blocker.write_text("not a directory")
     monkeypatch.setattr("bot.platforms.discord.state_dir", lambda settings: blocker / "sub")

@@ -45,8 +45,7 @@ async def test_gateway_handshake_with_and_without_zlib_stream(fake, compress):
             assert hello["op"] == 10 and hello["d"]["heartbeat_interval"] == 45_000
             await ws.send_json({"op": 1, "d": None})
             assert (await _receive_json(ws, inflator))["op"] == 11
-            await ws.send_json({"op": 2, "d": {"token": fake.token, "intents": 1,
-                                               "properties": {}}})
+            await ws.send_json({"op": 2, "d": {"token": fake.token, "intents": 1, "properties": {}}})
             ready = await _receive_json(ws, inflator)
             assert (ready["t"], ready["s"]) == ("READY", 1)
             assert ready["d"]["application"]["id"] == fake.app_id
@@ -59,8 +58,10 @@ async def test_gateway_handshake_with_and_without_zlib_stream(fake, compress):
             assert event["t"] == "INTERACTION_CREATE" and event["s"] == 3
             data = event["d"]["data"]
             assert event["d"]["id"] == iid and data["name"] == "brief"
-            assert data["options"] == [{"name": "url", "value": "https://x.example", "type": 3},
-                                       {"name": "sentences", "value": 2, "type": 4}]
+            assert data["options"] == [
+                {"name": "url", "value": "https://x.example", "type": 3},
+                {"name": "sentences", "value": 2, "type": 4},
+            ]
 
 
 async def test_wrong_token_on_identify_closes_4004(fake):
@@ -83,14 +84,12 @@ async def test_resume_replays_missed_events_then_resumed(fake):
         await fake.interact("help")  # while disconnected: seq 3, kept for replay
         async with session.ws_connect(fake.resume_gateway_url) as ws:
             await ws.receive(timeout=5)
-            await ws.send_json({"op": 6, "d": {"token": fake.token, "session_id": session_id,
-                                               "seq": 2}})
+            await ws.send_json({"op": 6, "d": {"token": fake.token, "session_id": session_id, "seq": 2}})
             replayed = json.loads((await ws.receive(timeout=5)).data)
             resumed = json.loads((await ws.receive(timeout=5)).data)
             assert (replayed["t"], replayed["s"]) == ("INTERACTION_CREATE", 3)
             assert resumed["t"] == "RESUMED"
-            await ws.send_json({"op": 6, "d": {"token": fake.token, "session_id": "unknown",
-                                               "seq": 1}})
+            await ws.send_json({"op": 6, "d": {"token": fake.token, "session_id": "unknown", "seq": 1}})
             invalid = json.loads((await ws.receive(timeout=5)).data)
             assert invalid == {"op": 9, "s": None, "t": None, "d": False}
 
@@ -146,8 +145,7 @@ async def test_rest_auth_rate_limit_and_interaction_rules(fake):
         late = await _interaction_without_gateway(fake)
         await asyncio.sleep(0.6)  # past this fake's 0.5 s deadline
         tok = fake.interactions[late].token
-        async with session.post(f"{fake.api_url}/interactions/{late}/{tok}/callback",
-                                json={"type": 5}) as resp:
+        async with session.post(f"{fake.api_url}/interactions/{late}/{tok}/callback", json={"type": 5}) as resp:
             assert resp.status == 404 and (await resp.json())["code"] == 10062
 
 

@@ -24,8 +24,7 @@ async def fake():
     await fake.stop()
 
 
-async def test_every_interaction_is_deferred_within_a_second_during_a_50_story_digest(
-        tmp_path, fake, http_server, nlp):
+async def test_every_interaction_is_deferred_within_a_second_during_a_50_story_digest(tmp_path, fake, http_server, nlp):
     result = await run_digest_under_interactions(tmp_path, fake, http_server)
     print("\n" + result.summary())
     assert result.digest_outcome == "posted"

@@ -10,8 +10,10 @@ import pytest
 from bot.core.interface import Card, QuoteView, Reply, SpeakerView
 from bot.platforms import discord_render as r
 
-WORDS = ("minister said talks would resume after the summit in Seoul and Washington "
-         "officials confirmed a new envoy diplomatic nuclear arsenal freeze").split()
+WORDS = (
+    "minister said talks would resume after the summit in Seoul and Washington "
+    "officials confirmed a new envoy diplomatic nuclear arsenal freeze"
+).split()
 
 
 def prose(n_words: int, seed: int = 0) -> str:
@@ -84,10 +86,20 @@ def test_shorten_ends_on_a_whole_word() -> None:
 # -- escaping --------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("raw", [
-    "@everyone", "@here", "<@123>", "<@!123>", "<@&123>", "<#123>", "</brief:123>",
-    "<@12345678901234567890>", "<@&12345678901234567890>",
-])
+@pytest.mark.parametrize(
+    "raw",
+    [
+        "@everyone",
+        "@here",
+        "<@123>",
+        "<@!123>",
+        "<@&123>",
+        "<#123>",
+        "</brief:123>",
+        "<@12345678901234567890>",
+        "<@&12345678901234567890>",
+    ],
+)
 def test_escape_article_neutralises_every_mention_form(raw: str) -> None:
     out = r.escape_article(f"Breaking {raw} now")
     assert raw not in out
@@ -96,8 +108,7 @@ def test_escape_article_neutralises_every_mention_form(raw: str) -> None:
 
 
 def test_escape_article_escapes_markdown_but_keeps_links() -> None:
-    out = r.escape_article("**bold** _it_ `code` ||spoiler|| ~~gone~~ [x](http://evil) "
-                           "see https://example.com/a_b_c")
+    out = r.escape_article("**bold** _it_ `code` ||spoiler|| ~~gone~~ [x](http://evil) see https://example.com/a_b_c")
     for token in ("**bold**", "_it_", "`code`", "||spoiler||", "~~gone~~"):
         assert token not in out
     assert "\\*\\*bold\\*\\*" in out
@@ -130,19 +141,32 @@ def test_safe_url_only_accepts_http_links() -> None:
 
 def big_card(n_sentences: int, n_speakers: int, quotes_each: int, seed: int = 0) -> Card:
     speakers = tuple(
-        SpeakerView(name=f"Speaker {i} " + prose(3, seed + i), role=prose(6, i), kind="person",
-                    quotes=tuple(QuoteView(sentence(60, seed + i * 100 + q)) for q in range(quotes_each)))
+        SpeakerView(
+            name=f"Speaker {i} " + prose(3, seed + i),
+            role=prose(6, i),
+            kind="person",
+            quotes=tuple(QuoteView(sentence(60, seed + i * 100 + q)) for q in range(quotes_each)),
+        )
         for i in range(n_speakers)
     )
-    return Card(title=prose(80, seed), url="https://news.example/story", source="Example News",
-                summary=tuple(sentence(45, seed + 1000 + k) for k in range(n_sentences)),
-                speakers=speakers, note="Fetched from a feed")
+    return Card(
+        title=prose(80, seed),
+        url="https://news.example/story",
+        source="Example News",
+        summary=tuple(sentence(45, seed + 1000 + k) for k in range(n_sentences)),
+        speakers=speakers,
+        note="Fetched from a feed",
+    )
 
 
 def test_small_reply_is_one_message_with_one_embed() -> None:
-    card = Card(title="Talks resume", url="https://x.example/a", source="X",
-                summary=("One.", "Two."), speakers=(SpeakerView("Biden", "president", "person",
-                                                                (QuoteView("“We are concerned.”"),)),))
+    card = Card(
+        title="Talks resume",
+        url="https://x.example/a",
+        source="X",
+        summary=("One.", "Two."),
+        speakers=(SpeakerView("Biden", "president", "person", (QuoteView("“We are concerned.”"),)),),
+    )
     messages = r.render_reply(Reply(text="Here you go", cards=(card,)))
     assert len(messages) == 1
     (msg,) = messages
@@ -162,8 +186,8 @@ def test_huge_card_is_split_within_every_limit_without_losing_words() -> None:
     for msg in messages:
         assert_message_within_limits(msg)
     rendered = " ".join(
-        " ".join([e.description or ""] + [f.value for f in e.fields])
-        for m in messages for e in m.embeds)
+        " ".join([e.description or ""] + [f.value for f in e.fields]) for m in messages for e in m.embeds
+    )
     expected = " ".join(list(card.summary) + [q.text for s in card.speakers for q in s.quotes])
     assert words_of(rendered) == words_of(expected)
     assert messages[0].embeds[0].url == card.url
@@ -192,8 +216,9 @@ def test_long_text_reply_splits_into_content_messages() -> None:
 
 def test_single_huge_quote_is_split_across_fields() -> None:
     quote = sentence(900, 7)
-    card = Card(title="t", url=None, source=None, summary=(),
-                speakers=(SpeakerView("A", None, "person", (QuoteView(quote),)),))
+    card = Card(
+        title="t", url=None, source=None, summary=(), speakers=(SpeakerView("A", None, "person", (QuoteView(quote),)),)
+    )
     (msg,) = r.render_reply(Reply(cards=(card,)))
     fields = msg.embeds[0].fields
     assert len(fields) > 1
@@ -203,12 +228,24 @@ def test_single_huge_quote_is_split_across_fields() -> None:
 
 def test_card_text_is_escaped_in_every_embed_part() -> None:
     evil = "@everyone <@&123> **x**"
-    card = Card(title=evil, url="https://x.example", source=evil, summary=(evil,),
-                speakers=(SpeakerView(evil, evil, "person", (QuoteView(evil, story=evil),)),), note=evil)
+    card = Card(
+        title=evil,
+        url="https://x.example",
+        source=evil,
+        summary=(evil,),
+        speakers=(SpeakerView(evil, evil, "person", (QuoteView(evil, story=evil),)),),
+        note=evil,
+    )
     (msg,) = r.render_reply(Reply(cards=(card,)))
     embed = msg.embeds[0]
-    parts = [embed.title, embed.description, embed.author.name, embed.footer.text,
-             embed.fields[0].name, embed.fields[0].value]
+    parts = [
+        embed.title,
+        embed.description,
+        embed.author.name,
+        embed.footer.text,
+        embed.fields[0].name,
+        embed.fields[0].value,
+    ]
     for part in parts:
         assert "@everyone" not in part and "<@&123>" not in part and "**x**" not in part
 

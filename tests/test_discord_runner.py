@@ -38,13 +38,14 @@ async def run_until(settings, captured_ops, body) -> int:
 
 @pytest.mark.asyncio(loop_scope="session")
 async def test_briefbot_run_answers_on_discord_and_syncs_commands_only_once(
-        tmp_path, thread_pool, captured_ops, http_server, seed_path):
-    http_server.route("/seed", seed_path.read_text(encoding="utf-8"),
-                      content_type="text/plain; charset=utf-8")
+    tmp_path, thread_pool, captured_ops, http_server, seed_path
+):
+    http_server.route("/seed", seed_path.read_text(encoding="utf-8"), content_type="text/plain; charset=utf-8")
     seed_url = http_server.url("/seed")
     fake = await FakeDiscord().start()
     settings = discord_settings(tmp_path, fake)
     try:
+
         async def first_run() -> None:
             await fake.wait_ready(timeout=30)
             iid = await fake.interact("brief", {"url": seed_url, "sentences": 3})
@@ -76,11 +77,13 @@ async def test_briefbot_run_answers_on_discord_and_syncs_commands_only_once(
 
 @pytest.mark.asyncio(loop_scope="session")
 async def test_briefbot_run_with_a_rejected_token_says_so_once_and_reports_unhealthy(
-        tmp_path, thread_pool, captured_ops, caplog):
+    tmp_path, thread_pool, captured_ops, caplog
+):
     """One clear error line, no traceback; the process stays up so /healthz can say why."""
     fake = await FakeDiscord().start()
     settings = discord_settings(tmp_path, fake, discord_token="wrong-token")
     try:
+
         async def body() -> None:
             report = None
             for _ in range(600):
@@ -103,18 +106,24 @@ async def test_briefbot_run_with_a_rejected_token_says_so_once_and_reports_unhea
     assert requests and requests[0].status == 401
 
 
-@pytest.mark.skipif(not os.environ.get("BRIEFBOT_SUBPROCESS_TESTS"),
-                    reason="spawns `briefbot run` with its spaCy process pool (~15 s); "
-                           "set BRIEFBOT_SUBPROCESS_TESTS=1")
+@pytest.mark.skipif(
+    not os.environ.get("BRIEFBOT_SUBPROCESS_TESTS"),
+    reason="spawns `briefbot run` with its spaCy process pool (~15 s); set BRIEFBOT_SUBPROCESS_TESTS=1",
+)
 def test_briefbot_run_subprocess_answers_and_stops_on_sigterm(tmp_path, http_server, seed_path):
     """The whole production path: a separate process, its worker pool, SIGTERM to stop."""
-    http_server.route("/seed", seed_path.read_text(encoding="utf-8"),
-                      content_type="text/plain; charset=utf-8")
+    http_server.route("/seed", seed_path.read_text(encoding="utf-8"), content_type="text/plain; charset=utf-8")
     with FakeDiscordInThread() as served:
         fake = served.fake
         env = {**os.environ, **discord_env(tmp_path, fake)}
-        proc = subprocess.Popen([sys.executable, "-m", "bot.cli", "run"], cwd=tmp_path, env=env,
-                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "bot.cli", "run"],
+            cwd=tmp_path,
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
         try:
             served.call(fake.wait_ready(timeout=60), timeout=70)
             iid = served.call(fake.interact("brief", {"url": http_server.url("/seed")}))

@@ -47,12 +47,18 @@ async def test_one_digest_per_day_across_dst(tmp_path, change, hhmm):
         sched = DigestScheduler(core.store, core.service, clock, grace_seconds=3600)
         deliverer = RecordingDeliverer("discord")
         sched.register_deliverer(deliverer)
-        reply = await core.service.handle(inv("schedule set", time=f"{hour:02d}:{minute:02d}",
-                                              timezone="Europe/Berlin"))
+        reply = await core.service.handle(
+            inv("schedule set", time=f"{hour:02d}:{minute:02d}", timezone="Europe/Berlin")
+        )
         assert not reply.error
         fires = raw_fires(hour, minute, start, end)
-        ticks = sorted(set(fires) | {start.astimezone(timezone.utc) + timedelta(hours=h)
-                                     for h in range(0, int((end - start).total_seconds() // 3600), 2)})
+        ticks = sorted(
+            set(fires)
+            | {
+                start.astimezone(timezone.utc) + timedelta(hours=h)
+                for h in range(0, int((end - start).total_seconds() // 3600), 2)
+            }
+        )
         posted_at = []
         for t in ticks:
             clock.set(t + timedelta(seconds=1))
@@ -67,8 +73,7 @@ async def test_one_digest_per_day_across_dst(tmp_path, change, hhmm):
         assert all(r.status == "posted" for r in core.store.digests(CHANNEL.key))
         # Every digest went out when its trigger fired (not late, at a tick).
         assert set(posted_at) <= set(fires)
-        on_change_day = [d.scheduled_for for d in core.store.digests(CHANNEL.key)
-                         if d.local_date == change.isoformat()]
+        on_change_day = [d.scheduled_for for d in core.store.digests(CHANNEL.key) if d.local_date == change.isoformat()]
         day_start = datetime.combine(change, datetime.min.time(), BERLIN)
         day_end = datetime.combine(change + timedelta(days=1), datetime.min.time(), BERLIN)
         assert on_change_day == [fire_times(make_trigger(hour, minute, "Europe/Berlin"), day_start, day_end)[0]]
@@ -83,6 +88,7 @@ def test_gap_and_repeat_instants():
     spring = fire_times(t, datetime(2026, 3, 29, tzinfo=timezone.utc), datetime(2026, 3, 30, tzinfo=timezone.utc))
     assert [f.astimezone(timezone.utc) for f in spring] == [datetime(2026, 3, 29, 1, 30, tzinfo=timezone.utc)]
     assert spring[0].astimezone(BERLIN).strftime("%H:%M %Z") == "03:30 CEST"
-    autumn = fire_times(t, datetime(2026, 10, 24, 22, tzinfo=timezone.utc),
-                        datetime(2026, 10, 25, 22, tzinfo=timezone.utc))
+    autumn = fire_times(
+        t, datetime(2026, 10, 24, 22, tzinfo=timezone.utc), datetime(2026, 10, 25, 22, tzinfo=timezone.utc)
+    )
     assert [f.astimezone(timezone.utc) for f in autumn] == [datetime(2026, 10, 25, 0, 30, tzinfo=timezone.utc)]

@@ -10,8 +10,10 @@ from __future__ import annotations
 from briefings.engine import brief_articles
 from briefings.loading import article_from_text
 
-PARAGRAPH = ("The council said on Monday that the new bridge would open next spring after "
-             "years of delay, and the mayor said the town was ready for it. ")
+PARAGRAPH = (
+    "The council said on Monday that the new bridge would open next spring after "
+    "years of delay, and the mayor said the town was ready for it. "
+)
 
 
 def test_an_article_over_the_model_limit_is_briefed_from_its_opening(nlp, monkeypatch):

@@ -24,10 +24,20 @@ class Bot:
 
     def __init__(self, tmp_path, clock) -> None:
         self.core = open_core(tmp_path, clock)
-        poller = FeedPoller(self.core.store, self.core.sources, self.core.cache, clock,
-                            interval_seconds=self.core.settings.feed_poll_seconds)
-        self.sched = DigestScheduler(self.core.store, self.core.service, clock,
-                                     grace_seconds=self.core.settings.digest_grace_seconds, poller=poller)
+        poller = FeedPoller(
+            self.core.store,
+            self.core.sources,
+            self.core.cache,
+            clock,
+            interval_seconds=self.core.settings.feed_poll_seconds,
+        )
+        self.sched = DigestScheduler(
+            self.core.store,
+            self.core.service,
+            clock,
+            grace_seconds=self.core.settings.digest_grace_seconds,
+            poller=poller,
+        )
         self.discord, self.slack = RecordingDeliverer("discord"), RecordingDeliverer("slack")
         self.sched.register_deliverer(self.discord)
         self.sched.register_deliverer(self.slack)
@@ -160,24 +170,26 @@ async def test_two_schedulers_on_one_database_post_each_notice_once(bots, clock,
     break_feed(http_server, site)
     await run_for(one, clock, 1)
     clock.advance(hours=25)
-    await asyncio.gather(one.sched.health.notify(one.sched.deliverers),
-                         two.sched.health.notify(two.sched.deliverers))
+    await asyncio.gather(one.sched.health.notify(one.sched.deliverers), two.sched.health.notify(two.sched.deliverers))
     failing = [n for n in one.notices + two.notices if n[1] == "Feed trouble"]
     assert sorted(failing) == [(CHANNEL.key, "Feed trouble"), (OTHER.key, "Feed trouble")]
     assert len(one.core.store.feed_notices()) == 6  # failing, recovered, failing again: per channel
 
 
-@pytest.mark.parametrize("exc, cause", [
-    (HTTPStatusError("http://x/", "404", 404), "gone"),
-    (HTTPStatusError("http://x/", "410", 410), "gone"),
-    (FeedError("http://x/", "not an RSS or Atom feed"), "gone"),
-    (HTTPStatusError("http://x/", "403", 403), "refused"),
-    (RefusedURL("http://10.0.0.1/", "private"), "refused"),
-    (HTTPStatusError("http://x/", "503", 503), "down"),
-    (FetchTimeout("http://x/", "timed out"), "down"),
-    (ConnectError("http://x/", "refused"), "down"),
-    (None, "down"),
-])
+@pytest.mark.parametrize(
+    "exc, cause",
+    [
+        (HTTPStatusError("http://x/", "404", 404), "gone"),
+        (HTTPStatusError("http://x/", "410", 410), "gone"),
+        (FeedError("http://x/", "not an RSS or Atom feed"), "gone"),
+        (HTTPStatusError("http://x/", "403", 403), "refused"),
+        (RefusedURL("http://10.0.0.1/", "private"), "refused"),
+        (HTTPStatusError("http://x/", "503", 503), "down"),
+        (FetchTimeout("http://x/", "timed out"), "down"),
+        (ConnectError("http://x/", "refused"), "down"),
+        (None, "down"),
+    ],
+)
 def test_failure_causes(exc, cause):
     assert failure_cause(exc) == cause
 
@@ -206,17 +218,27 @@ def test_a_notice_is_claimed_by_one_replica_only(two_stores):
     from bot.storage.db import NewEntry
 
     a, b = two_stores
-    feed, _ = a.subscribe("discord:1", "http://f/rss", title="F", entries=[NewEntry("x", None, None)],
-                          etag=None, last_modified=None, now=T0, next_poll_at=T0)
-    a.subscribe("slack:C2", "http://f/rss", title="F", entries=[], etag=None, last_modified=None,
-                now=T0, next_poll_at=T0)
+    feed, _ = a.subscribe(
+        "discord:1",
+        "http://f/rss",
+        title="F",
+        entries=[NewEntry("x", None, None)],
+        etag=None,
+        last_modified=None,
+        now=T0,
+        next_poll_at=T0,
+    )
+    a.subscribe(
+        "slack:C2", "http://f/rss", title="F", entries=[], etag=None, last_modified=None, now=T0, next_poll_at=T0
+    )
     a.record_feed_health(feed.id, ok=False, now=T0, cause="down")
     later = T0 + timedelta(hours=25)
     due_a, due_b = a.notices_due(later, timedelta(hours=24)), b.notices_due(later, timedelta(hours=24))
     assert sorted(n.channel for n in due_a) == ["discord:1", "slack:C2"] and due_a == due_b
     with ThreadPoolExecutor(4) as pool:
-        claims = list(pool.map(lambda args: args[0].claim_notice(args[1], later),
-                               [(s, n) for n in due_a for s in (a, b)]))
+        claims = list(
+            pool.map(lambda args: args[0].claim_notice(args[1], later), [(s, n) for n in due_a for s in (a, b)])
+        )
     assert sum(c is not None for c in claims) == 2  # one per channel, whoever won
     assert b.notices_due(later, timedelta(hours=24)) == []
     # a success ends the episode; only channels that got the failing notice get "recovered"

@@ -71,7 +71,8 @@ def atom(entries: list[dict]) -> str:
     return (
         '<?xml version="1.0" encoding="utf-8"?>\n<feed xmlns="http://www.w3.org/2005/Atom">'
         "<title>Harbor Wire</title><id>urn:harbor-wire</id><updated>2026-03-14T09:30:00Z</updated>"
-        + "".join(parts) + "</feed>"
+        + "".join(parts)
+        + "</feed>"
     )
 
 
@@ -79,13 +80,19 @@ def atom(entries: list[dict]) -> str:
 
 
 def test_rss_entries_with_stable_ids_and_plain_text():
-    doc = rss([
-        {"title": "Sea wall vote", "link": "https://ledger.example/a", "guid": "ledger-1",
-         "pubDate": "Sat, 14 Mar 2026 09:30:00 GMT",
-         "description": "<p>The council <b>voted</b> to rebuild.</p><p>Second para.</p>"},
-        {"title": "No guid", "link": "https://ledger.example/b", "description": "Teaser."},
-        {"title": "Neither id nor link", "description": "Only text."},
-    ])
+    doc = rss(
+        [
+            {
+                "title": "Sea wall vote",
+                "link": "https://ledger.example/a",
+                "guid": "ledger-1",
+                "pubDate": "Sat, 14 Mar 2026 09:30:00 GMT",
+                "description": "<p>The council <b>voted</b> to rebuild.</p><p>Second para.</p>",
+            },
+            {"title": "No guid", "link": "https://ledger.example/b", "description": "Teaser."},
+            {"title": "Neither id nor link", "description": "Only text."},
+        ]
+    )
     feed = parse_feed(doc, "https://ledger.example/rss")
     assert feed.title == "The Coastal Ledger" and feed.source == "The Coastal Ledger"
     first, second, third = feed.entries
@@ -100,9 +107,18 @@ def test_rss_entries_with_stable_ids_and_plain_text():
 
 
 def test_atom_entries_with_full_content():
-    doc = atom([{"title": "Full story", "link": "https://wire.example/full", "id": "urn:1",
-                 "author": "Dana Reyes", "summary": "Short.",
-                 "content": "".join(f"<p>{p}</p>" for p in SAMPLE_PARAGRAPHS * 3)}])
+    doc = atom(
+        [
+            {
+                "title": "Full story",
+                "link": "https://wire.example/full",
+                "id": "urn:1",
+                "author": "Dana Reyes",
+                "summary": "Short.",
+                "content": "".join(f"<p>{p}</p>" for p in SAMPLE_PARAGRAPHS * 3),
+            }
+        ]
+    )
     feed = parse_feed(doc.encode(), "https://wire.example/atom")
     [entry] = feed.entries
     assert feed.title == "Harbor Wire" and feed.version == "atom10"
@@ -113,11 +129,13 @@ def test_atom_entries_with_full_content():
 
 
 def test_teaser_detection():
-    doc = rss([
-        {"title": "a", "link": "https://x.example/a", "description": "Two short sentences. Really."},
-        {"title": "b", "link": "https://x.example/b", "description": LONG_TEXT},
-        {"title": "c", "link": "https://x.example/c", "description": LONG_TEXT + " Read more"},
-    ])
+    doc = rss(
+        [
+            {"title": "a", "link": "https://x.example/a", "description": "Two short sentences. Really."},
+            {"title": "b", "link": "https://x.example/b", "description": LONG_TEXT},
+            {"title": "c", "link": "https://x.example/c", "description": LONG_TEXT + " Read more"},
+        ]
+    )
     short, full, marked = parse_feed(doc, "https://x.example/rss").entries
     assert short.is_teaser and not full.is_teaser and marked.is_teaser
     assert len(full.text.split()) >= TEASER_WORDS
@@ -126,10 +144,12 @@ def test_teaser_detection():
 @pytest.mark.parametrize(
     "doc, reason",
     [
-        ('<?xml version="1.0"?><rss version="2.0"><channel><title>Broken</title></chan',
-         "the feed is malformed and has no readable entries"),
+        (
+            '<?xml version="1.0"?><rss version="2.0"><channel><title>Broken</title></chan',
+            "the feed is malformed and has no readable entries",
+        ),
         ("<html><body><p>Just a page</p></body></html>", "it is not an RSS or Atom feed"),
-        ("{\"version\": \"https://jsonfeed.org/version/1\"}", "it is not an RSS or Atom feed"),
+        ('{"version": "https://jsonfeed.org/version/1"}', "it is not an RSS or Atom feed"),
         ("", "it is not an RSS or Atom feed"),
     ],
 )
@@ -152,8 +172,10 @@ def test_relative_links_resolve_against_the_feed_url():
     assert entry.link == "https://x.example/news/1" and entry.id == "plain-guid"
 
 
-@pytest.mark.parametrize("link", ["javascript:alert(document.cookie)", "data:text/html,<b>hi</b>",
-                                  "file:///etc/passwd", "mailto:desk@x.example"])
+@pytest.mark.parametrize(
+    "link",
+    ["javascript:alert(document.cookie)", "data:text/html,<b>hi</b>", "file:///etc/passwd", "mailto:desk@x.example"],
+)
 def test_entry_links_that_are_not_web_pages_are_dropped(link):
     # The link becomes the article's URL, which chat renders as a clickable link.
     doc = rss([{"title": "Odd link", "link": link, "description": "x"}])
@@ -172,8 +194,16 @@ def test_an_empty_but_valid_feed_parses():
 
 
 def test_non_utf8_feed_follows_its_declaration():
-    doc = rss([{"title": "Caf\u00e9 r\u00e9ouvert", "link": "https://x.example/c",
-                "description": "Le caf\u00e9 de la gare a rouvert."}], encoding="iso-8859-1")
+    doc = rss(
+        [
+            {
+                "title": "Caf\u00e9 r\u00e9ouvert",
+                "link": "https://x.example/c",
+                "description": "Le caf\u00e9 de la gare a rouvert.",
+            }
+        ],
+        encoding="iso-8859-1",
+    )
     [entry] = parse_feed(doc.encode("iso-8859-1"), "https://x.example/rss").entries
     assert entry.title == "Caf\u00e9 r\u00e9ouvert"
     assert entry.summary == "Le caf\u00e9 de la gare a rouvert."
@@ -195,8 +225,7 @@ async def test_rss_poll_with_etag_then_304(http_server):
     first = await poll_feed(http_server.url("/rss"), policy=POLICY)
     assert isinstance(first, FeedPoll) and not first.not_modified
     assert [e.id for e in first.entries] == ["g1"] and first.etag == '"rev-7"'
-    second = await poll_feed(http_server.url("/rss"), etag=first.etag,
-                             last_modified=first.last_modified, policy=POLICY)
+    second = await poll_feed(http_server.url("/rss"), etag=first.etag, last_modified=first.last_modified, policy=POLICY)
     assert second.not_modified and second.entries == () and second.etag == '"rev-7"'
     assert http_server.requests_to("/rss")[1].header("If-None-Match") == '"rev-7"'
 
@@ -207,8 +236,7 @@ async def test_atom_poll_with_last_modified_then_304(http_server):
     http_server.route("/atom", doc, content_type="application/atom+xml", last_modified=stamp)
     first = await poll_feed(http_server.url("/atom"), policy=POLICY)
     assert first.last_modified == "Sat, 14 Mar 2026 10:00:00 GMT" and first.etag is None
-    second = await poll_feed(http_server.url("/atom"), last_modified=first.last_modified,
-                             policy=POLICY)
+    second = await poll_feed(http_server.url("/atom"), last_modified=first.last_modified, policy=POLICY)
     assert second.not_modified
     assert second.last_modified == first.last_modified
     sent = http_server.requests_to("/atom")[1]
@@ -217,8 +245,9 @@ async def test_atom_poll_with_last_modified_then_304(http_server):
 
 
 async def test_poll_of_a_changed_feed_returns_new_validators(http_server):
-    http_server.route("/rss", rss([{"title": "New", "link": "https://x.example/n"}]),
-                      content_type="application/rss+xml", etag='"v2"')
+    http_server.route(
+        "/rss", rss([{"title": "New", "link": "https://x.example/n"}]), content_type="application/rss+xml", etag='"v2"'
+    )
     polled = await poll_feed(http_server.url("/rss"), etag='"v1"', policy=POLICY)
     assert not polled.not_modified and polled.etag == '"v2"'
     assert [e.id for e in polled.entries] == ["https://x.example/n"]
@@ -235,15 +264,29 @@ async def test_poll_of_a_page_is_a_feed_error(http_server):
 
 async def test_load_url_feed_completes_teasers_from_their_pages(http_server):
     http_server.route("/news/sea-wall", news_page())
-    doc = rss([
-        {"title": "Sea wall vote", "link": http_server.url("/news/sea-wall"), "guid": "1",
-         "pubDate": "Sat, 14 Mar 2026 09:30:00 GMT",
-         "description": "Port Ellis will rebuild its sea wall\u2026"},
-        {"title": "Dead link", "link": http_server.url("/gone"), "guid": "2",
-         "description": "Teaser of a story whose page is gone."},
-        {"title": "Full in feed", "link": http_server.url("/full"), "guid": "3",
-         "content": "".join(f"<p>{p}</p>" for p in SAMPLE_PARAGRAPHS * 3)},
-    ])
+    doc = rss(
+        [
+            {
+                "title": "Sea wall vote",
+                "link": http_server.url("/news/sea-wall"),
+                "guid": "1",
+                "pubDate": "Sat, 14 Mar 2026 09:30:00 GMT",
+                "description": "Port Ellis will rebuild its sea wall\u2026",
+            },
+            {
+                "title": "Dead link",
+                "link": http_server.url("/gone"),
+                "guid": "2",
+                "description": "Teaser of a story whose page is gone.",
+            },
+            {
+                "title": "Full in feed",
+                "link": http_server.url("/full"),
+                "guid": "3",
+                "content": "".join(f"<p>{p}</p>" for p in SAMPLE_PARAGRAPHS * 3),
+            },
+        ]
+    )
     http_server.route("/rss", doc, content_type="application/rss+xml")
     completed, dead, full = await load_url(http_server.url("/rss"), policy=POLICY)
 
@@ -259,8 +302,9 @@ async def test_load_url_feed_completes_teasers_from_their_pages(http_server):
 
 
 async def test_teaser_kept_when_the_link_is_refused(http_server):
-    doc = rss([{"title": "Sneaky", "link": "http://169.254.169.254/latest/meta-data/",
-                "description": "Click for more\u2026"}])
+    doc = rss(
+        [{"title": "Sneaky", "link": "http://169.254.169.254/latest/meta-data/", "description": "Click for more\u2026"}]
+    )
     http_server.route("/rss", doc, content_type="application/rss+xml")
     [article] = await load_url(http_server.url("/rss"), policy=POLICY)
     assert article.text == "Click for more\u2026"
@@ -283,8 +327,7 @@ async def test_teaser_completion_runs_a_few_at_a_time(http_server):
     items = []
     for i in range(8):
         http_server.handle(f"/p{i}", slow_page)
-        items.append({"title": f"t{i}", "link": http_server.url(f"/p{i}"), "guid": str(i),
-                      "description": "Teaser."})
+        items.append({"title": f"t{i}", "link": http_server.url(f"/p{i}"), "guid": str(i), "description": "Teaser."})
     feed = parse_feed(rss(items), http_server.url("/rss"))
     started = time.monotonic()
     articles = await feed_articles(feed, policy=POLICY, concurrency=3)
@@ -302,16 +345,16 @@ async def test_feed_served_as_html_is_still_read_as_a_feed(http_server):
 
 
 async def test_max_entries(http_server):
-    items = [{"title": f"t{i}", "link": f"https://x.example/{i}", "description": LONG_TEXT}
-             for i in range(5)]
+    items = [{"title": f"t{i}", "link": f"https://x.example/{i}", "description": LONG_TEXT} for i in range(5)]
     http_server.route("/rss", rss(items), content_type="application/rss+xml")
     articles = await load_url(http_server.url("/rss"), policy=POLICY, max_entries=2)
     assert [a.title for a in articles] == ["t0", "t1"]
 
 
 async def test_load_url_malformed_and_empty_feeds(http_server):
-    http_server.route("/bad", '<?xml version="1.0"?><rss version="2.0"><channel><title>B</ch',
-                      content_type="application/rss+xml")
+    http_server.route(
+        "/bad", '<?xml version="1.0"?><rss version="2.0"><channel><title>B</ch', content_type="application/rss+xml"
+    )
     http_server.route("/empty", rss([]), content_type="application/rss+xml")
     with pytest.raises(FeedError) as bad:
         await load_url(http_server.url("/bad"), policy=POLICY)
@@ -325,10 +368,17 @@ async def test_new_entries_of_a_poll_become_articles(http_server):
     from briefings.feeds import entry_articles
 
     http_server.route("/news/sea-wall", news_page())
-    doc = rss([{"title": "Sea wall vote", "link": http_server.url("/news/sea-wall"), "guid": "a",
-                "description": "Short teaser."},
-               {"title": "Seen before", "link": http_server.url("/old"), "guid": "b",
-                "description": "Old teaser."}])
+    doc = rss(
+        [
+            {
+                "title": "Sea wall vote",
+                "link": http_server.url("/news/sea-wall"),
+                "guid": "a",
+                "description": "Short teaser.",
+            },
+            {"title": "Seen before", "link": http_server.url("/old"), "guid": "b", "description": "Old teaser."},
+        ]
+    )
     http_server.route("/rss", doc, content_type="application/rss+xml")
     polled = await poll_feed(http_server.url("/rss"), policy=POLICY)
     seen = {"b"}

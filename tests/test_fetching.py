@@ -102,8 +102,7 @@ async def test_conditional_get_sends_validators_and_reads_304(http_server, polic
     first = await fetch(http_server.url("/doc"), policy=policy)
     assert (first.etag, first.not_modified) == ('"abc"', False)
     assert first.last_modified == "Sun, 01 Mar 2026 12:00:00 GMT"
-    again = await fetch(http_server.url("/doc"), policy=policy, etag=first.etag,
-                        last_modified=first.last_modified)
+    again = await fetch(http_server.url("/doc"), policy=policy, etag=first.etag, last_modified=first.last_modified)
     assert again.not_modified and again.status == 304 and again.text == ""
     sent = http_server.requests_to("/doc")[1]
     assert sent.header("If-None-Match") == '"abc"'
@@ -122,8 +121,7 @@ async def test_a_shared_client_serves_several_fetches(http_server, policy):
     http_server.route("/x", "x", content_type="text/plain")
     http_server.route("/y", "y", content_type="text/plain")
     async with make_client(policy) as client:
-        texts = [(await fetch(http_server.url(p), policy=policy, client=client)).text
-                 for p in ("/x", "/y")]
+        texts = [(await fetch(http_server.url(p), policy=policy, client=client)).text for p in ("/x", "/y")]
     assert texts == ["x", "y"]
 
 
@@ -145,8 +143,10 @@ async def test_decodes_by_meta_charset_when_http_gives_none(http_server, policy)
 
 
 def test_detects_an_undeclared_legacy_encoding():
-    text = ("Les \u00e9lus ont vot\u00e9 la r\u00e9forme apr\u00e8s un d\u00e9bat tr\u00e8s long "
-            "sur la s\u00e9curit\u00e9 et l'\u00e9conomie de la r\u00e9gion. ") * 5
+    text = (
+        "Les \u00e9lus ont vot\u00e9 la r\u00e9forme apr\u00e8s un d\u00e9bat tr\u00e8s long "
+        "sur la s\u00e9curit\u00e9 et l'\u00e9conomie de la r\u00e9gion. "
+    ) * 5
     decoded, _ = decode_body(text.encode("latin-1"))
     assert decoded == text
 
@@ -215,8 +215,7 @@ async def test_gzip_bodies_are_capped_after_decompression(http_server, policy):
 
     packed = gzip.compress(b"a" * 1_000_000)
     assert len(packed) < policy.max_bytes
-    http_server.route("/bomb", packed, content_type="text/plain",
-                      headers={"Content-Encoding": "gzip"})
+    http_server.route("/bomb", packed, content_type="text/plain", headers={"Content-Encoding": "gzip"})
     with pytest.raises(TooLarge):
         await fetch(http_server.url("/bomb"), policy=policy)
 
@@ -230,8 +229,7 @@ async def test_a_compression_bomb_never_inflates_far_past_the_cap(http_server, e
     # before checking the cap holds 64 MB at once, whatever the cap says.
     squeeze = zlib.compressobj(9, zlib.DEFLATED, 31 if encoding == "gzip" else 15)
     packed = squeeze.compress(b"\0" * (64 << 20)) + squeeze.flush()
-    http_server.route("/bomb", packed, content_type="text/plain",
-                      headers={"Content-Encoding": encoding})
+    http_server.route("/bomb", packed, content_type="text/plain", headers={"Content-Encoding": encoding})
     cap = FetchPolicy(allow_hosts=frozenset({"127.0.0.1"}), max_bytes=1 << 20, timeout=5)
     tracemalloc.start()
     try:
@@ -248,32 +246,45 @@ async def test_compressed_pages_still_decode(http_server, policy):
     import zlib
 
     page = "<html><body><p>Caf\u00e9 news, gzip and deflate alike.</p></body></html>".encode()
-    http_server.route("/gz", gzip.compress(page), content_type="text/html; charset=utf-8",
-                      headers={"Content-Encoding": "gzip"})
-    http_server.route("/zl", zlib.compress(page), content_type="text/html; charset=utf-8",
-                      headers={"Content-Encoding": "deflate"})
+    http_server.route(
+        "/gz", gzip.compress(page), content_type="text/html; charset=utf-8", headers={"Content-Encoding": "gzip"}
+    )
+    http_server.route(
+        "/zl", zlib.compress(page), content_type="text/html; charset=utf-8", headers={"Content-Encoding": "deflate"}
+    )
     raw = zlib.compressobj(6, zlib.DEFLATED, -15)
-    http_server.route("/raw", raw.compress(page) + raw.flush(), content_type="text/html; charset=utf-8",
-                      headers={"Content-Encoding": "deflate"})
-    http_server.route("/twice", gzip.compress(gzip.compress(page)), content_type="text/html; charset=utf-8",
-                      headers={"Content-Encoding": "gzip, gzip"})
-    http_server.route("/ident", gzip.compress(page), content_type="text/html; charset=utf-8",
-                      headers={"Content-Encoding": "identity, gzip"})
+    http_server.route(
+        "/raw",
+        raw.compress(page) + raw.flush(),
+        content_type="text/html; charset=utf-8",
+        headers={"Content-Encoding": "deflate"},
+    )
+    http_server.route(
+        "/twice",
+        gzip.compress(gzip.compress(page)),
+        content_type="text/html; charset=utf-8",
+        headers={"Content-Encoding": "gzip, gzip"},
+    )
+    http_server.route(
+        "/ident",
+        gzip.compress(page),
+        content_type="text/html; charset=utf-8",
+        headers={"Content-Encoding": "identity, gzip"},
+    )
     for path in ("/gz", "/zl", "/raw", "/twice", "/ident"):
         result = await fetch(http_server.url(path), policy=policy)
         assert result.content == page and "Caf\u00e9" in result.text
 
 
-@pytest.mark.parametrize("content_type", ["image/png", "application/pdf", "application/octet-stream",
-                                          "video/mp4", "application/json"])
+@pytest.mark.parametrize(
+    "content_type", ["image/png", "application/pdf", "application/octet-stream", "video/mp4", "application/json"]
+)
 async def test_wrong_content_type_is_refused(http_server, policy, content_type):
     http_server.route("/file", b"\x89PNG\r\n\x1a\n" + b"\0" * 100, content_type=content_type)
     url = http_server.url("/file")
     with pytest.raises(UnsupportedContent) as err:
         await fetch(url, policy=policy)
-    assert str(err.value) == (
-        f"could not load {url}: it is {content_type}, not a web page, a feed or plain text"
-    )
+    assert str(err.value) == (f"could not load {url}: it is {content_type}, not a web page, a feed or plain text")
 
 
 async def test_binary_without_content_type_is_refused(http_server, policy):
@@ -297,8 +308,7 @@ async def test_unknown_host_name():
     with pytest.raises(ConnectError) as err:
         await fetch("http://no-such-host.invalid/", policy=policy)
     assert str(err.value) == (
-        "could not load http://no-such-host.invalid/: "
-        "the host name no-such-host.invalid could not be resolved"
+        "could not load http://no-such-host.invalid/: the host name no-such-host.invalid could not be resolved"
     )
 
 
@@ -317,8 +327,7 @@ async def test_cloud_metadata_address_refused():
     with pytest.raises(RefusedAddress) as err:
         await fetch("http://169.254.169.254/latest/meta-data/", policy=FetchPolicy(timeout=1))
     assert str(err.value) == (
-        "refused http://169.254.169.254/latest/meta-data/: "
-        "the host is a link-local address (169.254.169.254)"
+        "refused http://169.254.169.254/latest/meta-data/: the host is a link-local address (169.254.169.254)"
     )
 
 
@@ -379,8 +388,7 @@ async def test_numeric_host_spellings_are_resolved_before_checking():
 
 async def test_host_name_resolving_to_a_private_address_is_refused():
     calls: list[str] = []
-    policy = FetchPolicy(resolver=fake_resolver({"intranet.example.com": ["10.0.0.1"]}, calls),
-                         timeout=1)
+    policy = FetchPolicy(resolver=fake_resolver({"intranet.example.com": ["10.0.0.1"]}, calls), timeout=1)
     url = "http://intranet.example.com/admin"
     with pytest.raises(RefusedAddress) as err:
         await fetch(url, policy=policy)
@@ -469,8 +477,14 @@ def test_policy_from_env(monkeypatch):
 
 @pytest.mark.parametrize(
     "address",
-    ["93.184.216.34", "8.8.8.8", "1.1.1.1", "2606:4700:4700::1111", "2001:4860:4860::8888",
-     "2002:5db8:d822::1"],  # 6to4 around a public IPv4 address
+    [
+        "93.184.216.34",
+        "8.8.8.8",
+        "1.1.1.1",
+        "2606:4700:4700::1111",
+        "2001:4860:4860::8888",
+        "2002:5db8:d822::1",
+    ],  # 6to4 around a public IPv4 address
 )
 def test_public_addresses_pass(address):
     assert address_problem(ipaddress.ip_address(address)) is None
@@ -496,6 +510,4 @@ async def test_https_keeps_sni_and_certificate_checks_on_the_vetted_connection(t
             wrong = f"https://other.example:{server.port}/story"
             with pytest.raises(ConnectError) as err:
                 await fetch(wrong, policy=policy, client=client)
-    assert str(err.value) == (
-        f"could not load {wrong}: the secure connection failed (bad or untrusted certificate)"
-    )
+    assert str(err.value) == (f"could not load {wrong}: the secure connection failed (bad or untrusted certificate)")

@@ -23,27 +23,41 @@ ODD_TEXTS = {
     "empty": "",
     "blank lines": "   \n\n \t \n",
     "only marks": '""""\n\n\u201c\u201d\u201c\u201d\n\n"',
-    "unbalanced": ('He said "this is never closed.\n\nShe said \u201canother one without a close. '
-                   'And more text here, the minister said on Monday.'),
-    "crlf": ('Bridge plan agreed\r\n\r\n"We will win," said John Smith, the mayor of London.\r\n'
-             'The council agreed the plan on Monday after a long debate about\r\nhousing.\r\n\r\n'
-             'Smith said the vote was "historic" and promised more homes.\r\n'),
-    "lone cr": ('Headline\r\rThe mayor said "we are ready" to reporters on Monday.\r'
-                'The council agreed on Monday after a debate on the plan.\r'),
+    "unbalanced": (
+        'He said "this is never closed.\n\nShe said \u201canother one without a close. '
+        "And more text here, the minister said on Monday."
+    ),
+    "crlf": (
+        'Bridge plan agreed\r\n\r\n"We will win," said John Smith, the mayor of London.\r\n'
+        "The council agreed the plan on Monday after a long debate about\r\nhousing.\r\n\r\n"
+        'Smith said the vote was "historic" and promised more homes.\r\n'
+    ),
+    "lone cr": (
+        'Headline\r\rThe mayor said "we are ready" to reporters on Monday.\r'
+        "The council agreed on Monday after a debate on the plan.\r"
+    ),
     "nul bytes": 'Title\n\nThe minister said\x00 "no deal\x00 was reached," on Tuesday in the capital.\n',
     "bom": '\ufeffHeadline\n\nThe mayor said "we are ready" to reporters at the town hall on Monday.\n',
-    "hard wrapped": ("The mayor said on Monday that the new\nbridge would open next year after years of\n"
-                     "delay, officials said.\n"),
-    "furniture mid-sentence": ("The mayor said on Monday that the new bridge Scroll down for video "
-                               "would open next year after years of delay and rising costs.\n"),
-    "furniture between sentences": ("The mayor opened the bridge on Monday after years of delay. "
-                                    "Scroll down for video The council said the cost had doubled "
-                                    "since the plan was approved.\n"),
-    "dateline": ('LONDON (Reuters) - "It is over," said Prime Minister Jane Doe on Friday after '
-                 'the talks collapsed in the city.'),
-    "nbsp and separators": ('The mayor\u00a0said\u00a0"we are\u00a0ready" to reporters.\u2028'
-                            'The council agreed on Monday after a debate.\u2029\n'),
-    "huge paragraph": 'The minister said the plan would work, officials said. ' * 400,
+    "hard wrapped": (
+        "The mayor said on Monday that the new\nbridge would open next year after years of\ndelay, officials said.\n"
+    ),
+    "furniture mid-sentence": (
+        "The mayor said on Monday that the new bridge Scroll down for video "
+        "would open next year after years of delay and rising costs.\n"
+    ),
+    "furniture between sentences": (
+        "The mayor opened the bridge on Monday after years of delay. "
+        "Scroll down for video The council said the cost had doubled "
+        "since the plan was approved.\n"
+    ),
+    "dateline": (
+        'LONDON (Reuters) - "It is over," said Prime Minister Jane Doe on Friday after the talks collapsed in the city.'
+    ),
+    "nbsp and separators": (
+        'The mayor\u00a0said\u00a0"we are\u00a0ready" to reporters.\u2028'
+        "The council agreed on Monday after a debate.\u2029\n"
+    ),
+    "huge paragraph": "The minister said the plan would work, officials said. " * 400,
 }
 
 
@@ -73,7 +87,7 @@ def test_offsets_slice_the_original_to_the_same_words(briefs, index, name):
         assert _words(original[start:end]) == _words(shown)
     for q in brief.quotes:
         assert 0 <= q.start < q.end <= len(original)
-        assert _words(original[q.start:q.end]) == _words(q.text)
+        assert _words(original[q.start : q.end]) == _words(q.text)
         if q.speaker_start is not None:
             assert 0 <= q.speaker_start <= q.speaker_end <= len(original)
 

@@ -151,10 +151,11 @@ async def test_metrics_parse_and_count_an_answered_command(served):
         _, text, _ = result
         for family in text_string_to_metric_families(text):
             for sample in family.samples:
-                if (
-                    sample.name == "briefbot_commands_total"
-                    and sample.labels == {"platform": "discord", "command": "quotes", "outcome": "ok"}
-                ):
+                if sample.name == "briefbot_commands_total" and sample.labels == {
+                    "platform": "discord",
+                    "command": "quotes",
+                    "outcome": "ok",
+                }:
                     return sample.value
         return 0.0
 
@@ -165,8 +166,13 @@ async def test_metrics_parse_and_count_an_answered_command(served):
     result = await get(base + "/metrics")
     assert commands_ok() == before + 1
     names = {family.name for family in text_string_to_metric_families(result[1])}
-    assert {"briefbot_commands", "briefbot_digests_posted", "briefbot_feed_fetches",
-            "briefbot_brief_seconds", "briefbot_worker_queue_depth"} <= names
+    assert {
+        "briefbot_commands",
+        "briefbot_digests_posted",
+        "briefbot_feed_fetches",
+        "briefbot_brief_seconds",
+        "briefbot_worker_queue_depth",
+    } <= names
 
 
 def test_command_labels_stay_bounded():

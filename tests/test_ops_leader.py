@@ -66,14 +66,19 @@ async def test_sigkilled_holder_is_replaced(pg_url):
     """Another process takes the lock and is SIGKILLed; the server frees the lock with its
     session and the follower here takes over on its next try."""
     holder = subprocess.Popen(
-        [sys.executable, "-c", textwrap.dedent(f"""
+        [
+            sys.executable,
+            "-c",
+            textwrap.dedent(f"""
             import psycopg, sys, time
             conn = psycopg.connect({libpq(pg_url)!r}, autocommit=True)
             assert conn.execute("SELECT pg_try_advisory_lock(%s)", ({lock_key()},)).fetchone()[0]
             print("locked", flush=True)
             time.sleep(120)
-        """)],
-        stdout=subprocess.PIPE, text=True,
+        """),
+        ],
+        stdout=subprocess.PIPE,
+        text=True,
     )
     try:
         assert holder.stdout.readline().strip() == "locked"
@@ -99,8 +104,10 @@ async def test_leader_that_loses_its_session_steps_down_and_competes_again(pg_ur
     try:
         assert elector.is_leader
         with psycopg.connect(libpq(pg_url), autocommit=True) as admin:
-            admin.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
-                          "WHERE application_name = 'briefbot-leader' AND datname = current_database()")
+            admin.execute(
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                "WHERE application_name = 'briefbot-leader' AND datname = current_database()"
+            )
         deadline = time.monotonic() + 5
         while not lost and time.monotonic() < deadline:
             await asyncio.sleep(0.05)
@@ -131,8 +138,12 @@ def test_migration_lock_serializes_replicas_creating_the_schema(pg_url):
         open_store(sys.argv[1]).close()  # migrates under bot.storage.locks.migration_lock
         print("ok")
     """)
-    procs = [subprocess.Popen([sys.executable, "-c", code, pg_url], stdout=subprocess.PIPE,
-                              stderr=subprocess.PIPE, text=True) for _ in range(3)]
+    procs = [
+        subprocess.Popen(
+            [sys.executable, "-c", code, pg_url], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+        )
+        for _ in range(3)
+    ]
     results = [p.communicate(timeout=60) for p in procs]
     assert [p.returncode for p in procs] == [0, 0, 0], [err[-500:] for _, err in results]
 

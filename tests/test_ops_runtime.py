@@ -38,8 +38,9 @@ async def test_ops_serves_core_status_and_stops_in_order(monkeypatch):
                 body = await response.json()
                 assert response.status == 503
             assert body["checks"]["leader"] == {"ok": True, "reason": "leader"}
-            assert body["reason"] == ("discord: Discord rejected DISCORD_TOKEN (401 Unauthorized); "
-                                      "scheduler: not started yet")
+            assert body["reason"] == (
+                "discord: Discord rejected DISCORD_TOKEN (401 Unauthorized); scheduler: not started yet"
+            )
             status.set("discord", True, "connected")
             status.set("scheduler", True, "2 jobs")
             async with session.get(url) as response:

@@ -26,14 +26,17 @@ def test_count_and_ids_from_the_settings(monkeypatch):
     assert plan.client_options() == {"shard_count": 8, "shard_ids": [0, 1, 2, 5]}
 
 
-@pytest.mark.parametrize("count, ids, message", [
-    ("two", None, "DISCORD_SHARD_COUNT must be a whole number"),
-    ("0", None, "at least 1"),
-    (None, "0,1", "without DISCORD_SHARD_COUNT"),
-    ("4", "3-1", "bad range"),
-    ("4", "a", "not a shard number"),
-    ("4", "4", "numbered 0 to 3"),
-])
+@pytest.mark.parametrize(
+    "count, ids, message",
+    [
+        ("two", None, "DISCORD_SHARD_COUNT must be a whole number"),
+        ("0", None, "at least 1"),
+        (None, "0,1", "without DISCORD_SHARD_COUNT"),
+        ("4", "3-1", "bad range"),
+        ("4", "a", "not a shard number"),
+        ("4", "4", "numbered 0 to 3"),
+    ],
+)
 def test_bad_settings_are_one_sentence(count, ids, message):
     with pytest.raises(ShardSettingsError, match=message):
         shard_plan(count, ids)
@@ -58,6 +61,7 @@ def test_a_wrong_shard_setting_stops_the_start_in_one_sentence(monkeypatch):
     monkeypatch.setenv("DISCORD_SHARD_IDS", "4")
     with pytest.raises(SettingsError) as caught:
         load_settings(_env_file=None)
-    assert str(caught.value) == ("DISCORD_SHARD_IDS names shard 4, but shards are numbered 0 to 3 "
-                                 "for DISCORD_SHARD_COUNT=4.")
+    assert str(caught.value) == (
+        "DISCORD_SHARD_IDS names shard 4, but shards are numbered 0 to 3 for DISCORD_SHARD_COUNT=4."
+    )
     assert "\n" not in str(caught.value)

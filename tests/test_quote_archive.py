@@ -30,22 +30,50 @@ def store(request, tmp_path):
 
 
 def rec(speaker, text, at, story="Storm hits coast", url="http://a/storm", outlets=("Courier",), kind="direct"):
-    return QuoteRecord(speaker=speaker, speaker_kind="person", kind=kind, text=text, story=story, url=url,
-                       outlets=outlets, said_at=at)
+    return QuoteRecord(
+        speaker=speaker, speaker_kind="person", kind=kind, text=text, story=story, url=url, outlets=outlets, said_at=at
+    )
 
 
 def fill(store):
-    store.archive_quotes(A, [
-        rec("Joan Pryce", "This is the worst storm we have seen here in twenty years", T0,
-            outlets=("Courier", "Metro")),
-        rec("Joan Pryce", "People are exhausted, and they are angry about the sea wall", T0 + timedelta(days=6),
-            story="Storm Dara floods Wexley", url="http://a/dara"),
-        rec("Paul Sandor", "We will do what is necessary to bring inflation back to 2 percent", T0 + timedelta(days=2),
-            story="Rates rise", url="http://a/rates"),
-        rec(None, "the storm surge was the highest on record", T0 + timedelta(days=1), kind="indirect"),
-    ])
-    store.archive_quotes(B, [rec("Joan Pryce", "Our harbour budget is secret no longer", T0 + timedelta(days=3),
-                                 story="Budget", url="http://b/budget")])
+    store.archive_quotes(
+        A,
+        [
+            rec(
+                "Joan Pryce",
+                "This is the worst storm we have seen here in twenty years",
+                T0,
+                outlets=("Courier", "Metro"),
+            ),
+            rec(
+                "Joan Pryce",
+                "People are exhausted, and they are angry about the sea wall",
+                T0 + timedelta(days=6),
+                story="Storm Dara floods Wexley",
+                url="http://a/dara",
+            ),
+            rec(
+                "Paul Sandor",
+                "We will do what is necessary to bring inflation back to 2 percent",
+                T0 + timedelta(days=2),
+                story="Rates rise",
+                url="http://a/rates",
+            ),
+            rec(None, "the storm surge was the highest on record", T0 + timedelta(days=1), kind="indirect"),
+        ],
+    )
+    store.archive_quotes(
+        B,
+        [
+            rec(
+                "Joan Pryce",
+                "Our harbour budget is secret no longer",
+                T0 + timedelta(days=3),
+                story="Budget",
+                url="http://b/budget",
+            )
+        ],
+    )
 
 
 def test_quotes_by_speaker_newest_first_with_links_and_days(store):
@@ -81,8 +109,9 @@ def test_one_channel_never_sees_another_channels_archive(store):
 
 def test_the_same_quote_is_kept_once_per_channel(store):
     fill(store)
-    again = store.archive_quotes(A, [rec("Joan Pryce", "This is the worst storm we have seen here in "
-                                                       "twenty years!", T0 + timedelta(days=1))])
+    again = store.archive_quotes(
+        A, [rec("Joan Pryce", "This is the worst storm we have seen here in twenty years!", T0 + timedelta(days=1))]
+    )
     assert again == 0
     assert len(store.quotes_matching(A, "worst storm")) == 1
 
@@ -100,8 +129,9 @@ def test_pruning_forgets_old_quotes_and_the_index_follows(store):
     assert counts["quotes"] == 3  # said before day 3
     assert store.quotes_matching(A, "worst storm") == []
     assert [r.speaker for r in store.quotes_matching(A, "exhausted")] == ["Joan Pryce"]
-    store.archive_quotes(A, [rec("Joan Pryce", "This is the worst storm we have seen here in twenty years",
-                                 T0 + timedelta(days=33))])
+    store.archive_quotes(
+        A, [rec("Joan Pryce", "This is the worst storm we have seen here in twenty years", T0 + timedelta(days=33))]
+    )
     assert len(store.quotes_matching(A, "worst storm")) == 1
 
 

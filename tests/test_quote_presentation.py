@@ -26,23 +26,35 @@ from briefings.wording import UNATTRIBUTED
 DIRECT = "We will open the park in May, whatever it costs."
 INDIRECT = "the park would open late because of the weather"
 PARTIAL = "the plan was “a gift to developers” and should be withdrawn"
-NASTY = ("Read it at https://city.example/parks/plan_2026?x=1&y=2 and tell @everyone, <!channel>, "
-         "<@&1234567890> and <@U0123ABCD> it is **final** _now_ `rm -rf` [here](https://evil.example) "
-         "\x1b[31m# done")
+NASTY = (
+    "Read it at https://city.example/parks/plan_2026?x=1&y=2 and tell @everyone, <!channel>, "
+    "<@&1234567890> and <@U0123ABCD> it is **final** _now_ `rm -rf` [here](https://evil.example) "
+    "\x1b[31m# done"
+)
 ORPHAN = "Nobody could say who wrote the letter."
 ORPHAN_REPORTED = "the letter was sent by mistake"
 
-MARKS = "\"“”«»„"
+MARKS = '"“”«»„'
 
 
-def quote(speaker: str | None, text: str, kind: str = "direct", cue: str | None = "said",
-          speaker_kind: str = "person", role: str | None = None) -> Quote:
-    return Quote(speaker=speaker, text=text, start=0, end=len(text), kind=kind, cue=cue,
-                 speaker_kind=speaker_kind, role=role)
+def quote(
+    speaker: str | None,
+    text: str,
+    kind: str = "direct",
+    cue: str | None = "said",
+    speaker_kind: str = "person",
+    role: str | None = None,
+) -> Quote:
+    return Quote(
+        speaker=speaker, text=text, start=0, end=len(text), kind=kind, cue=cue, speaker_kind=speaker_kind, role=role
+    )
 
 
-def story(title: str = "Council approves the park plan", url: str | None = "https://news.example/park",
-          extra: tuple[Quote, ...] = ()) -> Brief:
+def story(
+    title: str = "Council approves the park plan",
+    url: str | None = "https://news.example/park",
+    extra: tuple[Quote, ...] = (),
+) -> Brief:
     article = Article(text="body", original="body", title=title, url=url, path=None)
     quotes = (
         quote(None, ORPHAN),  # unattributed first in the text: must still come last
@@ -94,8 +106,9 @@ def discord_lines() -> list[str]:
 
 def slack_lines() -> list[str]:
     messages = slack_render.render_reply(Reply(cards=(brief_card(story()),)))
-    return [line for m in messages for b in m.blocks if b["type"] == "section"
-            for line in b["text"]["text"].split("\n")]
+    return [
+        line for m in messages for b in m.blocks if b["type"] == "section" for line in b["text"]["text"].split("\n")
+    ]
 
 
 def _unwrap(text: str) -> list[str]:
@@ -114,9 +127,13 @@ def _unwrap(text: str) -> list[str]:
 
 
 PLATFORMS: dict[str, Callable[[], list[str]]] = {
-    "text": text_lines, "markdown": markdown_lines, "digest": digest_lines,
-    "digest-markdown": digest_markdown_lines, "console": console_lines,
-    "discord": discord_lines, "slack": slack_lines,
+    "text": text_lines,
+    "markdown": markdown_lines,
+    "digest": digest_lines,
+    "digest-markdown": digest_markdown_lines,
+    "console": console_lines,
+    "discord": discord_lines,
+    "slack": slack_lines,
 }
 
 
@@ -235,8 +252,9 @@ def test_discord_and_slack_label_organisations_and_unnamed_sources():
     names = [f.name for m in discord_render.render_reply(reply) for e in m.embeds for f in e.fields]
     assert "Parks Department (organisation)" in names and "officials (unnamed source)" in names
     assert names[-1] == UNATTRIBUTED
-    slack = "\n".join(b["text"]["text"] for m in slack_render.render_reply(reply) for b in m.blocks
-                      if b["type"] == "section")
+    slack = "\n".join(
+        b["text"]["text"] for m in slack_render.render_reply(reply) for b in m.blocks if b["type"] == "section"
+    )
     assert "*Parks Department* (organisation)" in slack and "*officials* (unnamed source)" in slack
     assert f"*{UNATTRIBUTED}*" in slack
 
@@ -251,13 +269,14 @@ def engine_brief(nlp):
 
     def brief_of(path) -> Brief:
         return brief_articles([load_file(path)])[0]
+
     return brief_of
 
 
 def test_seed_article_text_output_shows_no_indirect_quote_in_marks(engine_brief, seed_path):
     brief = engine_brief(seed_path)
     lines = _unwrap(render.to_text(brief, speakers=50, quotes_each=50))
-    lines = lines[lines.index("Who said what"):]
+    lines = lines[lines.index("Who said what") :]
     indirect = [q for q in brief.quotes if q.kind == "indirect"]
     assert len(indirect) >= 4
     for q in indirect:
@@ -297,7 +316,10 @@ async def test_quotes_autocomplete_offers_named_speakers_only():
 
     service = SimpleNamespace(cache=Cache())
     assert await BriefbotService.speaker_choices(service, "https://news.example/park", "") == [
-        "Jane Doe", "Tom Reyes", "Parks Department"]
+        "Jane Doe",
+        "Tom Reyes",
+        "Parks Department",
+    ]
     assert await BriefbotService.speaker_choices(service, "https://news.example/park", "un") == []  # not "Unattributed"
     assert await BriefbotService.speaker_choices(service, "https://news.example/park", "do") == ["Jane Doe"]
 
@@ -310,9 +332,12 @@ def test_the_digest_card_names_each_quote_s_story_apart_from_its_words():
     jane = card.speakers[0]
     assert [q.story for q in jane.quotes] == ["Council approves the park plan", "Second <@&99> *story*"]
     assert all(q.text == "“We will open the park in May, whatever it costs.”" for q in jane.quotes)
-    discord = [f.value for m in discord_render.render_reply(Reply(cards=(card,))) for e in m.embeds
-               for f in e.fields]
+    discord = [f.value for m in discord_render.render_reply(Reply(cards=(card,))) for e in m.embeds for f in e.fields]
     assert "“We will open the park in May, whatever it costs.” — *Second <\u200b@&99> \\*story\\**" in discord[0]
-    slack = [b["text"]["text"] for m in slack_render.render_reply(Reply(cards=(card,))) for b in m.blocks
-             if b["type"] == "section"]
+    slack = [
+        b["text"]["text"]
+        for m in slack_render.render_reply(Reply(cards=(card,)))
+        for b in m.blocks
+        if b["type"] == "section"
+    ]
     assert any("\u2014 _Second &lt;@&amp;99&gt; \u2217story\u2217_" in s for s in slack)

@@ -20,16 +20,19 @@ def only(qs, fragment):
 
 def check_offsets(text, qs):
     for q in qs:
-        assert text[q.start:q.end] == q.text
+        assert text[q.start : q.end] == q.text
         if q.speaker_start is not None:
             assert 0 <= q.speaker_start < q.speaker_end <= len(text)
 
 
 # -- quotation marks -------------------------------------------------------------------
 
+
 def test_straight_and_curly_marks(nlp):
-    text = ('"The bridge will open in June," said Maria Lopez, the city engineer.\n\n'
-            "\u201cWe are ready for the traffic,\u201d Lopez added.")
+    text = (
+        '"The bridge will open in June," said Maria Lopez, the city engineer.\n\n'
+        "\u201cWe are ready for the traffic,\u201d Lopez added."
+    )
     qs = quotes(nlp, text)
     check_offsets(text, qs)
     first = only(qs, "bridge will open")
@@ -37,20 +40,24 @@ def test_straight_and_curly_marks(nlp):
     assert first.text == "The bridge will open in June"
     second = only(qs, "ready for the traffic")
     assert second.speaker == "Maria Lopez"
-    assert text[second.speaker_start:second.speaker_end] == "Lopez"
+    assert text[second.speaker_start : second.speaker_end] == "Lopez"
 
 
 def test_several_sentences_in_one_quotation(nlp):
-    text = ('Tom Becker runs the ferry. "The river froze early. We lost two weeks of trips. '
-            'Nobody expected it," Becker said.')
+    text = (
+        'Tom Becker runs the ferry. "The river froze early. We lost two weeks of trips. '
+        'Nobody expected it," Becker said.'
+    )
     q = only(quotes(nlp, text), "river froze")
     assert q.text.endswith("Nobody expected it")
     assert q.speaker == "Tom Becker"
 
 
 def test_quotation_running_over_paragraphs(nlp):
-    text = ('Anna Berg, a farmer, described the storm. "The wind took the roof off the barn.\n\n'
-            '"Then the rain came through and soaked the hay," she said.')
+    text = (
+        'Anna Berg, a farmer, described the storm. "The wind took the roof off the barn.\n\n'
+        '"Then the rain came through and soaked the hay," she said.'
+    )
     marks = find_marked(text)
     assert [m.continued for m in marks] == [True, False]
     qs = quotes(nlp, text)
@@ -59,9 +66,11 @@ def test_quotation_running_over_paragraphs(nlp):
 
 
 def test_unclosed_quotation_stops_at_narration(nlp):
-    text = ('Mayor Ellen Park spoke at the harbour. \u201cWe will rebuild the pier. It will take a year. '
-            'Park said that the council had approved the money. The pier was built in 1910. '
-            'Tourists still visit it every summer.')
+    text = (
+        "Mayor Ellen Park spoke at the harbour. \u201cWe will rebuild the pier. It will take a year. "
+        "Park said that the council had approved the money. The pier was built in 1910. "
+        "Tourists still visit it every summer."
+    )
     qs = quotes(nlp, text)
     check_offsets(text, qs)
     q = only(qs, "rebuild the pier")
@@ -72,8 +81,10 @@ def test_unclosed_quotation_stops_at_narration(nlp):
 
 
 def test_unclosed_mark_does_not_swallow_next_paragraphs(nlp):
-    text = ('\u201cThis is unfair, the coach said after the game.\n\n'
-            'The league will review the match on Monday. Fans left early.')
+    text = (
+        "\u201cThis is unfair, the coach said after the game.\n\n"
+        "The league will review the match on Monday. Fans left early."
+    )
     qs = quotes(nlp, text)
     assert all("league" not in q.text for q in qs)
 
@@ -85,22 +96,26 @@ def test_short_scare_quotes_are_not_quotes(nlp):
 
 # -- reported speech -------------------------------------------------------------------
 
-@pytest.mark.parametrize("sentence, fragment", [
-    ("Jane Doyle said that the clinic would close in March.", "the clinic would close in March"),
-    ("Jane Doyle said the clinic would close in March.", "the clinic would close in March"),
-    ("Jane Doyle told reporters the clinic would close in March.", "the clinic would close in March"),
-    ("Jane Doyle warned that the clinic would close in March.", "the clinic would close in March"),
-    ("Jane Doyle explained that the clinic would close in March.", "the clinic would close in March"),
-    ("The clinic would close in March, Jane Doyle said.", "clinic would close in March"),
-    ("The clinic would close in March, said Jane Doyle.", "clinic would close in March"),
-])
+
+@pytest.mark.parametrize(
+    "sentence, fragment",
+    [
+        ("Jane Doyle said that the clinic would close in March.", "the clinic would close in March"),
+        ("Jane Doyle said the clinic would close in March.", "the clinic would close in March"),
+        ("Jane Doyle told reporters the clinic would close in March.", "the clinic would close in March"),
+        ("Jane Doyle warned that the clinic would close in March.", "the clinic would close in March"),
+        ("Jane Doyle explained that the clinic would close in March.", "the clinic would close in March"),
+        ("The clinic would close in March, Jane Doyle said.", "clinic would close in March"),
+        ("The clinic would close in March, said Jane Doyle.", "clinic would close in March"),
+    ],
+)
 def test_reported_speech(nlp, sentence, fragment):
     qs = quotes(nlp, sentence)
     check_offsets(sentence, qs)
     q = only(qs, fragment)
     assert q.kind == "indirect"
     assert q.speaker == "Jane Doyle"
-    assert sentence[q.speaker_start:q.speaker_end] == "Jane Doyle"
+    assert sentence[q.speaker_start : q.speaker_end] == "Jane Doyle"
 
 
 def test_according_to(nlp):
@@ -117,7 +132,7 @@ def test_adding_borrows_the_subject(nlp):
 
 
 def test_partial_quote_inside_reported_speech(nlp):
-    text = ("Peter Olsen said the new budget was \u201ca step backwards\u201d for rural schools.")
+    text = "Peter Olsen said the new budget was \u201ca step backwards\u201d for rural schools."
     qs = quotes(nlp, text)
     check_offsets(text, qs)
     q = only(qs, "step backwards")
@@ -142,9 +157,12 @@ def test_nested_report_without_a_speaker_is_dropped(nlp):
 
 # -- speakers ---------------------------------------------------------------------------
 
+
 def test_title_is_kept_apart_from_the_name(nlp):
-    text = ("Canadian finance minister Rachel Stone said the deficit would shrink. "
-            "Later the minister said that taxes would not rise.")
+    text = (
+        "Canadian finance minister Rachel Stone said the deficit would shrink. "
+        "Later the minister said that taxes would not rise."
+    )
     qs = quotes(nlp, text)
     first = only(qs, "deficit would shrink")
     assert first.speaker == "Rachel Stone"
@@ -154,39 +172,43 @@ def test_title_is_kept_apart_from_the_name(nlp):
 
 
 def test_pronoun_resolves_to_the_person_the_story_is_about(nlp):
-    text = ("Hugo Martin has farmed the valley for forty years. "
-            "He said that the drought was the worst he had seen.")
+    text = "Hugo Martin has farmed the valley for forty years. He said that the drought was the worst he had seen."
     q = only(quotes(nlp, text), "drought was the worst")
     assert q.speaker == "Hugo Martin"
-    assert text[q.speaker_start:q.speaker_end] == "Hugo Martin"
+    assert text[q.speaker_start : q.speaker_end] == "Hugo Martin"
 
 
 def test_one_canonical_name_per_person(nlp):
-    text = ("Senator Olivia Grant spoke on Monday. \u201cWe need the votes,\u201d Grant said. "
-            "Senator Grant added that the bill would pass.")
+    text = (
+        "Senator Olivia Grant spoke on Monday. \u201cWe need the votes,\u201d Grant said. "
+        "Senator Grant added that the bill would pass."
+    )
     names = {q.speaker for q in quotes(nlp, text)}
     assert names == {"Olivia Grant"}
 
 
 def test_people_sharing_a_name_stay_apart(nlp):
-    text = ("Park Ji Hoon, the union leader, met the ambassador Daniel Park. "
-            "Daniel Park said that talks would resume. "
-            "\u201cWe are not giving up,\u201d Park Ji Hoon said.")
+    text = (
+        "Park Ji Hoon, the union leader, met the ambassador Daniel Park. "
+        "Daniel Park said that talks would resume. "
+        "\u201cWe are not giving up,\u201d Park Ji Hoon said."
+    )
     qs = quotes(nlp, text)
     assert only(qs, "talks would resume").speaker == "Daniel Park"
     assert only(qs, "not giving up").speaker == "Park Ji Hoon"
 
 
 def test_uncued_quotation_continues_the_previous_speaker(nlp):
-    text = ('"The harvest was poor," said Ruth Adler.\n\n'
-            '"We will plant earlier next spring and hope for rain."')
+    text = '"The harvest was poor," said Ruth Adler.\n\n"We will plant earlier next spring and hope for rain."'
     qs = quotes(nlp, text)
     assert only(qs, "plant earlier").speaker == "Ruth Adler"
 
 
 def test_organisations_and_unnamed_sources(nlp):
-    text = ("The Transport Department said that the line would reopen on Friday. "
-            "Officials said the repairs cost more than expected.")
+    text = (
+        "The Transport Department said that the line would reopen on Friday. "
+        "Officials said the repairs cost more than expected."
+    )
     qs = quotes(nlp, text)
     org = only(qs, "line would reopen")
     assert org.speaker_kind == "organization" and "Transport Department" in org.speaker
@@ -200,11 +222,13 @@ def test_empty_and_quote_free_text(nlp):
 
 
 def test_transcript_turns(nlp):
-    text = ("Host Carla Mendes interviewed the mayor, Paul Ortiz, on Sunday.\n\n"
-            "MENDES: Will the bridge reopen this year?\n\n"
-            "ORTIZ: We expect it to reopen in October, and the council agrees.\n\n"
-            "READ MORE: Bridge closure timeline\n\n"
-            "UPDATE: The council voted on Monday.")
+    text = (
+        "Host Carla Mendes interviewed the mayor, Paul Ortiz, on Sunday.\n\n"
+        "MENDES: Will the bridge reopen this year?\n\n"
+        "ORTIZ: We expect it to reopen in October, and the council agrees.\n\n"
+        "READ MORE: Bridge closure timeline\n\n"
+        "UPDATE: The council voted on Monday."
+    )
     qs = quotes(nlp, text)
     check_offsets(text, qs)
     assert only(qs, "bridge reopen").speaker == "Carla Mendes"
@@ -214,15 +238,19 @@ def test_transcript_turns(nlp):
 
 
 def test_organisation_named_again_by_its_head_noun(nlp):
-    text = ("The regional water authority said on Monday that reservoirs were half full. "
-            "The authority added that restrictions would start in July.")
+    text = (
+        "The regional water authority said on Monday that reservoirs were half full. "
+        "The authority added that restrictions would start in July."
+    )
     qs = quotes(nlp, text)
     assert only(qs, "reservoirs").speaker == only(qs, "restrictions").speaker == "regional water authority"
 
 
 def test_fragment_belongs_to_the_verb_that_governs_it(nlp):
-    text = ('Councillor Ann Wu called the plan \u201ca costly mistake\u201d on Monday, '
-            'and Mayor Tom Price said the council would vote anyway.')
+    text = (
+        "Councillor Ann Wu called the plan \u201ca costly mistake\u201d on Monday, "
+        "and Mayor Tom Price said the council would vote anyway."
+    )
     qs = quotes(nlp, text)
     assert only(qs, "costly mistake").speaker == "Ann Wu"
     assert only(qs, "council would vote").speaker == "Tom Price"
@@ -242,8 +270,9 @@ def test_unnamed_group_described_is_a_source(nlp):
 
 
 def test_attribution_at_the_end_survives_a_bad_parse(nlp):
-    text = ("That is not just a problem for the families who are affected, but for the town "
-            "at large, argued Nadia Haddad.")
+    text = (
+        "That is not just a problem for the families who are affected, but for the town at large, argued Nadia Haddad."
+    )
     q = only(quotes(nlp, text), "problem for the families")
     assert q.speaker == "Nadia Haddad"
     assert "argued" not in q.text
@@ -255,23 +284,29 @@ def test_reversed_opening_mark(nlp):
 
 
 def test_studies_report_findings_but_people_finding_keys_do_not(nlp):
-    text = ("A study by the Lakeside Institute found that commuters lose nine days a year in traffic. "
-            "Maria found that her keys were missing.")
+    text = (
+        "A study by the Lakeside Institute found that commuters lose nine days a year in traffic. "
+        "Maria found that her keys were missing."
+    )
     qs = quotes(nlp, text)
     assert only(qs, "commuters lose").speaker_kind == "organization"
     assert not any("keys" in q.text for q in qs)
 
 
 def test_heading_run_into_the_next_paragraph_is_not_the_speaker(nlp):
-    text = ("The suspect fled on foot.\n\n"
-            "WATCH: Fire crews rescue a cat from a tree\n\n"
-            "Investigators described the chase as dangerous and said the suspect drove at twice the limit.")
+    text = (
+        "The suspect fled on foot.\n\n"
+        "WATCH: Fire crews rescue a cat from a tree\n\n"
+        "Investigators described the chase as dangerous and said the suspect drove at twice the limit."
+    )
     q = only(quotes(nlp, text), "twice the limit")
     assert q.speaker.lower() == "investigators"
 
 
 def test_attribution_in_a_long_sentence_after_the_quotation(nlp):
-    text = ('MARKETS: "Nobody wants to move before the central bank does. Who would?" '
-            "Lena Park, a senior strategist for the region at a large Dutch bank, said in a note.")
+    text = (
+        'MARKETS: "Nobody wants to move before the central bank does. Who would?" '
+        "Lena Park, a senior strategist for the region at a large Dutch bank, said in a note."
+    )
     q = only(quotes(nlp, text), "Nobody wants to move")
     assert q.speaker == "Lena Park"

@@ -25,12 +25,12 @@ SEEDS = Path(__file__).resolve().parent.parent / "seeds"
 #: Paragraphs of every kind the pairing handles: reported clauses, additions, direct
 #: quotations before and after their cue, fragments, an unclosed mark, 'according to'.
 UNIT = (
-    'Officials said the plan would work, according to a report released on Monday.\n\n'
-    'Smith said the team played well, adding that the coach was happy with the result.\n\n'
+    "Officials said the plan would work, according to a report released on Monday.\n\n"
+    "Smith said the team played well, adding that the coach was happy with the result.\n\n"
     '"We will not give up on this," said Jane Smith, the mayor of the town.\n\n'
     'The mayor called the delay "a disgrace" and said the council had "let everyone down".\n\n'
     'He said "the plan is fine and it works for the people who live here.\n\n'
-    'The minister told reporters that the budget would be balanced by next spring.\n\n'
+    "The minister told reporters that the budget would be balanced by next spring.\n\n"
 )
 
 
@@ -89,8 +89,10 @@ def _mark_nested_by_scan(doc, reports):
 
 def _reports(doc):
     text = doc.text
-    return [(r.cue, r.subject, r.start, r.end, r.nested, r.according)
-            for r in reported.find_reports(doc, text, Layout(text), vocabulary())]
+    return [
+        (r.cue, r.subject, r.start, r.end, r.nested, r.according)
+        for r in reported.find_reports(doc, text, Layout(text), vocabulary())
+    ]
 
 
 TEXTS = [p.read_text(encoding="utf-8") for p in sorted(SEEDS.glob("*.txt"))] + [
@@ -115,9 +117,11 @@ def test_report_bookkeeping_matches_the_plain_scan(nlp, monkeypatch, text):
 def test_fragment_after_a_reported_clause_still_joins_it(nlp):
     """The first item made for a report is found by lookup now, not by a scan of all
     items: a fragment that follows the clause its cue reports must still extend it."""
-    text = ("In revisiting her old play, Jane Smith says it is helpful to be able to work from "
-            "an existing structure and set of ideas — a “scaffold,” she calls it — but "
-            "essentially she is starting afresh.")
+    text = (
+        "In revisiting her old play, Jane Smith says it is helpful to be able to work from "
+        "an existing structure and set of ideas — a “scaffold,” she calls it — but "
+        "essentially she is starting afresh."
+    )
     qs = extract_quotes(nlp(text))
     assert [(q.kind, q.speaker) for q in qs] == [("partial", "Jane Smith")]
     assert qs[0].text.startswith("it is helpful") and "scaffold" in qs[0].text

@@ -25,7 +25,7 @@ def has(quotes, fragment):
 def test_offsets_point_into_the_body(seed):
     article, quotes = seed
     for q in quotes:
-        assert article.text[q.start:q.end] == q.text
+        assert article.text[q.start : q.end] == q.text
         assert q.speaker_start is not None
         assert q.speaker_kind == "person"
 
@@ -41,9 +41,9 @@ def test_joe_biden(seed):
     assert has(biden, "I would not do what had been done in the recent past")
     envoy = next(q for q in biden if "entirely different terms" in q.text)
     assert envoy.role == "US president"
-    assert article.text[envoy.speaker_start:envoy.speaker_end] == "Biden"
+    assert article.text[envoy.speaker_start : envoy.speaker_end] == "Biden"
     for q in biden:
-        assert article.text[q.speaker_start:q.speaker_end] in {"Joe Biden", "Biden"}
+        assert article.text[q.speaker_start : q.speaker_end] in {"Joe Biden", "Biden"}
 
 
 def test_unclosed_quotation_stops_before_the_narration(seed):

@@ -30,8 +30,7 @@ def schedule_past_digest(store, channel_id: str, now: datetime) -> str:
     """A UTC schedule whose time was a minute ago (within the grace), set well before it."""
     due = now - timedelta(minutes=1)
     key = f"discord:{channel_id}"
-    store.set_schedule(key, hour=due.hour, minute=due.minute, tz="UTC", days="*",
-                       now=now - timedelta(minutes=10))
+    store.set_schedule(key, hour=due.hour, minute=due.minute, tz="UTC", days="*", now=now - timedelta(minutes=10))
     return key
 
 

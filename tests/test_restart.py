@@ -34,8 +34,9 @@ class Bot:
     def __init__(self, tmp_path, clock, deliverer=None):
         self.core = open_core(tmp_path, clock)
         self.deliverer = deliverer or RecordingDeliverer("discord")
-        self.scheduler = DigestScheduler(self.core.store, self.core.service, clock,
-                                         grace_seconds=self.core.settings.digest_grace_seconds)
+        self.scheduler = DigestScheduler(
+            self.core.store, self.core.service, clock, grace_seconds=self.core.settings.digest_grace_seconds
+        )
         self.scheduler.register_deliverer(self.deliverer)
 
     async def start(self):
@@ -77,8 +78,9 @@ async def test_schedules_and_subscriptions_survive_restart(tmp_path, http_server
         await second.stop()
 
 
-@pytest.mark.parametrize("down_for, posted", [(timedelta(minutes=50), 1), (timedelta(minutes=70), 0)],
-                         ids=["inside-grace", "outside-grace"])
+@pytest.mark.parametrize(
+    "down_for, posted", [(timedelta(minutes=50), 1), (timedelta(minutes=70), 0)], ids=["inside-grace", "outside-grace"]
+)
 async def test_killed_across_the_scheduled_minute(tmp_path, down_for, posted):
     clock = FakeClock(MORNING - timedelta(minutes=5))
     await schedule_morning(tmp_path, clock)
@@ -149,8 +151,11 @@ class DyingDeliverer:
             raise KeyboardInterrupt
 
 
-@pytest.mark.parametrize("die", [("build", -1), ("after", 0), ("before", 1), ("after", 2)],
-                         ids=["while-building", "first-in-flight", "between-messages", "last-in-flight"])
+@pytest.mark.parametrize(
+    "die",
+    [("build", -1), ("after", 0), ("before", 1), ("after", 2)],
+    ids=["while-building", "first-in-flight", "between-messages", "last-in-flight"],
+)
 async def test_a_digest_killed_at_any_step_is_resumed_from_its_first_unsent_message(tmp_path, die):
     """In-process (the real-process version is tests/test_digest_exactly_once.py): a crash
     at any step leaves the row saying what is left; the next start sends exactly that."""
@@ -188,8 +193,7 @@ async def test_a_digest_unfinished_beyond_the_grace_gives_its_stories_back(tmp_p
     clock.advance(minutes=5)
     from bot.scheduling import FeedPoller
 
-    await FeedPoller(setup.core.store, setup.core.sources, setup.core.cache, clock,
-                     interval_seconds=60).poll_due()
+    await FeedPoller(setup.core.store, setup.core.sources, setup.core.cache, clock, interval_seconds=60).poll_due()
     await setup.stop()
     clock.set(MORNING + timedelta(seconds=1))
     channel = KeyedChannel()
@@ -209,7 +213,7 @@ async def test_a_digest_unfinished_beyond_the_grace_gives_its_stories_back(tmp_p
         assert "nothing new" not in preview.text and "plan number 3" in preview.cards[0].title
         clock.set(MORNING + timedelta(days=1, seconds=1))
         assert await late.scheduler.run_due(CHANNEL.key) == "posted"
-        (_, reply), = late.deliverer.sent
+        ((_, reply),) = late.deliverer.sent
         assert "plan number 3" in reply.cards[0].title  # the next digest carries it
     finally:
         await late.stop()
@@ -226,22 +230,35 @@ async def test_no_deliverer_leaves_digest_for_the_platform_that_serves_it(tmp_pa
 
 
 def _console(env, stdin=subprocess.PIPE):
-    return subprocess.Popen([sys.executable, "-m", "bot.console"], cwd=env["HOME"], env=env, stdin=stdin,
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    return subprocess.Popen(
+        [sys.executable, "-m", "bot.console"],
+        cwd=env["HOME"],
+        env=env,
+        stdin=stdin,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
 
 
 @pytest.mark.slow
 def test_sigkilled_console_posts_missed_digest_once(tmp_path):
     """A real process: the digest missed 10 minutes ago is posted at start, once, across SIGKILL."""
     db = tmp_path / "data" / "briefbot.db"
-    env = {**os.environ, "HOME": str(tmp_path), "DATABASE_URL": f"sqlite:///{db}",
-           "PYTHONPATH": str(ROOT), "FEED_POLL_SECONDS": "3600"}
+    env = {
+        **os.environ,
+        "HOME": str(tmp_path),
+        "DATABASE_URL": f"sqlite:///{db}",
+        "PYTHONPATH": str(ROOT),
+        "FEED_POLL_SECONDS": "3600",
+    }
     env.pop("DISCORD_TOKEN", None)
     now = datetime.now(timezone.utc)
     due = (now - timedelta(minutes=10)).replace(second=0, microsecond=0)
     store = open_store(f"sqlite:///{db}")
-    store.set_schedule("console:local", hour=due.hour, minute=due.minute, tz="UTC", days="*",
-                       now=now - timedelta(hours=2))
+    store.set_schedule(
+        "console:local", hour=due.hour, minute=due.minute, tz="UTC", days="*", now=now - timedelta(hours=2)
+    )
     store.close()
 
     first = _console(env)
@@ -272,8 +289,15 @@ def test_sigkilled_console_posts_missed_digest_once(tmp_path):
         first.stderr.close()
         first.stdin.close()
 
-    second = subprocess.run([sys.executable, "-m", "bot.console"], cwd=tmp_path, env=env,
-                            input="/schedule show\n/quit\n", capture_output=True, text=True, timeout=60)
+    second = subprocess.run(
+        [sys.executable, "-m", "bot.console"],
+        cwd=tmp_path,
+        env=env,
+        input="/schedule show\n/quit\n",
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert second.returncode == 0, second.stderr
     assert "The digest is posted at" in second.stdout
     assert "[scheduled digest" not in second.stdout

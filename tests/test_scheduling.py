@@ -19,10 +19,12 @@ T0 = datetime(2026, 5, 4, 7, 0, tzinfo=timezone.utc)  # a Monday
 
 
 def wire(core, **kw):
-    poller = FeedPoller(core.store, core.sources, core.cache, core.clock,
-                        interval_seconds=core.settings.feed_poll_seconds, **kw)
-    sched = DigestScheduler(core.store, core.service, core.clock,
-                            grace_seconds=core.settings.digest_grace_seconds, poller=poller)
+    poller = FeedPoller(
+        core.store, core.sources, core.cache, core.clock, interval_seconds=core.settings.feed_poll_seconds, **kw
+    )
+    sched = DigestScheduler(
+        core.store, core.service, core.clock, grace_seconds=core.settings.digest_grace_seconds, poller=poller
+    )
     return poller, sched
 
 
@@ -74,7 +76,9 @@ async def test_polling_digest_and_brief_once_for_two_channels(core, http_server)
     assert discord.sent[1][1].cards == () and "nothing new" in discord.sent[1][1].text
     digests = core.store.digests(CHANNEL.key)
     assert [(d.local_date, d.status, d.article_count) for d in digests] == [
-        ("2026-05-04", "posted", 1), ("2026-05-05", "posted", 0)]
+        ("2026-05-04", "posted", 1),
+        ("2026-05-05", "posted", 0),
+    ]
 
 
 async def test_digest_now_previews_without_consuming(core, http_server):
@@ -181,8 +185,9 @@ async def test_failed_delivery_is_recorded_and_stories_roll_over(core, http_serv
     await poller.poll_due()
     core.clock.set(datetime(2026, 5, 4, 8, 0, 1, tzinfo=timezone.utc))
     # Each sweep retries within the grace period, until the last attempt gives up.
-    assert [await sched.run_due(CHANNEL.key) for _ in range(MAX_ATTEMPTS)] == \
-        ["retrying"] * (MAX_ATTEMPTS - 1) + ["failed"]
+    assert [await sched.run_due(CHANNEL.key) for _ in range(MAX_ATTEMPTS)] == ["retrying"] * (MAX_ATTEMPTS - 1) + [
+        "failed"
+    ]
     row = core.store.digest(CHANNEL.key, "2026-05-04")
     assert (row.status, row.attempts, row.sent_count) == ("failed", MAX_ATTEMPTS, 0)
     assert "platform refused" in row.error
@@ -286,8 +291,9 @@ async def test_an_unreadable_new_story_does_not_shift_the_others_briefs(core, ht
     await core.service.handle(inv("feeds add", url=site.url))
     await core.service.handle(inv("schedule set", time="08:00", timezone="UTC"))
     site.add_story(2)
-    site.items.insert(0, {"guid": "story-dead", "link": http_server.url("/gone"),
-                          "title": "Dead story", "description": ""})
+    site.items.insert(
+        0, {"guid": "story-dead", "link": http_server.url("/gone"), "title": "Dead story", "description": ""}
+    )
     site.publish()
     core.clock.advance(seconds=61)
     (result,) = await poller.poll_due()
@@ -309,10 +315,8 @@ async def test_one_unusable_schedule_does_not_stop_the_others(core, caplog):
     _, sched = wire(core)
     d = RecordingDeliverer("discord")
     sched.register_deliverer(d)
-    core.store.set_schedule("discord:1", hour=6, minute=0, tz="Mars/Olympus_Mons", days="*",
-                            now=T0 - timedelta(days=1))
-    core.store.set_schedule(CHANNEL.key, hour=6, minute=30, tz="UTC", days="*",
-                            now=T0 - timedelta(days=1))
+    core.store.set_schedule("discord:1", hour=6, minute=0, tz="Mars/Olympus_Mons", days="*", now=T0 - timedelta(days=1))
+    core.store.set_schedule(CHANNEL.key, hour=6, minute=30, tz="UTC", days="*", now=T0 - timedelta(days=1))
     try:
         await sched.start()
         assert [ref.key for ref, _ in d.sent] == [CHANNEL.key]

@@ -35,8 +35,7 @@ def schedule_due_digest(url: str, key: str) -> None:
     now = datetime.now(timezone.utc)
     due = now - timedelta(minutes=1)
     store = open_store(url)
-    store.set_schedule(key, hour=due.hour, minute=due.minute, tz="UTC", days="*",
-                       now=now - timedelta(minutes=10))
+    store.set_schedule(key, hour=due.hour, minute=due.minute, tz="UTC", days="*", now=now - timedelta(minutes=10))
     store.close()
 
 
@@ -45,14 +44,17 @@ def schedule_due_digest(url: str, key: str) -> None:
 # (start-up races the stop request, so SIGTERM does not wait for the whole delivery).
 
 
-@pytest.mark.parametrize("when, hold_seconds", [
-    # A digest the running scheduler fires (its minute sweep), held 2 s: well within the
-    # grace, so it must be finished and recorded as posted.
-    pytest.param("while-running", 2.0),
-    # The catch-up digest of a fresh start, held 30 s: longer than the grace, so the
-    # process must give up on it in bounded time and record it consistently.
-    pytest.param("at-startup", 30.0),
-])
+@pytest.mark.parametrize(
+    "when, hold_seconds",
+    [
+        # A digest the running scheduler fires (its minute sweep), held 2 s: well within the
+        # grace, so it must be finished and recorded as posted.
+        pytest.param("while-running", 2.0),
+        # The catch-up digest of a fresh start, held 30 s: longer than the grace, so the
+        # process must give up on it in bounded time and record it consistently.
+        pytest.param("at-startup", 30.0),
+    ],
+)
 async def test_sigterm_during_a_digest(tmp_path, when, hold_seconds):
     db_path = tmp_path / "briefbot.db"
     url = f"sqlite:///{db_path}"
@@ -96,8 +98,7 @@ async def test_sigterm_during_a_digest(tmp_path, when, hold_seconds):
 
         # The next start never posts a delivered digest again, and resumes one given up.
         before = len(fake.channel_messages(channel))
-        again = await BotProcess("second", env | {"HEALTH_PORT": str(free_port())},
-                                 tmp_path / "second").start()
+        again = await BotProcess("second", env | {"HEALTH_PORT": str(free_port())}, tmp_path / "second").start()
         bots.append(again)
         await again.wait_healthy(timeout=120)
         if when == "while-running":

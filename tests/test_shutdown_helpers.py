@@ -46,8 +46,13 @@ PROGRAM = textwrap.dedent("""
 
 
 def start(grace: float, work_seconds: float) -> subprocess.Popen:
-    proc = subprocess.Popen([sys.executable, "-c", PROGRAM, str(grace), str(work_seconds)],
-                            cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    proc = subprocess.Popen(
+        [sys.executable, "-c", PROGRAM, str(grace), str(work_seconds)],
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     assert proc.stdout.readline().strip() == "working"
     return proc
 

@@ -13,55 +13,98 @@ from bot.platforms.slack_commands import SLASH_GROUPS, clean_text, parse
 MANIFEST = Path(__file__).resolve().parent.parent / "slack" / "manifest.yml"
 
 
-@pytest.mark.parametrize("slash, text, command, options", [
-    ("/brief", "https://news.example/a 4", "brief", {"url": "https://news.example/a", "sentences": 4}),
-    ("/brief", "<https://news.example/a?x=1&amp;y=2|news.example/a>", "brief",
-     {"url": "https://news.example/a?x=1&y=2"}),
-    ("/brief", "https://news.example/a many", "brief", {"url": "https://news.example/a", "sentences": "many"}),
-    ("/quotes", "https://news.example/a Moon Jae-in", "quotes",
-     {"url": "https://news.example/a", "speaker": "Moon Jae-in"}),
-    ("/digest", "", "digest", {}),
-    ("/feeds", "add https://feeds.example/rss", "feeds add", {"url": "https://feeds.example/rss"}),
-    ("/feeds", "REMOVE <https://feeds.example/rss>", "feeds remove", {"url": "https://feeds.example/rss"}),
-    ("/feeds", "list", "feeds list", {}),
-    ("/schedule", "set 08:00 Europe/Berlin mon-fri", "schedule set",
-     {"time": "08:00", "timezone": "Europe/Berlin", "days": "mon-fri"}),
-    ("/schedule", "set 7:30 Asia/Seoul sat, sun", "schedule set",
-     {"time": "7:30", "timezone": "Asia/Seoul", "days": "sat, sun"}),
-    ("/schedule", "off", "schedule off", {}),
-    ("/schedule", "show", "schedule show", {}),
-    ("/schedule", "set time:08:00 timezone:Europe/Berlin", "schedule set",
-     {"time": "08:00", "timezone": "Europe/Berlin"}),
-    ("/schedule", "set timezone:Asia/Seoul 09:15 days:mon-fri", "schedule set",
-     {"time": "09:15", "timezone": "Asia/Seoul", "days": "mon-fri"}),
-    ("/quotes", "url:https://news.example/a speaker:Moon Jae-in", "quotes",
-     {"url": "https://news.example/a", "speaker": "Moon Jae-in"}),
-    ("/brief", "url:https://news.example/a sentences:2", "brief", {"url": "https://news.example/a", "sentences": 2}),
-    ("/feeds", "add url:<https://feeds.example/rss>", "feeds add", {"url": "https://feeds.example/rss"}),
-    ("/quotes", "speaker:Joan Pryce days:7", "quotes", {"speaker": "Joan Pryce", "days": 7}),
-    ("/quotes", "text:worst storm in years", "quotes", {"text": "worst storm in years"}),
-    ("/schedule", "set 08:00 UTC stories:5 sentences:1", "schedule set",
-     {"time": "08:00", "timezone": "UTC", "stories": 5, "sentences": 1}),
-    ("/briefbot", "", "help", {}),
-    ("/briefbot", "help", "help", {}),
-    ("/briefbot", "brief https://news.example/a", "brief", {"url": "https://news.example/a"}),
-    ("/briefbot", "feeds list", "feeds list", {}),
-])
+@pytest.mark.parametrize(
+    "slash, text, command, options",
+    [
+        ("/brief", "https://news.example/a 4", "brief", {"url": "https://news.example/a", "sentences": 4}),
+        (
+            "/brief",
+            "<https://news.example/a?x=1&amp;y=2|news.example/a>",
+            "brief",
+            {"url": "https://news.example/a?x=1&y=2"},
+        ),
+        ("/brief", "https://news.example/a many", "brief", {"url": "https://news.example/a", "sentences": "many"}),
+        (
+            "/quotes",
+            "https://news.example/a Moon Jae-in",
+            "quotes",
+            {"url": "https://news.example/a", "speaker": "Moon Jae-in"},
+        ),
+        ("/digest", "", "digest", {}),
+        ("/feeds", "add https://feeds.example/rss", "feeds add", {"url": "https://feeds.example/rss"}),
+        ("/feeds", "REMOVE <https://feeds.example/rss>", "feeds remove", {"url": "https://feeds.example/rss"}),
+        ("/feeds", "list", "feeds list", {}),
+        (
+            "/schedule",
+            "set 08:00 Europe/Berlin mon-fri",
+            "schedule set",
+            {"time": "08:00", "timezone": "Europe/Berlin", "days": "mon-fri"},
+        ),
+        (
+            "/schedule",
+            "set 7:30 Asia/Seoul sat, sun",
+            "schedule set",
+            {"time": "7:30", "timezone": "Asia/Seoul", "days": "sat, sun"},
+        ),
+        ("/schedule", "off", "schedule off", {}),
+        ("/schedule", "show", "schedule show", {}),
+        (
+            "/schedule",
+            "set time:08:00 timezone:Europe/Berlin",
+            "schedule set",
+            {"time": "08:00", "timezone": "Europe/Berlin"},
+        ),
+        (
+            "/schedule",
+            "set timezone:Asia/Seoul 09:15 days:mon-fri",
+            "schedule set",
+            {"time": "09:15", "timezone": "Asia/Seoul", "days": "mon-fri"},
+        ),
+        (
+            "/quotes",
+            "url:https://news.example/a speaker:Moon Jae-in",
+            "quotes",
+            {"url": "https://news.example/a", "speaker": "Moon Jae-in"},
+        ),
+        (
+            "/brief",
+            "url:https://news.example/a sentences:2",
+            "brief",
+            {"url": "https://news.example/a", "sentences": 2},
+        ),
+        ("/feeds", "add url:<https://feeds.example/rss>", "feeds add", {"url": "https://feeds.example/rss"}),
+        ("/quotes", "speaker:Joan Pryce days:7", "quotes", {"speaker": "Joan Pryce", "days": 7}),
+        ("/quotes", "text:worst storm in years", "quotes", {"text": "worst storm in years"}),
+        (
+            "/schedule",
+            "set 08:00 UTC stories:5 sentences:1",
+            "schedule set",
+            {"time": "08:00", "timezone": "UTC", "stories": 5, "sentences": 1},
+        ),
+        ("/briefbot", "", "help", {}),
+        ("/briefbot", "help", "help", {}),
+        ("/briefbot", "brief https://news.example/a", "brief", {"url": "https://news.example/a"}),
+        ("/briefbot", "feeds list", "feeds list", {}),
+    ],
+)
 def test_parses_command_text(slash, text, command, options):
     parsed = parse(slash, text)
     assert parsed.ok, parsed.problem
     assert parsed.command == command and parsed.options == options
 
 
-@pytest.mark.parametrize("slash, text, hint", [
-    ("/brief", "", "missing url"),
-    ("/brief", "https://a.example 3 extra", "unexpected `extra`"),
-    ("/feeds", "", "/briefbot feeds add <url>"),
-    ("/feeds", "rename x", "/briefbot feeds list"),
-    ("/schedule", "set 08:00", "missing timezone"),
-    ("/digest", "now please", "unexpected `now please`"),
-    ("/briefbot", "dance", "Unknown command `dance`"),
-])
+@pytest.mark.parametrize(
+    "slash, text, hint",
+    [
+        ("/brief", "", "missing url"),
+        ("/brief", "https://a.example 3 extra", "unexpected `extra`"),
+        ("/feeds", "", "/briefbot feeds add <url>"),
+        ("/feeds", "rename x", "/briefbot feeds list"),
+        ("/schedule", "set 08:00", "missing timezone"),
+        ("/digest", "now please", "unexpected `now please`"),
+        ("/briefbot", "dance", "Unknown command `dance`"),
+    ],
+)
 def test_bad_text_gets_a_usage_message(slash, text, hint):
     parsed = parse(slash, text)
     assert not parsed.ok and parsed.command is None

@@ -80,8 +80,10 @@ async def test_signed_brief_is_acked_at_once_and_the_brief_reaches_slack(slack, 
     call = calls[0]
     assert call.params["response_type"] == "in_channel"
     blocks = call.params["blocks"]
-    assert blocks[0] == {"type": "header", "text": {"type": "plain_text", "text": html.escape(title, quote=False),
-                                                     "emoji": False}}
+    assert blocks[0] == {
+        "type": "header",
+        "text": {"type": "plain_text", "text": html.escape(title, quote=False), "emoji": False},
+    }
     shown_text = shown(texts_of(call))
     article_text = seed_path.read_text(encoding="utf-8")
     # the summary: real sentences of the article, three of them
@@ -100,12 +102,12 @@ async def test_signed_brief_is_acked_at_once_and_the_brief_reaches_slack(slack, 
             assert quote.text.strip() in shown_text
     # and the invocation the command layer saw was a plain translation of the text
     inv = slack.service.invocations[0]
-    assert inv == Invocation(channel=inv.channel, user_id="UALICE", command="brief",
-                             options={"url": url, "sentences": 3}, can_manage=False)
+    assert inv == Invocation(
+        channel=inv.channel, user_id="UALICE", command="brief", options={"url": url, "sentences": 3}, can_manage=False
+    )
     assert inv.channel.platform == "slack" and inv.channel.channel_id == "C0GENERAL"
     # exactly what the command layer said, rendered; nothing added or lost on the way
-    assert [c.params["blocks"] for c in fake.calls_to("response_url")] == \
-        [m.blocks for m in render_reply(reply)]
+    assert [c.params["blocks"] for c in fake.calls_to("response_url")] == [m.blocks for m in render_reply(reply)]
 
 
 @pytest.mark.parametrize("case", ["bad signature", "wrong secret", "stale", "future", "no timestamp"])
@@ -140,8 +142,7 @@ async def test_article_mentions_and_mrkdwn_are_escaped(slack, fake, http_server)
     paragraphs = [
         "Residents were told <!channel> that the harbour tunnel would close on Monday, and the "
         "notice reached @here users and <@U0ADMIN> before the council met.",
-        "\"Everyone should read this *now* <!everyone> and tell @channel,\" said Maria Lopez, the mayor "
-        "of the city.",
+        '"Everyone should read this *now* <!everyone> and tell @channel," said Maria Lopez, the mayor of the city.',
         "The council said the closure would last for three weeks while engineers repaired the roof.",
     ]
     http_server.route("/alert", html_article("Tunnel closes <!here> on Monday", paragraphs))

@@ -8,12 +8,20 @@ import pytest
 
 from bot.core.interface import Card, QuoteView, Reply, SpeakerView
 from bot.platforms.slack_render import (
-    HEADER_LIMIT, MAX_BLOCKS, SECTION_LIMIT, escape_bot_text, escape_mrkdwn, render_reply, split_text,
+    HEADER_LIMIT,
+    MAX_BLOCKS,
+    SECTION_LIMIT,
+    escape_bot_text,
+    escape_mrkdwn,
+    render_reply,
+    split_text,
 )
 from fakes.slack_api import block_problems
 
-NASTY = "Alert <!channel> <!here> <!everyone> <@U123ABC> <#C999|general> @here @channel @everyone " \
-        "*bold* _it_ ~strike~ `code` ```block``` <https://evil.example|click> & :joy:"
+NASTY = (
+    "Alert <!channel> <!here> <!everyone> <@U123ABC> <#C999|general> @here @channel @everyone "
+    "*bold* _it_ ~strike~ `code` ```block``` <https://evil.example|click> & :joy:"
+)
 
 
 def all_texts(messages) -> list[str]:
@@ -63,8 +71,12 @@ def test_bot_text_keeps_formatting_but_not_mentions():
 
 
 def test_card_with_nasty_article_text_is_inert_everywhere():
-    nasty_card = card(title=NASTY, summary=(NASTY,),
-                      speakers=(SpeakerView(NASTY[:60], NASTY[:40], "person", (QuoteView(NASTY, story=NASTY),)),), note=NASTY)
+    nasty_card = card(
+        title=NASTY,
+        summary=(NASTY,),
+        speakers=(SpeakerView(NASTY[:60], NASTY[:40], "person", (QuoteView(NASTY, story=NASTY),)),),
+        note=NASTY,
+    )
     messages = render_reply(Reply(cards=(nasty_card,)))
     for text in all_texts(messages):
         stripped = re.sub(r"<https://news\.example/story\|[^>]*>", "", text)  # the card's own link
@@ -97,12 +109,18 @@ def test_long_summary_splits_into_sections_without_cutting_words():
 
 
 def test_many_speakers_split_over_messages_of_at_most_50_blocks():
-    speakers = tuple(SpeakerView(f"Speaker {i}", "official", "person", (QuoteView(f"“Quote number {i}.”"),)) for i in range(130))
+    speakers = tuple(
+        SpeakerView(f"Speaker {i}", "official", "person", (QuoteView(f"“Quote number {i}.”"),)) for i in range(130)
+    )
     messages = render_reply(Reply(cards=(card(speakers=speakers),)))
     assert len(messages) >= 3
     assert all(0 < len(m.blocks) <= MAX_BLOCKS for m in messages)
-    names = [b["text"]["text"].split("\n")[0] for m in messages for b in m.blocks
-             if b["type"] == "section" and b["text"]["text"].startswith("*Speaker")]
+    names = [
+        b["text"]["text"].split("\n")[0]
+        for m in messages
+        for b in m.blocks
+        if b["type"] == "section" and b["text"]["text"].startswith("*Speaker")
+    ]
     assert names == [f"*Speaker {i}* (official)" for i in range(130)]  # every speaker, in order
 
 
@@ -150,11 +168,12 @@ def test_error_reply_is_marked():
 def test_a_long_speaker_section_breaks_between_quotes():
     quotes = tuple(QuoteView("“" + f"Quote {i} " + "word " * 79 + "word”") for i in range(20))  # ~8,500 characters
     messages = render_reply(Reply(cards=(card(speakers=(SpeakerView("Kim", None, "person", quotes),)),)))
-    sections = [b["text"]["text"] for m in messages for b in m.blocks
-                if b["type"] == "section" and "Quote" in b["text"]["text"]]
+    sections = [
+        b["text"]["text"] for m in messages for b in m.blocks if b["type"] == "section" and "Quote" in b["text"]["text"]
+    ]
     assert len(sections) >= 3 and all(len(s) <= SECTION_LIMIT for s in sections)
     for section in sections:  # every piece holds whole quotes
-        for line in section.split("\n")[1 if section.startswith("*Kim*") else 0:]:
+        for line in section.split("\n")[1 if section.startswith("*Kim*") else 0 :]:
             assert line.startswith("\u2022 \u201cQuote") and line.endswith("\u201d"), line[:40]
 
 

@@ -34,8 +34,7 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-async def test_briefbot_run_serves_slack_commands(tmp_path, fake, thread_pool, captured_ops, http_server,
-                                                  seed_path):
+async def test_briefbot_run_serves_slack_commands(tmp_path, fake, thread_pool, captured_ops, http_server, seed_path):
     _, page = seed_page(seed_path)
     http_server.route("/seed", page)
     harness = SlackHarness(tmp_path, fake, slack_port=free_port(), health_port=0)

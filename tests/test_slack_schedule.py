@@ -61,12 +61,18 @@ def feed(base: str, *stories: tuple[str, str]) -> str:
 async def test_scheduled_digest_reaches_the_slack_channel_at_its_time(tmp_path, fake, http_server, nlp):
     base = http_server.base_url
     http_server.route("/old", html_article("Old story", ["The old story, already read."]))
-    http_server.route("/tunnel", html_article("Council approves the harbour tunnel <!channel>", [
-        "The city council on Tuesday approved the harbour tunnel, ending a debate that had run for "
-        "two years and divided residents across the district.",
-        "\"This is the day we stop arguing and start building,\" said Maria Lopez, the mayor.",
-        "The project is expected to cost about four billion euros and to take six years.",
-    ]))
+    http_server.route(
+        "/tunnel",
+        html_article(
+            "Council approves the harbour tunnel <!channel>",
+            [
+                "The city council on Tuesday approved the harbour tunnel, ending a debate that had run for "
+                "two years and divided residents across the district.",
+                '"This is the day we stop arguing and start building," said Maria Lopez, the mayor.',
+                "The project is expected to cost about four billion euros and to take six years.",
+            ],
+        ),
+    )
     http_server.route("/feed.xml", feed(base, ("Old story", "/old")), content_type="application/rss+xml")
 
     harness = SlackHarness(tmp_path, fake, feed_poll_seconds=1, digest_grace_seconds=60)
@@ -78,8 +84,11 @@ async def test_scheduled_digest_reaches_the_slack_channel_at_its_time(tmp_path, 
         assert posted.status == 200
         await fake.wait_for(lambda f: f.calls_to("response_url"))
         # a new story appears; the real poller (every second) records it
-        http_server.route("/feed.xml", feed(base, ("Council approves the harbour tunnel", "/tunnel"),
-                                            ("Old story", "/old")), content_type="application/rss+xml")
+        http_server.route(
+            "/feed.xml",
+            feed(base, ("Council approves the harbour tunnel", "/tunnel"), ("Old story", "/old")),
+            content_type="application/rss+xml",
+        )
 
         due = datetime.now(ZoneInfo(ZONE)).replace(microsecond=0) + timedelta(seconds=LEAD_SECONDS)
         SecondScheduler.second = due.second

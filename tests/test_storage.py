@@ -48,12 +48,21 @@ def test_open_creates_directory_and_is_idempotent(tmp_path):
 
 
 def test_backlog_is_not_a_new_entry_but_later_entries_are(store):
-    feed, new = store.subscribe("discord:1", "http://f/rss", title="F", entries=entries("a", "b"),
-                                etag='"e1"', last_modified=None, now=T0, next_poll_at=T0)
+    feed, new = store.subscribe(
+        "discord:1",
+        "http://f/rss",
+        title="F",
+        entries=entries("a", "b"),
+        etag='"e1"',
+        last_modified=None,
+        now=T0,
+        next_poll_at=T0,
+    )
     assert new
     assert store.channel_entries("discord:1", None, T0 + timedelta(days=1)) == []
-    added = store.record_poll(feed.id, now=T0 + timedelta(minutes=5), next_poll_at=T0,
-                              entries=entries("a", "b", "c"), etag='"e2"')
+    added = store.record_poll(
+        feed.id, now=T0 + timedelta(minutes=5), next_poll_at=T0, entries=entries("a", "b", "c"), etag='"e2"'
+    )
     assert [e.entry_key for e in added] == ["c"]
     got = store.channel_entries("discord:1", None, T0 + timedelta(days=1))
     assert [e.entry_key for e in got] == ["c"]
@@ -61,11 +70,27 @@ def test_backlog_is_not_a_new_entry_but_later_entries_are(store):
 
 
 def test_second_channel_does_not_get_history_of_shared_feed(store):
-    feed, _ = store.subscribe("discord:1", "http://f/rss", title=None, entries=entries("a"),
-                              etag=None, last_modified=None, now=T0, next_poll_at=T0)
+    feed, _ = store.subscribe(
+        "discord:1",
+        "http://f/rss",
+        title=None,
+        entries=entries("a"),
+        etag=None,
+        last_modified=None,
+        now=T0,
+        next_poll_at=T0,
+    )
     store.record_poll(feed.id, now=T0 + timedelta(hours=1), next_poll_at=T0, entries=entries("b"))
-    _, new = store.subscribe("slack:C1", "http://f/rss", title=None, entries=entries("a", "b"),
-                             etag=None, last_modified=None, now=T0 + timedelta(hours=2), next_poll_at=T0)
+    _, new = store.subscribe(
+        "slack:C1",
+        "http://f/rss",
+        title=None,
+        entries=entries("a", "b"),
+        etag=None,
+        last_modified=None,
+        now=T0 + timedelta(hours=2),
+        next_poll_at=T0,
+    )
     assert new
     store.record_poll(feed.id, now=T0 + timedelta(hours=3), next_poll_at=T0, entries=entries("c"))
     end = T0 + timedelta(days=1)
@@ -74,16 +99,25 @@ def test_second_channel_does_not_get_history_of_shared_feed(store):
 
 
 def test_unsubscribe_forgets_orphan_feed(store):
-    store.subscribe("discord:1", "http://f/rss", title=None, entries=entries("a"),
-                    etag=None, last_modified=None, now=T0, next_poll_at=T0)
+    store.subscribe(
+        "discord:1",
+        "http://f/rss",
+        title=None,
+        entries=entries("a"),
+        etag=None,
+        last_modified=None,
+        now=T0,
+        next_poll_at=T0,
+    )
     assert store.unsubscribe("discord:1", "http://f/rss")
     assert not store.unsubscribe("discord:1", "http://f/rss")
     assert store.feed_by_url("http://f/rss") is None
 
 
 def test_failures_count_and_reset(store):
-    feed, _ = store.subscribe("discord:1", "http://f/rss", title=None, entries=[],
-                              etag=None, last_modified=None, now=T0, next_poll_at=T0)
+    feed, _ = store.subscribe(
+        "discord:1", "http://f/rss", title=None, entries=[], etag=None, last_modified=None, now=T0, next_poll_at=T0
+    )
     assert store.record_poll_failure(feed.id, error="boom", now=T0, next_poll_at=T0) == 1
     assert store.record_poll_failure(feed.id, error="boom", now=T0, next_poll_at=T0) == 2
     assert store.feed_by_url("http://f/rss").last_error == "boom"
@@ -115,10 +149,20 @@ def test_schedule_round_trip(store):
 
 
 def test_brief_codec_round_trips():
-    art = Article(text="Body.", original="Title\n\nBody.", offsets=OffsetMap((0,), (7,)),
-                  title="Title", url="http://x", published=T0)
-    brief = Brief(article=art, summary=("Body.",), summary_spans=((7, 12),),
-                  quotes=(Quote(speaker="Ann", text="hi", start=1, end=3, kind="direct", role="CEO"),))
+    art = Article(
+        text="Body.",
+        original="Title\n\nBody.",
+        offsets=OffsetMap((0,), (7,)),
+        title="Title",
+        url="http://x",
+        published=T0,
+    )
+    brief = Brief(
+        article=art,
+        summary=("Body.",),
+        summary_spans=((7, 12),),
+        quotes=(Quote(speaker="Ann", text="hi", start=1, end=3, kind="direct", role="CEO"),),
+    )
     assert brief_from_json(brief_to_json(brief)) == brief
 
 
@@ -126,8 +170,16 @@ def test_version_1_database_is_migrated_in_place(tmp_path):
     """A database made by schema v1 (no seen-times) gains the columns and keeps its rows."""
     url = f"sqlite:///{tmp_path}/old.db"
     s = open_store(url)
-    s.subscribe("discord:1", "http://f/rss", title=None, entries=entries("a"), etag=None,
-                last_modified=None, now=T0, next_poll_at=T0)
+    s.subscribe(
+        "discord:1",
+        "http://f/rss",
+        title=None,
+        entries=entries("a"),
+        etag=None,
+        last_modified=None,
+        now=T0,
+        next_poll_at=T0,
+    )
     with s.engine.begin() as conn:  # turn it back into what v1 created
         conn.execute(text("ALTER TABLE feed_entries DROP COLUMN last_seen_at"))
         conn.execute(text("ALTER TABLE feeds DROP COLUMN last_parsed_at"))
@@ -142,8 +194,16 @@ def test_version_1_database_is_migrated_in_place(tmp_path):
 
 
 def test_prune_forgets_only_what_left_the_feed_long_ago(store):
-    feed, _ = store.subscribe("discord:1", "http://f/rss", title=None, entries=entries("old", "kept"),
-                              etag=None, last_modified=None, now=T0, next_poll_at=T0)
+    feed, _ = store.subscribe(
+        "discord:1",
+        "http://f/rss",
+        title=None,
+        entries=entries("old", "kept"),
+        etag=None,
+        last_modified=None,
+        now=T0,
+        next_poll_at=T0,
+    )
     later = T0 + timedelta(days=40)
     # Only "kept" is still listed; not-modified polls do not make "kept" look stale.
     store.record_poll(feed.id, now=later, next_poll_at=later, entries=entries("kept", "new"))
@@ -180,8 +240,16 @@ def test_two_channels_adding_the_same_new_feed_at_once_both_follow_it(store):
 
     event.listen(Session, "before_flush", other_channel_first)
     try:
-        feed, new = store.subscribe("discord:1", "http://x/feed", title="X", entries=entries("a"),
-                                    etag=None, last_modified=None, now=T0, next_poll_at=T0)
+        feed, new = store.subscribe(
+            "discord:1",
+            "http://x/feed",
+            title="X",
+            entries=entries("a"),
+            etag=None,
+            last_modified=None,
+            now=T0,
+            next_poll_at=T0,
+        )
     finally:
         event.remove(Session, "before_flush", other_channel_first)
     assert raced and new and feed.url == "http://x/feed"
@@ -194,15 +262,22 @@ def test_oversized_feed_values_are_stored_not_refused(store):
     entry title, link or guid must not make every poll of it fail."""
     long_link = "http://x/story?" + "utm=" + "a" * 3000
     huge = [NewEntry("guid-" + "g" * 3000, long_link, "T" * 1500)]
-    feed, new = store.subscribe("discord:1", "http://x/feed", title="F" * 600, entries=entries("a"),
-                                etag='"' + "e" * 600 + '"', last_modified=None, now=T0,
-                                next_poll_at=T0)
+    feed, new = store.subscribe(
+        "discord:1",
+        "http://x/feed",
+        title="F" * 600,
+        entries=entries("a"),
+        etag='"' + "e" * 600 + '"',
+        last_modified=None,
+        now=T0,
+        next_poll_at=T0,
+    )
     assert new
-    added = store.record_poll(feed.id, now=T0 + timedelta(minutes=1), next_poll_at=T0,
-                              etag='"' + "e" * 600 + '"', entries=huge + entries("b"))
+    added = store.record_poll(
+        feed.id, now=T0 + timedelta(minutes=1), next_poll_at=T0, etag='"' + "e" * 600 + '"', entries=huge + entries("b")
+    )
     assert len(added) == 2
-    again = store.record_poll(feed.id, now=T0 + timedelta(minutes=2), next_poll_at=T0,
-                              entries=huge + entries("b"))
+    again = store.record_poll(feed.id, now=T0 + timedelta(minutes=2), next_poll_at=T0, entries=huge + entries("b"))
     assert again == []  # the long guid is still recognised
     store.remember_article(long_link, "k" * 64, "T" * 1500, T0)
     assert store.content_key_for(long_link) == "k" * 64

@@ -36,9 +36,18 @@ STORY = [
 ]
 
 
-def page(*, title_tag: str, og_title: str | None = None, h1: str, site: str = "The Daily Planet",
-         before_h1: str = "", after_h1: str = "", body: list[str] | None = None,
-         description: str | None = None, extra: str = "") -> str:
+def page(
+    *,
+    title_tag: str,
+    og_title: str | None = None,
+    h1: str,
+    site: str = "The Daily Planet",
+    before_h1: str = "",
+    after_h1: str = "",
+    body: list[str] | None = None,
+    description: str | None = None,
+    extra: str = "",
+) -> str:
     head = [f"<title>{title_tag}</title>", f'<meta property="og:site_name" content="{site}">']
     if og_title:
         head.append(f'<meta property="og:title" content="{og_title}">')
@@ -70,13 +79,25 @@ def brief_json(capsys, *argv):
 @pytest.mark.parametrize(
     ("title_tag", "og_title", "h1", "host"),
     [
-        ("Opinion | Why cities need more trees", "Opinion | Why cities need more trees",
-         "Why cities need more trees", "planet.example"),
+        (
+            "Opinion | Why cities need more trees",
+            "Opinion | Why cities need more trees",
+            "Why cities need more trees",
+            "planet.example",
+        ),
         ("Why cities need more trees – TechCrunch", None, "Why cities need more trees", "techcrunch.com"),
-        ("The Daily Planet | Metropolis news you can trust: Why cities need more trees", None,
-         "Why cities need more trees", "planet.example"),
-        ("Why cities need more trees - Opinion - The Daily Planet", "Why cities need more trees",
-         "Why cities need more trees", "planet.example"),
+        (
+            "The Daily Planet | Metropolis news you can trust: Why cities need more trees",
+            None,
+            "Why cities need more trees",
+            "planet.example",
+        ),
+        (
+            "Why cities need more trees - Opinion - The Daily Planet",
+            "Why cities need more trees",
+            "Why cities need more trees",
+            "planet.example",
+        ),
     ],
 )
 def test_headline_without_site_section_or_tagline(title_tag, og_title, h1, host):
@@ -100,8 +121,7 @@ def test_headline_with_separator_inside_is_kept_whole():
 
 def test_kicker_and_headline_repeated_in_the_body_are_removed():
     body = ["Climate", "WHY CITIES NEED MORE TREES!", *STORY]
-    html = page(title_tag="Why cities need more trees | The Daily Planet", h1="Why cities need more trees",
-                body=body)
+    html = page(title_tag="Why cities need more trees | The Daily Planet", h1="Why cities need more trees", body=body)
     article = article_from_html(html, url="https://planet.example/trees")
     assert article.title == "Why cities need more trees"
     first = article.text.split("\n")[0]
@@ -116,8 +136,7 @@ def test_headline_with_site_suffix_repeated_in_the_body_is_removed():
 
 
 def test_a_lead_sentence_using_the_headline_words_stays():
-    assert not headlines.repeats_headline(
-        "Mayor quits after the bridge scandal, the council says.", ["Mayor quits"])
+    assert not headlines.repeats_headline("Mayor quits after the bridge scandal, the council says.", ["Mayor quits"])
 
 
 # --------------------------------------------------------------------------- standfirst
@@ -127,8 +146,12 @@ DEK = "Shade cuts deaths in heatwaves, and planting is cheaper than cooling buil
 
 
 def test_standfirst_is_its_own_field_and_not_a_summary_sentence(capsys, http_server, allow_local):
-    html = page(title_tag="Why cities need more trees | The Daily Planet", h1="Why cities need more trees",
-                after_h1=f'<p class="standfirst">{DEK}</p>', body=[DEK, *STORY])
+    html = page(
+        title_tag="Why cities need more trees | The Daily Planet",
+        h1="Why cities need more trees",
+        after_h1=f'<p class="standfirst">{DEK}</p>',
+        body=[DEK, *STORY],
+    )
     http_server.route("/trees", html)
     code, [record], err = brief_json(capsys, http_server.url("/trees"))
     assert code == 0, err
@@ -160,8 +183,9 @@ def test_description_that_says_something_else_is_the_standfirst():
 
 
 def test_standfirst_on_every_platform():
-    article = Article(text="x", original="x", title="Why cities need more trees", dek=DEK,
-                      url="https://planet.example/t")
+    article = Article(
+        text="x", original="x", title="Why cities need more trees", dek=DEK, url="https://planet.example/t"
+    )
     card = brief_card(Brief(article=article, summary=("The council voted.",)))
     assert card.dek == DEK
     embed = card_embeds(card)[0]
@@ -244,8 +268,10 @@ def test_hard_wrapped_page_is_rejoined():
 
 
 def test_link_box_of_run_on_headlines_is_dropped(tmp_path, capsys):
-    box = ("MORE: Mayor quits over bridge scandal Council votes to close old bridge Ferry "
-           "service to start next week Millbrook schools shut for heat")
+    box = (
+        "MORE: Mayor quits over bridge scandal Council votes to close old bridge Ferry "
+        "service to start next week Millbrook schools shut for heat"
+    )
     text = "Why cities need more trees\n\n" + "\n\n".join([STORY[0], box, *STORY[1:]])
     assert is_furniture(box)
     article = article_from_text(text)
@@ -257,20 +283,23 @@ def test_link_box_of_run_on_headlines_is_dropped(tmp_path, capsys):
 
 
 def test_upper_case_prose_is_not_a_link_box():
-    assert not is_furniture("MORE than forty people were taken to hospital during the heatwave, "
-                            "the county said on Friday, and the council met the next morning.")
+    assert not is_furniture(
+        "MORE than forty people were taken to hospital during the heatwave, "
+        "the county said on Friday, and the council met the next morning."
+    )
 
 
 def test_caption_glued_to_its_credit_is_dropped():
     caption = "Council leader Maria Okafor at a rally in New York.Reuters"
     assert caption_credits(caption) == [(0, len(caption))]
-    text = "\n\n".join([STORY[0], caption, STORY[1],
-                        "A volunteer waters a sapling in Millbrook.AFP/Getty Images " + STORY[2]])
+    text = "\n\n".join(
+        [STORY[0], caption, STORY[1], "A volunteer waters a sapling in Millbrook.AFP/Getty Images " + STORY[2]]
+    )
     cleaned, offsets = clean(text)
     assert "Reuters" not in cleaned and "Getty" not in cleaned and "volunteer waters" not in cleaned
     assert STORY[2] in cleaned
     at = cleaned.index(STORY[2])
-    assert text[offsets.to_original(at):].startswith(STORY[2])
+    assert text[offsets.to_original(at) :].startswith(STORY[2])
 
 
 def test_a_missing_space_in_prose_is_not_a_credit():
@@ -279,8 +308,13 @@ def test_a_missing_space_in_prose_is_not_a_credit():
 
 
 def test_tables_stay_out_of_summaries(tmp_path, capsys):
-    table = ["| Street | Trees | Cost |", "|---|---:|---:|", "| Ring Road | 1,200 | £40,000 |",
-             "| High Street | 800 | £30,000 |", "Ring Road\t1,200\t£40,000"]
+    table = [
+        "| Street | Trees | Cost |",
+        "|---|---:|---:|",
+        "| Ring Road | 1,200 | £40,000 |",
+        "| High Street | 800 | £30,000 |",
+        "Ring Road\t1,200\t£40,000",
+    ]
     text = "Why cities need more trees\n\n" + "\n\n".join([STORY[0], *table, *STORY[1:]])
     article = article_from_text(text)
     assert "|" not in article.text and "Ring Road\t" not in article.text
@@ -348,8 +382,10 @@ def big_feed(base: str, n: int) -> str:
         f"<description>{' '.join(STORY)} Story number {i}.</description></item>"
         for i in range(n)
     )
-    return ('<?xml version="1.0" encoding="utf-8"?><rss version="2.0"><channel><title>Planet</title>'
-            f"<link>https://planet.example/</link>{items}</channel></rss>")
+    return (
+        '<?xml version="1.0" encoding="utf-8"?><rss version="2.0"><channel><title>Planet</title>'
+        f"<link>https://planet.example/</link>{items}</channel></rss>"
+    )
 
 
 def test_feed_says_how_many_entries_were_left_out(capsys, http_server, allow_local):

@@ -21,8 +21,8 @@ STORY = (
     "repairs are carried out. "
     "She added that a temporary ferry service would start next week for commuters. "
     "But that changed nothing for local shops. "
-    "\"We have lost half our customers already. "
-    "Nobody can reach us now,\" said baker Tom Riley. "
+    '"We have lost half our customers already. '
+    'Nobody can reach us now," said baker Tom Riley. '
     "But that changed. "
     "Is the bridge safe for pedestrians? "
     "Repairs to the river bridge are expected to cost the council around four million pounds. "
@@ -100,7 +100,7 @@ def test_furniture_and_caption_run_ons_never_shown(story):
 
 
 def test_prose_that_shares_words_with_furniture_is_kept(story):
-    kept = [story[c.start:c.end].text for c in candidates(story) if c.usable]
+    kept = [story[c.start : c.end].text for c in candidates(story) if c.usable]
     assert any(t.startswith("Volunteers will sign up") for t in kept)
 
 
@@ -169,7 +169,7 @@ def test_bare_quote_fragments_never_shown(story):
 def test_attributed_quote_is_usable(nlp):
     doc = nlp(
         "The festival drew a record crowd of 40,000 people to the harbour this weekend. "
-        "\"It was the busiest weekend we have ever had in the harbour,\" organiser Priya Shah said."
+        '"It was the busiest weekend we have ever had in the harbour," organiser Priya Shah said.'
     )
     reasons = [c.reason for c in candidates(doc)]
     assert reasons == [None, None]
@@ -226,14 +226,16 @@ def test_one_sentence_document(nlp):
 
 def test_caption_brackets_are_furniture_but_names_are_not():
     text = "Elsa (left) with Anna. Jo Dale (seated on the sofa) smiles. The (Left Bloc) party won."
-    found = [text[i:i + 6] for i in furniture_offsets(text)]
+    found = [text[i : i + 6] for i in furniture_offsets(text)]
     assert found == ["(left)", "(seate"]
 
 
 def test_furniture_offsets():
-    text = ("PUBLISHED: 10:01 EST, 2 May 2014. He met her at 10:30 in a snap photo. Getty Images. "
-            "They were accused of copyright theft.")
-    found = sorted(text[i:i + 9] for i in furniture_offsets(text))
+    text = (
+        "PUBLISHED: 10:01 EST, 2 May 2014. He met her at 10:30 in a snap photo. Getty Images. "
+        "They were accused of copyright theft."
+    )
+    found = sorted(text[i : i + 9] for i in furniture_offsets(text))
     assert found == ["10:01 EST", "Getty Ima", "PUBLISHED"]
 
 
@@ -242,7 +244,7 @@ def test_pronoun_speaker_needs_a_named_person_before_it(nlp):
         "The city's only tram line will close for three months from May so that worn rails "
         "can be replaced across the whole network, the transport office announced. "
         "Transport director Helen Marsh said the closure could not be avoided any longer. "
-        "\"We have repaired these rails for years and there is nothing left to repair,\" she "
+        '"We have repaired these rails for years and there is nothing left to repair," she '
         "told reporters at the depot on Monday. "
         "Replacement buses will run every ten minutes along the tram route during the works."
     )
@@ -281,5 +283,7 @@ def test_a_sentence_repeating_the_standfirst_is_not_spent(nlp):
 
 def test_a_sentence_repeating_the_headline_is_not_spent(nlp):
     doc = nlp("Millbrook teacher swims the whole river in a single day. " + LEAD)
-    texts = [s.text for s in summarize(doc, sentences=2, title="Millbrook teacher swims the whole river in a single day")]
+    texts = [
+        s.text for s in summarize(doc, sentences=2, title="Millbrook teacher swims the whole river in a single day")
+    ]
     assert all("swims the whole river" not in t for t in texts)

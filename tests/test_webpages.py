@@ -55,9 +55,7 @@ def test_page_without_story_text_is_a_clear_error():
     html = "<html><head><title>Login</title></head><body><nav>Home</nav></body></html>"
     with pytest.raises(NoArticleText) as err:
         article_from_html(html, url="https://example.com/login")
-    assert str(err.value) == (
-        "could not load https://example.com/login: no article text was found in the page"
-    )
+    assert str(err.value) == ("could not load https://example.com/login: no article text was found in the page")
     # Callers catching either family see it: URL loaders and file loaders.
     assert isinstance(err.value, FetchError) and isinstance(err.value, LoadError)
 
@@ -72,8 +70,7 @@ def test_saved_html_file_through_the_file_loader(tmp_path):
 
 
 def test_html_to_text_keeps_paragraphs_and_drops_scripts():
-    fragment = ("<p>First <b>bold</b> line.</p><script>evil()</script>"
-                "<ul><li>one</li><li>two</li></ul>Tail &amp; end")
+    fragment = "<p>First <b>bold</b> line.</p><script>evil()</script><ul><li>one</li><li>two</li></ul>Tail &amp; end"
     assert html_to_text(fragment) == "First bold line.\n\none\n\ntwo\n\nTail & end"
     assert html_to_text("plain   words\n\n more") == "plain words\n\nmore"
 
@@ -83,8 +80,7 @@ def test_html_to_text_keeps_paragraphs_and_drops_scripts():
     [
         ("2026-03-14T09:30:00+0000", datetime(2026, 3, 14, 9, 30, tzinfo=timezone.utc)),
         ("2026-03-14", datetime(2026, 3, 14)),
-        ("2026-03-14T09:30:00-0500",
-         datetime(2026, 3, 14, 9, 30, tzinfo=timezone(timedelta(hours=-5)))),
+        ("2026-03-14T09:30:00-0500", datetime(2026, 3, 14, 9, 30, tzinfo=timezone(timedelta(hours=-5)))),
         ("not a date", None),
         (None, None),
     ],
@@ -114,8 +110,7 @@ async def test_load_url_follows_a_redirect_and_reports_the_final_url(http_server
     assert article.url == http_server.url("/story")
 
 
-@pytest.mark.parametrize("charset, via", [("windows-1252", "http"), ("iso-8859-1", "meta"),
-                                           ("iso-8859-1", "http")])
+@pytest.mark.parametrize("charset, via", [("windows-1252", "http"), ("iso-8859-1", "meta"), ("iso-8859-1", "http")])
 async def test_non_utf8_page(http_server, charset, via):
     paragraphs = [
         "Le maire de Saint-\u00c9tienne a d\u00e9clar\u00e9 jeudi que la r\u00e9novation du "
@@ -128,8 +123,9 @@ async def test_non_utf8_page(http_server, charset, via):
     ]
     if charset == "iso-8859-1":  # no curly apostrophe in Latin-1
         paragraphs = [p.replace("\u2019", "'") for p in paragraphs]
-    html = news_page("R\u00e9novation du th\u00e9\u00e2tre", paragraphs,
-                     meta_charset=charset if via == "meta" else None)
+    html = news_page(
+        "R\u00e9novation du th\u00e9\u00e2tre", paragraphs, meta_charset=charset if via == "meta" else None
+    )
     content_type = f"text/html; charset={charset}" if via == "http" else "text/html"
     http_server.route("/fr", html.encode(charset), content_type=content_type)
     [article] = await load_url(http_server.url("/fr"), policy=POLICY)
@@ -154,15 +150,17 @@ async def test_load_url_page_without_article(http_server):
 
 
 def test_share_bars_related_links_comments_and_cookie_banners_are_dropped():
-    html = news_page().replace(
-        "<article>", '<div class="share">Share on Facebook | Twitter | Email</div><article>'
-    ).replace(
-        "</article>",
-        '<div class="related"><h2>Related stories</h2><ul><li><a href="/x">Storm damages '
-        "pier in nearby town</a></li></ul></div></article>"
-        '<section id="comments"><h2>12 Comments</h2><div class="comment"><p>John: This is '
-        "a waste of money and the council should be ashamed of itself.</p></div></section>"
-        '<div class="cookie">We use cookies to improve your experience. Accept all</div>',
+    html = (
+        news_page()
+        .replace("<article>", '<div class="share">Share on Facebook | Twitter | Email</div><article>')
+        .replace(
+            "</article>",
+            '<div class="related"><h2>Related stories</h2><ul><li><a href="/x">Storm damages '
+            "pier in nearby town</a></li></ul></div></article>"
+            '<section id="comments"><h2>12 Comments</h2><div class="comment"><p>John: This is '
+            "a waste of money and the council should be ashamed of itself.</p></div></section>"
+            '<div class="cookie">We use cookies to improve your experience. Accept all</div>',
+        )
     )
     article = article_from_html(html, url="https://ledger.example/x")
     assert article.text.split("\n") == list(SAMPLE_PARAGRAPHS)

@@ -14,20 +14,35 @@ from briefings.model import Article, Brief, Quote
 from briefings.wording import UNATTRIBUTED, quote_text, reporting_verb, speaker_label
 
 
-@pytest.mark.parametrize("cue, verb", [
-    ("said", "said"), ("says", "said"), ("saying", "said"), ("warns", "warned"),
-    ("explaining", "explained"), ("stresses", "stressed"), ("denies", "denied"),
-    ("noted", "noted"), ("writing", "wrote"), ("admitting", "admitted"),
-    ("told", "said"),  # "told that ..." needs an object
-    ("according to", "said"), (None, "said"), ("<@U1>", "said"), ("asked", "said"),
-])
+@pytest.mark.parametrize(
+    "cue, verb",
+    [
+        ("said", "said"),
+        ("says", "said"),
+        ("saying", "said"),
+        ("warns", "warned"),
+        ("explaining", "explained"),
+        ("stresses", "stressed"),
+        ("denies", "denied"),
+        ("noted", "noted"),
+        ("writing", "wrote"),
+        ("admitting", "admitted"),
+        ("told", "said"),  # "told that ..." needs an object
+        ("according to", "said"),
+        (None, "said"),
+        ("<@U1>", "said"),
+        ("asked", "said"),
+    ],
+)
 def test_reporting_verb_uses_the_cue_only_when_it_reads_well(cue, verb):
     assert reporting_verb(cue) == verb
 
 
 def test_reported_speech_reads_as_what_it_is():
-    assert quote_text("indirect", "that he expected a positive response", "asserted") == \
-        "asserted that he expected a positive response"
+    assert (
+        quote_text("indirect", "that he expected a positive response", "asserted")
+        == "asserted that he expected a positive response"
+    )
     assert quote_text("indirect", "The talks will resume.", "warned") == "warned that the talks will resume."
     assert quote_text("indirect", "US troops would stay", "said") == "said that US troops would stay"
     assert quote_text("indirect", "whether the deal would hold", "asked") == "asked whether the deal would hold"
@@ -72,8 +87,16 @@ def test_speaker_labels_come_from_one_table():
 
 
 def q(speaker, text, kind="person"):
-    return Quote(speaker=speaker, text=text, start=0, end=len(text), kind="direct", speaker_kind=kind,
-                 rule="cue-subject" if speaker else None, confidence=0.9 if speaker else 0.2)
+    return Quote(
+        speaker=speaker,
+        text=text,
+        start=0,
+        end=len(text),
+        kind="direct",
+        speaker_kind=kind,
+        rule="cue-subject" if speaker else None,
+        confidence=0.9 if speaker else 0.2,
+    )
 
 
 def brief(title, *quotes):
@@ -82,10 +105,14 @@ def brief(title, *quotes):
 
 
 def test_brief_speakers_put_unattributed_quotes_in_their_own_group_last():
-    b = brief("a", q(None, "One."), q("Ann Lee", "Two."), q(None, "Three."), q("Bo Chan", "Four."),
-              q("Bo Chan", "Five."))
+    b = brief(
+        "a", q(None, "One."), q("Ann Lee", "Two."), q(None, "Three."), q("Bo Chan", "Four."), q("Bo Chan", "Five.")
+    )
     assert [(name, [x.text for x in qs]) for name, qs in b.speakers] == [
-        ("Bo Chan", ["Four.", "Five."]), ("Ann Lee", ["Two."]), (None, ["One.", "Three."])]
+        ("Bo Chan", ["Four.", "Five."]),
+        ("Ann Lee", ["Two."]),
+        (None, ["One.", "Three."]),
+    ]
 
 
 def test_jsonl_lists_no_none_speaker_and_counts_the_unattributed():
@@ -97,10 +124,12 @@ def test_jsonl_lists_no_none_speaker_and_counts_the_unattributed():
 
 
 def test_digest_merge_keeps_unattributed_apart_and_last():
-    merged = merge_speakers([
-        brief("a", q(None, "One."), q("Ann Lee", "Two.")),
-        brief("b", q(None, "Three."), q("Lee", "Four.")),
-    ])
+    merged = merge_speakers(
+        [
+            brief("a", q(None, "One."), q("Ann Lee", "Two.")),
+            brief("b", q(None, "Three."), q("Lee", "Four.")),
+        ]
+    )
     assert [s.name for s in merged] == ["Ann Lee", None]
     assert [a.title for a in merged[-1].appearances] == ["a", "b"]
     assert merged[0].quote_count == 2  # "Lee" joined Ann Lee; no unattributed quote did

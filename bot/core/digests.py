@@ -53,8 +53,10 @@ def digest_shape(schedule: Schedule | None) -> tuple[int, int]:
 
 def describe_shape(schedule: Schedule | None) -> str:
     stories, sentences = digest_shape(schedule)
-    return (f"It shows the top {stories} stor{'y' if stories == 1 else 'ies'} with "
-            f"{sentences} summary sentence{'' if sentences == 1 else 's'} each.")
+    return (
+        f"It shows the top {stories} stor{'y' if stories == 1 else 'ies'} with "
+        f"{sentences} summary sentence{'' if sentences == 1 else 's'} each."
+    )
 
 
 class DigestBuilder:
@@ -63,8 +65,7 @@ class DigestBuilder:
         self.cache = cache
         self.sources = sources
 
-    async def build(self, channel: str, since: datetime | None, until: datetime,
-                    heading: str) -> tuple[Reply, int]:
+    async def build(self, channel: str, since: datetime | None, until: datetime, heading: str) -> tuple[Reply, int]:
         """The digest reply and how many articles it covers."""
         entries = await self.store.run(self.store.channel_entries, channel, since, until)
         entries = _unique(entries)
@@ -82,16 +83,33 @@ class DigestBuilder:
         headlines = [_headline(s.lead, s) for s in rest]
         for e in unreadable:  # a card while there is room, else a headline
             if len(cards) < max_stories:
-                cards.append(Card(title=e.title or e.url or "Untitled story", url=e.url, source=None,
-                                  summary=(), speakers=(), note="This story's page could not be read."))
+                cards.append(
+                    Card(
+                        title=e.title or e.url or "Untitled story",
+                        url=e.url,
+                        source=None,
+                        summary=(),
+                        speakers=(),
+                        note="This story's page could not be read.",
+                    )
+                )
             else:
-                headlines.append(f"{e.title or e.url or 'Untitled story'}"
-                                 + (f" — {e.url}" if e.url and e.title else "") + " (page could not be read)")
+                headlines.append(
+                    f"{e.title or e.url or 'Untitled story'}"
+                    + (f" — {e.url}" if e.url and e.title else "")
+                    + " (page could not be read)"
+                )
         if headlines:
             more = len(headlines) - MAX_HEADLINES
-            cards.append(Card(title="More stories", url=None, source=None,
-                              summary=tuple(headlines[:MAX_HEADLINES]) + ((f"(+{more} more)",) if more > 0 else ()),
-                              speakers=()))
+            cards.append(
+                Card(
+                    title="More stories",
+                    url=None,
+                    source=None,
+                    summary=tuple(headlines[:MAX_HEADLINES]) + ((f"(+{more} more)",) if more > 0 else ()),
+                    speakers=(),
+                )
+            )
         n = len(stories) + len(unreadable)
         text = f"{heading}: {n} new {'story' if n == 1 else 'stories'}"
         if len(entries) != n:
@@ -103,8 +121,9 @@ class DigestBuilder:
         await self._archive(channel, stories, briefs, arrivals)
         return Reply(text=text, cards=tuple(cards)), len(entries)
 
-    async def _archive(self, channel: str, stories: list[DigestStory], briefs: list[Brief],
-                       arrivals: list[datetime | None]) -> None:
+    async def _archive(
+        self, channel: str, stories: list[DigestStory], briefs: list[Brief], arrivals: list[datetime | None]
+    ) -> None:
         """Keep every quote of the stories in the channel's archive (the same speaker and
         words once: a preview and the scheduled digest add nothing twice)."""
         arrived = {id(b.article): t for b, t in zip(briefs, arrivals)}
@@ -118,18 +137,27 @@ class DigestBuilder:
                     continue
                 if when.tzinfo is None:
                     when = when.replace(tzinfo=timezone.utc)
-                records.append(QuoteRecord(
-                    speaker=q.speaker, speaker_kind=q.speaker_kind, kind=q.quote.kind, text=q.quote.text,
-                    story=story.title, url=first.url,
-                    outlets=tuple(dict.fromkeys(outlet(a) for a in q.articles)), said_at=when))
+                records.append(
+                    QuoteRecord(
+                        speaker=q.speaker,
+                        speaker_kind=q.speaker_kind,
+                        kind=q.quote.kind,
+                        text=q.quote.text,
+                        story=story.title,
+                        url=first.url,
+                        outlets=tuple(dict.fromkeys(outlet(a) for a in q.articles)),
+                        said_at=when,
+                    )
+                )
         if records:
             try:
                 await self.store.run(self.store.archive_quotes, channel, records)
             except Exception:  # the digest still goes out; the archive misses these quotes
                 log.exception("quote archive: could not keep %d quotes of %s", len(records), channel)
 
-    async def _briefs(self, entries: list[StoredEntry], sentences: int, outlets: dict[int, str]
-                      ) -> tuple[list[Brief], list[datetime | None], list[StoredEntry]]:
+    async def _briefs(
+        self, entries: list[StoredEntry], sentences: int, outlets: dict[int, str]
+    ) -> tuple[list[Brief], list[datetime | None], list[StoredEntry]]:
         """Briefs of the entries (summaries cut to ``sentences``, the outlet named as the
         channel's feed is), their arrival times, and the entries that could not be read."""
         keys = [e.content_key for e in entries if e.content_key]
@@ -148,8 +176,7 @@ class DigestBuilder:
                 unreadable.append(entry)
                 continue
             source = outlets.get(entry.feed_id) or brief.article.source
-            brief = replace(brief, article=replace(brief.article, url=entry.url or brief.article.url,
-                                                   source=source))
+            brief = replace(brief, article=replace(brief.article, url=entry.url or brief.article.url, source=source))
             briefs.append(brief)
             arrivals.append(entry.first_seen_at)
         if sentences > DEFAULT_SENTENCES:  # longer than the poller's briefs: brief again, cached
@@ -158,8 +185,9 @@ class DigestBuilder:
         else:
             # the cached summary's first sentences: a shorter summary of the same story,
             # without parsing it again
-            briefs = [replace(b, summary=b.summary[:sentences], summary_spans=b.summary_spans[:sentences])
-                      for b in briefs]
+            briefs = [
+                replace(b, summary=b.summary[:sentences], summary_spans=b.summary_spans[:sentences]) for b in briefs
+            ]
         return briefs, arrivals, unreadable
 
     async def _late_brief(self, entry: StoredEntry) -> Brief | None:
@@ -182,11 +210,18 @@ def story_card(story: DigestStory) -> Card:
     note = None
     if others:
         note = "Also in: " + ", ".join(
-            f"{outlet(b.article)} ({b.article.url})" if b.article.url else outlet(b.article) for b in others)
+            f"{outlet(b.article)} ({b.article.url})" if b.article.url else outlet(b.article) for b in others
+        )
     elif not story.quotes:
         note = "No quotes found in this story."
-    return Card(title=story.title or lead.url or "Untitled story", url=lead.url, source=outlet(lead),
-                summary=story.summary, speakers=_story_speakers(story), note=note)
+    return Card(
+        title=story.title or lead.url or "Untitled story",
+        url=lead.url,
+        source=outlet(lead),
+        summary=story.summary,
+        speakers=_story_speakers(story),
+        note=note,
+    )
 
 
 def _story_speakers(story: DigestStory) -> tuple[SpeakerView, ...]:
@@ -196,20 +231,25 @@ def _story_speakers(story: DigestStory) -> tuple[SpeakerView, ...]:
     for q in story.quotes:
         if q.speaker:  # unattributed quotes stay out of a digest card
             by_speaker.setdefault(q.speaker, []).append(q)
-    ranked = sorted(by_speaker.items(),
-                    key=lambda kv: -max(len({outlet(a) for a in q.articles}) for q in kv[1]))
+    ranked = sorted(by_speaker.items(), key=lambda kv: -max(len({outlet(a) for a in q.articles}) for q in kv[1]))
     pairs: list[tuple[str, list[Quote]]] = []
     sources: list[list[str]] = []
-    for name, quotes in ranked[:_SPEAKERS_PER_STORY]:
-        quotes = sorted(quotes, key=lambda q: -len({outlet(a) for a in q.articles}))
+    for name, said in ranked[:_SPEAKERS_PER_STORY]:
+        quotes = sorted(said, key=lambda q: -len({outlet(a) for a in q.articles}))
         pairs.append((name, [q.quote for q in quotes]))
-        sources.append([", ".join(dict.fromkeys(outlet(a) for a in q.articles)) if len(
-            {outlet(a) for a in q.articles}) > 1 else "" for q in quotes])
+        sources.append(
+            [
+                ", ".join(dict.fromkeys(outlet(a) for a in q.articles))
+                if len({outlet(a) for a in q.articles}) > 1
+                else ""
+                for q in quotes
+            ]
+        )
     views = speaker_views(pairs, max_speakers=_SPEAKERS_PER_STORY)
     out = []
     for view, tails in zip(views, sources):  # the outlets carrying a quote, where it shows its story
-        quotes = tuple(replace(q, story=tail) if tail else q for q, tail in zip(view.quotes, tails))
-        out.append(replace(view, quotes=quotes))
+        shown = tuple(replace(q, story=tail) if tail else q for q, tail in zip(view.quotes, tails))
+        out.append(replace(view, quotes=shown))
     return tuple(out)
 
 
@@ -247,10 +287,12 @@ def _who_said_what(stories: list[DigestStory], max_speakers: int = 10, stories_e
     named = [sp for sp in merged if sp.name is not None][:max_speakers]
     views = []
     for sp in named + [sp for sp in merged if sp.name is None]:
-        quotes = (quote_view(a.quotes[0], story=a.title or a.url or "untitled")
-                  for a in sp.appearances[:stories_each] if a.quotes)
+        quotes = (
+            quote_view(a.quotes[0], story=a.title or a.url or "untitled")
+            for a in sp.appearances[:stories_each]
+            if a.quotes
+        )
         views.append(speaker_view(sp.name, sp.roles[0] if sp.roles else None, sp.kind, quotes))
     if not views:
         return None
-    return Card(title="Who said what across these stories", url=None, source=None, summary=(),
-                speakers=tuple(views))
+    return Card(title="Who said what across these stories", url=None, source=None, summary=(), speakers=tuple(views))

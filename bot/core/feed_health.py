@@ -48,32 +48,47 @@ def _name(n: NoticeDue) -> str:
 
 def _who_fixes(n: NoticeDue) -> str:
     if n.cause == "gone":
-        return ("The site no longer serves a feed at that address: a manager of this channel can "
-                "find its new address and /feeds add it (then /feeds remove the old one).")
+        return (
+            "The site no longer serves a feed at that address: a manager of this channel can "
+            "find its new address and /feeds add it (then /feeds remove the old one)."
+        )
     if n.cause == "refused":
-        return ("The site refuses Briefbot: its publisher can allow it, or a manager of this channel "
-                "can /feeds remove it.")
-    return ("This looks like the site's own trouble: its publisher can fix it; Briefbot keeps "
-            "trying and will say when it works again. A manager can /feeds remove it.")
+        return (
+            "The site refuses Briefbot: its publisher can allow it, or a manager of this channel can /feeds remove it."
+        )
+    return (
+        "This looks like the site's own trouble: its publisher can fix it; Briefbot keeps "
+        "trying and will say when it works again. A manager can /feeds remove it."
+    )
 
 
 def notice_text(n: NoticeDue) -> str:
     """The bot's own words for one notice (article text never appears here)."""
     if n.kind == "failing":
-        return (f"Feed trouble: {_name(n)} has not been readable for over 24 hours "
-                f"(last error: {n.error or 'unknown'}). {_who_fixes(n)}")
+        return (
+            f"Feed trouble: {_name(n)} has not been readable for over 24 hours "
+            f"(last error: {n.error or 'unknown'}). {_who_fixes(n)}"
+        )
     if n.kind == "recovered":
         return f"Feed back: {_name(n)} works again; its new stories will be in this channel's digest."
-    return (f"Feed paused: {_name(n)} has been gone for 7 days (last error: {n.error or 'unknown'}), so "
-            "Briefbot stopped polling it. A manager can /feeds add it again once it is back, "
-            "or /feeds remove it.")
+    return (
+        f"Feed paused: {_name(n)} has been gone for 7 days (last error: {n.error or 'unknown'}), so "
+        "Briefbot stopped polling it. A manager can /feeds add it again once it is back, "
+        "or /feeds remove it."
+    )
 
 
 class FeedHealth:
     """Posts the feed notices that are due (called after every poll round)."""
 
-    def __init__(self, store: Store, clock: Clock, *, failing_after: timedelta = FAILING_AFTER,
-                 pause_after: timedelta = PAUSE_AFTER) -> None:
+    def __init__(
+        self,
+        store: Store,
+        clock: Clock,
+        *,
+        failing_after: timedelta = FAILING_AFTER,
+        pause_after: timedelta = PAUSE_AFTER,
+    ) -> None:
         self.store = store
         self.clock = clock
         self.failing_after = failing_after
@@ -97,8 +112,9 @@ class FeedHealth:
             try:
                 await deliverer.deliver(ref, Reply(text=notice_text(notice)))
             except Exception:
-                log.exception("feed notice (%s) for %s in %s could not be posted", notice.kind,
-                              notice.url, notice.channel)
+                log.exception(
+                    "feed notice (%s) for %s in %s could not be posted", notice.kind, notice.url, notice.channel
+                )
                 continue
             await self.store.run(self.store.notice_posted, claim, self.clock.now())
             log.info("feed notice (%s) for %s posted in %s", notice.kind, notice.url, notice.channel)

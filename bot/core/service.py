@@ -20,9 +20,19 @@ from bot.core.outcomes import CommandOutcome, NullObserver, Observer
 from bot.core.sources import SourceError, Sources, user_sentence
 from bot.core.status import STATUS, StatusRegistry
 from bot.core.timing import describe_local, make_trigger, next_fire
-from bot.core.validation import (InputError, describe_days, parse_days, parse_digest_sentences,
-                                 parse_archive_days, parse_digest_stories, parse_feed_url, parse_sentences, parse_time,
-                                 parse_timezone, require)
+from bot.core.validation import (
+    InputError,
+    describe_days,
+    parse_days,
+    parse_digest_sentences,
+    parse_archive_days,
+    parse_digest_stories,
+    parse_feed_url,
+    parse_sentences,
+    parse_time,
+    parse_timezone,
+    require,
+)
 from bot.core.views import archive_reply, brief_card, help_reply, quotes_card
 from bot.storage.db import NewEntry, Store
 from briefings.feeds import FeedError
@@ -31,9 +41,11 @@ from briefings.fetching import FetchError
 log = logging.getLogger(__name__)
 
 #: Who may change feeds and schedules, in each platform's own words.
-MANAGERS = {"discord": "the Manage Channels permission or the manager role",
-            "slack": "workspace admins and owners, or members of the manager user group",
-            "console": "the local user"}
+MANAGERS = {
+    "discord": "the Manage Channels permission or the manager role",
+    "slack": "workspace admins and owners, or members of the manager user group",
+    "console": "the local user",
+}
 
 
 def not_allowed(platform: str) -> str:
@@ -49,9 +61,17 @@ def _fmt_time(when: datetime | None) -> str:
 class BriefbotService:
     """Implements ``bot.core.interface.CommandService``."""
 
-    def __init__(self, store: Store, cache: BriefCache, sources: Sources, clock: Clock,
-                 *, feed_poll_seconds: int = 900, status: StatusRegistry = STATUS,
-                 observer: Observer | None = None) -> None:
+    def __init__(
+        self,
+        store: Store,
+        cache: BriefCache,
+        sources: Sources,
+        clock: Clock,
+        *,
+        feed_poll_seconds: int = 900,
+        status: StatusRegistry = STATUS,
+        observer: Observer | None = None,
+    ) -> None:
         self.store = store
         self.cache = cache
         self.sources = sources
@@ -68,10 +88,15 @@ class BriefbotService:
         self._idle = asyncio.Event()
         self._idle.set()
         self._handlers: dict[str, Callable[[Invocation], Awaitable[Reply]]] = {
-            "brief": self._brief, "quotes": self._quotes, "digest": self._digest,
-            "feeds add": self._feeds_add, "feeds remove": self._feeds_remove,
-            "feeds list": self._feeds_list, "schedule set": self._schedule_set,
-            "schedule off": self._schedule_off, "schedule show": self._schedule_show,
+            "brief": self._brief,
+            "quotes": self._quotes,
+            "digest": self._digest,
+            "feeds add": self._feeds_add,
+            "feeds remove": self._feeds_remove,
+            "feeds list": self._feeds_list,
+            "schedule set": self._schedule_set,
+            "schedule off": self._schedule_off,
+            "schedule show": self._schedule_show,
             "help": self._help,
         }
 
@@ -87,11 +112,15 @@ class BriefbotService:
         handler = self._handlers.get(inv.command)
         if spec is None or handler is None:
             hint = help_command(inv.channel.platform)
-            return (Reply(text=f"There is no /{inv.command} command; try {hint}.", ephemeral=True, error=True),
-                    CommandOutcome.UNAVAILABLE)
+            return (
+                Reply(text=f"There is no /{inv.command} command; try {hint}.", ephemeral=True, error=True),
+                CommandOutcome.UNAVAILABLE,
+            )
         if not self.accepting:
-            return (Reply(text="Briefbot is restarting; try again in a minute.", ephemeral=True, error=True),
-                    CommandOutcome.UNAVAILABLE)
+            return (
+                Reply(text="Briefbot is restarting; try again in a minute.", ephemeral=True, error=True),
+                CommandOutcome.UNAVAILABLE,
+            )
         if spec.manage and not inv.can_manage:
             log.info("refused /%s for %s in %s: not a manager", inv.command, inv.user_id, inv.channel.key)
             return Reply(text=not_allowed(inv.channel.platform), ephemeral=True, error=True), CommandOutcome.DENIED
@@ -106,8 +135,12 @@ class BriefbotService:
         except Exception:
             log.exception("/%s in %s failed", inv.command, inv.channel.key)
             self.status.incr("commands.failed")
-            return (Reply(text=f"Sorry, /{inv.command} failed on our side; it has been logged.",
-                          ephemeral=True, error=True), CommandOutcome.ERROR)
+            return (
+                Reply(
+                    text=f"Sorry, /{inv.command} failed on our side; it has been logged.", ephemeral=True, error=True
+                ),
+                CommandOutcome.ERROR,
+            )
         finally:
             self._in_flight -= 1
             if not self._in_flight:
@@ -170,8 +203,10 @@ class BriefbotService:
         words = str(inv.options.get("text") or "").strip()
         days = parse_archive_days(inv.options.get("days"))
         if not speaker and not words:
-            raise InputError("Give an article's URL (/quotes url:https://…), or search this channel's "
-                             "quotes with speaker:<name> or text:<words>.")
+            raise InputError(
+                "Give an article's URL (/quotes url:https://…), or search this channel's "
+                "quotes with speaker:<name> or text:<words>."
+            )
         since = self.clock.now() - timedelta(days=days) if days else None
         channel = inv.channel.key
         if words:
@@ -199,25 +234,36 @@ class BriefbotService:
         try:
             poll = await self.sources.poll(url)
         except FeedError as exc:
-            raise InputError(f"{url} is not a feed I can read ({exc.reason}); give the address of "
-                             "an RSS or Atom feed.") from None
+            raise InputError(
+                f"{url} is not a feed I can read ({exc.reason}); give the address of an RSS or Atom feed."
+            ) from None
         except FetchError as exc:
             raise SourceError(user_sentence(str(exc))) from None
         now = self.clock.now()
         entries = [NewEntry(e.id, e.link, e.title) for e in poll.entries]
         feed, new = await self.store.run(
-            self.store.subscribe, inv.channel.key, url, title=poll.title, entries=entries,
-            etag=poll.etag, last_modified=poll.last_modified, now=now,
-            next_poll_at=now + timedelta(seconds=self.feed_poll_seconds))
+            self.store.subscribe,
+            inv.channel.key,
+            url,
+            title=poll.title,
+            entries=entries,
+            etag=poll.etag,
+            last_modified=poll.last_modified,
+            now=now,
+            next_poll_at=now + timedelta(seconds=self.feed_poll_seconds),
+        )
         name = f"{feed.title} ({url})" if feed.title else url
         if await self.store.run(self.store.resume_feed, feed.id, now):
-            return Reply(text=f"{name} reads again: it is polled again for every channel that follows it.",
-                         ephemeral=True)
+            return Reply(
+                text=f"{name} reads again: it is polled again for every channel that follows it.", ephemeral=True
+            )
         if not new:
             return Reply(text=f"This channel already follows {name}.", ephemeral=True)
-        text = (f"Now following {name}. Its {len(entries)} current "
-                f"{'story is' if len(entries) == 1 else 'stories are'} counted as read; "
-                "new stories will appear in this channel's digest.")
+        text = (
+            f"Now following {name}. Its {len(entries)} current "
+            f"{'story is' if len(entries) == 1 else 'stories are'} counted as read; "
+            "new stories will appear in this channel's digest."
+        )
         schedule = await self.store.run(self.store.schedule, inv.channel.key)
         if schedule is None or not schedule.enabled:
             text += " Set a daily time with /schedule set time:08:00 timezone:Europe/Berlin."
@@ -236,8 +282,10 @@ class BriefbotService:
         lines = [f"This channel follows {len(feeds)} feed{'s' if len(feeds) != 1 else ''}:"]
         states = await self.store.run(self.store.feed_states, [f.id for f in feeds])
         for f in feeds:
-            line = (f"• {f.title + ' — ' if f.title else ''}{f.url} — {_state(states[f.id])}; "
-                    f"last fetched {_fmt_time(f.last_fetch_at)}")
+            line = (
+                f"• {f.title + ' — ' if f.title else ''}{f.url} — {_state(states[f.id])}; "
+                f"last fetched {_fmt_time(f.last_fetch_at)}"
+            )
             if f.last_error:
                 line += f"; last error: {f.last_error} ({f.failures} failed in a row)"
             lines.append(line)
@@ -252,13 +300,25 @@ class BriefbotService:
         stories = parse_digest_stories(inv.options.get("stories"))
         sentences = parse_digest_sentences(inv.options.get("sentences"))
         now = self.clock.now()
-        row = await self.store.run(self.store.set_schedule, inv.channel.key, hour=hour, minute=minute,
-                                   tz=tz, days=days, now=now, stories=stories, sentences=sentences)
+        row = await self.store.run(
+            self.store.set_schedule,
+            inv.channel.key,
+            hour=hour,
+            minute=minute,
+            tz=tz,
+            days=days,
+            now=now,
+            stories=stories,
+            sentences=sentences,
+        )
         await self._schedule_changed(inv.channel.key)
         nxt = next_fire(make_trigger(hour, minute, tz, days), now)
         when = f" Next: {describe_local(nxt, tz)}." if nxt else ""
-        return Reply(text=f"The digest will be posted at {hour:02d}:{minute:02d} ({tz}) "
-                          f"{describe_days(days)}.{when} {describe_shape(row)}", ephemeral=True)
+        return Reply(
+            text=f"The digest will be posted at {hour:02d}:{minute:02d} ({tz}) "
+            f"{describe_days(days)}.{when} {describe_shape(row)}",
+            ephemeral=True,
+        )
 
     async def _schedule_off(self, inv: Invocation) -> Reply:
         if await self.store.run(self.store.disable_schedule, inv.channel.key, self.clock.now()):
@@ -269,8 +329,10 @@ class BriefbotService:
     async def _schedule_show(self, inv: Invocation) -> Reply:
         s = await self.store.run(self.store.schedule, inv.channel.key)
         if s is None or not s.enabled:
-            return Reply(text="No daily digest in this channel. Set one with /schedule set "
-                              "time:08:00 timezone:Europe/Berlin", ephemeral=True)
+            return Reply(
+                text="No daily digest in this channel. Set one with /schedule set time:08:00 timezone:Europe/Berlin",
+                ephemeral=True,
+            )
         nxt = next_fire(make_trigger(s.hour, s.minute, s.tz, s.days), self.clock.now())
         text = f"The digest is posted at {s.hour:02d}:{s.minute:02d} ({s.tz}) {describe_days(s.days)}."
         if nxt:
@@ -290,5 +352,8 @@ def _state(state) -> str:
     if state.state == "ok":
         return "working"
     since = _fmt_time(state.since)
-    return {"failing": f"failing since {since}", "gone": f"gone since {since} (paused after 7 days)",
-            "paused": f"paused since {since} (gone for 7 days; /feeds add it again once it is back)"}[state.state]
+    return {
+        "failing": f"failing since {since}",
+        "gone": f"gone since {since} (paused after 7 days)",
+        "paused": f"paused since {since} (gone for 7 days; /feeds add it again once it is back)",
+    }[state.state]

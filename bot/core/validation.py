@@ -13,11 +13,28 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 DAY_NAMES = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 _DAY_ALIASES = {
     **{d: d for d in DAY_NAMES},
-    "monday": "mon", "tuesday": "tue", "tues": "tue", "wednesday": "wed", "thursday": "thu",
-    "thur": "thu", "thurs": "thu", "friday": "fri", "saturday": "sat", "sunday": "sun",
+    "monday": "mon",
+    "tuesday": "tue",
+    "tues": "tue",
+    "wednesday": "wed",
+    "thursday": "thu",
+    "thur": "thu",
+    "thurs": "thu",
+    "friday": "fri",
+    "saturday": "sat",
+    "sunday": "sun",
 }
-_DAY_SETS = {"daily": "*", "everyday": "*", "every day": "*", "*": "*", "all": "*",
-             "weekdays": "mon-fri", "weekday": "mon-fri", "weekends": "sat,sun", "weekend": "sat,sun"}
+_DAY_SETS = {
+    "daily": "*",
+    "everyday": "*",
+    "every day": "*",
+    "*": "*",
+    "all": "*",
+    "weekdays": "mon-fri",
+    "weekday": "mon-fri",
+    "weekends": "sat,sun",
+    "weekend": "sat,sun",
+}
 FEED_URL_CHARS = 2048
 _TIME = re.compile(r"^\s*(\d{1,2})[:h.](\d{2})\s*$")
 
@@ -47,8 +64,9 @@ def parse_timezone(value: object) -> str:
     text = str(value or "").strip()
     name = _zones_by_lower().get(text.lower())
     if name is None:
-        raise InputError(f"“{text}” is not a time zone I know: use an IANA name such as "
-                         "Europe/Berlin, America/New_York or UTC.")
+        raise InputError(
+            f"“{text}” is not a time zone I know: use an IANA name such as Europe/Berlin, America/New_York or UTC."
+        )
     try:
         ZoneInfo(name)
     except (ZoneInfoNotFoundError, ValueError):
@@ -66,8 +84,9 @@ def parse_days(value: object) -> str:
     for part in parts:
         ends = [e.strip() for e in part.split("-")]
         if len(ends) > 2 or any(e not in _DAY_ALIASES for e in ends):
-            raise InputError(f"“{value}” is not a set of days: use daily, weekdays, mon-fri, sat,sun "
-                             "or a list such as mon,wed,fri.")
+            raise InputError(
+                f"“{value}” is not a set of days: use daily, weekdays, mon-fri, sat,sun or a list such as mon,wed,fri."
+            )
         days = [_DAY_ALIASES[e] for e in ends]
         if len(days) == 2 and DAY_NAMES.index(days[0]) > DAY_NAMES.index(days[1]):
             raise InputError(f"“{part}” runs backwards: write ranges Monday first, e.g. mon-fri.")
@@ -154,6 +173,7 @@ def parse_feed_url(value: object) -> str:
     if not re.match(r"^https?://[^\s/]+", text, re.IGNORECASE):
         raise InputError(f"“{text}” is not a feed URL: give a link starting with https:// or http://.")
     if len(text) > FEED_URL_CHARS:  # the database column's length
-        raise InputError(f"That feed URL is {len(text):,} characters long; a feed's address can have "
-                         f"at most {FEED_URL_CHARS:,}.")
+        raise InputError(
+            f"That feed URL is {len(text):,} characters long; a feed's address can have at most {FEED_URL_CHARS:,}."
+        )
     return text

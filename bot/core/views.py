@@ -22,20 +22,24 @@ QUOTE_CHARS = 300
 
 def quote_view(quote: Quote, story: str | None = None, limit: int = QUOTE_CHARS) -> QuoteView:
     """A quote for a card, worded once for every platform (``briefings.wording``)."""
-    return QuoteView(text=quote_text(quote.kind, quote.text, quote.cue, limit), kind=quote.kind,
-                     cue=quote.cue, story=story)
+    return QuoteView(
+        text=quote_text(quote.kind, quote.text, quote.cue, limit), kind=quote.kind, cue=quote.cue, story=story
+    )
 
 
-def speaker_view(name: str | None, role: str | None, kind: str,
-                 quotes: Iterable[QuoteView]) -> SpeakerView:
+def speaker_view(name: str | None, role: str | None, kind: str, quotes: Iterable[QuoteView]) -> SpeakerView:
     """One speaker's view; the unattributed group (``name`` None) has no role or kind."""
     if name is None:
         role, kind = None, "unknown"
     return SpeakerView(name=name, role=role, kind=kind, quotes=tuple(quotes))
 
 
-def speaker_views(speakers: Iterable[tuple[str | None, list[Quote]]], *, max_speakers: int = MAX_SPEAKERS,
-                  quotes_each: int = MAX_QUOTES_EACH) -> tuple[SpeakerView, ...]:
+def speaker_views(
+    speakers: Iterable[tuple[str | None, list[Quote]]],
+    *,
+    max_speakers: int = MAX_SPEAKERS,
+    quotes_each: int = MAX_QUOTES_EACH,
+) -> tuple[SpeakerView, ...]:
     """The first ``max_speakers`` named speakers, then the unattributed quotes (if any), last."""
     groups = list(speakers)
     named = [g for g in groups if g[0] is not None][:max_speakers]
@@ -61,22 +65,29 @@ def _source(brief: Brief) -> str | None:
 
 
 def brief_card(brief: Brief) -> Card:
-    note = unsupported_notice(brief.article.language) or (
-        None if brief.quotes else "No quotes found in this article.")
-    return Card(title=_title(brief), url=brief.article.url, source=_source(brief),
-                summary=brief.summary, speakers=speaker_views(brief.speakers), note=note,
-                dek=brief.article.dek)
+    note = unsupported_notice(brief.article.language) or (None if brief.quotes else "No quotes found in this article.")
+    return Card(
+        title=_title(brief),
+        url=brief.article.url,
+        source=_source(brief),
+        summary=brief.summary,
+        speakers=speaker_views(brief.speakers),
+        note=note,
+        dek=brief.article.dek,
+    )
 
 
 def quotes_card(brief: Brief, speaker: str | None = None) -> Card:
     speakers = brief.speakers
     if speaker:
         speakers = [(n, q) for n, q in speakers if n == speaker]
-    views = speaker_views(speakers, max_speakers=25 if not speaker else 1,
-                          quotes_each=MAX_QUOTES_EACH if not speaker else 25)
+    views = speaker_views(
+        speakers, max_speakers=25 if not speaker else 1, quotes_each=MAX_QUOTES_EACH if not speaker else 25
+    )
     note = None if views else "No quotes found in this article."
-    return Card(title=_title(brief), url=brief.article.url, source=_source(brief),
-                summary=(), speakers=views, note=note)
+    return Card(
+        title=_title(brief), url=brief.article.url, source=_source(brief), summary=(), speakers=views, note=note
+    )
 
 
 def archive_reply(found: list, *, speaker: str | None, words: str | None, days: int | None) -> Reply:
@@ -97,12 +108,21 @@ def archive_reply(found: list, *, speaker: str | None, words: str | None, days: 
             by_speaker.setdefault(r.speaker, []).append(q)
         when = f"{records[0].said_at:%d %b %Y}"
         outlets = ", ".join(dict.fromkeys(o for r in records for o in r.outlets)) or None
-        cards.append(Card(title=story or url or "Untitled story", url=url, source=outlets,
-                          summary=(), speakers=speaker_views(by_speaker.items(), quotes_each=10),
-                          note=when))
+        cards.append(
+            Card(
+                title=story or url or "Untitled story",
+                url=url,
+                source=outlets,
+                summary=(),
+                speakers=speaker_views(by_speaker.items(), quotes_each=10),
+                note=when,
+            )
+        )
     n = len(found)
-    return Reply(text=f"{n} quote{'s' if n != 1 else ''} {what} in this channel's stories{span}, newest first.",
-                 cards=tuple(cards))
+    return Reply(
+        text=f"{n} quote{'s' if n != 1 else ''} {what} in this channel's stories{span}, newest first.",
+        cards=tuple(cards),
+    )
 
 
 def help_reply(platform: str = "console") -> Reply:

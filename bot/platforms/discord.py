@@ -81,8 +81,7 @@ def make_client(settings: Any) -> discord.Client:
     discord.VoiceClient.warn_nacl = False
     discord.VoiceClient.warn_dave = False
     try:
-        plan = shard_plan(getattr(settings, "discord_shard_count", None),
-                          getattr(settings, "discord_shard_ids", None))
+        plan = shard_plan(getattr(settings, "discord_shard_count", None), getattr(settings, "discord_shard_ids", None))
     except ShardSettingsError as exc:
         raise SettingsError(str(exc)) from None
     options: dict[str, Any] = {"intents": intents(), "allowed_mentions": NO_MENTIONS, **plan.client_options()}
@@ -119,8 +118,9 @@ class DiscordDeliverer(OneOffDelivery):
         guild_id = int(channel.guild_id) if channel.guild_id and channel.guild_id.isdigit() else None
         target = self._client.get_partial_messageable(int(channel.channel_id), guild_id=guild_id)
         embeds = [discord.Embed.from_dict(e) for e in message.get("embeds") or []]
-        await target.send(content=message.get("content") or None, embeds=embeds, nonce=key.token,
-                          allowed_mentions=NO_MENTIONS)
+        await target.send(
+            content=message.get("content") or None, embeds=embeds, nonce=key.token, allowed_mentions=NO_MENTIONS
+        )
         log.info("discord: delivered digest message %s to channel %s", key.token, channel.channel_id)
 
 
@@ -168,8 +168,7 @@ class CommandSync:
         try:
             synced = await self.tree.sync(guild=self.guild)
         except discord.HTTPException as exc:
-            log.error("discord: could not sync slash commands (%s %s); will retry next start",
-                      exc.status, exc.text)
+            log.error("discord: could not sync slash commands (%s %s); will retry next start", exc.status, exc.text)
             return False
         try:
             self._save(key, digest)
@@ -200,8 +199,7 @@ class DiscordPlatform:
         self.tree = build_tree(self.client, self._on_command, self._on_autocomplete)
         self.tree.on_error = self._on_tree_error  # type: ignore[method-assign]
         self.deliverer = DiscordDeliverer(self.client)
-        self.sync = CommandSync(self.tree, state_dir(settings),
-                                getattr(settings, "discord_dev_guild_id", None))
+        self.sync = CommandSync(self.tree, state_dir(settings), getattr(settings, "discord_dev_guild_id", None))
         self._connected = asyncio.Event()
         self._gateway_task: asyncio.Task[None] | None = None
         self._pending: set[asyncio.Task[Any]] = set()
@@ -226,28 +224,34 @@ class DiscordPlatform:
         self._connected.clear()
 
     def is_ready(self) -> bool:
-        return (self._connected.is_set() and not self.client.is_closed()
-                and self._gateway_task is not None and not self._gateway_task.done())
+        return (
+            self._connected.is_set()
+            and not self.client.is_closed()
+            and self._gateway_task is not None
+            and not self._gateway_task.done()
+        )
 
     # -- lifecycle -------------------------------------------------------------------------
 
     async def login(self) -> None:
         token = _secret(getattr(self.settings, "discord_token", None))
         if not token:
-            raise SettingsError("DISCORD_TOKEN is not set: create a bot in the Discord Developer "
-                                "Portal and put its token in DISCORD_TOKEN.")
+            raise SettingsError(
+                "DISCORD_TOKEN is not set: create a bot in the Discord Developer "
+                "Portal and put its token in DISCORD_TOKEN."
+            )
         api_url = getattr(self.settings, "discord_api_url", None) or DEFAULT_API_URL
         point_discord_py_at(api_url, getattr(self.settings, "discord_gateway_url", None))
         try:
             await self.client.login(token)
         except discord.LoginFailure:
             await self.client.close()
-            raise SettingsError("Discord rejected DISCORD_TOKEN (401 Unauthorized): "
-                                "copy the bot token again from the Developer Portal.") from None
+            raise SettingsError(
+                "Discord rejected DISCORD_TOKEN (401 Unauthorized): copy the bot token again from the Developer Portal."
+            ) from None
         except (discord.HTTPException, OSError, asyncio.TimeoutError) as exc:
             await self.client.close()
-            raise StartError(f"Could not log in to Discord at DISCORD_API_URL {api_url} "
-                                f"({_describe(exc)}).") from None
+            raise StartError(f"Could not log in to Discord at DISCORD_API_URL {api_url} ({_describe(exc)}).") from None
         if not getattr(self.settings, "discord_gateway_url", None) and api_url != DEFAULT_API_URL:
             await self._discover_gateway()
 
@@ -267,16 +271,18 @@ class DiscordPlatform:
         self._gateway_task = asyncio.create_task(self._run_gateway(), name="discord-gateway")
         self._gateway_task.add_done_callback(self._gateway_ended)
         connected = asyncio.create_task(self._connected.wait())
-        done, _ = await asyncio.wait({connected, self._gateway_task}, timeout=CONNECT_TIMEOUT,
-                                     return_when=asyncio.FIRST_COMPLETED)
+        done, _ = await asyncio.wait(
+            {connected, self._gateway_task}, timeout=CONNECT_TIMEOUT, return_when=asyncio.FIRST_COMPLETED
+        )
         connected.cancel()
         if self._gateway_task in done:
             exc = self._gateway_task.exception()
             await self.client.close()
             if isinstance(exc, (SettingsError, StartError)):
                 raise exc
-            raise StartError(f"Discord closed the gateway connection at start "
-                                f"({_describe(exc)}); check DISCORD_GATEWAY_URL.")
+            raise StartError(
+                f"Discord closed the gateway connection at start ({_describe(exc)}); check DISCORD_GATEWAY_URL."
+            )
         if not done:
             log.warning("discord: gateway not connected after %.0fs; still trying", CONNECT_TIMEOUT)
         self._started = True
@@ -295,8 +301,9 @@ class DiscordPlatform:
             await self.client.connect(reconnect=True)
         except discord.ConnectionClosed as exc:
             if exc.code == 4004:
-                raise SettingsError("Discord rejected DISCORD_TOKEN on the gateway "
-                                    "(4004 Authentication failed).") from None
+                raise SettingsError(
+                    "Discord rejected DISCORD_TOKEN on the gateway (4004 Authentication failed)."
+                ) from None
             raise
         finally:
             self._connected.clear()
@@ -318,8 +325,7 @@ class DiscordPlatform:
 
     # -- interactions ------------------------------------------------------------------------
 
-    async def _on_command(self, interaction: discord.Interaction, command: str,
-                          values: dict[str, Any]) -> None:
+    async def _on_command(self, interaction: discord.Interaction, command: str, values: dict[str, Any]) -> None:
         ephemeral = command in EPHEMERAL_COMMANDS
         try:
             await interaction.response.defer(ephemeral=ephemeral, thinking=True)
@@ -329,8 +335,9 @@ class DiscordPlatform:
                 # first to acknowledge answers it. Nothing failed.
                 log.info("discord: /%s was acknowledged by another replica; it answers", command)
                 return
-            log.error("discord: could not defer /%s (%s %s); Discord will show it failed",
-                      command, exc.status, exc.text)
+            log.error(
+                "discord: could not defer /%s (%s %s); Discord will show it failed", command, exc.status, exc.text
+            )
             return
         task = asyncio.current_task()
         if task is not None:
@@ -348,8 +355,7 @@ class DiscordPlatform:
             if task is not None:
                 self._pending.discard(task)
 
-    async def _send_reply(self, interaction: discord.Interaction, reply: Reply, *,
-                          deferred_ephemeral: bool) -> None:
+    async def _send_reply(self, interaction: discord.Interaction, reply: Reply, *, deferred_ephemeral: bool) -> None:
         messages = await render(reply)
         ephemeral = reply.ephemeral or deferred_ephemeral
         if reply.ephemeral and not deferred_ephemeral:
@@ -363,32 +369,38 @@ class DiscordPlatform:
             for message in messages:
                 await self._followup(interaction, message, ephemeral)
         except discord.HTTPException as exc:
-            log.error("discord: follow-up for /%s failed (%s %s)",
-                      interaction.command.qualified_name if interaction.command else "?",
-                      exc.status, exc.text)
+            log.error(
+                "discord: follow-up for /%s failed (%s %s)",
+                interaction.command.qualified_name if interaction.command else "?",
+                exc.status,
+                exc.text,
+            )
 
     @staticmethod
-    async def _followup(interaction: discord.Interaction, message: OutgoingMessage,
-                        ephemeral: bool) -> None:
-        await interaction.followup.send(content=message.content or discord.utils.MISSING,
-                                        embeds=message.embeds or discord.utils.MISSING,
-                                        ephemeral=ephemeral, allowed_mentions=NO_MENTIONS)
+    async def _followup(interaction: discord.Interaction, message: OutgoingMessage, ephemeral: bool) -> None:
+        await interaction.followup.send(
+            content=message.content or discord.utils.MISSING,
+            embeds=message.embeds or discord.utils.MISSING,
+            ephemeral=ephemeral,
+            allowed_mentions=NO_MENTIONS,
+        )
 
-    async def _on_autocomplete(self, interaction: discord.Interaction, command: str,
-                               option: str, current: str) -> list[str]:
+    async def _on_autocomplete(
+        self, interaction: discord.Interaction, command: str, option: str, current: str
+    ) -> list[str]:
         url = str(getattr(interaction.namespace, "url", "") or "")
         channel = None if url else ChannelRef("discord", str(interaction.channel_id or ""))  # the archive
         try:
-            return await asyncio.wait_for(self.service.speaker_choices(url, current, channel),
-                                          timeout=AUTOCOMPLETE_TIMEOUT)
+            return await asyncio.wait_for(
+                self.service.speaker_choices(url, current, channel), timeout=AUTOCOMPLETE_TIMEOUT
+            )
         except asyncio.TimeoutError:
             log.info("discord: speaker autocomplete for %s timed out", url)
         except Exception:  # noqa: BLE001
             log.exception("discord: speaker autocomplete failed")
         return []
 
-    async def _on_tree_error(self, interaction: discord.Interaction,
-                             error: app_commands.AppCommandError) -> None:
+    async def _on_tree_error(self, interaction: discord.Interaction, error: app_commands.AppCommandError) -> None:
         """Errors discord.py raises before our callback runs (bad option values, etc.)."""
         log.warning("discord: command error: %s", error)
         text = "That command could not be read: " + str(error)[:300]
@@ -396,8 +408,7 @@ class DiscordPlatform:
             if interaction.response.is_done():
                 await interaction.followup.send(text, ephemeral=True, allowed_mentions=NO_MENTIONS)
             else:
-                await interaction.response.send_message(text, ephemeral=True,
-                                                        allowed_mentions=NO_MENTIONS)
+                await interaction.response.send_message(text, ephemeral=True, allowed_mentions=NO_MENTIONS)
         except discord.HTTPException:
             log.debug("discord: could not report the command error to the user")
 

@@ -204,9 +204,12 @@ def card_embeds(card: Card, *, colour: discord.Colour = COLOUR) -> list[discord.
 
     def new_embed(description: str) -> discord.Embed:
         first = not embeds
-        embed = discord.Embed(title=title if first else f"{title} (cont.)",
-                              url=url if first else None,
-                              description=description or None, colour=colour)
+        embed = discord.Embed(
+            title=title if first else f"{title} (cont.)",
+            url=url if first else None,
+            description=description or None,
+            colour=colour,
+        )
         if first and source:
             embed.set_author(name=source)
         embeds.append(embed)
@@ -242,8 +245,7 @@ def render_reply(reply: Reply) -> list[OutgoingMessage]:
     used = 0
     for embed in embeds:
         size = embed_size(embed)
-        fits = (current is not None and len(current.embeds) < EMBEDS_PER_MESSAGE
-                and used + size <= EMBED_TOTAL)
+        fits = current is not None and len(current.embeds) < EMBEDS_PER_MESSAGE and used + size <= EMBED_TOTAL
         if not fits:
             current, used = OutgoingMessage(), 0
             messages.append(current)

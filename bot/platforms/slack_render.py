@@ -38,16 +38,18 @@ SOFT_HYPHEN = "\u00ad"
 ELLIPSIS = "\u2026"
 
 # mrkdwn formatting characters -> look-alikes that Slack does not parse.
-_LOOKALIKES = str.maketrans({
-    "*": "\u2217",   # asterisk operator
-    "\uff0a": "\ufe61",  # fullwidth asterisk -> small asterisk
-    "_": "\u02cd",   # modifier letter low macron
-    "\uff3f": "\u2e0f",  # fullwidth low line -> paragraphos
-    "~": "\u223c",   # tilde operator
-    "\uff5e": "\u223c",
-    "`": "\u02cb",   # modifier letter grave accent
-    "\uff40": "\u02cb",
-})
+_LOOKALIKES = str.maketrans(
+    {
+        "*": "\u2217",  # asterisk operator
+        "\uff0a": "\ufe61",  # fullwidth asterisk -> small asterisk
+        "_": "\u02cd",  # modifier letter low macron
+        "\uff3f": "\u2e0f",  # fullwidth low line -> paragraphos
+        "~": "\u223c",  # tilde operator
+        "\uff5e": "\u223c",
+        "`": "\u02cb",  # modifier letter grave accent
+        "\uff40": "\u02cb",
+    }
+)
 _LEADING_QUOTE = re.compile(r"(^|\n)([ \t]*)(&gt;|\uff1e)")
 _BARE_MENTION = re.compile(r"@(?=\w)")
 _EMOJI_CODE = re.compile(r":(?=[\w+\-']+:)")
@@ -153,8 +155,7 @@ def mrkdwn(text: str, verbatim: bool = True) -> dict[str, Any]:
 
 def section_blocks(text: str, verbatim: bool = True) -> list[dict[str, Any]]:
     """As many section blocks as the (already escaped) text needs."""
-    return [{"type": "section", "text": mrkdwn(piece, verbatim)}
-            for piece in split_text(text, SECTION_LIMIT)]
+    return [{"type": "section", "text": mrkdwn(piece, verbatim)} for piece in split_text(text, SECTION_LIMIT)]
 
 
 def header_block(title: str) -> dict[str, Any]:
@@ -260,8 +261,7 @@ def _pack(groups: Iterable[tuple[str, list[dict[str, Any]]]]) -> list[SlackMessa
     for fallback, blocks in groups:
         group_chars = sum(_size(b) for b in blocks)
         if current is not None:
-            if (len(current.blocks) + 1 + len(blocks) <= MAX_BLOCKS
-                    and chars + group_chars <= MESSAGE_CHAR_BUDGET):
+            if len(current.blocks) + 1 + len(blocks) <= MAX_BLOCKS and chars + group_chars <= MESSAGE_CHAR_BUDGET:
                 current.blocks.append({"type": "divider"})
             else:
                 current = None

@@ -27,8 +27,19 @@ from bot.settings import sqlite_path
 from bot.storage.archive import QuoteArchiveStore, ensure_search
 from bot.storage.health import FeedHealthStore
 from bot.storage.locks import migration_lock
-from bot.storage.models import (UNFINISHED, ArticleRef, Base, CachedBrief, Digest, DigestStatus, Feed,
-                                StoredEntry, Schedule, SchemaVersion, Subscription)
+from bot.storage.models import (
+    UNFINISHED,
+    ArticleRef,
+    Base,
+    CachedBrief,
+    Digest,
+    DigestStatus,
+    Feed,
+    StoredEntry,
+    Schedule,
+    SchemaVersion,
+    Subscription,
+)
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -61,8 +72,12 @@ def _v3_digest_progress(s: Session) -> None:
     _add_column(s, "digests", "payload", "TEXT")
     for column in ("message_count", "sent_count", "attempts"):
         _add_column(s, "digests", column, "INTEGER NOT NULL DEFAULT 0")
-    s.execute(text("UPDATE digests SET status = 'posted', error = 'interrupted before v3; not resumable' "
-                   "WHERE status = 'posting'"))
+    s.execute(
+        text(
+            "UPDATE digests SET status = 'posted', error = 'interrupted before v3; not resumable' "
+            "WHERE status = 'posting'"
+        )
+    )
 
 
 def _v4_brief_engine(s: Session) -> None:
@@ -90,9 +105,13 @@ def _v6_digest_shape(s: Session) -> None:
 
 #: version -> function upgrading from version-1; explicit, run in order, in one transaction.
 #: ``create_all`` only creates missing tables, so every column change needs an entry here.
-MIGRATIONS: dict[int, Callable[[Session], None]] = {2: _v2_seen_times, 3: _v3_digest_progress,
-                                                    4: _v4_brief_engine, 5: _v5_schedule_versions,
-                                                    6: _v6_digest_shape}
+MIGRATIONS: dict[int, Callable[[Session], None]] = {
+    2: _v2_seen_times,
+    3: _v3_digest_progress,
+    4: _v4_brief_engine,
+    5: _v5_schedule_versions,
+    6: _v6_digest_shape,
+}
 
 
 #: Column lengths (``models``): PostgreSQL refuses longer values, where SQLite keeps them.
@@ -146,7 +165,7 @@ def _open_store(url: str, brief_engine: str) -> "Store":
     if url.startswith("sqlite"):
         kwargs["connect_args"] = {"check_same_thread": False, "timeout": 30}
     if url.startswith("postgresql://"):
-        url = "postgresql+psycopg://" + url[len("postgresql://"):]
+        url = "postgresql+psycopg://" + url[len("postgresql://") :]
     engine = create_engine(url, **kwargs)
     if engine.dialect.name == "sqlite":
         event.listen(engine, "connect", _sqlite_pragmas)
@@ -219,9 +238,18 @@ class Store(QuoteArchiveStore, FeedHealthStore):
         with self._sessions() as s:
             return s.scalar(select(Feed).where(Feed.url == url))
 
-    def subscribe(self, channel: str, url: str, *, title: str | None, entries: Iterable[NewEntry],
-                  etag: str | None, last_modified: str | None, now: datetime,
-                  next_poll_at: datetime) -> tuple[Feed, bool]:
+    def subscribe(
+        self,
+        channel: str,
+        url: str,
+        *,
+        title: str | None,
+        entries: Iterable[NewEntry],
+        etag: str | None,
+        last_modified: str | None,
+        now: datetime,
+        next_poll_at: datetime,
+    ) -> tuple[Feed, bool]:
         """Follow ``url`` in ``channel``; entries present now are recorded as already seen.
 
         Returns the feed and whether the channel was newly subscribed. The subscription
@@ -230,25 +258,57 @@ class Store(QuoteArchiveStore, FeedHealthStore):
         """
         entries = list(entries)  # read twice if the first attempt loses the race
         try:
-            return self._subscribe(channel, url, title=title, entries=entries, etag=etag,
-                                   last_modified=last_modified, now=now, next_poll_at=next_poll_at)
+            return self._subscribe(
+                channel,
+                url,
+                title=title,
+                entries=entries,
+                etag=etag,
+                last_modified=last_modified,
+                now=now,
+                next_poll_at=next_poll_at,
+            )
         except IntegrityError:
             # Another channel created this feed (or this channel's subscription, on a double
             # submit) between our look-up and our insert: look again, now it is committed.
-            return self._subscribe(channel, url, title=title, entries=entries, etag=etag,
-                                   last_modified=last_modified, now=now, next_poll_at=next_poll_at)
+            return self._subscribe(
+                channel,
+                url,
+                title=title,
+                entries=entries,
+                etag=etag,
+                last_modified=last_modified,
+                now=now,
+                next_poll_at=next_poll_at,
+            )
 
-    def _subscribe(self, channel: str, url: str, *, title: str | None, entries: Iterable[NewEntry],
-                   etag: str | None, last_modified: str | None, now: datetime,
-                   next_poll_at: datetime) -> tuple[Feed, bool]:
+    def _subscribe(
+        self,
+        channel: str,
+        url: str,
+        *,
+        title: str | None,
+        entries: Iterable[NewEntry],
+        etag: str | None,
+        last_modified: str | None,
+        now: datetime,
+        next_poll_at: datetime,
+    ) -> tuple[Feed, bool]:
         with self._sessions.begin() as s:
             found = s.scalar(select(Feed).where(Feed.url == url))
             new_feed = found is None
             if found is None:
-                feed = Feed(url=url, title=_clip(title, FEED_TITLE_CHARS), etag=_fit(etag, ETAG_CHARS),
-                            last_modified=_fit(last_modified, LAST_MODIFIED_CHARS),
-                            last_fetch_at=now, last_parsed_at=now, failures=0, next_poll_at=next_poll_at,
-                            created_at=now)
+                feed = Feed(
+                    url=url,
+                    title=_clip(title, FEED_TITLE_CHARS),
+                    etag=_fit(etag, ETAG_CHARS),
+                    last_modified=_fit(last_modified, LAST_MODIFIED_CHARS),
+                    last_fetch_at=now,
+                    last_parsed_at=now,
+                    failures=0,
+                    next_poll_at=next_poll_at,
+                    created_at=now,
+                )
                 s.add(feed)
                 s.flush()
             else:
@@ -256,8 +316,9 @@ class Store(QuoteArchiveStore, FeedHealthStore):
             if not new_feed and title and not feed.title:
                 feed.title = _clip(title, FEED_TITLE_CHARS)
             _insert_entries(s, feed.id, entries, now, backlog=new_feed)
-            existing = s.scalar(select(Subscription).where(Subscription.channel == channel,
-                                                           Subscription.feed_id == feed.id))
+            existing = s.scalar(
+                select(Subscription).where(Subscription.channel == channel, Subscription.feed_id == feed.id)
+            )
             if existing is not None:
                 return feed, False
             s.add(Subscription(channel=channel, feed_id=feed.id, created_at=now))
@@ -269,10 +330,10 @@ class Store(QuoteArchiveStore, FeedHealthStore):
             feed = s.scalar(select(Feed).where(Feed.url == url))
             if feed is None:
                 return False
-            gone = _count(s.execute(delete(Subscription).where(Subscription.channel == channel,
-                                                               Subscription.feed_id == feed.id)))
-            left = s.scalar(select(func.count()).select_from(Subscription)
-                            .where(Subscription.feed_id == feed.id))
+            gone = _count(
+                s.execute(delete(Subscription).where(Subscription.channel == channel, Subscription.feed_id == feed.id))
+            )
+            left = s.scalar(select(func.count()).select_from(Subscription).where(Subscription.feed_id == feed.id))
             if not left:
                 s.execute(delete(StoredEntry).where(StoredEntry.feed_id == feed.id))
                 s.execute(delete(Feed).where(Feed.id == feed.id))
@@ -280,20 +341,37 @@ class Store(QuoteArchiveStore, FeedHealthStore):
 
     def channel_feeds(self, channel: str) -> list[Feed]:
         with self._sessions() as s:
-            q = (select(Feed).join(Subscription, Subscription.feed_id == Feed.id)
-                 .where(Subscription.channel == channel).order_by(Subscription.created_at, Feed.id))
+            q = (
+                select(Feed)
+                .join(Subscription, Subscription.feed_id == Feed.id)
+                .where(Subscription.channel == channel)
+                .order_by(Subscription.created_at, Feed.id)
+            )
             return list(s.scalars(q))
 
     def due_feeds(self, now: datetime) -> list[Feed]:
         """Feeds to poll now: never polled, or their backoff/interval has run out."""
         with self._sessions() as s:
-            q = (select(Feed).where((Feed.next_poll_at.is_(None)) | (Feed.next_poll_at <= now),
-                                    Feed.id.not_in(self.paused_feed_ids())).order_by(Feed.id))
+            q = (
+                select(Feed)
+                .where(
+                    (Feed.next_poll_at.is_(None)) | (Feed.next_poll_at <= now), Feed.id.not_in(self.paused_feed_ids())
+                )
+                .order_by(Feed.id)
+            )
             return list(s.scalars(q))
 
-    def record_poll(self, feed_id: int, *, now: datetime, next_poll_at: datetime,
-                    etag: str | None = None, last_modified: str | None = None,
-                    entries: Iterable[NewEntry] = (), not_modified: bool = False) -> list[StoredEntry]:
+    def record_poll(
+        self,
+        feed_id: int,
+        *,
+        now: datetime,
+        next_poll_at: datetime,
+        etag: str | None = None,
+        last_modified: str | None = None,
+        entries: Iterable[NewEntry] = (),
+        not_modified: bool = False,
+    ) -> list[StoredEntry]:
         """A successful poll: store validators, reset failures, return the entries new to us."""
         with self._sessions.begin() as s:
             feed = s.get(Feed, feed_id)
@@ -307,8 +385,7 @@ class Store(QuoteArchiveStore, FeedHealthStore):
             feed.last_parsed_at = now
             return _insert_entries(s, feed_id, entries, now, backlog=False)
 
-    def record_poll_failure(self, feed_id: int, *, error: str, now: datetime,
-                            next_poll_at: datetime) -> int:
+    def record_poll_failure(self, feed_id: int, *, error: str, now: datetime, next_poll_at: datetime) -> int:
         """A failed poll: count it (backoff grows with ``failures``); returns the count."""
         with self._sessions.begin() as s:
             feed = s.get(Feed, feed_id)
@@ -325,11 +402,17 @@ class Store(QuoteArchiveStore, FeedHealthStore):
     def channel_entries(self, channel: str, since: datetime | None, until: datetime) -> list[StoredEntry]:
         """Entries of the channel's feeds first seen in ``(since, until]`` and after it subscribed."""
         with self._sessions() as s:
-            q = (select(StoredEntry).join(Subscription, Subscription.feed_id == StoredEntry.feed_id)
-                 .where(Subscription.channel == channel, StoredEntry.backlog.is_(False),
-                        StoredEntry.first_seen_at > Subscription.created_at,
-                        StoredEntry.first_seen_at <= until)
-                 .order_by(StoredEntry.first_seen_at, StoredEntry.id))
+            q = (
+                select(StoredEntry)
+                .join(Subscription, Subscription.feed_id == StoredEntry.feed_id)
+                .where(
+                    Subscription.channel == channel,
+                    StoredEntry.backlog.is_(False),
+                    StoredEntry.first_seen_at > Subscription.created_at,
+                    StoredEntry.first_seen_at <= until,
+                )
+                .order_by(StoredEntry.first_seen_at, StoredEntry.id)
+            )
             if since is not None:
                 q = q.where(StoredEntry.first_seen_at > since)
             return list(s.scalars(q))
@@ -340,23 +423,46 @@ class Store(QuoteArchiveStore, FeedHealthStore):
         cutoff = now - keep
         seen = func.coalesce(StoredEntry.last_seen_at, StoredEntry.first_seen_at)
         with self._sessions.begin() as s:
-            gone = (select(StoredEntry.id).join(Feed, Feed.id == StoredEntry.feed_id)
-                    .where(seen < cutoff, seen < Feed.last_parsed_at))
-            entries = _count(s.execute(delete(StoredEntry).where(StoredEntry.id.in_(gone))
-                                       .execution_options(synchronize_session=False)))
+            gone = (
+                select(StoredEntry.id)
+                .join(Feed, Feed.id == StoredEntry.feed_id)
+                .where(seen < cutoff, seen < Feed.last_parsed_at)
+            )
+            entries = _count(
+                s.execute(
+                    delete(StoredEntry).where(StoredEntry.id.in_(gone)).execution_options(synchronize_session=False)
+                )
+            )
             articles = _count(s.execute(delete(ArticleRef).where(ArticleRef.fetched_at < cutoff)))
-            used = (select(StoredEntry.content_key).where(StoredEntry.content_key.is_not(None))
-                    .union(select(ArticleRef.content_key)))
-            briefs = _count(s.execute(delete(CachedBrief).where(CachedBrief.created_at < cutoff,
-                                                                CachedBrief.content_key.not_in(used))
-                                      .execution_options(synchronize_session=False)))
+            used = (
+                select(StoredEntry.content_key)
+                .where(StoredEntry.content_key.is_not(None))
+                .union(select(ArticleRef.content_key))
+            )
+            briefs = _count(
+                s.execute(
+                    delete(CachedBrief)
+                    .where(CachedBrief.created_at < cutoff, CachedBrief.content_key.not_in(used))
+                    .execution_options(synchronize_session=False)
+                )
+            )
             quotes = self.prune_archive(s, cutoff)
         return {"entries": entries, "articles": articles, "briefs": briefs, "quotes": quotes}
 
     # --- schedules ------------------------------------------------------------------------
 
-    def set_schedule(self, channel: str, *, hour: int, minute: int, tz: str, days: str,
-                     now: datetime, stories: int | None = None, sentences: int | None = None) -> Schedule:
+    def set_schedule(
+        self,
+        channel: str,
+        *,
+        hour: int,
+        minute: int,
+        tz: str,
+        days: str,
+        now: datetime,
+        stories: int | None = None,
+        sentences: int | None = None,
+    ) -> Schedule:
         """Set the digest's time; ``stories``/``sentences`` given replace the channel's (None keeps them)."""
         with self._sessions.begin() as s:
             row = s.get(Schedule, channel)
@@ -390,8 +496,11 @@ class Store(QuoteArchiveStore, FeedHealthStore):
         """Schedules changed at ``version`` or later (inclusive: two replicas changing
         schedules at once may both write the same number), oldest change first."""
         with self._sessions() as s:
-            return list(s.scalars(select(Schedule).where(Schedule.version >= version)
-                                  .order_by(Schedule.version, Schedule.channel)))
+            return list(
+                s.scalars(
+                    select(Schedule).where(Schedule.version >= version).order_by(Schedule.version, Schedule.channel)
+                )
+            )
 
     def enabled_schedules(self) -> list[Schedule]:
         with self._sessions() as s:
@@ -399,35 +508,50 @@ class Store(QuoteArchiveStore, FeedHealthStore):
 
     # --- briefs cache -----------------------------------------------------------------------
 
-    def cached_briefs(self, content_keys: Sequence[str], sentences: int,
-                      engine: str | None = None) -> dict[str, str]:
+    def cached_briefs(self, content_keys: Sequence[str], sentences: int, engine: str | None = None) -> dict[str, str]:
         """Cached brief JSON by content key, for the keys that have one at this length made by
         ``engine``; a brief made by another engine version counts as missing."""
         if not content_keys:
             return {}
         engine = self.brief_engine if engine is None else engine
         with self._sessions() as s:
-            rows = s.scalars(select(CachedBrief).where(CachedBrief.content_key.in_(list(content_keys)),
-                                                       CachedBrief.sentences == sentences,
-                                                       CachedBrief.engine == engine))
+            rows = s.scalars(
+                select(CachedBrief).where(
+                    CachedBrief.content_key.in_(list(content_keys)),
+                    CachedBrief.sentences == sentences,
+                    CachedBrief.engine == engine,
+                )
+            )
             return {r.content_key: r.brief_json for r in rows}
 
     def any_cached_brief(self, content_key: str) -> str | None:
         """Some brief of this content, whatever its length (quotes do not depend on it)."""
         with self._sessions() as s:
-            return s.scalar(select(CachedBrief.brief_json).where(CachedBrief.content_key == content_key)
-                            .order_by(CachedBrief.created_at.desc()).limit(1))
+            return s.scalar(
+                select(CachedBrief.brief_json)
+                .where(CachedBrief.content_key == content_key)
+                .order_by(CachedBrief.created_at.desc())
+                .limit(1)
+            )
 
-    def store_brief(self, content_key: str, sentences: int, brief_json: str, now: datetime,
-                    engine: str | None = None) -> None:
+    def store_brief(
+        self, content_key: str, sentences: int, brief_json: str, now: datetime, engine: str | None = None
+    ) -> None:
         """Cache a brief, replacing one another engine made; a concurrent writer wins harmlessly."""
         engine = self.brief_engine if engine is None else engine
         try:
             with self._sessions.begin() as s:
                 row = s.get(CachedBrief, (content_key, sentences))
                 if row is None:
-                    s.add(CachedBrief(content_key=content_key, sentences=sentences,
-                                      brief_json=brief_json, created_at=now, engine=engine))
+                    s.add(
+                        CachedBrief(
+                            content_key=content_key,
+                            sentences=sentences,
+                            brief_json=brief_json,
+                            created_at=now,
+                            engine=engine,
+                        )
+                    )
                 elif row.engine != engine:
                     row.brief_json, row.created_at, row.engine = brief_json, now, engine
         except IntegrityError:
@@ -436,12 +560,16 @@ class Store(QuoteArchiveStore, FeedHealthStore):
     def remember_article(self, url: str, content_key: str, title: str | None, now: datetime) -> None:
         """Upsert: the feed poller and a digest's late brief may record the same URL at once."""
         insert = postgresql_insert if self.engine.dialect.name == "postgresql" else sqlite_insert
-        stmt = insert(ArticleRef).values(url=stored_key(url), content_key=content_key,
-                                         title=_clip(title, TITLE_CHARS), fetched_at=now)
+        stmt = insert(ArticleRef).values(
+            url=stored_key(url), content_key=content_key, title=_clip(title, TITLE_CHARS), fetched_at=now
+        )
         stmt = stmt.on_conflict_do_update(
             index_elements=[ArticleRef.url],
-            set_={"content_key": stmt.excluded.content_key, "title": stmt.excluded.title,
-                  "fetched_at": stmt.excluded.fetched_at},
+            set_={
+                "content_key": stmt.excluded.content_key,
+                "title": stmt.excluded.title,
+                "fetched_at": stmt.excluded.fetched_at,
+            },
         )
         with self._sessions.begin() as s:
             s.execute(stmt)
@@ -456,8 +584,15 @@ class Store(QuoteArchiveStore, FeedHealthStore):
     # skipped. Each step is one transaction, so a crash leaves the row in a state that says
     # exactly what is left to do.
 
-    def claim_digest(self, channel: str, local_date: str, *, scheduled_for: datetime,
-                     now: datetime, status: DigestStatus = DigestStatus.CLAIMED) -> Digest | None:
+    def claim_digest(
+        self,
+        channel: str,
+        local_date: str,
+        *,
+        scheduled_for: datetime,
+        now: datetime,
+        status: DigestStatus = DigestStatus.CLAIMED,
+    ) -> Digest | None:
         """Claim the day's digest for ``channel``; ``None`` if it was already claimed.
 
         The UNIQUE (channel, local_date) insert is the lock: two schedulers, a restart
@@ -468,10 +603,19 @@ class Store(QuoteArchiveStore, FeedHealthStore):
         try:
             with self._sessions.begin() as s:
                 window_start = self._window_start_in(s, channel, (*UNFINISHED, DigestStatus.POSTED))
-                row = Digest(channel=channel, local_date=local_date, scheduled_for=scheduled_for,
-                             status=status, claimed_at=now, window_start=window_start,
-                             window_end=now if status == DigestStatus.CLAIMED else None, article_count=0,
-                             message_count=0, sent_count=0, attempts=0)
+                row = Digest(
+                    channel=channel,
+                    local_date=local_date,
+                    scheduled_for=scheduled_for,
+                    status=status,
+                    claimed_at=now,
+                    window_start=window_start,
+                    window_end=now if status == DigestStatus.CLAIMED else None,
+                    article_count=0,
+                    message_count=0,
+                    sent_count=0,
+                    attempts=0,
+                )
                 s.add(row)
             return row
         except IntegrityError:
@@ -484,9 +628,13 @@ class Store(QuoteArchiveStore, FeedHealthStore):
         once (a leader hand-over) cannot both work on it.
         """
         with self._sessions.begin() as s:
-            won = _count(s.execute(update(Digest).where(Digest.id == digest_id, Digest.attempts == attempts_seen,
-                                                        Digest.status.in_(UNFINISHED))
-                                   .values(attempts=attempts_seen + 1)))
+            won = _count(
+                s.execute(
+                    update(Digest)
+                    .where(Digest.id == digest_id, Digest.attempts == attempts_seen, Digest.status.in_(UNFINISHED))
+                    .values(attempts=attempts_seen + 1)
+                )
+            )
             return s.get(Digest, digest_id) if won else None
 
     def start_sending(self, digest_id: int, *, payload: str, message_count: int, article_count: int) -> Digest:
@@ -500,16 +648,16 @@ class Store(QuoteArchiveStore, FeedHealthStore):
     def digest_message_sent(self, digest_id: int, index: int) -> None:
         """Message ``index`` was delivered: a resume starts after it."""
         with self._sessions.begin() as s:
-            s.execute(update(Digest).where(Digest.id == digest_id, Digest.sent_count <= index)
-                      .values(sent_count=index + 1))
+            s.execute(
+                update(Digest).where(Digest.id == digest_id, Digest.sent_count <= index).values(sent_count=index + 1)
+            )
 
     def digest_attempt_failed(self, digest_id: int, error: str) -> None:
         """An attempt failed; the digest stays unfinished (retried while within the grace)."""
         with self._sessions.begin() as s:
             s.execute(update(Digest).where(Digest.id == digest_id).values(error=error[:500]))
 
-    def finish_digest(self, digest_id: int, *, status: DigestStatus, now: datetime,
-                      error: str | None = None) -> None:
+    def finish_digest(self, digest_id: int, *, status: DigestStatus, now: datetime, error: str | None = None) -> None:
         """Posted, or finally failed (its stories then go to the next digest)."""
         with self._sessions.begin() as s:
             row = _digest_row(s, digest_id)
@@ -525,20 +673,33 @@ class Store(QuoteArchiveStore, FeedHealthStore):
         They become ``failed``, so their stories count as undelivered and go to the next digest.
         """
         with self._sessions.begin() as s:
-            rows = list(s.scalars(select(Digest).where(Digest.channel == channel,
-                                                       Digest.status.in_(UNFINISHED),
-                                                       Digest.scheduled_for < scheduled_before)))
+            rows = list(
+                s.scalars(
+                    select(Digest).where(
+                        Digest.channel == channel,
+                        Digest.status.in_(UNFINISHED),
+                        Digest.scheduled_for < scheduled_before,
+                    )
+                )
+            )
             for row in rows:
                 row.status = DigestStatus.FAILED
-                row.error = (f"not finished within the grace period ({row.sent_count} of "
-                             f"{row.message_count} messages sent by {now:%Y-%m-%d %H:%M} UTC)")
+                row.error = (
+                    f"not finished within the grace period ({row.sent_count} of "
+                    f"{row.message_count} messages sent by {now:%Y-%m-%d %H:%M} UTC)"
+                )
             return rows
 
     def unfinished_digests(self, channel: str) -> list[Digest]:
         """The channel's claimed or sending digests, oldest first."""
         with self._sessions() as s:
-            return list(s.scalars(select(Digest).where(Digest.channel == channel, Digest.status.in_(UNFINISHED))
-                                  .order_by(Digest.scheduled_for, Digest.id)))
+            return list(
+                s.scalars(
+                    select(Digest)
+                    .where(Digest.channel == channel, Digest.status.in_(UNFINISHED))
+                    .order_by(Digest.scheduled_for, Digest.id)
+                )
+            )
 
     def digest(self, channel: str, local_date: str) -> Digest | None:
         with self._sessions() as s:
@@ -562,8 +723,9 @@ class Store(QuoteArchiveStore, FeedHealthStore):
 
     @staticmethod
     def _window_start_in(s: Session, channel: str, statuses: Sequence[str]) -> datetime | None:
-        return s.scalar(select(func.max(Digest.window_end))
-                        .where(Digest.channel == channel, Digest.status.in_(tuple(statuses))))
+        return s.scalar(
+            select(func.max(Digest.window_end)).where(Digest.channel == channel, Digest.status.in_(tuple(statuses)))
+        )
 
 
 def _digest_row(s: Session, digest_id: int) -> Digest:
@@ -582,26 +744,35 @@ def _next_schedule_version(s: Session) -> int:
     return (s.scalar(select(func.max(Schedule.version))) or 0) + 1
 
 
-def _insert_entries(s: Session, feed_id: int, entries: Iterable[NewEntry], now: datetime,
-                    *, backlog: bool) -> list[StoredEntry]:
+def _insert_entries(
+    s: Session, feed_id: int, entries: Iterable[NewEntry], now: datetime, *, backlog: bool
+) -> list[StoredEntry]:
     """Insert entries not yet seen for this feed (the UNIQUE key makes repeats no-ops)."""
-    entries = [NewEntry(stored_key(e.key), _fit(e.url, URL_CHARS), _clip(e.title, TITLE_CHARS))
-               for e in entries]
+    entries = [NewEntry(stored_key(e.key), _fit(e.url, URL_CHARS), _clip(e.title, TITLE_CHARS)) for e in entries]
     if not entries:
         return []
     known = set(s.scalars(select(StoredEntry.entry_key).where(StoredEntry.feed_id == feed_id)))
     listed = [e.key for e in entries if e.key in known]
     for i in range(0, len(listed), 500):
-        s.execute(update(StoredEntry).where(StoredEntry.feed_id == feed_id,
-                                          StoredEntry.entry_key.in_(listed[i:i + 500]))
-                  .values(last_seen_at=now))
+        s.execute(
+            update(StoredEntry)
+            .where(StoredEntry.feed_id == feed_id, StoredEntry.entry_key.in_(listed[i : i + 500]))
+            .values(last_seen_at=now)
+        )
     added: list[StoredEntry] = []
     for e in entries:
         if e.key in known:
             continue
         known.add(e.key)
-        row = StoredEntry(feed_id=feed_id, entry_key=e.key, url=e.url, title=e.title,
-                        first_seen_at=now, last_seen_at=now, backlog=backlog)
+        row = StoredEntry(
+            feed_id=feed_id,
+            entry_key=e.key,
+            url=e.url,
+            title=e.title,
+            first_seen_at=now,
+            last_seen_at=now,
+            backlog=backlog,
+        )
         s.add(row)
         added.append(row)
     s.flush()

@@ -12,9 +12,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import ForeignKey, Integer, String, UniqueConstraint, select
+from sqlalchemy import ForeignKey, Integer, Select, String, UniqueConstraint, select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import Mapped, Session, mapped_column, sessionmaker
 
 from bot.storage.models import Base, Feed, Subscription, UTCDateTime
 
@@ -76,11 +76,11 @@ def episode_of(t: datetime) -> str:
 class FeedHealthStore:
     """Store methods for feed health (mixed into ``bot.storage.db.Store``)."""
 
-    _sessions: object  # sessionmaker, set by Store
+    _sessions: "sessionmaker[Session]"  # set by Store
 
     def record_feed_health(self, feed_id: int, *, ok: bool, now: datetime, cause: str | None = None) -> None:
         """One poll's outcome: a failure starts or continues a streak, a success ends it."""
-        with self._sessions.begin() as s:  # type: ignore[attr-defined]
+        with self._sessions.begin() as s:
             row = s.get(FeedHealthRow, feed_id)
             if ok:
                 if row is not None and row.failing_since is not None:
@@ -98,20 +98,28 @@ class FeedHealthStore:
 
     def pause_gone_feeds(self, now: datetime, after: timedelta) -> list[int]:
         """Pause feeds gone for ``after``; returns the ids paused now (each only once)."""
-        with self._sessions.begin() as s:  # type: ignore[attr-defined]
-            rows = list(s.scalars(select(FeedHealthRow).where(
-                FeedHealthRow.gone_since.is_not(None), FeedHealthRow.gone_since <= now - after,
-                FeedHealthRow.paused_at.is_(None)).with_for_update()))
+        with self._sessions.begin() as s:
+            rows = list(
+                s.scalars(
+                    select(FeedHealthRow)
+                    .where(
+                        FeedHealthRow.gone_since.is_not(None),
+                        FeedHealthRow.gone_since <= now - after,
+                        FeedHealthRow.paused_at.is_(None),
+                    )
+                    .with_for_update()
+                )
+            )
             for row in rows:
                 row.paused_at = now
             return [r.feed_id for r in rows]
 
-    def paused_feed_ids(self) -> select:
+    def paused_feed_ids(self) -> "Select[int]":
         return select(FeedHealthRow.feed_id).where(FeedHealthRow.paused_at.is_not(None))
 
     def resume_feed(self, feed_id: int, now: datetime) -> bool:
         """Poll a paused feed again (it was added again and reads); True if it was paused."""
-        with self._sessions.begin() as s:  # type: ignore[attr-defined]
+        with self._sessions.begin() as s:
             row = s.get(FeedHealthRow, feed_id)
             if row is None or row.paused_at is None:
                 return False
@@ -126,18 +134,22 @@ class FeedHealthStore:
     def notices_due(self, now: datetime, failing_after: timedelta) -> list[NoticeDue]:
         """Notices not yet claimed: failing for ``failing_after``, recovered after a failing
         notice, paused."""
-        with self._sessions() as s:  # type: ignore[attr-defined]
+        with self._sessions() as s:
             rows = s.execute(select(FeedHealthRow, Feed).join(Feed, Feed.id == FeedHealthRow.feed_id)).all()
             if not rows:
                 return []
             ids = [h.feed_id for h, _ in rows]
             channels: dict[int, list[str]] = {}
-            for feed_id, channel in s.execute(select(Subscription.feed_id, Subscription.channel)
-                                              .where(Subscription.feed_id.in_(ids))
-                                              .order_by(Subscription.channel)):
+            for feed_id, channel in s.execute(
+                select(Subscription.feed_id, Subscription.channel)
+                .where(Subscription.feed_id.in_(ids))
+                .order_by(Subscription.channel)
+            ):
                 channels.setdefault(feed_id, []).append(channel)
-            claimed = {(n.feed_id, n.channel, n.kind, n.episode)
-                       for n in s.scalars(select(FeedNotice).where(FeedNotice.feed_id.in_(ids)))}
+            claimed = {
+                (n.feed_id, n.channel, n.kind, n.episode)
+                for n in s.scalars(select(FeedNotice).where(FeedNotice.feed_id.in_(ids)))
+            }
         due = []
         for health, feed in rows:
             wanted: list[tuple[str, str, datetime | None]] = []
@@ -148,21 +160,41 @@ class FeedHealthStore:
             for channel in channels.get(feed.id, []):
                 for kind, episode, since in wanted:
                     if (feed.id, channel, kind, episode) not in claimed:
-                        due.append(NoticeDue(feed.id, feed.url, feed.title, channel, kind, episode,
-                                             feed.last_error, since, health.cause))
+                        due.append(
+                            NoticeDue(
+                                feed.id,
+                                feed.url,
+                                feed.title,
+                                channel,
+                                kind,
+                                episode,
+                                feed.last_error,
+                                since,
+                                health.cause,
+                            )
+                        )
                 ended = health.recovered_from
-                if (ended and (feed.id, channel, "failing", ended) in claimed
-                        and (feed.id, channel, "recovered", ended) not in claimed):
-                    due.append(NoticeDue(feed.id, feed.url, feed.title, channel, "recovered", ended,
-                                         None, health.recovered_at))
+                if (
+                    ended
+                    and (feed.id, channel, "failing", ended) in claimed
+                    and (feed.id, channel, "recovered", ended) not in claimed
+                ):
+                    due.append(
+                        NoticeDue(feed.id, feed.url, feed.title, channel, "recovered", ended, None, health.recovered_at)
+                    )
         return due
 
     def claim_notice(self, notice: NoticeDue, now: datetime) -> int | None:
         """Claim a notice before posting it; None if it was claimed already (by anyone)."""
         try:
-            with self._sessions.begin() as s:  # type: ignore[attr-defined]
-                row = FeedNotice(feed_id=notice.feed_id, channel=notice.channel, kind=notice.kind,
-                                 episode=notice.episode, claimed_at=now)
+            with self._sessions.begin() as s:
+                row = FeedNotice(
+                    feed_id=notice.feed_id,
+                    channel=notice.channel,
+                    kind=notice.kind,
+                    episode=notice.episode,
+                    claimed_at=now,
+                )
                 s.add(row)
                 s.flush()
                 return row.id
@@ -170,13 +202,13 @@ class FeedHealthStore:
             return None
 
     def notice_posted(self, notice_id: int, now: datetime) -> None:
-        with self._sessions.begin() as s:  # type: ignore[attr-defined]
+        with self._sessions.begin() as s:
             row = s.get(FeedNotice, notice_id)
             if row is not None:
                 row.posted_at = now
 
     def feed_notices(self, channel: str | None = None) -> list[FeedNotice]:
-        with self._sessions() as s:  # type: ignore[attr-defined]
+        with self._sessions() as s:
             q = select(FeedNotice).order_by(FeedNotice.id)
             if channel is not None:
                 q = q.where(FeedNotice.channel == channel)
@@ -184,7 +216,7 @@ class FeedHealthStore:
 
     def feed_states(self, feed_ids: list[int]) -> dict[int, FeedState]:
         """The state of each feed (``ok`` when it has no failure streak)."""
-        with self._sessions() as s:  # type: ignore[attr-defined]
+        with self._sessions() as s:
             rows = {h.feed_id: h for h in s.scalars(select(FeedHealthRow).where(FeedHealthRow.feed_id.in_(feed_ids)))}
         out = {}
         for fid in feed_ids:

@@ -13,8 +13,7 @@ import hashlib
 from datetime import datetime, timezone
 from enum import StrEnum
 
-from sqlalchemy import (Boolean, DateTime, ForeignKey, Integer, String, Text, TypeDecorator,
-                        UniqueConstraint)
+from sqlalchemy import Boolean, DateTime, ForeignKey, Integer, String, Text, TypeDecorator, UniqueConstraint
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 

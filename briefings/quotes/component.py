@@ -28,8 +28,12 @@ if not Doc.has_extension("quotes"):
 DEFAULT_MIN_CONFIDENCE = 0.65
 
 
-@Language.factory("briefbot_quotes", default_config={"lang": "en", "min_confidence": DEFAULT_MIN_CONFIDENCE},
-                  requires=["token.dep", "token.lemma", "token.pos", "doc.ents"], assigns=["doc._.quotes"])
+@Language.factory(
+    "briefbot_quotes",
+    default_config={"lang": "en", "min_confidence": DEFAULT_MIN_CONFIDENCE},
+    requires=["token.dep", "token.lemma", "token.pos", "doc.ents"],
+    assigns=["doc._.quotes"],
+)
 def make_quote_attributor(nlp: Language, name: str, lang: str, min_confidence: float) -> "QuoteAttributor":
     return QuoteAttributor(lang, min_confidence)
 
@@ -47,8 +51,12 @@ class QuoteAttributor:
         return doc
 
 
-def extract_quotes(doc: Doc, vocab: Vocabulary | None = None, model: AttributionModel | None = None,
-                   min_confidence: float = DEFAULT_MIN_CONFIDENCE) -> list[Quote]:
+def extract_quotes(
+    doc: Doc,
+    vocab: Vocabulary | None = None,
+    model: AttributionModel | None = None,
+    min_confidence: float = DEFAULT_MIN_CONFIDENCE,
+) -> list[Quote]:
     """Every quote in a parsed article; a speaker only where the model is confident."""
     vocab = vocab or vocabulary()
     model = model or load_model(vocab.lang)
@@ -79,11 +87,31 @@ def to_quote(ctx: QuoteContext, it: QuoteItem, confidence: float, min_confidence
     cue = None
     if r is not None:
         cue = "according to" if r.according else ctx.doc[r.cue].text
-    text = ctx.text[it.start:it.end]
+    text = ctx.text[it.start : it.end]
     sp = it.speaker
     if sp is None or confidence < min_confidence:
-        return Quote(speaker=None, text=text, start=it.start, end=it.end, kind=it.kind, cue=cue,
-                     speaker_kind="unknown", rule=sp.rule if sp else None, confidence=confidence)
-    return Quote(speaker=sp.name, text=text, start=it.start, end=it.end, kind=it.kind, cue=cue,
-                 speaker_start=sp.start, speaker_end=sp.end, speaker_kind=sp.kind, role=sp.role,
-                 rule=sp.rule, confidence=confidence)
+        return Quote(
+            speaker=None,
+            text=text,
+            start=it.start,
+            end=it.end,
+            kind=it.kind,
+            cue=cue,
+            speaker_kind="unknown",
+            rule=sp.rule if sp else None,
+            confidence=confidence,
+        )
+    return Quote(
+        speaker=sp.name,
+        text=text,
+        start=it.start,
+        end=it.end,
+        kind=it.kind,
+        cue=cue,
+        speaker_start=sp.start,
+        speaker_end=sp.end,
+        speaker_kind=sp.kind,
+        role=sp.role,
+        rule=sp.rule,
+        confidence=confidence,
+    )

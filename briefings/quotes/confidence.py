@@ -49,7 +49,7 @@ def features(it: QuoteItem, ctx: QuoteContext) -> dict[str, float]:
     if it.report is not None and it.report.according:
         feats["according"] = 1.0
     if it.marked is not None:
-        feats["quote_words"] = min(len(ctx.text[it.start:it.end].split()), 60) / 60.0
+        feats["quote_words"] = min(len(ctx.text[it.start : it.end].split()), 60) / 60.0
     return feats
 
 

@@ -47,10 +47,8 @@ def find_quotes(doc: Doc, vocab: Vocabulary) -> QuoteContext | None:
     marked = _trim_unclosed(doc, text, marked, reports, vocab)
     marked = [m for m in marked if layout.is_running(m.start)]
     quoted = QuotedText([m.outer for m in marked])
-    reports = [r for r in reports if not quoted.contains(doc[r.cue].idx)
-               and layout.is_running(doc[r.cue].idx)]
-    cast = Cast(doc, quoted, [r.subject for r in reports if r.subject is not None],
-                layout.is_running, vocab)
+    reports = [r for r in reports if not quoted.contains(doc[r.cue].idx) and layout.is_running(doc[r.cue].idx)]
+    cast = Cast(doc, quoted, [r.subject for r in reports if r.subject is not None], layout.is_running, vocab)
     items = _pair(doc, text, marked, reports, layout, vocab)
     ctx = QuoteContext(doc, text, layout, cast, items)
     run_pass("explicit", ctx)
@@ -58,13 +56,15 @@ def find_quotes(doc: Doc, vocab: Vocabulary) -> QuoteContext | None:
     # own ("he said he heard from supporters who said ..."), not an unknown "they".
     items[:] = [it for it in items if not (it.report and it.report.nested and it.speaker is None)]
     run_pass("context", ctx)
-    items[:] = [it for it in transcript_turns(text, items, cast)
-                if not _SHOUTED.match(text[it.start:it.end]) and _has_verb_or_marks(doc, text, it)]
+    items[:] = [
+        it
+        for it in transcript_turns(text, items, cast)
+        if not _SHOUTED.match(text[it.start : it.end]) and _has_verb_or_marks(doc, text, it)
+    ]
     return ctx
 
 
-def _trim_unclosed(doc: Doc, text: str, marked: list[Marked], reports: list[Report],
-                   vocab: Vocabulary) -> list[Marked]:
+def _trim_unclosed(doc: Doc, text: str, marked: list[Marked], reports: list[Report], vocab: Vocabulary) -> list[Marked]:
     """Cut a never-closed quotation before the first sentence that is narration again."""
     if not any(m.unclosed for m in marked):
         return marked
@@ -83,14 +83,14 @@ def _trim_unclosed(doc: Doc, text: str, marked: list[Marked], reports: list[Repo
                 end = sent_starts[k]
                 while end > m.start and text[end - 1].isspace():
                     end -= 1
-                m = Marked(m.open, None, m.start, end, m.paragraph, unclosed=True,
-                           continuation=m.continuation)
+                m = Marked(m.open, None, m.start, end, m.paragraph, unclosed=True, continuation=m.continuation)
         out.append(m)
     return out
 
 
-def _pair(doc: Doc, text: str, marked: list[Marked], reports: list[Report],
-          layout: Layout, vocab: Vocabulary) -> list[QuoteItem]:
+def _pair(
+    doc: Doc, text: str, marked: list[Marked], reports: list[Report], layout: Layout, vocab: Vocabulary
+) -> list[QuoteItem]:
     """Match quotations with the cues that introduce them; make reported clauses items."""
     items: list[QuoteItem] = []
     absorbed: set[int] = set()
@@ -124,7 +124,7 @@ def _pair(doc: Doc, text: str, marked: list[Marked], reports: list[Report],
         if k in absorbed:
             continue
         report = attributed.get(k)
-        short = len(text[m.start:m.end].split()) < _MIN_STANDALONE_WORDS
+        short = len(text[m.start : m.end].split()) < _MIN_STANDALONE_WORDS
         fragment = _is_fragment(text, m)
         if report is None:
             # "Yes," she said: a short quotation sits right by its cue; a fragment in a
@@ -133,10 +133,14 @@ def _pair(doc: Doc, text: str, marked: list[Marked], reports: list[Report],
             report = _nearby_cue(doc, m, cues, reach, layout, vocab, fragment)
         if report is None and short:
             continue
-        if fragment and " " not in text[m.start:m.end].strip() and attributed.get(k) is None \
-                and _governing_cue(doc, m, cues) is None:
+        if (
+            fragment
+            and " " not in text[m.start : m.end].strip()
+            and attributed.get(k) is None
+            and _governing_cue(doc, m, cues) is None
+        ):
             continue  # a single quoted word in passing ('By "honorific" he meant') is a term
-        if _SHOUTED.match(text[m.start:m.end]):
+        if _SHOUTED.match(text[m.start : m.end]):
             continue  # "ANALYSIS", "KEEPING SCORE": section heads between marks
         if fragment and report is not None and report.start is not None:
             host = first_item.get(id(report))
@@ -168,13 +172,13 @@ def _has_verb_or_marks(doc: Doc, text: str, it: QuoteItem) -> bool:
 def _is_statement(text: str, r: Report, vocab: Vocabulary) -> bool:
     """Reported questions ("asked if ...", "how she got ...") are not things said."""
     start = r.start or 0
-    first = text[start:start + 12].split(maxsplit=1)
+    first = text[start : start + 12].split(maxsplit=1)
     return not first or first[0].lower() not in vocab.question_words
 
 
 def _is_fragment(text: str, m: Marked) -> bool:
     """A quotation that starts mid-sentence in lower case is a fragment of someone's words."""
-    first = text[m.start:m.start + 1]
+    first = text[m.start : m.start + 1]
     return first.islower()
 
 
@@ -190,8 +194,9 @@ class _Overlaps:
         self.marked = marked
         self.starts = [m.start for m in marked]
         self.ends = [m.end for m in marked]
-        self.ordered = all(a <= b for a, b in zip(self.starts, self.starts[1:])) and \
-            all(a <= b for a, b in zip(self.ends, self.ends[1:]))
+        self.ordered = all(a <= b for a, b in zip(self.starts, self.starts[1:])) and all(
+            a <= b for a, b in zip(self.ends, self.ends[1:])
+        )
 
     def __call__(self, start: int, end: int) -> list[int]:
         if not self.ordered:
@@ -215,11 +220,12 @@ class _CueIndex:
         """Reports whose cue starts in ``[lo, hi)`` (and, unordered, all of them), in order."""
         if not self.ordered:
             return self.reports
-        return self.reports[bisect_left(self.chars, lo):bisect_left(self.chars, hi)]
+        return self.reports[bisect_left(self.chars, lo) : bisect_left(self.chars, hi)]
 
 
-def _nearby_cue(doc: Doc, m: Marked, cues: _CueIndex, reach: int,
-                layout: Layout, vocab: Vocabulary, fragment: bool = False) -> Report | None:
+def _nearby_cue(
+    doc: Doc, m: Marked, cues: _CueIndex, reach: int, layout: Layout, vocab: Vocabulary, fragment: bool = False
+) -> Report | None:
     """A cue with a subject next to the quotation: in its sentence, in a short sentence
     right after it in the same paragraph (``"...". She said.``), or in a sentence ending
     with a colon just before it. A cue that reports a clause of its own is not this
@@ -258,8 +264,12 @@ def _nearby_cue(doc: Doc, m: Marked, cues: _CueIndex, reach: int,
         if not vocab.is_strong(cue.lemma_) and not r.according:
             continue
         same_sentence = first.start_char <= c < last.end_char
-        if r.start is not None and r.end is not None and (r.end <= m.start or r.start >= m.end) \
-                and not (fragment and same_sentence):
+        if (
+            r.start is not None
+            and r.end is not None
+            and (r.end <= m.start or r.start >= m.end)
+            and not (fragment and same_sentence)
+        ):
             continue
         if fragment and not same_sentence:
             continue
@@ -284,5 +294,3 @@ def _governing_cue(doc: Doc, m: Marked, cues: _CueIndex) -> Report | None:
             break
         tok = tok.head
     return None
-
-

@@ -13,8 +13,10 @@ from bisect import bisect_right
 
 #: A line without a final stop and with fewer words than this is a heading, link or caption.
 HEADLINE_WORDS = 25
-_LABEL = re.compile(r"^\s*(?:WATCH|READ MORE|READ|RELATED|MORE|LISTEN|VIDEO|PHOTOS?|SEE ALSO|ALSO READ|"
-                    r"RECOMMENDED|SUBSCRIBE|SIGN UP|CLICK HERE|ADVERTISEMENT)\b[^:\n]{0,20}:")
+_LABEL = re.compile(
+    r"^\s*(?:WATCH|READ MORE|READ|RELATED|MORE|LISTEN|VIDEO|PHOTOS?|SEE ALSO|ALSO READ|"
+    r"RECOMMENDED|SUBSCRIBE|SIGN UP|CLICK HERE|ADVERTISEMENT)\b[^:\n]{0,20}:"
+)
 #: An embedded social post: a picture link, a t.co link, a "— Name (@handle) May 1, 2019"
 #: signature, or a line that is nothing but a link. A URL inside a sentence is prose.
 _EMBED = re.compile(r"pic\.twitter\.com/|https?://t\.co/|\(@\w+\)\s+\w+\.? \d{1,2},? \d{4}|^\s*\S*https?://\S+\s*$")

@@ -106,8 +106,7 @@ def find_marked(text: str) -> list[Marked]:
             i = m.start()
             if _role(text, i, opened is not None):
                 if opened is not None:
-                    found.append(_make(text, opened, None, i, p, unclosed=True,
-                                       continuation=continuation))
+                    found.append(_make(text, opened, None, i, p, unclosed=True, continuation=continuation))
                 opened = i
                 continuation = carried and not found_in(found, p)
             elif opened is not None:
@@ -120,8 +119,9 @@ def find_marked(text: str) -> list[Marked]:
         if opened is not None:
             nxt = paragraphs[p + 1] if p + 1 < len(paragraphs) else None
             goes_on = nxt is not None and _starts_with_opener(text, *nxt)
-            found.append(_make(text, opened, None, pend, p, unclosed=not goes_on,
-                               continued=goes_on, continuation=continuation))
+            found.append(
+                _make(text, opened, None, pend, p, unclosed=not goes_on, continued=goes_on, continuation=continuation)
+            )
             carried = goes_on
     found = [q for q in found if q.end > q.start]
     singles = _single_marked(text, paragraphs, found)
@@ -129,8 +129,8 @@ def find_marked(text: str) -> list[Marked]:
 
 
 _SINGLE = re.compile("['\u2018\u2019]")
-_SINGLE_BEFORE_OPEN = frozenset(" \t([{\u2014\u2013/:;,\"\u201c")
-_SINGLE_AFTER_CLOSE = frozenset(" \t.,;:!?)]}\u2014\u2013\"\u201d")
+_SINGLE_BEFORE_OPEN = frozenset(' \t([{\u2014\u2013/:;,"\u201c')
+_SINGLE_AFTER_CLOSE = frozenset(' \t.,;:!?)]}\u2014\u2013"\u201d')
 
 
 def _single_marked(text: str, paragraphs: list[tuple[int, int]], doubles: list[Marked]) -> list[Marked]:
@@ -151,9 +151,14 @@ def _single_marked(text: str, paragraphs: list[tuple[int, int]], doubles: list[M
             if opened is None:
                 if text[i] != "\u2019" and before in _SINGLE_BEFORE_OPEN and after.isalpha():
                     opened = i
-            elif not before.isspace() and (after in _SINGLE_AFTER_CLOSE or i + 1 == pend) \
-                    and text[i] != "\u2018" and not (before in "sS" and text[i - 2:i - 1].isalpha()
-                                                      and after == " " and text[i + 2:i + 3].islower()):
+            elif (
+                not before.isspace()
+                and (after in _SINGLE_AFTER_CLOSE or i + 1 == pend)
+                and text[i] != "\u2018"
+                and not (
+                    before in "sS" and text[i - 2 : i - 1].isalpha() and after == " " and text[i + 2 : i + 3].islower()
+                )
+            ):
                 s, e = _trim(text, opened + 1, i)
                 if e > s and " " in text[s:e]:
                     out.append(Marked(opened, i, s, e, p))
@@ -165,8 +170,16 @@ def found_in(found: list[Marked], paragraph: int) -> bool:
     return bool(found) and found[-1].paragraph == paragraph
 
 
-def _make(text: str, opened: int, close: int | None, end: int, p: int, *, unclosed: bool,
-          continued: bool = False, continuation: bool = False) -> Marked:
+def _make(
+    text: str,
+    opened: int,
+    close: int | None,
+    end: int,
+    p: int,
+    *,
+    unclosed: bool,
+    continued: bool = False,
+    continuation: bool = False,
+) -> Marked:
     s, e = _trim(text, opened + 1, end)
-    return Marked(opened, close, s, max(s, e), p, continued=continued,
-                  continuation=continuation, unclosed=unclosed)
+    return Marked(opened, close, s, max(s, e), p, continued=continued, continuation=continuation, unclosed=unclosed)

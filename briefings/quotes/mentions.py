@@ -22,8 +22,17 @@ from dataclasses import dataclass, replace
 from spacy.tokens import Token
 
 from .speakers import (
-    NOBODY, NOT_SPEAKERS, ORG_LABELS, Cast, Speaker, compatible,
-    definite, indefinite, looks_like_name, noun_phrase, strip_det,
+    NOBODY,
+    NOT_SPEAKERS,
+    ORG_LABELS,
+    Cast,
+    Speaker,
+    compatible,
+    definite,
+    indefinite,
+    looks_like_name,
+    noun_phrase,
+    strip_det,
 )
 
 #: A pronoun with no antecedent: no speaker from the mention, but the quote's context may
@@ -78,6 +87,7 @@ def someone(speaker: Speaker | None) -> Speaker | None:
 
 # -- resolvers, in sieve order ---------------------------------------------------------
 
+
 def pronoun(m: Mention) -> Speaker | None:
     """he/she → the person the preceding narration is about; they/it → a group or
     organisation that was a recent subject; "who" → what the relative clause hangs on."""
@@ -108,18 +118,18 @@ def pronoun(m: Mention) -> Speaker | None:
 
 
 def group(m: Mention) -> Speaker | None:
-    """"Some of the fans", "those involved", "many" (whatever the tagger calls the word)."""
+    """ "Some of the fans", "those involved", "many" (whatever the tagger calls the word)."""
     if m.head.lower_ not in m.cast.vocab.group_pronouns:
         return None
     return unnamed_group(m)
 
 
 def unnamed_group(m: Mention) -> Speaker:
-    """"All those involved say", "some of the protesters said": an unnamed group, when the
+    """ "All those involved say", "some of the protesters said": an unnamed group, when the
     phrase says who they are; a bare "some" or "many" names nobody."""
     head, doc = m.head, m.head.doc
     lo, hi = head.left_edge.i, min(head.right_edge.i, head.left_edge.i + 5)
-    words = doc[lo:hi + 1]
+    words = doc[lo : hi + 1]
     if not any(t.pos_ in {"NOUN", "PROPN", "VERB", "ADJ"} for t in words if t.i != head.i):
         return NOBODY
     return Speaker(words.text, "source", None, words.start_char, words.end_char)
@@ -132,7 +142,7 @@ def named_person(m: Mention) -> Speaker | None:
 
 
 def apposition(m: Mention) -> Speaker | None:
-    """"The city engineer, Maria Lopez, said": the name in apposition to the subject."""
+    """ "The city engineer, Maria Lopez, said": the name in apposition to the subject."""
     person = m.cast.person_in_phrase(m.head, frozenset({"appos"}))
     return m.cast.speaker(person, m.head, named=True) if person is not None else None
 
@@ -143,7 +153,7 @@ def not_a_speaker(m: Mention) -> Speaker | None:
 
 
 def acronym(m: Mention) -> Speaker | None:
-    """"IRCC said": an acronym is an organisation (spelled out when the article did)."""
+    """ "IRCC said": an acronym is an organisation (spelled out when the article did)."""
     head = m.head
     if head.pos_ != "PROPN":
         return None
@@ -178,7 +188,7 @@ def proper_name(m: Mention) -> Speaker | None:
 
 
 def document_owner(m: Mention) -> Speaker | None:
-    """"Her statement said", "the PBO report found", "a report from the institute", "a
+    """ "Her statement said", "the PBO report found", "a report from the institute", "a
     statement e-mailed by X": whoever the phrase says issued the document. A document
     with no owner in its own phrase names nobody: guessing the organisation or person
     named last was wrong more often than right."""
@@ -197,8 +207,13 @@ def _owner(head: Token) -> Token | None:
         if child.dep_ == "poss" or (child.dep_ == "compound" and child.pos_ == "PROPN"):
             return child
     for child in head.rights:
-        preps = [child] if child.dep_ in {"prep", "agent"} else \
-            [c for c in child.children if c.dep_ in {"prep", "agent"}] if child.dep_ == "acl" else []
+        preps = (
+            [child]
+            if child.dep_ in {"prep", "agent"}
+            else [c for c in child.children if c.dep_ in {"prep", "agent"}]
+            if child.dep_ == "acl"
+            else []
+        )
         for prep in preps:
             if prep.lower_ in _OWNER_PREPOSITIONS:
                 obj = next((c for c in prep.children if c.dep_ == "pobj"), None)
@@ -217,7 +232,7 @@ def organisation(m: Mention) -> Speaker | None:
 
 
 def org_description(m: Mention) -> Speaker | None:
-    """"The ministry said": the ministry named earlier, else the description itself."""
+    """ "The ministry said": the ministry named earlier, else the description itself."""
     head, cast = m.head, m.cast
     if m.lemma not in cast.vocab.org_nouns:
         return None
@@ -230,7 +245,7 @@ def org_description(m: Mention) -> Speaker | None:
 
 
 def unnamed_source(m: Mention) -> Speaker | None:
-    """"Officials said", "an official with the agency said": an unnamed source, named
+    """ "Officials said", "an official with the agency said": an unnamed source, named
     with the body it speaks for when the phrase says so."""
     head = m.head
     if m.lemma not in m.cast.vocab.source_nouns or not (head.tag_ in {"NNS", "NNPS"} or indefinite(head)):
@@ -247,15 +262,18 @@ def _source(head: Token) -> Speaker:
     phrase = noun_phrase(head)
     end = phrase.end
     prep = next((c for c in head.rights if c.dep_ == "prep" and c.lower_ in _AFFILIATION), None)
-    if prep is not None and prep.right_edge.i - head.i <= _AFFILIATION_TOKENS \
-            and any(c.dep_ == "pobj" for c in prep.children):
+    if (
+        prep is not None
+        and prep.right_edge.i - head.i <= _AFFILIATION_TOKENS
+        and any(c.dep_ == "pobj" for c in prep.children)
+    ):
         end = prep.right_edge.i + 1
-    span = head.doc[phrase.start:end]
+    span = head.doc[phrase.start : end]
     return Speaker(strip_det(span.text), "source", None, span.start_char, span.end_char)
 
 
 def role_noun(m: Mention) -> Speaker | None:
-    """"The US president said": the person the article gave that role (not a relative:
+    """ "The US president said": the person the article gave that role (not a relative:
     "the father said" is someone new)."""
     if m.lemma in m.cast.vocab.kin_nouns:
         return None
@@ -266,12 +284,16 @@ def role_noun(m: Mention) -> Speaker | None:
 
 
 def description(m: Mention) -> Speaker | None:
-    """"The 26-year-old said": the person the story is about just now (not a relative,
+    """ "The 26-year-old said": the person the story is about just now (not a relative,
     who is someone new, and not a source noun)."""
     head, cast = m.head, m.cast
     vocab = cast.vocab
-    if not (definite(head, possessive=False) and head.tag_ in {"NN", "NNS"}) \
-            or m.lemma in vocab.source_nouns or m.lemma in vocab.kin_nouns or not _names_a_person(m):
+    if (
+        not (definite(head, possessive=False) and head.tag_ in {"NN", "NNS"})
+        or m.lemma in vocab.source_nouns
+        or m.lemma in vocab.kin_nouns
+        or not _names_a_person(m)
+    ):
         return None
     last = m.previous.person if m.previous is not None else None
     person = cast.antecedent(head.i, None, last)
@@ -285,19 +307,27 @@ def _names_a_person(m: Mention) -> bool:
     agent noun ("the organiser"), an age ("the 26-year-old"); not "the findings"."""
     vocab, lemma = m.cast.vocab, m.lemma
     parts = lemma.split("-")
-    return (lemma in vocab.person_nouns or any(p in vocab.titles or p in vocab.person_nouns for p in parts)
-            or _agent_noun(m) or "year-old" in noun_phrase(m.head).text.lower()
-            or any(lemma in p.roles for p in m.cast.people))
+    return (
+        lemma in vocab.person_nouns
+        or any(p in vocab.titles or p in vocab.person_nouns for p in parts)
+        or _agent_noun(m)
+        or "year-old" in noun_phrase(m.head).text.lower()
+        or any(lemma in p.roles for p in m.cast.people)
+    )
 
 
 def _agent_noun(m: Mention) -> bool:
     vocab, lemma = m.cast.vocab, m.lemma
-    return m.head.pos_ == "NOUN" and lemma not in vocab.document_nouns and lemma not in vocab.org_nouns \
+    return (
+        m.head.pos_ == "NOUN"
+        and lemma not in vocab.document_nouns
+        and lemma not in vocab.org_nouns
         and any(lemma.endswith(sfx) and len(lemma) > len(sfx) + 1 for sfx in vocab.person_suffixes)
+    )
 
 
 def source_noun(m: Mention) -> Speaker | None:
-    """"The lawyer said", "protesters said", "several friends said" with nobody to link
+    """ "The lawyer said", "protesters said", "several friends said" with nobody to link
     them to: an unnamed source (a source, person, title or kin noun, or a common noun
     with a suffix that names people: -er, -ist, -ian)."""
     vocab = m.cast.vocab

@@ -46,8 +46,9 @@ class Report:
     orphan: bool = False
 
 
-def find_reports(doc: Doc, text: str, layout: Layout, vocab: Vocabulary,
-                 quoted: Callable[[int], bool] = lambda char: False) -> list[Report]:
+def find_reports(
+    doc: Doc, text: str, layout: Layout, vocab: Vocabulary, quoted: Callable[[int], bool] = lambda char: False
+) -> list[Report]:
     """All cue constructions of a document, in text order.
 
     Reported clauses are clipped to the cue's paragraph (the parser now and then runs
@@ -100,7 +101,7 @@ def _mark_nested(doc: Doc, reports: list[Report]) -> None:
 
 
 def _split_additions(doc: Doc, text: str, reports: list[Report]) -> None:
-    """"X said A, adding that B": A and B are two quotes, even when the parser hangs the
+    """ "X said A, adding that B": A and B are two quotes, even when the parser hangs the
     "adding" clause inside A.
 
     An addition cuts every other report's clause that runs over the start of its own
@@ -143,8 +144,7 @@ def _report(cue: Token, quoted: Callable[[int], bool], vocab: Vocabulary) -> Rep
         # A subject inside quotation marks is a parse that lost the real one (a
         # sentence split after "lbs."): keep the clause, let context find the speaker.
         subject = None
-    report = Report(cue.i, subject.i if subject is not None else None, weak=lemma in vocab.weak_verbs,
-                    orphan=orphan)
+    report = Report(cue.i, subject.i if subject is not None else None, weak=lemma in vocab.weak_verbs, orphan=orphan)
     if lemma in vocab.not_reporting_verbs:
         return report
     if lemma in vocab.finding_verbs and not _issues_findings(subject, vocab):
@@ -177,22 +177,24 @@ def _paragraph_subject(cue: Token) -> Token | None:
     k = cue.i - 1
     while k >= 0 and "\n" not in doc[k].text_with_ws:
         k -= 1
-    for tok in doc[k + 1:cue.i]:
+    for tok in doc[k + 1 : cue.i]:
         if tok.pos_ in {"VERB", "AUX"}:
             break
-        if tok.pos_ in {"NOUN", "PROPN", "PRON"} and (tok.i + 1 == cue.i or doc[tok.i + 1].pos_ not in {"NOUN", "PROPN"}):
+        if tok.pos_ in {"NOUN", "PROPN", "PRON"} and (
+            tok.i + 1 == cue.i or doc[tok.i + 1].pos_ not in {"NOUN", "PROPN"}
+        ):
             return tok
     return None
 
 
 def _tail_attribution(cue: Token) -> tuple[tuple[int, int], Token | None] | None:
-    """"..., argued Palvetzian." / "..., Smith said." when the parse lost the link.
+    """ "..., argued Palvetzian." / "..., Smith said." when the parse lost the link.
 
     The sentence ends with the cue and a short noun phrase (or begins the attribution
     after a comma); everything before that comma is what was said.
     """
     sent = cue.sent
-    after = [t for t in sent[cue.i - sent.start + 1:] if not t.is_space]
+    after = [t for t in sent[cue.i - sent.start + 1 :] if not t.is_space]
     if len(after) > 7 or any(t.pos_ not in _NP_TAGS for t in after):
         return None
     k = cue.i - 1
@@ -202,7 +204,7 @@ def _tail_attribution(cue: Token) -> tuple[tuple[int, int], Token | None] | None
         return None
     speaker = next((t for t in reversed(after) if t.pos_ in {"PROPN", "NOUN"}), None)
     if speaker is None:
-        speaker = next((t for t in cue.doc[k + 1:cue.i] if t.pos_ in {"PROPN", "NOUN", "PRON"}), None)
+        speaker = next((t for t in cue.doc[k + 1 : cue.i] if t.pos_ in {"PROPN", "NOUN", "PRON"}), None)
     span = _span(cue.doc, sent.start, k - 1)
     if span is None:
         return None
@@ -211,8 +213,7 @@ def _tail_attribution(cue: Token) -> tuple[tuple[int, int], Token | None] | None
 
 def _issues_findings(subject: Token | None, vocab: Vocabulary) -> bool:
     """Studies, polls and the people and bodies who run them report findings."""
-    return subject is not None and (subject.lemma_.lower() in vocab.finding_subjects
-                                    or subject.ent_type_ == "ORG")
+    return subject is not None and (subject.lemma_.lower() in vocab.finding_subjects or subject.ent_type_ == "ORG")
 
 
 def _subject(cue: Token, vocab: Vocabulary, depth: int = 0) -> Token | None:
@@ -285,7 +286,7 @@ def _according(doc: Doc, vocab: Vocabulary) -> list[Report]:
         if head.pos_ not in {"VERB", "AUX"} or content is None:
             # The parse lost the clause: what follows the phrase's comma is what was said.
             sent = tok.sent
-            comma = next((t.i for t in doc[source.i:sent.end] if t.text == ","), None)
+            comma = next((t.i for t in doc[source.i : sent.end] if t.text == ","), None)
             content = _span(doc, comma + 1, sent.end - 1) if comma is not None else None
         report = Report(tok.i, source.i, according=True)
         if content is not None:

@@ -83,6 +83,7 @@ QuoteResolver = Callable[[QuoteItem, int, QuoteContext], "Speaker | None"]
 
 # -- pass "explicit" --------------------------------------------------------------------
 
+
 def cue(it: QuoteItem, k: int, ctx: QuoteContext) -> Speaker | None:
     """The subject of the quote's own cue verb, through the mention sieve."""
     r = it.report
@@ -106,6 +107,7 @@ def orphan_cue(it: QuoteItem, k: int, ctx: QuoteContext) -> Speaker | None:
 
 # -- pass "context" ---------------------------------------------------------------------
 
+
 def introducer(it: QuoteItem, k: int, ctx: QuoteContext) -> Speaker | None:
     """``Musk took to Twitter with this: "..."`` and ``Durning did not need much coaxing.
     "I'm thankful ..."``: a sentence just before the quotation (same or previous
@@ -118,9 +120,9 @@ def introducer(it: QuoteItem, k: int, ctx: QuoteContext) -> Speaker | None:
     if tok is None:
         return None
     sent = tok.sent
-    if sent.start_char < m.open and text[sent.start_char:m.open].strip():
+    if sent.start_char < m.open and text[sent.start_char : m.open].strip():
         candidate = sent
-        if not text[sent.start_char:m.open].rstrip().endswith(":"):
+        if not text[sent.start_char : m.open].rstrip().endswith(":"):
             return None
     elif sent.start > 0:
         candidate = doc[sent.start - 1].sent
@@ -177,8 +179,9 @@ def continuation(it: QuoteItem, k: int, ctx: QuoteContext) -> Speaker | None:
     if prev is None or prev.speaker is None:
         return None
     m = it.marked
-    if (m is not None and m.continuation) or \
-            ctx.layout.rank(it.start) - ctx.layout.rank(prev.start) <= _CARRY_PARAGRAPHS:
+    if (m is not None and m.continuation) or ctx.layout.rank(it.start) - ctx.layout.rank(
+        prev.start
+    ) <= _CARRY_PARAGRAPHS:
         it.derived_from = prev
         return prev.speaker
     return None
@@ -219,10 +222,17 @@ def _last_person(ctx: QuoteContext, k: int):
 #: The sieve: passes in order, each an ordered list of named resolvers.
 PASSES: tuple[tuple[str, tuple[tuple[str, QuoteResolver], ...]], ...] = (
     ("explicit", (("cue", cue), ("orphan_cue", orphan_cue))),
-    ("context", (("introducer", introducer), ("fragment_subject", fragment_subject),
-                 ("continuation", continuation),
-                 ("same_paragraph", same_paragraph), ("continued", continued),
-                 ("nearest_person", nearest_person))),
+    (
+        "context",
+        (
+            ("introducer", introducer),
+            ("fragment_subject", fragment_subject),
+            ("continuation", continuation),
+            ("same_paragraph", same_paragraph),
+            ("continued", continued),
+            ("nearest_person", nearest_person),
+        ),
+    ),
 )
 
 
@@ -263,10 +273,13 @@ def transcript_turns(text: str, items: list[QuoteItem], cast: Cast) -> list[Quot
         if person is None and not (transcript and counts[label] > 1):
             continue
         start, end = m.start(2), m.end(2)
-        while end > start and (text[end - 1].isspace() or text[end - 1] in "\"\u201d"):
+        while end > start and (text[end - 1].isspace() or text[end - 1] in '"\u201d'):
             end -= 1
-        speaker = (cast.speaker_for(person, start) if person is not None
-                   else Speaker(label.title(), "person", None, m.start(1), m.end(1)))
+        speaker = (
+            cast.speaker_for(person, start)
+            if person is not None
+            else Speaker(label.title(), "person", None, m.start(1), m.end(1))
+        )
         turns.append(QuoteItem(start, end, "direct", speaker=replace(speaker, rule="transcript_turn")))
     if not turns:
         return items

@@ -79,7 +79,7 @@ def name_words(text: str, titles: frozenset[str] | None = None) -> tuple[str, ..
     words = [w for w in text.split() if w]
     for k in range(len(words) - 2, -1, -1):
         if _POSSESSIVE.search(words[k]) and words[k][-1] != "'" or words[k].endswith(("'s", "’s")):
-            words = words[k + 1:]  # "Vancouver's Bo Horvat" is Bo Horvat
+            words = words[k + 1 :]  # "Vancouver's Bo Horvat" is Bo Horvat
             break
     while words and words[0].lower().strip(",") in titles:
         words.pop(0)
@@ -93,15 +93,19 @@ _NAME_WORD = re.compile(r"^[A-ZÀ-Þ][\w.'’-]*$")
 
 def looks_like_name(words: tuple[str, ...]) -> bool:
     """Capitalised words, not shouted: "ANALYST" or "J.P. MOCZULSKI" are headings and credits."""
-    return (bool(words) and len(words) <= 5 and all(_NAME_WORD.match(w) for w in words)
-            and not any(sum(c.isalpha() for c in w) >= 3 and w.isupper() for w in words))
+    return (
+        bool(words)
+        and len(words) <= 5
+        and all(_NAME_WORD.match(w) for w in words)
+        and not any(sum(c.isalpha() for c in w) >= 3 and w.isupper() for w in words)
+    )
 
 
 def _better_name(old: tuple[str, ...], new: tuple[str, ...]) -> tuple[str, ...]:
     """The fuller name, except that words merely put in front of a full name ("Crooked
     Hillary Clinton", "Farmer Anna Berg") are epithets or titles, not part of it."""
     short, long_ = (old, new) if len(old) <= len(new) else (new, old)
-    if len(short) >= 2 and long_[-len(short):] == short:
+    if len(short) >= 2 and long_[-len(short) :] == short:
         return short
     return long_
 
@@ -113,7 +117,7 @@ def compatible(a: tuple[str, ...], b: tuple[str, ...]) -> bool:
     if a[-1] != b[-1]:
         return False
     short, long_ = (a, b) if len(a) < len(b) else (b, a)
-    if len(short) >= 2 and long_[-len(short):] == short:
+    if len(short) >= 2 and long_[-len(short) :] == short:
         return True  # "Farmer Anna Berg" (a title the tagger took for a name) and "Anna Berg"
     fa, fb = a[0].rstrip("."), b[0].rstrip(".")
     return fa == fb or (len(fa) == 1 and fb.startswith(fa)) or (len(fb) == 1 and fa.startswith(fb))
@@ -122,9 +126,14 @@ def compatible(a: tuple[str, ...], b: tuple[str, ...]) -> bool:
 class Cast:
     """The people of one article and the rules that map mentions onto them."""
 
-    def __init__(self, doc: Doc, quoted: "QuotedText", subjects: Iterable[int] = (),
-                 is_running: Callable[[int], bool] = lambda char: True,
-                 vocab: Vocabulary | None = None) -> None:
+    def __init__(
+        self,
+        doc: Doc,
+        quoted: "QuotedText",
+        subjects: Iterable[int] = (),
+        is_running: Callable[[int], bool] = lambda char: True,
+        vocab: Vocabulary | None = None,
+    ) -> None:
         self.doc = doc
         self.vocab = vocab = vocab or vocabulary()
         self.quoted = quoted
@@ -233,8 +242,11 @@ class Cast:
         name = _POSSESSIVE.sub("", name)
         if self.quoted.contains(ent.start_char) or not name:
             return
-        initials = "".join(w[0] for w in re.findall(r"[A-Za-z][\w'’-]*", name)
-                           if w[0].isupper() and w.lower() not in {"of", "and", "the", "for"})
+        initials = "".join(
+            w[0]
+            for w in re.findall(r"[A-Za-z][\w'’-]*", name)
+            if w[0].isupper() and w.lower() not in {"of", "and", "the", "for"}
+        )
         if len(initials) >= 2 and not name.isupper():
             self.acronyms.setdefault(initials, name)
         self.orgs.append((ent.root.i, name))
@@ -243,10 +255,14 @@ class Cast:
         return name_words(text, self.vocab.titles)
 
     def _register_described_org(self, head: Token) -> None:
-        """"The regional water authority said": a body described rather than named, so
+        """ "The regional water authority said": a body described rather than named, so
         that "the authority" later means it."""
-        if head.pos_ != "NOUN" or head.lemma_.lower() not in self.vocab.org_nouns \
-                or self.quoted.contains(head.idx) or not self.is_running(head.idx):
+        if (
+            head.pos_ != "NOUN"
+            or head.lemma_.lower() not in self.vocab.org_nouns
+            or self.quoted.contains(head.idx)
+            or not self.is_running(head.idx)
+        ):
             return
         name = strip_det(noun_phrase(head).text)
         if " " in name:
@@ -267,8 +283,12 @@ class Cast:
         capitalised name that is not an acronym, has no article and no organisation
         word is taken for a person ("Lonechild said", which the tagger calls an ORG).
         """
-        if head.pos_ != "PROPN" or head.i in self._by_token or self.quoted.contains(head.idx) \
-                or not self.is_running(head.idx):
+        if (
+            head.pos_ != "PROPN"
+            or head.i in self._by_token
+            or self.quoted.contains(head.idx)
+            or not self.is_running(head.idx)
+        ):
             return
         phrase = noun_phrase(head)
         if head.ent_type_ in {"GPE", "NORP", "FAC", "LOC"} | NOT_SPEAKERS or phrase[0].lower_ == "the":
@@ -378,8 +398,9 @@ class Cast:
                 return self._by_token[child.i]
         return None
 
-    def speaker(self, person: Person, head: Token, *, named: bool, span: Span | None = None,
-                role: str | None = None) -> Speaker:
+    def speaker(
+        self, person: Person, head: Token, *, named: bool, span: Span | None = None, role: str | None = None
+    ) -> Speaker:
         start: int | None
         end: int | None
         if named:
@@ -412,8 +433,10 @@ class Cast:
 
     def by_role(self, lemma: str, head: Token) -> Person | None:
         """'the US president' → the person the article gave that role, most recent first."""
-        if not any(c.lower_ in {"the", "this", "that"} or c.dep_ == "poss" for c in head.children) \
-                and head.lower_ not in self.vocab.titles:
+        if (
+            not any(c.lower_ in {"the", "this", "that"} or c.dep_ == "poss" for c in head.children)
+            and head.lower_ not in self.vocab.titles
+        ):
             return None
         candidates = [p for p in self.people if lemma in p.roles]
         if not candidates:
@@ -424,15 +447,19 @@ class Cast:
         return max((t for t, _, _ in person.mentions if t < i), default=-1)
 
     def group_antecedent(self, head: Token, plural: bool) -> Token | None:
-        """"The union started a campaign ... they tweeted": the nearest organisation (or,
+        """ "The union started a campaign ... they tweeted": the nearest organisation (or,
         for "they", plural group) that was the subject of a recent sentence."""
         doc = self.doc
         sent = head.sent
         end = head.i
         for _ in range(3):
-            for tok in reversed(doc[sent.start:end]):
-                if tok.dep_ not in {"nsubj", "nsubjpass"} or tok.pos_ == "PRON" \
-                        or self.quoted.contains(tok.idx) or tok.i in self._by_token:
+            for tok in reversed(doc[sent.start : end]):
+                if (
+                    tok.dep_ not in {"nsubj", "nsubjpass"}
+                    or tok.pos_ == "PRON"
+                    or self.quoted.contains(tok.idx)
+                    or tok.i in self._by_token
+                ):
                     continue
                 org = tok.ent_type_ == "ORG" or tok.lemma_.lower() in self.vocab.org_nouns
                 if org or (plural and tok.tag_ in {"NNS", "NNPS"}):
@@ -477,8 +504,11 @@ class Cast:
                 distance += 1  # headings and the speaker's own words do not move the story on
             end = sent.start
             sent = doc[sent.start - 1].sent
-        if last is not None and (gender is None or last.gender in (None, gender)) \
-                and (best_key is None or best_key[0] < _LAST_SPEAKER_FLOOR):
+        if (
+            last is not None
+            and (gender is None or last.gender in (None, gender))
+            and (best_key is None or best_key[0] < _LAST_SPEAKER_FLOOR)
+        ):
             best = last
         self._pronoun_memo[memo_key] = best
         return best
@@ -592,7 +622,7 @@ def appos_role(root: Token) -> str | None:
 def strip_det(text: str) -> str:
     for det in ("the ", "The ", "a ", "A ", "an ", "An "):
         if text.startswith(det):
-            return text[len(det):]
+            return text[len(det) :]
     return text
 
 

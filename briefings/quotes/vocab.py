@@ -45,8 +45,7 @@ class Vocabulary:
 
     def is_strong(self, lemma: str) -> bool:
         """A cue that marks speech on its own, next to a quotation."""
-        return lemma in self.speech_verbs and lemma not in self.weak_verbs \
-            and lemma not in self.finding_verbs
+        return lemma in self.speech_verbs and lemma not in self.weak_verbs and lemma not in self.finding_verbs
 
     def has_org_noun(self, words: Sequence[str]) -> bool:
         """Whether a name contains an organisation word or phrase ("Foundation", "White House")."""
@@ -59,20 +58,32 @@ class Vocabulary:
 @lru_cache(maxsize=None)
 def vocabulary(lang: str = "en") -> Vocabulary:
     """The vocabulary of ``lang``, read from its data files once per process."""
+
     def w(name: str) -> frozenset[str]:
         return lang_data.words(lang, name)
 
     speech = w("speech_verbs")
     return Vocabulary(
-        lang=lang, speech_verbs=speech, weak_verbs=w("weak_verbs"), finding_verbs=w("finding_verbs"),
-        not_reporting_verbs=w("not_reporting_verbs"), finding_subjects=w("finding_subjects"),
-        titles=w("titles"), male_titles=w("male_titles"), female_titles=w("female_titles"),
-        source_nouns=w("source_nouns"), org_nouns=w("org_nouns"), kin_nouns=w("kin_nouns"),
-        document_nouns=w("document_nouns"), group_pronouns=w("group_pronouns"),
-        person_suffixes=w("person_suffixes"), person_nouns=w("person_nouns"),
+        lang=lang,
+        speech_verbs=speech,
+        weak_verbs=w("weak_verbs"),
+        finding_verbs=w("finding_verbs"),
+        not_reporting_verbs=w("not_reporting_verbs"),
+        finding_subjects=w("finding_subjects"),
+        titles=w("titles"),
+        male_titles=w("male_titles"),
+        female_titles=w("female_titles"),
+        source_nouns=w("source_nouns"),
+        org_nouns=w("org_nouns"),
+        kin_nouns=w("kin_nouns"),
+        document_nouns=w("document_nouns"),
+        group_pronouns=w("group_pronouns"),
+        person_suffixes=w("person_suffixes"),
+        person_nouns=w("person_nouns"),
         gendered={e.split()[0]: e.split()[1] for e in w("gendered_pronouns")},
         person_pronouns={e.split()[0]: e.split()[1] for e in w("gendered_pronouns") if e.endswith(" subject")},
-        plural_pronouns=w("plural_pronouns"), first_second_pronouns=w("first_second_pronouns"),
+        plural_pronouns=w("plural_pronouns"),
+        first_second_pronouns=w("first_second_pronouns"),
         question_words=w("question_words"),
         speech_hashes=np.fromiter((hash_string(v) for v in speech), dtype=np.uint64),
         gendered_hashes=np.fromiter((hash_string(e.split()[0]) for e in w("gendered_pronouns")), dtype=np.uint64),

@@ -23,9 +23,15 @@ from fakes.recording import RecordingService
 def discord_settings(tmp_path: Path, fake: FakeDiscord, **overrides: Any) -> Settings:
     values: dict[str, Any] = dict(
         database_url=f"sqlite:///{tmp_path}/data/briefbot.db",
-        briefbot_fetch_allow_hosts="127.0.0.1", workers=1, feed_poll_seconds=60,
-        digest_grace_seconds=3600, discord_token=fake.token, discord_api_url=fake.api_url,
-        discord_gateway_url=fake.gateway_url, health_port=0)
+        briefbot_fetch_allow_hosts="127.0.0.1",
+        workers=1,
+        feed_poll_seconds=60,
+        digest_grace_seconds=3600,
+        discord_token=fake.token,
+        discord_api_url=fake.api_url,
+        discord_gateway_url=fake.gateway_url,
+        health_port=0,
+    )
     values.update(overrides)
     return Settings(_env_file=None, **values)
 
@@ -34,8 +40,11 @@ def discord_env(tmp_path: Path, fake: FakeDiscord, **overrides: str) -> dict[str
     """Environment variables for ``briefbot run`` as a subprocess."""
     env = {
         "DATABASE_URL": f"sqlite:///{tmp_path}/data/briefbot.db",
-        "BRIEFBOT_FETCH_ALLOW_HOSTS": "127.0.0.1", "WORKERS": "1", "HEALTH_PORT": "0",
-        "DISCORD_TOKEN": fake.token, "DISCORD_API_URL": fake.api_url,
+        "BRIEFBOT_FETCH_ALLOW_HOSTS": "127.0.0.1",
+        "WORKERS": "1",
+        "HEALTH_PORT": "0",
+        "DISCORD_TOKEN": fake.token,
+        "DISCORD_API_URL": fake.api_url,
         "DISCORD_GATEWAY_URL": fake.gateway_url,
     }
     env.update(overrides)
@@ -45,9 +54,11 @@ def discord_env(tmp_path: Path, fake: FakeDiscord, **overrides: str) -> dict[str
 def html_article(title: str, paragraphs: list[str]) -> str:
     """A news page around the given text (escaped, so the *text* holds any ``<@&123>``)."""
     body = "\n".join(f"<p>{html.escape(p)}</p>" for p in paragraphs)
-    return (f"<!doctype html><html><head><meta charset='utf-8'><title>{html.escape(title)}</title>"
-            f"</head><body><nav><a href='/'>Home</a></nav><article><h1>{html.escape(title)}</h1>"
-            f"{body}</article><footer>Copyright Test News</footer></body></html>")
+    return (
+        f"<!doctype html><html><head><meta charset='utf-8'><title>{html.escape(title)}</title>"
+        f"</head><body><nav><a href='/'>Home</a></nav><article><h1>{html.escape(title)}</h1>"
+        f"{body}</article><footer>Copyright Test News</footer></body></html>"
+    )
 
 
 class DiscordHarness:
@@ -59,8 +70,9 @@ class DiscordHarness:
         self.platform: Any = None
         self.scheduler: Any = None
 
-    async def start(self, *, scheduler_class: Any = None, briefer: Briefer | None = None,
-                    core: Core | None = None) -> "DiscordHarness":
+    async def start(
+        self, *, scheduler_class: Any = None, briefer: Briefer | None = None, core: Core | None = None
+    ) -> "DiscordHarness":
         """Open the core (or reuse one), the scheduler if asked, then the Discord adapter."""
         from bot.platforms import discord as discord_platform
 
@@ -70,10 +82,10 @@ class DiscordHarness:
             from bot.scheduling import FeedPoller
 
             c = self.core
-            poller = FeedPoller(c.store, c.sources, c.cache, c.clock,
-                                interval_seconds=self.settings.feed_poll_seconds)
-            self.scheduler = scheduler_class(c.store, c.service, c.clock, poller=poller,
-                                             grace_seconds=self.settings.digest_grace_seconds)
+            poller = FeedPoller(c.store, c.sources, c.cache, c.clock, interval_seconds=self.settings.feed_poll_seconds)
+            self.scheduler = scheduler_class(
+                c.store, c.service, c.clock, poller=poller, grace_seconds=self.settings.digest_grace_seconds
+            )
         self.platform = await discord_platform.start(self.settings, self.service)
         if self.scheduler is not None:
             self.scheduler.register_deliverer(self.platform.deliverer)

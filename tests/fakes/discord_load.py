@@ -102,17 +102,19 @@ class LoadResult:
 
     def summary(self) -> str:
         lat = self.deferral_latencies or [0.0]
-        return (f"{self.stories}-story digest: {self.digest_outcome} in {self.digest_seconds:.2f} s, "
-                f"{self.digest_messages} channel message(s), {self.digest_cards} embed(s), "
-                f"{self.articles_briefed} article(s) briefed\n"
-                f"interactions during it: {self.interactions}, answered {self.answered}, "
-                f"deferred within max {max(lat) * 1000:.0f} ms "
-                f"(median {statistics.median(lat) * 1000:.0f} ms)\n"
-                f"event loop stall: worst {self.worst_stall * 1000:.1f} ms "
-                f"(loop thread on CPU for {self.cpu_in_worst * 1000:.1f} ms of it), "
-                f"p99 {self.p99_stall * 1000:.1f} ms, median {self.median_stall * 1000:.2f} ms "
-                f"({self.probe_samples} probes of {PROBE_PERIOD * 1000:.0f} ms)\n"
-                f"worst stall by CPU spent on the loop thread: {self.worst_busy_stall * 1000:.1f} ms")
+        return (
+            f"{self.stories}-story digest: {self.digest_outcome} in {self.digest_seconds:.2f} s, "
+            f"{self.digest_messages} channel message(s), {self.digest_cards} embed(s), "
+            f"{self.articles_briefed} article(s) briefed\n"
+            f"interactions during it: {self.interactions}, answered {self.answered}, "
+            f"deferred within max {max(lat) * 1000:.0f} ms "
+            f"(median {statistics.median(lat) * 1000:.0f} ms)\n"
+            f"event loop stall: worst {self.worst_stall * 1000:.1f} ms "
+            f"(loop thread on CPU for {self.cpu_in_worst * 1000:.1f} ms of it), "
+            f"p99 {self.p99_stall * 1000:.1f} ms, median {self.median_stall * 1000:.2f} ms "
+            f"({self.probe_samples} probes of {PROBE_PERIOD * 1000:.0f} ms)\n"
+            f"worst stall by CPU spent on the loop thread: {self.worst_busy_stall * 1000:.1f} ms"
+        )
 
 
 def publish_stories(http_server: Any, count: int, first: int = 100) -> str:
@@ -122,26 +124,36 @@ def publish_stories(http_server: Any, count: int, first: int = 100) -> str:
     items = []
     for n in range(first, first + count):
         path = f"/load/story/{n}"
-        http_server.route(path, story(n, topic=f"the district {n} tram line"),
-                          content_type="text/plain; charset=utf-8")
-        items.append({"guid": f"load-{n}", "link": http_server.url(path),
-                      "title": f"Plan {n} for the district {n} tram line"})
-    http_server.route("/load/feed.xml", rss("Load News", items), etag=f'"n{count}"',
-                      content_type="application/rss+xml; charset=utf-8")
+        http_server.route(path, story(n, topic=f"the district {n} tram line"), content_type="text/plain; charset=utf-8")
+        items.append(
+            {"guid": f"load-{n}", "link": http_server.url(path), "title": f"Plan {n} for the district {n} tram line"}
+        )
+    http_server.route(
+        "/load/feed.xml", rss("Load News", items), etag=f'"n{count}"', content_type="application/rss+xml; charset=utf-8"
+    )
     return http_server.url("/load/feed.xml")
 
 
-async def run_digest_under_interactions(tmp_path: Path, fake: FakeDiscord, http_server: Any, *,
-                                        briefer: Any = None, interval: float = 0.1,
-                                        stories: int = STORIES) -> LoadResult:
+async def run_digest_under_interactions(
+    tmp_path: Path,
+    fake: FakeDiscord,
+    http_server: Any,
+    *,
+    briefer: Any = None,
+    interval: float = 0.1,
+    stories: int = STORIES,
+) -> LoadResult:
     """Start the bot, then poll + brief + post a ``stories``-story digest under interactions."""
     from bot.core.interface import ChannelRef
     from bot.scheduling import DigestScheduler
 
-    http_server.route("/load/feed.xml", '<?xml version="1.0"?><rss version="2.0"><channel>'
-                      "<title>Load News</title><link>http://127.0.0.1/</link>"
-                      "<description>t</description></channel></rss>",
-                      content_type="application/rss+xml; charset=utf-8")
+    http_server.route(
+        "/load/feed.xml",
+        '<?xml version="1.0"?><rss version="2.0"><channel>'
+        "<title>Load News</title><link>http://127.0.0.1/</link>"
+        "<description>t</description></channel></rss>",
+        content_type="application/rss+xml; charset=utf-8",
+    )
     feed_url = http_server.url("/load/feed.xml")
     harness = DiscordHarness(tmp_path, fake, feed_poll_seconds=3600)
     await harness.start(scheduler_class=DigestScheduler, briefer=briefer)
@@ -153,8 +165,9 @@ async def run_digest_under_interactions(tmp_path: Path, fake: FakeDiscord, http_
         await fake.wait_for(lambda: fake.followups_for(add), 15, "/feeds add")
         # schedule the digest two minutes ahead; the run below acts at that moment
         due_local = core.clock.now() + timedelta(minutes=2)
-        sched = await fake.interact("schedule", {"time": f"{due_local:%H:%M}", "timezone": "UTC"},
-                                    subcommand="set", permissions=manager)
+        sched = await fake.interact(
+            "schedule", {"time": f"{due_local:%H:%M}", "timezone": "UTC"}, subcommand="set", permissions=manager
+        )
         await fake.wait_for(lambda: fake.followups_for(sched), 15, "/schedule set")
         publish_stories(http_server, stories)
 
@@ -186,8 +199,7 @@ async def run_digest_under_interactions(tmp_path: Path, fake: FakeDiscord, http_
         stop.set()
         await sender
         sent = [iid for iid in fake.interactions if iid not in before_ids]
-        await fake.wait_for(lambda: all(fake.followups_for(i) for i in sent), 30,
-                            "answers to every interaction")
+        await fake.wait_for(lambda: all(fake.followups_for(i) for i in sent), 30, "answers to every interaction")
         await probe.stop()
 
         latencies = []
@@ -196,13 +208,21 @@ async def run_digest_under_interactions(tmp_path: Path, fake: FakeDiscord, http_
             latencies.append(callback.at - fake.interactions[iid].at if callback else float("inf"))
         messages = fake.channel_messages()
         return LoadResult(
-            stories=stories, digest_seconds=digest_seconds, digest_outcome=outcome,
-            digest_messages=len(messages), digest_cards=sum(len(m.embeds) for m in messages),
-            interactions=len(sent), deferral_latencies=latencies,
-            answered=sum(1 for i in sent if fake.followups_for(i)), worst_stall=probe.worst,
-            worst_busy_stall=probe.worst_busy, cpu_in_worst=probe.cpu_in_worst,
-            p99_stall=probe.percentile(0.99), median_stall=probe.percentile(0.5),
+            stories=stories,
+            digest_seconds=digest_seconds,
+            digest_outcome=outcome,
+            digest_messages=len(messages),
+            digest_cards=sum(len(m.embeds) for m in messages),
+            interactions=len(sent),
+            deferral_latencies=latencies,
+            answered=sum(1 for i in sent if fake.followups_for(i)),
+            worst_stall=probe.worst,
+            worst_busy_stall=probe.worst_busy,
+            cpu_in_worst=probe.cpu_in_worst,
+            p99_stall=probe.percentile(0.99),
+            median_stall=probe.percentile(0.5),
             probe_samples=len(probe.lags),
-            articles_briefed=core.briefer.articles_briefed - briefed_before)
+            articles_briefed=core.briefer.articles_briefed - briefed_before,
+        )
     finally:
         await harness.close()

@@ -140,8 +140,7 @@ class PostedMessage:
         parts = [self.content]
         for embed in self.embeds:
             parts += [embed.get("title", ""), embed.get("description", "")]
-            parts += [(embed.get("author") or {}).get("name", ""),
-                      (embed.get("footer") or {}).get("text", "")]
+            parts += [(embed.get("author") or {}).get("name", ""), (embed.get("footer") or {}).get("text", "")]
             for fld in embed.get("fields", []):
                 parts += [fld.get("name", ""), fld.get("value", "")]
         return "\n".join(p for p in parts if p)
@@ -218,8 +217,9 @@ class GatewayConnection:
 
 def _json_response(payload: Any, status: int, headers: dict[str, str]) -> web.Response:
     # Exactly "application/json" (no charset): discord.py only decodes that content type.
-    return web.Response(body=json.dumps(payload).encode(), status=status,
-                        headers={**headers, "Content-Type": "application/json"})
+    return web.Response(
+        body=json.dumps(payload).encode(), status=status, headers={**headers, "Content-Type": "application/json"}
+    )
 
 
 class RestError(Exception):
@@ -249,10 +249,22 @@ class FakeDiscord:
         self.heartbeat_interval_ms = heartbeat_interval_ms
         self.interaction_deadline = interaction_deadline
         self.app_id = snowflake()
-        self.bot_user = {"id": self.app_id, "username": "Briefbot", "discriminator": "0",
-                         "global_name": None, "avatar": None, "bot": True, "flags": 0}
-        self.owner = {"id": snowflake(), "username": "owner", "discriminator": "0",
-                      "global_name": "Owner", "avatar": None}
+        self.bot_user = {
+            "id": self.app_id,
+            "username": "Briefbot",
+            "discriminator": "0",
+            "global_name": None,
+            "avatar": None,
+            "bot": True,
+            "flags": 0,
+        }
+        self.owner = {
+            "id": snowflake(),
+            "username": "owner",
+            "discriminator": "0",
+            "global_name": "Owner",
+            "avatar": None,
+        }
         self.guild_id = snowflake()
         self.channel_id = snowflake()
         self.manager_role_id = snowflake()
@@ -329,8 +341,7 @@ class FakeDiscord:
     def _notify(self) -> None:
         self._changed.set()
 
-    async def wait_for(self, predicate: Callable[[], Any], timeout: float = 10.0,
-                       what: str = "condition") -> Any:
+    async def wait_for(self, predicate: Callable[[], Any], timeout: float = 10.0, what: str = "condition") -> Any:
         """Wait until ``predicate()`` is truthy (re-checked whenever something is recorded)."""
         deadline = time.monotonic() + timeout
         while True:
@@ -348,8 +359,9 @@ class FakeDiscord:
 
     # -- test controls -----------------------------------------------------------------
 
-    def rate_limit(self, method: str, path_regex: str, *, times: int = 1,
-                   retry_after: float = 0.5, is_global: bool = False) -> RateLimitRule:
+    def rate_limit(
+        self, method: str, path_regex: str, *, times: int = 1, retry_after: float = 0.5, is_global: bool = False
+    ) -> RateLimitRule:
         """Answer the next ``times`` matching requests with 429 + ``retry_after``.
 
         ``path_regex`` is matched (``re.search``) against the path without ``/api/v10``.
@@ -367,15 +379,16 @@ class FakeDiscord:
         return hold
 
     def current_connection(self) -> GatewayConnection | None:
-        live = [c for c in self.connections if not c.ws.closed and c.session is not None
-                and c.ready.is_set()]
+        live = [c for c in self.connections if not c.ws.closed and c.session is not None and c.ready.is_set()]
         return live[-1] if live else None
 
     async def wait_ready(self, timeout: float = 10.0, after: int = 0) -> GatewayConnection:
         """Wait for an identified/resumed connection (the ``after``-th or later)."""
+
         def ready() -> GatewayConnection | None:
             conn = self.current_connection()
             return conn if conn and self.connections.index(conn) >= after else None
+
         return await self.wait_for(ready, timeout, "a ready gateway connection")
 
     async def drop_gateway(self, code: int = 4000, abort: bool = False) -> None:
@@ -392,8 +405,7 @@ class FakeDiscord:
             await conn.ws.close(code=code, message=b"fake server restart")
         self._notify()
 
-    async def dispatch(self, event: str, data: dict[str, Any],
-                       session: GatewaySession | None = None) -> int:
+    async def dispatch(self, event: str, data: dict[str, Any], session: GatewaySession | None = None) -> int:
         """Send a DISPATCH to the newest session (of the shard that owns the event's guild);
         queued for replay if that session is disconnected."""
         if session is None:
@@ -412,15 +424,23 @@ class FakeDiscord:
                 pass  # replayed on RESUME
         return session.seq
 
-    def member_payload(self, user_id: str | None = None, *, permissions: int = MEMBER_PERMISSIONS,
-                       roles: tuple[str, ...] = ()) -> dict[str, Any]:
+    def member_payload(
+        self, user_id: str | None = None, *, permissions: int = MEMBER_PERMISSIONS, roles: tuple[str, ...] = ()
+    ) -> dict[str, Any]:
         uid = user_id or "4242"
         return {
-            "user": {"id": uid, "username": f"user{uid}", "discriminator": "0",
-                     "global_name": None, "avatar": None},
-            "roles": list(roles), "joined_at": _now_iso(), "deaf": False, "mute": False,
-            "flags": 0, "nick": None, "avatar": None, "premium_since": None, "pending": False,
-            "communication_disabled_until": None, "permissions": str(permissions),
+            "user": {"id": uid, "username": f"user{uid}", "discriminator": "0", "global_name": None, "avatar": None},
+            "roles": list(roles),
+            "joined_at": _now_iso(),
+            "deaf": False,
+            "mute": False,
+            "flags": 0,
+            "nick": None,
+            "avatar": None,
+            "premium_since": None,
+            "pending": False,
+            "communication_disabled_until": None,
+            "permissions": str(permissions),
         }
 
     def command_id(self, name: str) -> str:
@@ -453,7 +473,8 @@ class FakeDiscord:
         opts = []
         for key, value in (options or {}).items():
             opt: dict[str, Any] = {
-                "name": key, "value": value,
+                "name": key,
+                "value": value,
                 "type": OPTION_INTEGER if isinstance(value, int) else OPTION_STRING,
             }
             if key == focused:
@@ -464,18 +485,35 @@ class FakeDiscord:
         channel = channel_id or self.channel_id
         iid, token = snowflake(), "aW50ZXJhY3Rpb24" + secrets.token_urlsafe(24)
         payload = {
-            "id": iid, "application_id": self.app_id, "type": 4 if focused else 2,
-            "data": {"id": self.command_id(name), "name": name, "type": 1, "options": opts,
-                     "guild_id": self.guild_id},
-            "guild_id": self.guild_id, "channel_id": channel,
-            "channel": {"id": channel, "type": 0, "guild_id": self.guild_id, "name": "news",
-                        "position": 0, "permission_overwrites": [], "nsfw": False,
-                        "parent_id": None, "topic": None, "last_message_id": None,
-                        "rate_limit_per_user": 0, "flags": 0},
+            "id": iid,
+            "application_id": self.app_id,
+            "type": 4 if focused else 2,
+            "data": {"id": self.command_id(name), "name": name, "type": 1, "options": opts, "guild_id": self.guild_id},
+            "guild_id": self.guild_id,
+            "channel_id": channel,
+            "channel": {
+                "id": channel,
+                "type": 0,
+                "guild_id": self.guild_id,
+                "name": "news",
+                "position": 0,
+                "permission_overwrites": [],
+                "nsfw": False,
+                "parent_id": None,
+                "topic": None,
+                "last_message_id": None,
+                "rate_limit_per_user": 0,
+                "flags": 0,
+            },
             "member": self.member_payload(user_id, permissions=permissions, roles=roles),
-            "token": token, "version": 1, "locale": "en-US", "guild_locale": "en-US",
-            "app_permissions": str(MEMBER_PERMISSIONS), "entitlements": [],
-            "authorizing_integration_owners": {"0": self.guild_id}, "context": 0,
+            "token": token,
+            "version": 1,
+            "locale": "en-US",
+            "guild_locale": "en-US",
+            "app_permissions": str(MEMBER_PERMISSIONS),
+            "entitlements": [],
+            "authorizing_integration_owners": {"0": self.guild_id},
+            "context": 0,
             "attachment_size_limit": 26_214_400,
         }
         self.interactions[iid] = SentInteraction(iid, token, payload)
@@ -491,8 +529,11 @@ class FakeDiscord:
         return next((c for c in self.callbacks if c.interaction_id == interaction_id), None)
 
     def followups_for(self, interaction_id: str) -> list[PostedMessage]:
-        return [m for m in self.messages
-                if m.interaction_id == interaction_id and m.kind in ("followup", "original", "edit")]
+        return [
+            m
+            for m in self.messages
+            if m.interaction_id == interaction_id and m.kind in ("followup", "original", "edit")
+        ]
 
     def channel_messages(self, channel_id: str | None = None) -> list[PostedMessage]:
         cid = channel_id or self.channel_id
@@ -517,41 +558,94 @@ class FakeDiscord:
     def _ready_payload(self, session: GatewaySession) -> dict[str, Any]:
         guilds = [{"id": self.guild_id, "unavailable": True}] if session.owns(self.guild_id) else []
         ready = {
-            "v": 10, "user": self.bot_user, "session_id": session.session_id,
-            "resume_gateway_url": self.resume_gateway_url, "session_type": "normal",
-            "guilds": guilds, "application": {"id": self.app_id, "flags": 0},
-            "private_channels": [], "relationships": [], "presences": [],
-            "user_settings": {}, "geo_ordered_rtc_regions": [], "_trace": ["fake-gateway"],
+            "v": 10,
+            "user": self.bot_user,
+            "session_id": session.session_id,
+            "resume_gateway_url": self.resume_gateway_url,
+            "session_type": "normal",
+            "guilds": guilds,
+            "application": {"id": self.app_id, "flags": 0},
+            "private_channels": [],
+            "relationships": [],
+            "presences": [],
+            "user_settings": {},
+            "geo_ordered_rtc_regions": [],
+            "_trace": ["fake-gateway"],
         }
         if session.shard is not None:
             ready["shard"] = list(session.shard)
         return ready
 
     def guild_payload(self) -> dict[str, Any]:
-        everyone = {"id": self.guild_id, "name": "@everyone", "permissions": str(MEMBER_PERMISSIONS),
-                    "position": 0, "color": 0, "hoist": False, "managed": False,
-                    "mentionable": False, "flags": 0}
-        managers = {**everyone, "id": self.manager_role_id, "name": self.manager_role_name,
-                    "position": 1}
+        everyone = {
+            "id": self.guild_id,
+            "name": "@everyone",
+            "permissions": str(MEMBER_PERMISSIONS),
+            "position": 0,
+            "color": 0,
+            "hoist": False,
+            "managed": False,
+            "mentionable": False,
+            "flags": 0,
+        }
+        managers = {**everyone, "id": self.manager_role_id, "name": self.manager_role_name, "position": 1}
         return {
-            "id": self.guild_id, "name": "Fake Newsroom", "icon": None, "splash": None,
-            "discovery_splash": None, "owner_id": self.owner["id"], "afk_channel_id": None,
-            "afk_timeout": 300, "verification_level": 0, "default_message_notifications": 1,
-            "explicit_content_filter": 0, "roles": [everyone, managers], "emojis": [],
-            "stickers": [], "features": [], "mfa_level": 0, "application_id": None,
-            "system_channel_id": None, "system_channel_flags": 0, "rules_channel_id": None,
-            "vanity_url_code": None, "description": None, "banner": None, "premium_tier": 0,
-            "premium_subscription_count": 0, "preferred_locale": "en-US",
-            "public_updates_channel_id": None, "nsfw_level": 0, "premium_progress_bar_enabled": False,
-            "joined_at": _now_iso(), "large": False, "unavailable": False, "member_count": 2,
-            "voice_states": [], "presences": [], "threads": [], "stage_instances": [],
-            "guild_scheduled_events": [], "soundboard_sounds": [],
+            "id": self.guild_id,
+            "name": "Fake Newsroom",
+            "icon": None,
+            "splash": None,
+            "discovery_splash": None,
+            "owner_id": self.owner["id"],
+            "afk_channel_id": None,
+            "afk_timeout": 300,
+            "verification_level": 0,
+            "default_message_notifications": 1,
+            "explicit_content_filter": 0,
+            "roles": [everyone, managers],
+            "emojis": [],
+            "stickers": [],
+            "features": [],
+            "mfa_level": 0,
+            "application_id": None,
+            "system_channel_id": None,
+            "system_channel_flags": 0,
+            "rules_channel_id": None,
+            "vanity_url_code": None,
+            "description": None,
+            "banner": None,
+            "premium_tier": 0,
+            "premium_subscription_count": 0,
+            "preferred_locale": "en-US",
+            "public_updates_channel_id": None,
+            "nsfw_level": 0,
+            "premium_progress_bar_enabled": False,
+            "joined_at": _now_iso(),
+            "large": False,
+            "unavailable": False,
+            "member_count": 2,
+            "voice_states": [],
+            "presences": [],
+            "threads": [],
+            "stage_instances": [],
+            "guild_scheduled_events": [],
+            "soundboard_sounds": [],
             "members": [{**self.member_payload(self.app_id), "user": self.bot_user}],
-            "channels": [{
-                "id": self.channel_id, "type": 0, "guild_id": self.guild_id, "name": "news",
-                "position": 0, "permission_overwrites": [], "nsfw": False, "parent_id": None,
-                "topic": None, "last_message_id": None, "rate_limit_per_user": 0, "flags": 0,
-            }],
+            "channels": [
+                {
+                    "id": self.channel_id,
+                    "type": 0,
+                    "guild_id": self.guild_id,
+                    "name": "news",
+                    "position": 0,
+                    "permission_overwrites": [],
+                    "nsfw": False,
+                    "parent_id": None,
+                    "topic": None,
+                    "last_message_id": None,
+                    "rate_limit_per_user": 0,
+                    "flags": 0,
+                }
+            ],
         }
 
     async def _gateway(self, request: web.Request) -> web.WebSocketResponse:
@@ -568,9 +662,15 @@ class FakeDiscord:
             return ws
         self.connections.append(conn)
         self.gateway_log.append(("connect", f"{request.path}?{request.query_string}", time.monotonic()))
-        await self._send(conn, {"op": OP_HELLO, "s": None, "t": None,
-                                "d": {"heartbeat_interval": self.heartbeat_interval_ms,
-                                      "_trace": ["fake-gateway"]}})
+        await self._send(
+            conn,
+            {
+                "op": OP_HELLO,
+                "s": None,
+                "t": None,
+                "d": {"heartbeat_interval": self.heartbeat_interval_ms, "_trace": ["fake-gateway"]},
+            },
+        )
         try:
             async for msg in ws:
                 if msg.type is not WSMsgType.TEXT:
@@ -614,8 +714,7 @@ class FakeDiscord:
 
     async def _resume(self, conn: GatewayConnection, data: dict[str, Any]) -> None:
         session = self.sessions.get(str(data.get("session_id")))
-        self.gateway_log.append(("resume", f"seq={data.get('seq')} known={session is not None}",
-                                 time.monotonic()))
+        self.gateway_log.append(("resume", f"seq={data.get('seq')} known={session is not None}", time.monotonic()))
         if data.get("token") != self.token:
             await conn.ws.close(code=4004, message=b"Authentication failed.")
             return
@@ -638,8 +737,9 @@ class FakeDiscord:
         if request.can_read_body:
             raw = await request.read()
             body = self._parse_body(request, raw)
-        rec = RecordedRequest(request.method, path, dict(request.query), body,
-                              {k: v for k, v in request.headers.items()})
+        rec = RecordedRequest(
+            request.method, path, dict(request.query), body, {k: v for k, v in request.headers.items()}
+        )
         self.requests.append(rec)
         try:
             limited = self._rate_limited(rec)
@@ -661,9 +761,13 @@ class FakeDiscord:
             status, payload = exc.status, exc.body()
         rec.status = status
         self._notify()
-        headers = {"X-RateLimit-Limit": "5", "X-RateLimit-Remaining": "4",
-                   "X-RateLimit-Reset-After": "1.000", "X-RateLimit-Bucket": "fakebucket",
-                   "Via": "1.1 google"}
+        headers = {
+            "X-RateLimit-Limit": "5",
+            "X-RateLimit-Remaining": "4",
+            "X-RateLimit-Reset-After": "1.000",
+            "X-RateLimit-Bucket": "fakebucket",
+            "Via": "1.1 google",
+        }
         if status == 204:
             return web.Response(status=204, headers=headers)
         return _json_response(payload, status, headers)
@@ -723,7 +827,8 @@ class FakeDiscord:
             self._notify()
             headers = {
                 "Retry-After": str(math.ceil(rule.retry_after)),
-                "X-RateLimit-Limit": "5", "X-RateLimit-Remaining": "0",
+                "X-RateLimit-Limit": "5",
+                "X-RateLimit-Remaining": "0",
                 "X-RateLimit-Reset": f"{time.time() + rule.retry_after:.3f}",
                 "X-RateLimit-Reset-After": f"{rule.retry_after:.3f}",
                 "X-RateLimit-Bucket": "fakebucket",
@@ -732,8 +837,12 @@ class FakeDiscord:
             }
             if rule.is_global:
                 headers["X-RateLimit-Global"] = "true"
-            body = {"message": "You are being rate limited.", "retry_after": rule.retry_after,
-                    "global": rule.is_global, "code": 0}
+            body = {
+                "message": "You are being rate limited.",
+                "retry_after": rule.retry_after,
+                "global": rule.is_global,
+                "code": 0,
+            }
             return _json_response(body, 429, headers)
         return None
 
@@ -748,27 +857,35 @@ class FakeDiscord:
         app = re.escape(self.app_id)
         routes: list[tuple[str, str, Callable[..., Any]]] = [
             ("GET", r"/gateway", lambda: {"url": self.gateway_url}),
-            ("GET", r"/gateway/bot", lambda: {
-                "url": self.gateway_url, "shards": 1,
-                "session_start_limit": {"total": 1000, "remaining": 999,
-                                        "reset_after": 14_400_000, "max_concurrency": 1}}),
+            (
+                "GET",
+                r"/gateway/bot",
+                lambda: {
+                    "url": self.gateway_url,
+                    "shards": 1,
+                    "session_start_limit": {
+                        "total": 1000,
+                        "remaining": 999,
+                        "reset_after": 14_400_000,
+                        "max_concurrency": 1,
+                    },
+                },
+            ),
             ("GET", r"/users/@me", lambda: self.bot_user),
             ("GET", r"/(?:oauth2/)?applications/@me", self._app_info),
             ("GET", rf"/applications/{app}/commands", lambda: self.commands.get("global", [])),
             ("PUT", rf"/applications/{app}/commands", lambda: self._put_commands("global", body)),
-            ("GET", rf"/applications/{app}/guilds/(\d+)/commands",
-             lambda gid: self.commands.get(gid, [])),
-            ("PUT", rf"/applications/{app}/guilds/(\d+)/commands",
-             lambda gid: self._put_commands(gid, body)),
-            ("POST", r"/interactions/(\d+)/([^/]+)/callback",
-             lambda iid, tok: self._callback(iid, tok, body)),
+            ("GET", rf"/applications/{app}/guilds/(\d+)/commands", lambda gid: self.commands.get(gid, [])),
+            ("PUT", rf"/applications/{app}/guilds/(\d+)/commands", lambda gid: self._put_commands(gid, body)),
+            ("POST", r"/interactions/(\d+)/([^/]+)/callback", lambda iid, tok: self._callback(iid, tok, body)),
             ("POST", rf"/webhooks/{app}/([^/]+)", lambda tok: self._followup(tok, body, query)),
-            ("PATCH", rf"/webhooks/{app}/([^/]+)/messages/(@original|\d+)",
-             lambda tok, mid: self._edit(tok, mid, body)),
-            ("GET", rf"/webhooks/{app}/([^/]+)/messages/(@original|\d+)",
-             lambda tok, mid: self._get_message(tok, mid)),
-            ("DELETE", rf"/webhooks/{app}/([^/]+)/messages/(@original|\d+)",
-             lambda tok, mid: self._delete(tok, mid)),
+            (
+                "PATCH",
+                rf"/webhooks/{app}/([^/]+)/messages/(@original|\d+)",
+                lambda tok, mid: self._edit(tok, mid, body),
+            ),
+            ("GET", rf"/webhooks/{app}/([^/]+)/messages/(@original|\d+)", lambda tok, mid: self._get_message(tok, mid)),
+            ("DELETE", rf"/webhooks/{app}/([^/]+)/messages/(@original|\d+)", lambda tok, mid: self._delete(tok, mid)),
             ("POST", r"/channels/(\d+)/messages", lambda cid: self._channel_message(cid, body)),
             ("GET", r"/channels/(\d+)", self._get_channel),
         ]
@@ -783,11 +900,22 @@ class FakeDiscord:
 
     def _app_info(self) -> dict[str, Any]:
         return {
-            "id": self.app_id, "name": "Briefbot", "icon": None, "description": "",
-            "bot_public": True, "bot_require_code_grant": False, "owner": self.owner,
-            "summary": "", "verify_key": "0" * 64, "team": None, "flags": 0,
-            "bot": self.bot_user, "interactions_endpoint_url": None, "tags": [],
-            "redirect_uris": [], "rpc_origins": [],
+            "id": self.app_id,
+            "name": "Briefbot",
+            "icon": None,
+            "description": "",
+            "bot_public": True,
+            "bot_require_code_grant": False,
+            "owner": self.owner,
+            "summary": "",
+            "verify_key": "0" * 64,
+            "team": None,
+            "flags": 0,
+            "bot": self.bot_user,
+            "interactions_endpoint_url": None,
+            "tags": [],
+            "redirect_uris": [],
+            "rpc_origins": [],
         }
 
     def _put_commands(self, scope: str, body: Any) -> list[dict[str, Any]]:
@@ -797,16 +925,23 @@ class FakeDiscord:
         known = {c["name"]: c["id"] for c in self.commands.get(scope, [])}
         stored = []
         for cmd in body:
-            stored.append({
-                "id": known.get(cmd["name"]) or snowflake(),  # bulk overwrite keeps ids
-                "application_id": self.app_id, "version": snowflake(),
-                "type": cmd.get("type", 1), "name": cmd["name"],
-                "description": cmd.get("description", ""), "options": cmd.get("options", []),
-                "default_member_permissions": cmd.get("default_member_permissions"),
-                "dm_permission": cmd.get("dm_permission", True), "nsfw": cmd.get("nsfw", False),
-                "contexts": cmd.get("contexts"), "integration_types": cmd.get("integration_types"),
-                **({"guild_id": scope} if scope != "global" else {}),
-            })
+            stored.append(
+                {
+                    "id": known.get(cmd["name"]) or snowflake(),  # bulk overwrite keeps ids
+                    "application_id": self.app_id,
+                    "version": snowflake(),
+                    "type": cmd.get("type", 1),
+                    "name": cmd["name"],
+                    "description": cmd.get("description", ""),
+                    "options": cmd.get("options", []),
+                    "default_member_permissions": cmd.get("default_member_permissions"),
+                    "dm_permission": cmd.get("dm_permission", True),
+                    "nsfw": cmd.get("nsfw", False),
+                    "contexts": cmd.get("contexts"),
+                    "integration_types": cmd.get("integration_types"),
+                    **({"guild_id": scope} if scope != "global" else {}),
+                }
+            )
         self.commands[scope] = stored
         return stored
 
@@ -830,15 +965,15 @@ class FakeDiscord:
         interaction: dict[str, Any] = {"id": iid, "type": sent.payload["type"]}
         result: dict[str, Any] = {"interaction": interaction}
         if cb_type in (4, 5):
-            interaction.update(response_message_id=snowflake(),
-                               response_message_loading=cb_type == 5,
-                               response_message_ephemeral=bool(int(data.get("flags", 0) or 0) & 64))
-            message = self._message_object(sent.payload["channel_id"], data,
-                                           interaction.get("response_message_id"))
+            interaction.update(
+                response_message_id=snowflake(),
+                response_message_loading=cb_type == 5,
+                response_message_ephemeral=bool(int(data.get("flags", 0) or 0) & 64),
+            )
+            message = self._message_object(sent.payload["channel_id"], data, interaction.get("response_message_id"))
             result["resource"] = {"type": cb_type, "message": message}
             if cb_type == 4:
-                self.messages.append(PostedMessage("original", message["id"],
-                                                   sent.payload["channel_id"], data, iid))
+                self.messages.append(PostedMessage("original", message["id"], sent.payload["channel_id"], data, iid))
         return 200, result
 
     def _sent_by_token(self, token: str) -> SentInteraction:
@@ -856,9 +991,12 @@ class FakeDiscord:
         message = self._message_object(sent.payload["channel_id"], body)
         posted = PostedMessage("followup", message["id"], sent.payload["channel_id"], body, sent.id)
         callback = self.callback_for(sent.id)
-        still_thinking = (callback is not None and callback.type == 5
-                          and sent.id not in self.deleted_originals
-                          and not any(m.replaces_original for m in self.followups_for(sent.id)))
+        still_thinking = (
+            callback is not None
+            and callback.type == 5
+            and sent.id not in self.deleted_originals
+            and not any(m.replaces_original for m in self.followups_for(sent.id))
+        )
         if still_thinking:
             posted.inherited_ephemeral = callback.ephemeral  # type: ignore[union-attr]
         self.messages.append(posted)
@@ -870,10 +1008,8 @@ class FakeDiscord:
         sent = self._sent_by_token(token)
         body = body or {}
         self._validate_message(body, allow_empty=True)
-        message = self._message_object(sent.payload["channel_id"], body,
-                                       None if mid == "@original" else mid)
-        self.messages.append(PostedMessage("edit", message["id"], sent.payload["channel_id"],
-                                           body, sent.id))
+        message = self._message_object(sent.payload["channel_id"], body, None if mid == "@original" else mid)
+        self.messages.append(PostedMessage("edit", message["id"], sent.payload["channel_id"], body, sent.id))
         return message
 
     def _delete(self, token: str, mid: str) -> tuple[int, None]:
@@ -901,16 +1037,28 @@ class FakeDiscord:
             raise RestError(404, 10003, "Unknown Channel")
         return self.guild_payload()["channels"][0]
 
-    def _message_object(self, channel_id: str, body: dict[str, Any],
-                        message_id: str | None = None) -> dict[str, Any]:
+    def _message_object(self, channel_id: str, body: dict[str, Any], message_id: str | None = None) -> dict[str, Any]:
         return {
-            "id": message_id or snowflake(), "channel_id": channel_id, "guild_id": self.guild_id,
-            "author": self.bot_user, "content": body.get("content") or "",
-            "timestamp": _now_iso(), "edited_timestamp": None, "tts": False,
-            "mention_everyone": False, "mentions": [], "mention_roles": [],
-            "mention_channels": [], "attachments": [], "embeds": body.get("embeds") or [],
-            "reactions": [], "pinned": False, "type": 0, "flags": int(body.get("flags", 0) or 0),
-            "components": [], "webhook_id": None,
+            "id": message_id or snowflake(),
+            "channel_id": channel_id,
+            "guild_id": self.guild_id,
+            "author": self.bot_user,
+            "content": body.get("content") or "",
+            "timestamp": _now_iso(),
+            "edited_timestamp": None,
+            "tts": False,
+            "mention_everyone": False,
+            "mentions": [],
+            "mention_roles": [],
+            "mention_channels": [],
+            "attachments": [],
+            "embeds": body.get("embeds") or [],
+            "reactions": [],
+            "pinned": False,
+            "type": 0,
+            "flags": int(body.get("flags", 0) or 0),
+            "components": [],
+            "webhook_id": None,
         }
 
     @staticmethod
@@ -931,8 +1079,12 @@ class FakeDiscord:
             footer = (embed.get("footer") or {}).get("text") or ""
             author = (embed.get("author") or {}).get("name") or ""
             fields = embed.get("fields") or []
-            checks = [("title", title, EMBED_TITLE), ("description", desc, EMBED_DESCRIPTION),
-                      ("footer.text", footer, FOOTER_TEXT), ("author.name", author, AUTHOR_NAME)]
+            checks = [
+                ("title", title, EMBED_TITLE),
+                ("description", desc, EMBED_DESCRIPTION),
+                ("footer.text", footer, FOOTER_TEXT),
+                ("author.name", author, AUTHOR_NAME),
+            ]
             for name, value, limit in checks:
                 if len(value) > limit:
                     errors.append(f"embeds.{i}.{name}: Must be {limit} or fewer in length.")
@@ -965,8 +1117,7 @@ class FakeDiscordInThread:
 
         self.fake = FakeDiscord(**kwargs)
         self.loop = asyncio.new_event_loop()
-        self._thread = threading.Thread(target=self.loop.run_forever, name="fake-discord",
-                                        daemon=True)
+        self._thread = threading.Thread(target=self.loop.run_forever, name="fake-discord", daemon=True)
 
     def call(self, coro: Any, timeout: float = 60.0) -> Any:
         return asyncio.run_coroutine_threadsafe(coro, self.loop).result(timeout)

@@ -106,12 +106,20 @@ class FakeSlack:
     # --- set-up --------------------------------------------------------------------------
 
     def add_user(self, user_id: str, *, admin: bool = False, owner: bool = False) -> None:
-        self.users[user_id] = {"id": user_id, "name": user_id.lower(), "team_id": TEAM_ID,
-                               "is_admin": admin, "is_owner": owner, "is_primary_owner": False,
-                               "is_bot": False, "deleted": False}
+        self.users[user_id] = {
+            "id": user_id,
+            "name": user_id.lower(),
+            "team_id": TEAM_ID,
+            "is_admin": admin,
+            "is_owner": owner,
+            "is_primary_owner": False,
+            "is_bot": False,
+            "deleted": False,
+        }
 
-    def fail_next(self, method: str, error: str = "ratelimited", status: int = 429,
-                  retry_after: int | None = 1) -> None:
+    def fail_next(
+        self, method: str, error: str = "ratelimited", status: int = 429, retry_after: int | None = 1
+    ) -> None:
         """The next call of ``method`` fails as Slack would (429 + Retry-After by default)."""
         headers = {"Retry-After": str(retry_after)} if retry_after is not None else {}
         self.failures.setdefault(method, []).append((status, {"ok": False, "error": error}, headers))
@@ -176,8 +184,9 @@ class FakeSlack:
                 return value
             remaining = deadline - time.monotonic()
             if remaining <= 0:
-                raise AssertionError(f"fake Slack: condition not met in {timeout}s; calls: "
-                                     f"{[c.method for c in self.calls]}")
+                raise AssertionError(
+                    f"fake Slack: condition not met in {timeout}s; calls: {[c.method for c in self.calls]}"
+                )
             self._changed.clear()
             try:
                 await asyncio.wait_for(self._changed.wait(), min(remaining, 0.25))
@@ -228,8 +237,15 @@ class FakeSlack:
         return web.json_response(answer)
 
     def _m_auth_test(self, params: dict) -> dict:
-        return {"ok": True, "url": "https://test.slack.com/", "team": "Test", "user": "briefbot",
-                "team_id": TEAM_ID, "user_id": BOT_USER_ID, "bot_id": "BBRIEFBOT"}
+        return {
+            "ok": True,
+            "url": "https://test.slack.com/",
+            "team": "Test",
+            "user": "briefbot",
+            "team_id": TEAM_ID,
+            "user_id": BOT_USER_ID,
+            "bot_id": "BBRIEFBOT",
+        }
 
     def _message(self, params: dict) -> dict:
         if not params.get("channel"):
@@ -246,10 +262,17 @@ class FakeSlack:
             if isinstance(metadata, str):
                 metadata = json.loads(metadata or "null")
             blocks = params.get("blocks", [])
-            self.history.setdefault(params["channel"], []).append({
-                "type": "message", "ts": reply["ts"], "text": params.get("text", ""), "user": BOT_USER_ID,
-                "bot_id": "BBRIEFBOT", "blocks": json.loads(blocks) if isinstance(blocks, str) else blocks,
-                "metadata": metadata})
+            self.history.setdefault(params["channel"], []).append(
+                {
+                    "type": "message",
+                    "ts": reply["ts"],
+                    "text": params.get("text", ""),
+                    "user": BOT_USER_ID,
+                    "bot_id": "BBRIEFBOT",
+                    "blocks": json.loads(blocks) if isinstance(blocks, str) else blocks,
+                    "metadata": metadata,
+                }
+            )
         return reply
 
     def _m_conversations_history(self, params: dict) -> dict:
@@ -305,9 +328,14 @@ class FakeSlack:
         ws = web.WebSocketResponse()
         await ws.prepare(request)
         self._sockets.append(ws)
-        await ws.send_json({"type": "hello", "num_connections": 1,
-                            "debug_info": {"host": "fake", "approximate_connection_time": 18060},
-                            "connection_info": {"app_id": "AFAKE"}})
+        await ws.send_json(
+            {
+                "type": "hello",
+                "num_connections": 1,
+                "debug_info": {"host": "fake", "approximate_connection_time": 18060},
+                "connection_info": {"app_id": "AFAKE"},
+            }
+        )
         self._socket_ready.set()
         try:
             async for msg in ws:
@@ -328,7 +356,8 @@ class FakeSlack:
         future: asyncio.Future = asyncio.get_running_loop().create_future()
         self._acks[envelope_id] = future
         started = time.monotonic()
-        await self._sockets[-1].send_json({"envelope_id": envelope_id, "type": "slash_commands",
-                                           "accepts_response_payload": True, "payload": payload})
+        await self._sockets[-1].send_json(
+            {"envelope_id": envelope_id, "type": "slash_commands", "accepts_response_payload": True, "payload": payload}
+        )
         ack = await asyncio.wait_for(future, timeout)
         return ack, time.monotonic() - started

@@ -43,9 +43,11 @@ def sign(secret: str, timestamp: str, body: str) -> str:
 def html_article(title: str, paragraphs: list[str]) -> str:
     """A news page around the given text (escaped, so the *text* holds any ``<!channel>``)."""
     body = "\n".join(f"<p>{html.escape(p)}</p>" for p in paragraphs)
-    return (f"<!doctype html><html><head><meta charset='utf-8'><title>{html.escape(title)}</title></head>"
-            f"<body><nav><a href='/'>Home</a></nav><article><h1>{html.escape(title)}</h1>{body}"
-            f"</article><footer>Copyright Test News</footer></body></html>")
+    return (
+        f"<!doctype html><html><head><meta charset='utf-8'><title>{html.escape(title)}</title></head>"
+        f"<body><nav><a href='/'>Home</a></nav><article><h1>{html.escape(title)}</h1>{body}"
+        f"</article><footer>Copyright Test News</footer></body></html>"
+    )
 
 
 def seed_page(path: Path) -> tuple[str, str]:
@@ -68,9 +70,15 @@ class Posted:
 class SlackHarness:
     def __init__(self, tmp_path: Path, fake: FakeSlack, **overrides: Any) -> None:
         values: dict[str, Any] = dict(
-            database_url=f"sqlite:///{tmp_path}/briefbot.db", briefbot_fetch_allow_hosts="127.0.0.1",
-            workers=1, slack_bot_token=fake.bot_token, slack_signing_secret=SIGNING_SECRET,
-            slack_api_url=fake.api_url, slack_port=0, feed_poll_seconds=60)
+            database_url=f"sqlite:///{tmp_path}/briefbot.db",
+            briefbot_fetch_allow_hosts="127.0.0.1",
+            workers=1,
+            slack_bot_token=fake.bot_token,
+            slack_signing_secret=SIGNING_SECRET,
+            slack_api_url=fake.api_url,
+            slack_port=0,
+            feed_poll_seconds=60,
+        )
         values.update(overrides)
         self.settings = _Settings(_env_file=None, **values)
         self.fake = fake
@@ -89,10 +97,12 @@ class SlackHarness:
             from bot.scheduling import FeedPoller
 
             core = self.core
-            poller = FeedPoller(core.store, core.sources, core.cache, core.clock,
-                                interval_seconds=self.settings.feed_poll_seconds)
-            self.scheduler = scheduler_class(core.store, core.service, core.clock,
-                                             grace_seconds=self.settings.digest_grace_seconds, poller=poller)
+            poller = FeedPoller(
+                core.store, core.sources, core.cache, core.clock, interval_seconds=self.settings.feed_poll_seconds
+            )
+            self.scheduler = scheduler_class(
+                core.store, core.service, core.clock, grace_seconds=self.settings.digest_grace_seconds, poller=poller
+            )
         self.platform = await slack.start(self.settings, self.service)
         if self.scheduler is not None:
             self.scheduler.register_deliverer(self.platform.deliverer)
@@ -112,18 +122,36 @@ class SlackHarness:
         port = self.platform.port if self.platform is not None else self.settings.slack_port
         return f"http://127.0.0.1:{port}/slack/events"
 
-    def form(self, command: str, text: str, user: str = "UALICE", channel: str = "C0GENERAL",
-             response_url: str | None = None) -> dict[str, str]:
-        return {"token": "deprecated-verification-token", "team_id": TEAM_ID, "team_domain": "test",
-                "channel_id": channel, "channel_name": "general", "user_id": user,
-                "user_name": user.lower(), "command": command, "text": text, "api_app_id": "AFAKE",
-                "is_enterprise_install": "false",
-                "response_url": response_url or self.fake.response_url(),
-                "trigger_id": "13345224609.738474920.8088930838d88f008e0"}
+    def form(
+        self, command: str, text: str, user: str = "UALICE", channel: str = "C0GENERAL", response_url: str | None = None
+    ) -> dict[str, str]:
+        return {
+            "token": "deprecated-verification-token",
+            "team_id": TEAM_ID,
+            "team_domain": "test",
+            "channel_id": channel,
+            "channel_name": "general",
+            "user_id": user,
+            "user_name": user.lower(),
+            "command": command,
+            "text": text,
+            "api_app_id": "AFAKE",
+            "is_enterprise_install": "false",
+            "response_url": response_url or self.fake.response_url(),
+            "trigger_id": "13345224609.738474920.8088930838d88f008e0",
+        }
 
-    async def post(self, command: str, text: str = "", *, user: str = "UALICE", channel: str = "C0GENERAL",
-                   timestamp: int | str | None = None, secret: str = SIGNING_SECRET,
-                   signature: str | None = None) -> Posted:
+    async def post(
+        self,
+        command: str,
+        text: str = "",
+        *,
+        user: str = "UALICE",
+        channel: str = "C0GENERAL",
+        timestamp: int | str | None = None,
+        secret: str = SIGNING_SECRET,
+        signature: str | None = None,
+    ) -> Posted:
         """POST a slash command as Slack would; returns status, JSON body and time to answer.
 
         ``timestamp``/``secret``/``signature`` let a test forge what Slack would never send;
@@ -132,9 +160,11 @@ class SlackHarness:
         form = self.form(command, text, user=user, channel=channel)
         body = urllib.parse.urlencode(form)
         ts = str(int(time.time()) if timestamp is None else timestamp)
-        headers = {"Content-Type": "application/x-www-form-urlencoded",
-                   "X-Slack-Request-Timestamp": ts,
-                   "X-Slack-Signature": signature or sign(secret, ts, body)}
+        headers = {
+            "Content-Type": "application/x-www-form-urlencoded",
+            "X-Slack-Request-Timestamp": ts,
+            "X-Slack-Signature": signature or sign(secret, ts, body),
+        }
         if not ts:
             del headers["X-Slack-Request-Timestamp"]
         started = time.monotonic()
