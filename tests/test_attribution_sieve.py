@@ -227,3 +227,19 @@ def test_continuation_is_no_surer_than_the_quote_it_continues(nlp):
     qs = quotes(nlp, text)
     first, second = only(qs, "bridge will open"), only(qs, "every cable")
     assert second.rule == "continuation" and second.confidence <= first.confidence
+
+
+def test_a_reader_of_a_document_is_not_its_owner(nlp):
+    text = (
+        "According to council documents seen by this newspaper, the repairs will cost "
+        "84 million euros, almost twice the first estimate."
+    )
+    assert all(q.speaker is None for q in quotes(nlp, text) if "84 million" in q.text)
+
+
+def test_an_organisation_named_again_carries_no_role(nlp):
+    text = (
+        "The regional transit agency said on Monday that fares would rise. "
+        "The agency added that discounts for students would remain."
+    )
+    assert only(quotes(nlp, text), "discounts").role is None

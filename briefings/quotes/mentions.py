@@ -195,25 +195,25 @@ def document_owner(m: Mention) -> Speaker | None:
     head, cast = m.head, m.cast
     if m.lemma not in cast.vocab.document_nouns:
         return None
-    owner = _owner(head)
+    owner = _owner(head, cast.vocab.issuing_verbs)
     if owner is None or m.depth >= _MAX_DEPTH:
         return NOBODY
     found = someone(resolve_mention(cast, owner, m.previous, m.depth + 1))
     return replace(found, rule="document_owner") if found is not None else NOBODY
 
 
-def _owner(head: Token) -> Token | None:
+def _owner(head: Token, issuing_verbs: frozenset[str]) -> Token | None:
     for child in head.children:
         if child.dep_ == "poss" or (child.dep_ == "compound" and child.pos_ == "PROPN"):
             return child
     for child in head.rights:
-        preps = (
-            [child]
-            if child.dep_ in {"prep", "agent"}
-            else [c for c in child.children if c.dep_ in {"prep", "agent"}]
-            if child.dep_ == "acl"
-            else []
-        )
+        if child.dep_ in {"prep", "agent"}:
+            preps = [child]
+        elif child.dep_ == "acl" and child.lemma_.lower() in issuing_verbs:
+            # "a statement e-mailed by X" (X issued it), not "documents seen by X"
+            preps = [c for c in child.children if c.dep_ in {"prep", "agent"}]
+        else:
+            preps = []
         for prep in preps:
             if prep.lower_ in _OWNER_PREPOSITIONS:
                 obj = next((c for c in prep.children if c.dep_ == "pobj"), None)
@@ -240,7 +240,7 @@ def org_description(m: Mention) -> Speaker | None:
     if definite(head):
         named = cast.recent_org(head.i, m.lemma)
         if named is not None:
-            return Speaker(named, "organization", strip_det(phrase.text), phrase.start_char, phrase.end_char)
+            return Speaker(named, "organization", None, phrase.start_char, phrase.end_char)
     return cast.organization(strip_det(phrase.text), phrase)
 
 

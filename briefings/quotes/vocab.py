@@ -40,6 +40,7 @@ class Vocabulary:
     plural_pronouns: frozenset[str]
     first_second_pronouns: frozenset[str]
     question_words: frozenset[str]
+    issuing_verbs: frozenset[str]
     speech_hashes: np.ndarray
     gendered_hashes: np.ndarray
 
@@ -85,6 +86,7 @@ def vocabulary(lang: str = "en") -> Vocabulary:
         plural_pronouns=w("plural_pronouns"),
         first_second_pronouns=w("first_second_pronouns"),
         question_words=w("question_words"),
+        issuing_verbs=w("issuing_verbs"),
         speech_hashes=np.fromiter((hash_string(v) for v in speech), dtype=np.uint64),
         gendered_hashes=np.fromiter((hash_string(e.split()[0]) for e in w("gendered_pronouns")), dtype=np.uint64),
     )
