@@ -257,7 +257,8 @@ class Store(QuoteArchiveStore, FeedHealthStore):
         neither a new feed's backlog nor an existing feed's history floods the channel.
         """
         entries = list(entries)  # read twice if the first attempt loses the race
-        try:
+
+        def attempt() -> tuple[Feed, bool]:
             return self._subscribe(
                 channel,
                 url,
@@ -268,19 +269,13 @@ class Store(QuoteArchiveStore, FeedHealthStore):
                 now=now,
                 next_poll_at=next_poll_at,
             )
+
+        try:
+            return attempt()
         except IntegrityError:
             # Another channel created this feed (or this channel's subscription, on a double
             # submit) between our look-up and our insert: look again, now it is committed.
-            return self._subscribe(
-                channel,
-                url,
-                title=title,
-                entries=entries,
-                etag=etag,
-                last_modified=last_modified,
-                now=now,
-                next_poll_at=next_poll_at,
-            )
+            return attempt()
 
     def _subscribe(
         self,

@@ -547,8 +547,8 @@ class QuotedText:
 
     def overlaps(self, start: int, end: int) -> bool:
         """Whether any quoted range meets ``[start, end)``."""
-        k = bisect_left(self._starts, end) - 1
-        return k >= 0 and self.spans[k][1] > start or self.contains(start)
+        k = bisect_left(self._starts, end) - 1  # the last range starting before ``end``
+        return k >= 0 and self.spans[k][1] > start
 
 
 def _proper_subjects(doc: Doc) -> list[int]:
