@@ -85,7 +85,9 @@ class Quote:
     """One thing somebody said, with offsets into the article's original text.
 
     ``kind`` is ``direct`` (between quotation marks), ``partial`` (a quoted fragment
-    inside reported speech) or ``indirect`` (reported speech). ``speaker_kind`` is
+    inside reported speech), ``indirect`` (reported speech, a clause: "said that …") or
+    ``reported`` (a speech act told through its verb's complements, the verb included:
+    "urged voters to stay home", "called the plan a failure"). ``speaker_kind`` is
     ``person``, ``organization``, ``source`` (an unnamed source such as "officials")
     or ``unknown``. ``speaker`` is ``None`` when no resolver was confident enough to
     name one: an unattributed quote is shown as such, never under a guessed name.

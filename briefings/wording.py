@@ -10,6 +10,8 @@ rules that keep it honest live once:
 * reported speech (``indirect``) is the writer's paraphrase: never in quotation marks,
   shown as what it is ("said that …", with the cue verb when there is a usable one,
   "warned that …");
+* a speech act told through its cue's complements (``reported``: "urged voters to stay
+  home", "called the plan “reckless”") reads with its own verb, never in marks;
 * a partial quote is reported speech with quoted fragments: framed like reported speech,
   keeping only the fragments' own marks; a bare quoted fragment keeps its marks;
 * a quote nobody could be named for is shown under ``UNATTRIBUTED``, never under a guess.
@@ -71,6 +73,13 @@ _FORMS.update(
         "written": "wrote",
     }
 )
+# Verbs that report through their complements ("urged voters to stay home",
+# lang/en/object_reports.json): a ``reported`` quote starts with its cue, shown in the past.
+_OBJECT_FORMS: dict[str, str] = {
+    f: entry["past"]
+    for base, entry in lang_data.table("en", "object_reports")["verbs"].items()
+    for f in _forms(base, entry["past"])
+}
 _QUESTION_WORDS = frozenset({"whether", "if", "why", "how", "what", "when", "where", "who", "which"})
 # Sentence-initial words safe to lower-case after "said that" ("The plan" -> "the plan").
 _LOWER_FIRST = frozenset(
@@ -121,6 +130,9 @@ def quote_text(kind: str, text: str, cue: str | None = None, limit: int = QUOTE_
         return "“" + _shorten(_verbatim(text).rstrip(","), limit) + "”"
     words = " ".join(text.split())
     first, _, rest = words.partition(" ")
+    if kind == "reported":
+        past = _OBJECT_FORMS.get(first.lower())
+        return _balance(_shorten((f"{past} {rest}" if past and rest else words).rstrip(" ,;:"), limit))
     question = first.lower() in _QUESTION_WORDS
     if first.lower() == "that" and rest:
         words = rest

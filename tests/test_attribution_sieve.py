@@ -43,6 +43,11 @@ def test_apposition_names_the_speaker_of_a_role_subject(nlp):
     assert q.rule in {"cue:apposition", "cue:named_person"}
 
 
+def test_apposition_names_a_person_the_entity_recognizer_missed(nlp):
+    q = only(quotes(nlp, "The mayor, Ana Ruiz, said the roads would stay closed for the night."), "roads")
+    assert (q.speaker, q.rule) == ("Ana Ruiz", "cue:apposition")
+
+
 def test_pronoun_goes_to_the_person_the_narration_is_about(nlp):
     text = (
         "Maria Lopez has run the city's engineering office since 2019. She said the bridge "
@@ -243,3 +248,32 @@ def test_an_organisation_named_again_carries_no_role(nlp):
         "The agency added that discounts for students would remain."
     )
     assert only(quotes(nlp, text), "discounts").role is None
+
+
+# -- speech told through the cue's complements (lang/en/object_reports.json) -----------
+
+
+@pytest.mark.parametrize(
+    ("text", "speaker", "starts"),
+    [
+        ("Maria Lopez urged residents to stay off the flooded roads on Sunday.", "Maria Lopez", "urged residents"),
+        ("Coach Dan Weller called the loss a disgrace.", "Dan Weller", "called the loss"),
+        ("Senator Joan Pike described the budget as a gift to the banks.", "Joan Pike", "described the budget"),
+    ],
+)
+def test_a_cue_can_report_through_its_complements(nlp, text, speaker, starts):
+    q = only(quotes(nlp, text), starts)
+    assert q.kind == "reported" and q.text.startswith(starts)
+    assert (q.speaker, q.rule) == (speaker, "cue:named_person")
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Dan Weller was called the best coach in the league by his players.",  # passive: not the speaker
+        "Dan Weller called his brother before the game.",  # a phone call: no complement
+        "The council criticized the plan on Tuesday night.",  # a bare object is not counted
+    ],
+)
+def test_no_report_without_an_active_speaker_and_complements(nlp, text):
+    assert not [q for q in quotes(nlp, text) if q.kind == "reported"]

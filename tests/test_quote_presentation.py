@@ -26,6 +26,7 @@ from briefings.wording import UNATTRIBUTED
 DIRECT = "We will open the park in May, whatever it costs."
 INDIRECT = "the park would open late because of the weather"
 PARTIAL = "the plan was “a gift to developers” and should be withdrawn"
+REPORTED = "urging residents to keep off the new lawns until June"
 NASTY = (
     "Read it at https://city.example/parks/plan_2026?x=1&y=2 and tell @everyone, <!channel>, "
     "<@&1234567890> and <@U0123ABCD> it is **final** _now_ `rm -rf` [here](https://evil.example) "
@@ -61,6 +62,7 @@ def story(
         quote("Jane Doe", DIRECT, role="mayor"),
         quote("Jane Doe", INDIRECT, kind="indirect", cue="warned"),
         quote("Tom Reyes", PARTIAL, kind="partial", cue="argued"),
+        quote("Jane Doe", REPORTED, kind="reported", cue="urging"),
         quote("Tom Reyes", NASTY),
         quote("Parks Department", "The budget is fixed.", speaker_kind="organization"),
         quote(None, ORPHAN_REPORTED, kind="indirect", cue="told"),
@@ -157,6 +159,12 @@ def test_reported_speech_is_never_in_quotation_marks(lines):
     assert not any(m in orphan for m in MARKS), orphan
 
 
+def test_a_speech_act_reads_with_its_own_verb_and_no_marks(lines):
+    line = line_with(lines, "keep off the new lawns")
+    assert "urged residents to keep off the new lawns until June" in line
+    assert "said that" not in line and not any(m in line for m in MARKS), line
+
+
 def test_a_direct_quote_has_exactly_one_pair_of_marks(lines):
     line = line_with(lines, "open the park in May")
     assert "“We will open the park in May, whatever it costs.”" in line
@@ -229,7 +237,11 @@ def test_cards_carry_structured_quotes_and_the_unattributed_group_last():
     card = brief_card(story())
     assert [sp.name for sp in card.speakers] == ["Jane Doe", "Tom Reyes", "Parks Department", None]
     jane = card.speakers[0]
-    assert [(q.kind, q.cue) for q in jane.quotes] == [("direct", "said"), ("indirect", "warned")]
+    assert [(q.kind, q.cue) for q in jane.quotes] == [
+        ("direct", "said"),
+        ("indirect", "warned"),
+        ("reported", "urging"),
+    ]
     assert jane.quotes[1].text == "warned that the park would open late because of the weather"
     orphans = card.speakers[-1]
     assert orphans.heading == UNATTRIBUTED and orphans.detail is None and orphans.kind == "unknown"

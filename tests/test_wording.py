@@ -161,3 +161,9 @@ def test_cache_codec_reads_briefs_cached_before_rule_and_confidence():
         del quote["rule"], quote["confidence"]
     back = brief_from_json(json.dumps(data))
     assert back.quotes[0].rule is None and back.quotes[0].confidence == 0.0
+
+
+def test_a_speech_act_reads_with_its_own_verb_never_in_marks():
+    assert quote_text("reported", "urging voters to stay home") == "urged voters to stay home"
+    assert quote_text("reported", "called the plan “reckless”") == "called the plan “reckless”"
+    assert quote_text("reported", "describes the budget as a gift") == "described the budget as a gift"

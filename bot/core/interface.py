@@ -61,7 +61,7 @@ class QuoteView:
     ``text`` is the reader's text, already worded by ``briefings.wording.quote_text``
     (direct words in quotation marks once; reported speech as "said that …", never in
     marks), so adapters only escape it and lay it out. ``kind`` (``direct``,
-    ``partial``, ``indirect``) and ``cue`` say what it is; ``story`` is the title of the
+    ``partial``, ``indirect``, ``reported``) and ``cue`` say what it is; ``story`` is the title of the
     story it comes from, on cards that span several. All of it is outside text.
     """
 

@@ -8,6 +8,7 @@ a language is adding a folder of files.
 
 from __future__ import annotations
 
+import json
 from functools import lru_cache
 from importlib import resources
 
@@ -33,3 +34,12 @@ def words(lang: str, name: str) -> frozenset[str]:
         if entry:
             entries.add(entry)
     return frozenset(entries)
+
+
+@lru_cache(maxsize=None)
+def table(lang: str, name: str) -> dict:
+    """The JSON data file ``name`` for ``lang`` (structured data: patterns, weights, shapes)."""
+    path = resources.files(__package__).joinpath(lang, f"{name}.json")
+    if not path.is_file():
+        raise LanguageDataMissing(f"no table {name!r} for language {lang!r} (looked for {path})")
+    return json.loads(path.read_text(encoding="utf-8"))

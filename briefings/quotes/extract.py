@@ -96,7 +96,7 @@ def _pair(
     absorbed: set[int] = set()
     attributed: dict[int, Report] = {}
     overlapping = _Overlaps(marked)
-    cues = _CueIndex(doc, reports)
+    cues = _CueIndex(doc, [r for r in reports if not r.object_only])
     first_item: dict[int, QuoteItem] = {}  # id(report) -> the first item made for it
     for r in reports:
         if r.start is None or r.end is None:
@@ -104,7 +104,10 @@ def _pair(
         r_start, r_end = r.start, r.end
         inside = overlapping(r_start, r_end)
         if not inside:
-            if not r.weak and _is_statement(text, r, vocab):
+            if r.objective and _is_statement(text, r, vocab):
+                items.append(QuoteItem(doc[r.cue].idx, r_end, "reported", report=r))
+                first_item.setdefault(id(r), items[-1])
+            elif not r.weak and _is_statement(text, r, vocab):
                 items.append(QuoteItem(r_start, r_end, "indirect", report=r))
                 first_item.setdefault(id(r), items[-1])
             continue
@@ -115,7 +118,10 @@ def _pair(
         if within and covered < _MOSTLY_QUOTED * (r_end - r_start):
             absorbed.update(inside)
             end = max([r_end] + [marked[k].outer[1] for k in inside])
-            items.append(QuoteItem(r_start, end, "partial", report=r))
+            if r.objective:  # 'called the plan "reckless"': the cue's own words around the fragment
+                items.append(QuoteItem(doc[r.cue].idx, end, "reported", report=r))
+            else:
+                items.append(QuoteItem(r_start, end, "partial", report=r))
             first_item.setdefault(id(r), items[-1])
         else:
             for k in inside:
@@ -148,7 +154,8 @@ def _pair(
                 # '..., but he was also "under no illusions" about ...': the fragment
                 # continues the clause its speaker's cue reports.
                 host.start, host.end = min(host.start, m.start), max(host.end, m.outer[1])
-                host.kind = "partial"
+                if host.kind != "reported":
+                    host.kind = "partial"
                 continue
         kind = "partial" if fragment else "direct"
         items.append(QuoteItem(m.start, m.end, kind, report=report, marked=m))
@@ -162,8 +169,9 @@ _SHOUTED = re.compile(r"^[^a-z]*[A-Z]{2}[^a-z]*$")
 
 
 def _has_verb_or_marks(doc: Doc, text: str, it: QuoteItem) -> bool:
-    """Reported speech is a clause: "In its two-page statement" alone says nothing."""
-    if it.marked is not None or it.kind == "partial":
+    """Reported speech is a clause: "In its two-page statement" alone says nothing. (What
+    a cue reports through its object, "blamed [the province for the delays]", needs none.)"""
+    if it.marked is not None or it.kind in {"partial", "reported"}:
         return True
     span = doc.char_span(it.start, it.end, alignment_mode="expand")
     return span is None or any(t.pos_ in {"VERB", "AUX"} for t in span)

@@ -142,9 +142,16 @@ def named_person(m: Mention) -> Speaker | None:
 
 
 def apposition(m: Mention) -> Speaker | None:
-    """ "The city engineer, Maria Lopez, said": the name in apposition to the subject."""
+    """ "The city engineer, Maria Lopez, said": the name in apposition to the subject,
+    also when the entity recognizer did not take it for a person."""
     person = m.cast.person_in_phrase(m.head, frozenset({"appos"}))
-    return m.cast.speaker(person, m.head, named=True) if person is not None else None
+    if person is not None:
+        return m.cast.speaker(person, m.head, named=True)
+    if m.head.pos_ != "NOUN":
+        return None
+    name = next((c for c in m.head.children if c.dep_ == "appos" and c.pos_ == "PROPN"), None)
+    found = proper_name(replace(m, head=name)) if name is not None else None
+    return found if found is not None and found is not NOBODY and found.kind == "person" else None
 
 
 def not_a_speaker(m: Mention) -> Speaker | None:

@@ -44,6 +44,8 @@ class Report:
     according: bool = False
     nested: bool = False
     orphan: bool = False
+    objective: bool = False  # what was said is the cue's object ("accused X of Y")
+    object_only: bool = False  # the verb reports only that way: never a quotation's cue
 
 
 def find_reports(
@@ -137,6 +139,8 @@ def _split_additions(doc: Doc, text: str, reports: list[Report]) -> None:
 def _report(cue: Token, quoted: Callable[[int], bool], vocab: Vocabulary) -> Report:
     lemma = cue.lemma_
     subject = _subject(cue, vocab)
+    if lemma not in vocab.speech_verbs:
+        return _object_report(cue, subject, vocab)
     if subject is not None and _crosses_paragraph(subject, cue):
         subject = _paragraph_subject(cue)
     orphan = subject is not None and quoted(subject.idx)
@@ -146,7 +150,7 @@ def _report(cue: Token, quoted: Callable[[int], bool], vocab: Vocabulary) -> Rep
         subject = None
     report = Report(cue.i, subject.i if subject is not None else None, weak=lemma in vocab.weak_verbs, orphan=orphan)
     if lemma in vocab.not_reporting_verbs:
-        return report
+        return _with_object(report, cue, subject, vocab)
     if lemma in vocab.finding_verbs and not _issues_findings(subject, vocab):
         return report
     content = _content(cue)
@@ -157,9 +161,54 @@ def _report(cue: Token, quoted: Callable[[int], bool], vocab: Vocabulary) -> Rep
             if subject is None and tail_subject is not None:
                 subject = tail_subject
                 report.subject = subject.i
-    if content is not None and (subject is not None or orphan):
+    if content is None:
+        return _with_object(report, cue, subject, vocab)
+    if subject is not None or orphan:
         report.start, report.end = content
     return report
+
+
+def _object_report(cue: Token, subject: Token | None, vocab: Vocabulary) -> Report:
+    """A verb that reports only through its object ("endorsed the plan")."""
+    report = Report(cue.i, subject.i if subject is not None else None, object_only=True)
+    return _with_object(report, cue, subject, vocab)
+
+
+def _with_object(report: Report, cue: Token, subject: Token | None, vocab: Vocabulary) -> Report:
+    content = _object_content(cue, subject, vocab)
+    if content is not None:
+        report.start, report.end = content
+        report.objective = True
+    return report
+
+
+def _object_content(cue: Token, subject: Token | None, vocab: Vocabulary) -> tuple[int, int] | None:
+    """What an active cue's complements say: "accused [Lewandowski of grabbing her]",
+    "called [the deal a disaster]", "urged [voters to stay home]".
+
+    The shapes per verb come from the language's ``object_reports.json``; the first
+    shape whose children are all there gives the span from the first to the last.
+    A passive cue ("was accused of") names the one spoken about, not the speaker.
+    """
+    if subject is None or subject.dep_ != "nsubj" or any(c.dep_ == "auxpass" for c in cue.children):
+        return None
+    rights = list(cue.rights)
+    for shape in vocab.object_shapes.get(cue.lemma_, ()):
+        found: list[Token] = []
+        for need in shape:
+            dep, _, allowed = need.partition(":")
+            words = allowed.split("|") if allowed else None
+            tok = next(
+                (c for c in rights if c.dep_ == dep and (words is None or c.lower_ in words) and c not in found), None
+            )
+            if tok is None:
+                break
+            found.append(tok)
+        else:
+            lo = min(t.left_edge.i for t in found)
+            hi = max(t.right_edge.i for t in found)
+            return _span(cue.doc, lo, hi, min_tokens=vocab.object_min_tokens)
+    return None
 
 
 _NP_TAGS = frozenset({"PROPN", "NOUN", "DET", "ADJ", "PUNCT", "NUM", "PART"})
@@ -258,7 +307,9 @@ def _content(cue: Token) -> tuple[int, int] | None:
     return None
 
 
-def _span(doc: Doc, lo: int, hi: int, exclude: Token | None = None) -> tuple[int, int] | None:
+def _span(
+    doc: Doc, lo: int, hi: int, exclude: Token | None = None, min_tokens: int = _MIN_TOKENS
+) -> tuple[int, int] | None:
     """Trimmed character span of tokens lo..hi; None when too short to be a statement."""
     if exclude is not None and lo <= exclude.i <= hi:
         # The complement's subtree cannot contain its governor; a span that seems to is
@@ -268,7 +319,7 @@ def _span(doc: Doc, lo: int, hi: int, exclude: Token | None = None) -> tuple[int
         lo += 1
     while hi >= lo and (doc[hi].is_punct or doc[hi].is_space):
         hi -= 1
-    if hi - lo + 1 < _MIN_TOKENS:
+    if hi - lo + 1 < min_tokens:
         return None
     return doc[lo].idx, doc[hi].idx + len(doc[hi].text)
 

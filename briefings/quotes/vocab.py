@@ -41,6 +41,12 @@ class Vocabulary:
     first_second_pronouns: frozenset[str]
     question_words: frozenset[str]
     issuing_verbs: frozenset[str]
+    #: verb -> the complement shapes that carry what was said ("accused X of Y"), and
+    #: the past form shown to a reader (``lang/<code>/object_reports.json``)
+    object_shapes: dict[str, tuple[tuple[str, ...], ...]]
+    object_past: dict[str, str]
+    object_min_tokens: int
+    #: lemma hashes of every cue candidate: speech verbs and object-reporting verbs
     speech_hashes: np.ndarray
     gendered_hashes: np.ndarray
 
@@ -64,6 +70,8 @@ def vocabulary(lang: str = "en") -> Vocabulary:
         return lang_data.words(lang, name)
 
     speech = w("speech_verbs")
+    objects = lang_data.table(lang, "object_reports")
+    object_verbs = objects["verbs"]
     return Vocabulary(
         lang=lang,
         speech_verbs=speech,
@@ -87,6 +95,9 @@ def vocabulary(lang: str = "en") -> Vocabulary:
         first_second_pronouns=w("first_second_pronouns"),
         question_words=w("question_words"),
         issuing_verbs=w("issuing_verbs"),
-        speech_hashes=np.fromiter((hash_string(v) for v in speech), dtype=np.uint64),
+        object_shapes={v: tuple(tuple(shape) for shape in e["shapes"]) for v, e in object_verbs.items()},
+        object_past={v: e["past"] for v, e in object_verbs.items()},
+        object_min_tokens=int(objects["min_tokens"]),
+        speech_hashes=np.fromiter((hash_string(v) for v in speech | set(object_verbs)), dtype=np.uint64),
         gendered_hashes=np.fromiter((hash_string(e.split()[0]) for e in w("gendered_pronouns")), dtype=np.uint64),
     )
