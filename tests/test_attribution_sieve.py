@@ -277,3 +277,19 @@ def test_a_cue_can_report_through_its_complements(nlp, text, speaker, starts):
 )
 def test_no_report_without_an_active_speaker_and_complements(nlp, text):
     assert not [q for q in quotes(nlp, text) if q.kind == "reported"]
+
+
+def test_a_dateline_taken_for_the_complement_does_not_hide_the_clause(nlp):
+    """The parse the model gave a real dateline ("OTTAWA — X says ..."): two clausal
+    complements, the first of them the dateline; the reported clause is the second."""
+    from spacy.tokens import Doc
+
+    from briefings.quotes.reported import _content
+
+    words = "OTTAWA — Union president Maria Lopez says the province needs more ambulances .".split()
+    heads = [6, 6, 3, 5, 5, 6, 6, 8, 9, 6, 11, 9, 6]
+    deps = ["ccomp", "punct", "compound", "compound", "compound", "nsubj", "ROOT", "det", "nsubj", "ccomp"]
+    deps += ["amod", "dobj", "punct"]
+    doc = Doc(nlp.vocab, words=words, heads=heads, deps=deps)
+    start, end = _content(doc[6])
+    assert doc.text[start:end] == "the province needs more ambulances"

@@ -284,7 +284,8 @@ def _subject(cue: Token, vocab: Vocabulary, depth: int = 0) -> Token | None:
 
 
 def _content(cue: Token) -> tuple[int, int] | None:
-    """Character span of the clause a cue reports, if any."""
+    """Character span of the clause a cue reports, if any (a dateline the parser took
+    for a complement, "OTTAWA — X says ...", is too short to count: the next one does)."""
     for child in cue.children:
         if child.dep_ in _COMPLEMENTS:
             lo = child.left_edge.i
@@ -295,7 +296,9 @@ def _content(cue: Token) -> tuple[int, int] | None:
                     if cue.i < other.i < lo and other.dep_ in {"advcl", "mark"}:
                         lo = other.left_edge.i
                         break
-            return _span(cue.doc, lo, child.right_edge.i, exclude=cue)
+            span = _span(cue.doc, lo, child.right_edge.i, exclude=cue)
+            if span is not None:
+                return span
     if cue.dep_ == "parataxis" and cue.head.pos_ in {"VERB", "AUX"}:
         head = cue.head
         lo, hi = head.left_edge.i, head.right_edge.i
