@@ -38,6 +38,8 @@ _FURNITURE_LINE = re.compile(
     | .{0,80}\b(?:use|uses|using|accept|consent\ to)\b.{0,80}\bcookies?\b.{0,80}
     | scroll\ down\ for\ (?:video|more)
     | advertisement | sponsored(?:\ content)? | skip\ to\ (?:main\ )?content
+    | (?:the\ )?(?:story|article|text)\ (?:continues|continued)(?:\ (?:below|after|under))?(?:\ (?:the\ )?(?:advertisement|ad|video|photo|image))?
+    | continue\ reading(?:\ (?:below|the\ (?:main\ )?story|the\ article))?
     | (?:read|see)\ (?:more|also)\b.{0,80} | related(?:\ (?:articles|stories|coverage))?:?.{0,80}
     | click\ here\b.{0,80}
     | (?:photo|image|picture|video|graphic|illustration|photograph)s?\ ?(?:credit|courtesy)?\ ?(?::|by\ ).{0,80}

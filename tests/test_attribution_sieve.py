@@ -293,3 +293,19 @@ def test_a_dateline_taken_for_the_complement_does_not_hide_the_clause(nlp):
     doc = Doc(nlp.vocab, words=words, heads=heads, deps=deps)
     start, end = _content(doc[6])
     assert doc.text[start:end] == "the province needs more ambulances"
+
+
+def test_a_furniture_line_between_paragraphs_does_not_swallow_the_next_quote(nlp, tmp_path):
+    """ "Story continues below advertisement" once ran into the next sentence and lost it."""
+    from briefings.engine import brief_articles
+    from briefings.loading import load_file
+
+    path = tmp_path / "story.txt"
+    path.write_text(
+        "Greens plan a comeback\n\n“It is going to be bad for the Greens,” Maria Lopez said.\n\n"
+        "Story continues below advertisement\n\nShe said the party will launch an outreach program in May.\n",
+        encoding="utf-8",
+    )
+    (brief,) = brief_articles([load_file(path)], nlp=nlp)
+    q = only(brief.quotes, "outreach program")
+    assert q.speaker == "Maria Lopez"

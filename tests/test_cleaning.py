@@ -8,6 +8,9 @@ from briefings.cleaning import clean, is_furniture
 
 FURNITURE = [
     "Comments are closed.",
+    "Story continues below advertisement",
+    "Article Continued Below",
+    "Continue reading the main story",
     "Subscribe to Newsletter",
     "Sign up for our daily briefing",
     "Get the Morning Report newsletter in your inbox",
@@ -33,6 +36,7 @@ FURNITURE = [
 
 STORY = [
     "The council said on Monday that the bridge would reopen in June.",
+    "The story continues to unfold, the mayor said.",
     "By noon, hundreds of commuters had signed a petition asking for a ferry.",
     "Subscribers to the plan, officials said, would pay less than before.",
     "“Follow the money,” the auditor told the committee, “and you will see the problem.”",
