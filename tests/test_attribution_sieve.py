@@ -309,3 +309,32 @@ def test_a_furniture_line_between_paragraphs_does_not_swallow_the_next_quote(nlp
     (brief,) = brief_articles([load_file(path)], nlp=nlp)
     q = only(brief.quotes, "outreach program")
     assert q.speaker == "Maria Lopez"
+
+
+def test_a_heading_run_into_the_sentence_is_not_what_the_cue_reports(nlp):
+    """A heading line the parser hung on the next paragraph's cue as a complement."""
+    from spacy.tokens import Doc
+
+    from briefings.quotes.reported import _content
+
+    words = [
+        "City",
+        "roads",
+        "need",
+        "money",
+        "\n\n",
+        "Maria",
+        "Lopez",
+        "said",
+        "the",
+        "bridges",
+        "need",
+        "repairs",
+        ".",
+    ]
+    spaces = [True, True, True, False, False, True, True, True, True, True, True, False, False]
+    heads = [1, 2, 7, 2, 2, 6, 7, 7, 9, 10, 7, 10, 7]
+    deps = ["compound", "nsubj", "ccomp", "dobj", "dep", "compound", "nsubj", "ROOT", "det", "nsubj", "ccomp", "dobj"]
+    doc = Doc(nlp.vocab, words=words, spaces=spaces, heads=heads, deps=deps + ["punct"])
+    start, end = _content(doc[7])
+    assert doc.text[start:end] == "the bridges need repairs"

@@ -284,10 +284,11 @@ def _subject(cue: Token, vocab: Vocabulary, depth: int = 0) -> Token | None:
 
 
 def _content(cue: Token) -> tuple[int, int] | None:
-    """Character span of the clause a cue reports, if any (a dateline the parser took
-    for a complement, "OTTAWA — X says ...", is too short to count: the next one does)."""
+    """Character span of the clause a cue reports, if any. A complement too short to be
+    a statement (a dateline the parser took for one, "OTTAWA — X says ...") or in
+    another paragraph (a heading run into the sentence) gives way to the next one."""
     for child in cue.children:
-        if child.dep_ in _COMPLEMENTS:
+        if child.dep_ in _COMPLEMENTS and not _crosses_paragraph(child, cue):
             lo = child.left_edge.i
             if child.i > cue.i:
                 # "said when X happened, he ...": the parser often hangs the adverbial
