@@ -338,3 +338,17 @@ def test_a_heading_run_into_the_sentence_is_not_what_the_cue_reports(nlp):
     doc = Doc(nlp.vocab, words=words, spaces=spaces, heads=heads, deps=deps + ["punct"])
     start, end = _content(doc[7])
     assert doc.text[start:end] == "the bridges need repairs"
+
+
+def test_a_clause_subject_parsed_as_the_cue_object_stays_in_the_clause(nlp):
+    from spacy.tokens import Doc
+
+    from briefings.quotes.reported import _content
+
+    words = "He said older buses , which break down often , are likely to go first .".split()
+    heads = [1, 1, 3, 1, 3, 7, 7, 3, 7, 3, 1, 10, 13, 11, 13, 1]
+    deps = ["nsubj", "ROOT", "amod", "dobj", "punct", "nsubj", "prt", "relcl", "advmod", "punct", "ccomp"]
+    deps += ["acomp", "aux", "xcomp", "advmod", "punct"]
+    doc = Doc(nlp.vocab, words=words, heads=heads, deps=deps)
+    start, end = _content(doc[1])
+    assert doc.text[start:end] == "older buses , which break down often , are likely to go first"

@@ -290,6 +290,12 @@ def _content(cue: Token) -> tuple[int, int] | None:
     for child in cue.children:
         if child.dep_ in _COMPLEMENTS and not _crosses_paragraph(child, cue):
             lo = child.left_edge.i
+            if child.i > cue.i and not any(c.dep_ in _SUBJECTS for c in child.children):
+                # "said smaller brewers, who ..., are likely to suffer": the parser made the
+                # clause's subject the cue's object; the clause starts there.
+                obj = next((c for c in cue.rights if c.dep_ == "dobj" and c.i < child.i), None)
+                if obj is not None:
+                    lo = obj.left_edge.i
             if child.i > cue.i:
                 # "said when X happened, he ...": the parser often hangs the adverbial
                 # clause on the cue, but it belongs to what was said.
