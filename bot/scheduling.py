@@ -25,9 +25,9 @@ attempt whose owner is gone is resumed: each attempt holds a lease on its row, r
 by a heartbeat while it builds and sends (``bot.digest_lease``); a scheduler that finds
 the lease live leaves the digest alone (``DONE``) and looks again when it would run out.
 A failed attempt gives its lease back and is retried by the sweep, up to
-``MAX_ATTEMPTS``; a digest that finally
-fails, or is still unfinished beyond the grace, is marked *failed* and its stories go
-to the next digest. Each of these events is one log line and one metric.
+``MAX_ATTEMPTS``; a digest that finally fails, or is still unfinished beyond the grace,
+is marked *failed* and its stories go to the next digest. Each of these events is one
+log line and one metric.
 
 Feeds. A tick polls the feeds that are due, with conditional GET (ETag /
 Last-Modified), at most ``per_host`` requests at once per host, and exponential
