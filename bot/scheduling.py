@@ -20,10 +20,14 @@ point, the next start (or the minute sweep, or a replica taking over) resumes th
 digest from its first unsent message while it is within ``DIGEST_GRACE_SECONDS``: a
 digest killed while being built is built again from the same window of stories, one
 killed with a message in flight sends that message again under the same key (the
-platform returns the one it has), one killed between messages sends the rest. A
-failed attempt is retried by the sweep, up to ``MAX_ATTEMPTS``; a digest that finally
-fails, or is still unfinished beyond the grace, is marked *failed* and its stories go
-to the next digest. Each of these events is one log line and one metric.
+platform returns the one it has), one killed between messages sends the rest. Only an
+attempt whose owner is gone is resumed: each attempt holds a lease on its row, renewed
+by a heartbeat while it builds and sends (``bot.digest_lease``); a scheduler that finds
+the lease live leaves the digest alone (``DONE``) and looks again when it would run out.
+A failed attempt gives its lease back and is retried by the sweep, up to
+``MAX_ATTEMPTS``; a digest that finally fails, or is still unfinished beyond the grace,
+is marked *failed* and its stories go to the next digest. Each of these events is one
+log line and one metric.
 
 Feeds. A tick polls the feeds that are due, with conditional GET (ETag /
 Last-Modified), at most ``per_host`` requests at once per host, and exponential
@@ -46,6 +50,7 @@ from zoneinfo import ZoneInfo
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.cron import CronTrigger
+from apscheduler.triggers.date import DateTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 
 from bot.core.briefs import BriefCache
@@ -58,6 +63,7 @@ from bot.core.service import BriefbotService
 from bot.core.sources import Sources
 from bot.core.status import STATUS, StatusRegistry
 from bot.core.timing import latest_fire, local_date, make_trigger
+from bot.digest_lease import HEARTBEAT_SECONDS, LEASE_SECONDS, AttemptLease, LeaseLost
 from bot.storage.db import NewEntry, Store, stored_key
 from bot.storage.models import Digest, DigestStatus, Feed, Schedule
 from briefings.fetching import FailureKind, FetchError
@@ -241,10 +247,15 @@ class DigestScheduler:
         status: StatusRegistry = STATUS,
         gate: Callable[[], bool] | None = None,
         observer: Observer | None = None,
+        lease_seconds: float = LEASE_SECONDS,
     ) -> None:
         """``gate`` says whether this process may run scheduled work (the leader, when
-        several replicas share a PostgreSQL database); commands are answered regardless."""
+        several replicas share a PostgreSQL database); commands are answered regardless.
+        ``lease_seconds``: how long a digest attempt that stopped renewing its lease is
+        still left to its owner (``bot.digest_lease``)."""
         self.gate = gate or (lambda: True)
+        self.lease = timedelta(seconds=lease_seconds)
+        self.heartbeat = min(HEARTBEAT_SECONDS, lease_seconds / 6)
         self.store = store
         self.digests: DigestBuilder = service.digests
         self.clock = clock
@@ -430,12 +441,12 @@ class DigestScheduler:
             except Exception:
                 log.exception("feed health notices failed")
 
-    async def fire(self, channel: str) -> DigestOutcome:
+    async def fire(self, channel: str, via: str = "timer") -> DigestOutcome:
         """The APScheduler job: post the digest that is due now, if it still is."""
         if not self.gate():
             self.observer.digest_outcome(_platform(channel), DigestOutcome.NOT_LEADER)
             return DigestOutcome.NOT_LEADER
-        return await self.run_due(channel, via="timer")
+        return await self.run_due(channel, via=via)
 
     async def catch_up(self) -> dict[str, DigestOutcome]:
         """Post digests missed within the grace period, resume unfinished ones, skip older ones."""
@@ -503,7 +514,7 @@ class DigestScheduler:
             f"{row.window_end:%Y-%m-%d %H:%M:%S} UTC" if row.window_end else "now",
         )
         self._event(channel, DigestEvent.CLAIMED)
-        return await self._attempt(row, ref, deliverer, schedule.tz, now)
+        return await self._attempt(row, ref, deliverer, schedule.tz, now, begun=True)
 
     async def _give_back_stale(self, channel: str, now: datetime) -> set[int]:
         """Unfinished digests beyond the grace period are given up: their stories go to the next."""
@@ -521,14 +532,21 @@ class DigestScheduler:
         return {row.id for row in rows}
 
     async def _attempt(
-        self, row: Digest, ref: ChannelRef, deliverer: Deliverer, tz: str, now: datetime
+        self, row: Digest, ref: ChannelRef, deliverer: Deliverer, tz: str, now: datetime, *, begun: bool = False
     ) -> DigestOutcome:
-        """One attempt at an unfinished digest: build it unless built, then send what is unsent."""
-        resumed = row.attempts > 0
-        taken = await self.store.run(self.store.begin_digest_attempt, row.id, row.attempts)
-        if taken is None:  # another scheduler took this attempt, or the digest just ended
-            return DigestOutcome.DONE
-        row = taken
+        """One attempt at an unfinished digest: build it unless built, then send what is unsent.
+
+        ``begun``: this scheduler just claimed the row, which holds its first attempt;
+        otherwise the next attempt is taken only if nobody holds the current one."""
+        resumed = not begun and row.attempts > 0
+        if not begun:
+            taken = await self.store.run(
+                self.store.begin_digest_attempt, row.id, row.attempts, now=self.clock.now(), lease=self.lease
+            )
+            if taken is None:  # a live scheduler holds this attempt, another took it, or the digest just ended
+                self._look_again_when_lease_ends(row)
+                return DigestOutcome.DONE
+            row = taken
         if resumed:
             log.warning(
                 "digest of %s for %s resumed (attempt %d): %s",
@@ -540,18 +558,25 @@ class DigestScheduler:
                 else "it had not been built",
             )
             self._event(row.channel, DigestEvent.RESUMED, "digests.resumed")
+        lease = AttemptLease(self.store, self.clock, row, heartbeat=self.heartbeat)
         try:
-            if row.status == DigestStatus.CLAIMED or row.payload is None:
-                row = await self._build(row, deliverer, tz)
-            await self._send(row, ref, deliverer, first_maybe_sent=resumed)
+            async with lease:
+                if row.status == DigestStatus.CLAIMED or row.payload is None:
+                    row = await self._build(row, deliverer, tz)
+                await self._send(row, ref, deliverer, lease, first_maybe_sent=resumed)
+        except LeaseLost:
+            return self._lost(row)
         except asyncio.CancelledError:
             log.warning(
                 "digest of %s for %s interrupted (shutdown); it is resumed at the next start within the grace period",
                 row.channel,
                 row.local_date,
             )
+            await self._give_back(lease)
             raise
         except Exception as exc:
+            if lease.lost:  # another scheduler has it now: its failures are not ours to count
+                return self._lost(row)
             return await self._attempt_failed(row, exc)
         await self.store.run(self.store.finish_digest, row.id, status=DigestStatus.POSTED, now=self.clock.now())
         log.info(
@@ -564,6 +589,49 @@ class DigestScheduler:
         self._event(row.channel, DigestEvent.POSTED, "digests.posted")
         return DigestOutcome.POSTED
 
+    def _look_again_when_lease_ends(self, row: Digest) -> None:
+        """Another scheduler holds ``row``'s attempt: look again just after its lease would run
+        out, so a digest whose owner was killed is resumed promptly, not at some later sweep."""
+        if row.attempt_seen_at is None:
+            return
+        left = row.attempt_seen_at + self.lease - self.clock.now()
+        if left <= timedelta(0):  # stale, yet taken: another scheduler resumed it just now
+            return
+        log.info(
+            "digest of %s for %s is in the hands of another scheduler (attempt %d); looked at again in %.0f s",
+            row.channel,
+            row.local_date,
+            row.attempts,
+            left.total_seconds(),
+        )
+        if self.scheduler is None or not self.scheduler.running:
+            return
+        self.scheduler.add_job(
+            self.tracked(self.fire),
+            DateTrigger(datetime.now(timezone.utc) + left + timedelta(seconds=1)),
+            args=[row.channel, "lease check"],
+            id=f"digest-lease:{row.channel}",
+            replace_existing=True,
+            misfire_grace_time=60,
+        )
+
+    def _lost(self, row: Digest) -> DigestOutcome:
+        log.warning(
+            "digest of %s for %s: attempt %d stopped; another scheduler took the digest over (this one had "
+            "stopped renewing its lease)",
+            row.channel,
+            row.local_date,
+            row.attempts,
+        )
+        return DigestOutcome.DONE
+
+    async def _give_back(self, lease: AttemptLease) -> None:
+        """A clean stop gives the attempt back, so the next start resumes it without waiting out the lease."""
+        try:
+            await lease.release()
+        except Exception:  # the lease then runs out by itself
+            log.warning("giving back the lease of digest %d failed", lease.digest_id, exc_info=True)
+
     async def _build(self, row: Digest, deliverer: Deliverer, tz: str) -> Digest:
         """Gather and render the digest's stories, then store its messages and mark it sending."""
         when = row.scheduled_for.astimezone(ZoneInfo(tz)) if tz else row.scheduled_for
@@ -575,18 +643,26 @@ class DigestScheduler:
             messages = await deliverer.prepare(reply)
         if not messages:
             raise RuntimeError("the digest rendered to no message")
-        return await self.store.run(
+        sending = await self.store.run(
             self.store.start_sending,
             row.id,
             payload=json.dumps(messages),
             message_count=len(messages),
             article_count=count,
+            attempt=row.attempts,
         )
+        if sending is None:
+            raise LeaseLost(f"digest {row.id}: attempt {row.attempts} no longer holds it")
+        return sending
 
-    async def _send(self, row: Digest, ref: ChannelRef, deliverer: Deliverer, *, first_maybe_sent: bool) -> None:
-        """Send the messages not yet sent, each under its idempotency key, recording each."""
+    async def _send(
+        self, row: Digest, ref: ChannelRef, deliverer: Deliverer, lease: AttemptLease, *, first_maybe_sent: bool
+    ) -> None:
+        """Send the messages not yet sent, each under its idempotency key, recording each; the
+        lease is renewed before each, so an attempt taken over stops at its next message."""
         messages = json.loads(row.payload or "[]")
         for index in range(row.sent_count, len(messages)):
+            await lease.check()
             key = DeliveryKey(row.delivery_key, index, maybe_sent=first_maybe_sent and index == row.sent_count)
             async with asyncio.timeout(DELIVER_TIMEOUT):
                 await deliverer.send(ref, messages[index], key)
@@ -616,7 +692,8 @@ class DigestScheduler:
             MAX_ATTEMPTS,
             error,
         )
-        await self.store.run(self.store.digest_attempt_failed, row.id, error)
+        # The lease is given back with it: the retry (the next sweep) need not wait it out.
+        await self.store.run(self.store.digest_attempt_failed, row.id, error, row.attempts)
         self._event(row.channel, DigestEvent.RETRY, "digests.retried")
         return DigestOutcome.RETRYING
 

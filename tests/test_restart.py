@@ -341,3 +341,140 @@ async def test_two_processes_racing_for_one_digest_post_it_once(tmp_path, databa
         for core, _, _ in bots:
             core.store.close()
             core.briefer.close()
+
+
+class HeldDeliverer(DyingDeliverer):
+    """Three messages per digest; the first send waits in flight until ``release`` is set
+    (a live scheduler busy with the digest)."""
+
+    def __init__(self, channel: KeyedChannel) -> None:
+        super().__init__(channel)
+        self.in_flight = asyncio.Event()
+        self.release = asyncio.Event()
+
+    async def send(self, ref, message, key):
+        if key.index == 0:
+            self.in_flight.set()
+            await self.release.wait()
+        await super().send(ref, message, key)
+
+
+def _process(tmp_path, clock, database_url, deliverer, **kwargs):
+    """Another 'process' on the shared database: its own core and scheduler."""
+    core = open_core(tmp_path, clock, database_url=database_url)
+    sched = DigestScheduler(core.store, core.service, clock, grace_seconds=3600, **kwargs)
+    sched.register_deliverer(deliverer)
+    return core, sched
+
+
+def _close(*cores):
+    for core in cores:
+        core.store.close()
+        core.briefer.close()
+
+
+async def _morning_schedule(tmp_path, clock, database_url):
+    setup = open_core(tmp_path, clock, database_url=database_url)
+    await setup.service.handle(inv("schedule set", time="08:00", timezone="Europe/Berlin"))
+    setup.store.close()
+    setup.briefer.close()
+
+
+async def test_a_live_attempt_is_never_resumed_by_another_scheduler(tmp_path, database_url):
+    """The race behind the flaky two-process test, made deterministic: a second scheduler
+    finds the digest the first one claimed and is still sending (unfinished, attempt 1).
+    Its lease is fresh, so the second leaves it alone, however often it looks."""
+    from bot.digest_lease import LEASE_SECONDS
+
+    clock = FakeClock(MORNING - timedelta(minutes=5))
+    await _morning_schedule(tmp_path, clock, database_url)
+    clock.set(MORNING + timedelta(seconds=1))
+    channel = KeyedChannel()
+    held = HeldDeliverer(channel)
+    first, first_sched = _process(tmp_path, clock, database_url, held)
+    other = RecordingDeliverer("discord")
+    second, second_sched = _process(tmp_path, clock, database_url, other)
+    try:
+        sending = asyncio.create_task(first_sched.run_due(CHANNEL.key))
+        await asyncio.wait_for(held.in_flight.wait(), 30)
+        row = second.store.digest(CHANNEL.key, "2026-06-01")
+        assert (row.status, row.attempts, row.sent_count) == ("sending", 1, 0)
+        assert await second_sched.run_due(CHANNEL.key) == "done"
+        clock.advance(seconds=LEASE_SECONDS - 1)  # still within the lease
+        assert await second_sched.run_due(CHANNEL.key) == "done"
+        assert other.prepared == [] and other.sent == []
+        assert second.store.digest(CHANNEL.key, "2026-06-01").attempts == 1  # untouched
+        held.release.set()
+        assert await sending == "posted"
+        assert await second_sched.run_due(CHANNEL.key) == "done"
+        row = second.store.digest(CHANNEL.key, "2026-06-01")
+        assert (row.status, row.attempts, row.sent_count) == ("posted", 1, 3)
+        assert channel.attempts == [f"{row.delivery_key}.{i}" for i in range(3)]  # each sent once
+        assert other.sent == []
+    finally:
+        _close(first, second)
+
+
+async def test_an_attempt_whose_owner_died_is_resumed_once_its_lease_runs_out(tmp_path, database_url):
+    """The first scheduler is 'killed' with its first message delivered: its lease stays
+    as it was. The second leaves the digest alone while the lease is fresh and resumes it,
+    from the second message, as soon as it is stale."""
+    from bot.digest_lease import LEASE_SECONDS
+
+    clock = FakeClock(MORNING - timedelta(minutes=5))
+    await _morning_schedule(tmp_path, clock, database_url)
+    clock.set(MORNING + timedelta(seconds=1))
+    channel = KeyedChannel()
+    dead, dead_sched = _process(tmp_path, clock, database_url, DyingDeliverer(channel, ("after", 0)))
+    heir, heir_sched = _process(tmp_path, clock, database_url, DyingDeliverer(channel))
+    try:
+        with pytest.raises(KeyboardInterrupt):
+            await dead_sched.run_due(CHANNEL.key)
+        _close(dead)
+        assert await heir_sched.run_due(CHANNEL.key) == "done"
+        clock.advance(seconds=LEASE_SECONDS - 1)
+        assert await heir_sched.run_due(CHANNEL.key) == "done"
+        row = heir.store.digest(CHANNEL.key, "2026-06-01")
+        assert (row.status, row.attempts, row.sent_count) == ("sending", 1, 0)
+        clock.advance(seconds=2)  # the lease has run out
+        assert await heir_sched.run_due(CHANNEL.key) == "posted"
+        row = heir.store.digest(CHANNEL.key, "2026-06-01")
+        assert (row.status, row.attempts, row.sent_count) == ("posted", 2, 3)
+        assert [m["part"] for m in channel.messages.values()] == [0, 1, 2]
+        assert channel.attempts == [f"{row.delivery_key}.{i}" for i in (0, 0, 1, 2)]  # the one in flight, again
+    finally:
+        _close(heir)
+
+
+async def test_a_started_scheduler_resumes_a_dead_owners_digest_when_its_lease_runs_out(tmp_path, database_url):
+    """Real time, a short lease: the survivor's start-up finds the lease fresh and leaves the
+    digest, then looks again when the lease runs out (not at some later sweep) and resumes it."""
+    from bot.core.clock import SystemClock
+
+    clock = SystemClock()
+    now = clock.now()
+    due = now - timedelta(minutes=1)
+    setup = open_store(database_url)
+    setup.set_schedule(CHANNEL.key, hour=due.hour, minute=due.minute, tz="UTC", days="*", now=now - timedelta(hours=1))
+    setup.close()
+    channel = KeyedChannel()
+    dead, dead_sched = _process(tmp_path, clock, database_url, DyingDeliverer(channel, ("before", 1)), lease_seconds=2)
+    heir, heir_sched = _process(tmp_path, clock, database_url, DyingDeliverer(channel), lease_seconds=2)
+    try:
+        with pytest.raises(KeyboardInterrupt):
+            await dead_sched.run_due(CHANNEL.key)
+        _close(dead)
+        started = time.monotonic()
+        await heir_sched.start()  # its catch-up finds the lease fresh
+        assert heir.store.digests(CHANNEL.key)[0].attempts == 1
+        for _ in range(200):
+            if heir.store.digests(CHANNEL.key)[0].status == "posted":
+                break
+            await asyncio.sleep(0.05)
+        row = heir.store.digests(CHANNEL.key)[0]
+        assert (row.status, row.attempts, row.sent_count) == ("posted", 2, 3)
+        assert time.monotonic() - started < 8  # the lease (2 s) and a second, not a minute's sweep
+        assert [m["part"] for m in channel.messages.values()] == [0, 1, 2]
+    finally:
+        await heir_sched.shutdown(timeout=1)
+        _close(heir)

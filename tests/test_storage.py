@@ -140,6 +140,46 @@ def test_digest_claim_is_unique_per_channel_and_local_date(store):
     assert store.window_start("discord:1") == T0
 
 
+def test_a_digest_attempt_is_taken_only_when_its_lease_is_given_back_or_stale(store):
+    """The compare-and-set behind exactly-once resumes: attempt number and lease, atomically."""
+    lease = timedelta(seconds=30)
+    a = store.claim_digest("discord:1", "2026-03-01", scheduled_for=T0, now=T0)
+    assert (a.attempts, a.attempt_seen_at) == (1, T0)  # the claimer holds attempt 1
+    assert store.begin_digest_attempt(a.id, 1, now=T0 + timedelta(seconds=29), lease=lease) is None
+    assert store.renew_digest_lease(a.id, 1, T0 + timedelta(seconds=20))  # the heartbeat
+    assert store.begin_digest_attempt(a.id, 1, now=T0 + timedelta(seconds=49), lease=lease) is None
+    b = store.begin_digest_attempt(a.id, 1, now=T0 + timedelta(seconds=51), lease=lease)  # stale: its owner died
+    assert b is not None and (b.attempts, b.attempt_seen_at) == (2, T0 + timedelta(seconds=51))
+    assert store.begin_digest_attempt(a.id, 1, now=T0 + timedelta(hours=1), lease=lease) is None  # attempt 1 is gone
+    assert not store.renew_digest_lease(a.id, 1, T0 + timedelta(seconds=52))  # the old owner learns it lost
+    assert store.start_sending(a.id, payload="[{}]", message_count=1, article_count=1, attempt=1) is None
+    assert store.start_sending(a.id, payload="[{}]", message_count=1, article_count=1, attempt=2) is not None
+    store.digest_attempt_failed(a.id, "boom", 2)  # a failed attempt gives its lease back
+    row = store.digest("discord:1", "2026-03-01")
+    assert (row.attempt_seen_at, row.error) == (None, "boom")
+    assert not store.renew_digest_lease(a.id, 2, T0 + timedelta(seconds=53))  # and a late beat cannot revive it
+    c = store.begin_digest_attempt(a.id, 2, now=T0 + timedelta(seconds=53), lease=lease)  # the retry, at once
+    assert c is not None and c.attempts == 3
+    assert not store.release_digest_lease(a.id, 2)  # not attempt 2's to give back any more
+    assert store.release_digest_lease(a.id, 3)  # a clean shutdown
+    assert store.begin_digest_attempt(a.id, 3, now=T0 + timedelta(seconds=54), lease=lease) is not None
+    skipped = store.claim_digest("discord:1", "2026-03-02", scheduled_for=T0, now=T0, status="skipped")
+    assert (skipped.attempts, skipped.attempt_seen_at) == (0, None)
+
+
+def test_version_6_database_gains_the_digest_lease(store):
+    """A v6 digest row, unfinished, has no lease: after the migration it can be resumed at once."""
+    a = store.claim_digest("discord:1", "2026-03-01", scheduled_for=T0, now=T0)
+    with store.engine.begin() as conn:  # turn it back into what v6 created
+        conn.execute(text("ALTER TABLE digests DROP COLUMN attempt_seen_at"))
+        conn.execute(text("UPDATE schema_version SET version = 6"))
+    assert store.migrate() == SCHEMA_VERSION
+    assert "attempt_seen_at" in {c["name"] for c in inspect(store.engine).get_columns("digests")}
+    row = store.digest("discord:1", "2026-03-01")
+    assert (row.status, row.attempts, row.attempt_seen_at) == ("claimed", 1, None)
+    assert store.begin_digest_attempt(a.id, 1, now=T0, lease=timedelta(seconds=30)) is not None
+
+
 def test_schedule_round_trip(store):
     store.set_schedule("discord:1", hour=8, minute=30, tz="Europe/Berlin", days="mon-fri", now=T0)
     s = store.schedule("discord:1")

@@ -45,7 +45,7 @@ log = logging.getLogger(__name__)
 T = TypeVar("T")
 
 #: Bump with a new entry in ``MIGRATIONS`` whenever a table changes.
-SCHEMA_VERSION = 6
+SCHEMA_VERSION = 7
 #: How long stories that left their feed, and briefs nobody refers to, are kept.
 RETENTION = timedelta(days=30)
 
@@ -103,6 +103,12 @@ def _v6_digest_shape(s: Session) -> None:
             s.execute(text(f"ALTER TABLE schedules ADD COLUMN {column} INTEGER"))
 
 
+def _v7_digest_lease(s: Session) -> None:
+    """v7: a lease on a digest's current attempt, so a live attempt is never resumed by another
+    scheduler. Unfinished rows from before have none: they are resumable, as they were."""
+    _add_column(s, "digests", "attempt_seen_at", "TIMESTAMP")
+
+
 #: version -> function upgrading from version-1; explicit, run in order, in one transaction.
 #: ``create_all`` only creates missing tables, so every column change needs an entry here.
 MIGRATIONS: dict[int, Callable[[Session], None]] = {
@@ -111,6 +117,7 @@ MIGRATIONS: dict[int, Callable[[Session], None]] = {
     4: _v4_brief_engine,
     5: _v5_schedule_versions,
     6: _v6_digest_shape,
+    7: _v7_digest_lease,
 }
 
 
@@ -593,7 +600,8 @@ class Store(QuoteArchiveStore, FeedHealthStore):
         The UNIQUE (channel, local_date) insert is the lock: two schedulers, a restart
         racing a late fire, or a catch-up and a live fire cannot both win. A claimed
         digest covers the stories first seen up to ``now``, after the previous digest
-        that was (or is being) delivered.
+        that was (or is being) delivered. The claimer holds its first attempt from the
+        claim on (``attempts`` 1, leased at ``now``), so nobody can "resume" it meanwhile.
         """
         try:
             with self._sessions.begin() as s:
@@ -609,33 +617,88 @@ class Store(QuoteArchiveStore, FeedHealthStore):
                     article_count=0,
                     message_count=0,
                     sent_count=0,
-                    attempts=0,
+                    attempts=1 if status == DigestStatus.CLAIMED else 0,
+                    attempt_seen_at=now if status == DigestStatus.CLAIMED else None,
                 )
                 s.add(row)
             return row
         except IntegrityError:
             return None
 
-    def begin_digest_attempt(self, digest_id: int, attempts_seen: int) -> Digest | None:
-        """Take the next attempt at an unfinished digest; ``None`` if someone else took it or it ended.
+    def begin_digest_attempt(
+        self, digest_id: int, attempts_seen: int, *, now: datetime, lease: timedelta
+    ) -> Digest | None:
+        """Take the next attempt at an unfinished digest; ``None`` if its current attempt is
+        still held (its lease renewed within ``lease`` of ``now``), someone else took it, or
+        it ended.
 
-        The compare-and-set on ``attempts`` means two schedulers resuming the same row at
-        once (a leader hand-over) cannot both work on it.
+        One compare-and-set: the attempt number seen (two schedulers resuming the same row
+        at once cannot both win) and a lease that was given back or has run out (its owner
+        crashed, or stopped renewing it), so a live attempt is never taken over.
         """
         with self._sessions.begin() as s:
             won = _count(
                 s.execute(
                     update(Digest)
-                    .where(Digest.id == digest_id, Digest.attempts == attempts_seen, Digest.status.in_(UNFINISHED))
-                    .values(attempts=attempts_seen + 1)
+                    .where(
+                        Digest.id == digest_id,
+                        Digest.attempts == attempts_seen,
+                        Digest.status.in_(UNFINISHED),
+                        Digest.attempt_seen_at.is_(None) | (Digest.attempt_seen_at < now - lease),
+                    )
+                    .values(attempts=attempts_seen + 1, attempt_seen_at=now)
                 )
             )
             return s.get(Digest, digest_id) if won else None
 
-    def start_sending(self, digest_id: int, *, payload: str, message_count: int, article_count: int) -> Digest:
-        """The digest is built: store its messages and mark it sending, just before the first goes out."""
+    def renew_digest_lease(self, digest_id: int, attempt: int, now: datetime) -> bool:
+        """The heartbeat of attempt ``attempt``: whether it still holds the digest.
+
+        ``False`` once another scheduler took a later attempt, the lease was given back
+        (a heartbeat never revives it) or the digest ended."""
+        with self._sessions.begin() as s:
+            return bool(
+                _count(
+                    s.execute(
+                        update(Digest)
+                        .where(
+                            Digest.id == digest_id,
+                            Digest.attempts == attempt,
+                            Digest.status.in_(UNFINISHED),
+                            Digest.attempt_seen_at.is_not(None),
+                        )
+                        .values(attempt_seen_at=now)
+                    )
+                )
+            )
+
+    def release_digest_lease(self, digest_id: int, attempt: int) -> bool:
+        """Attempt ``attempt`` gives the digest back (a clean shutdown): the next scheduler may
+        resume it at once. A lease another attempt holds is left alone."""
+        with self._sessions.begin() as s:
+            return bool(
+                _count(
+                    s.execute(
+                        update(Digest)
+                        .where(Digest.id == digest_id, Digest.attempts == attempt)
+                        .values(attempt_seen_at=None)
+                    )
+                )
+            )
+
+    def start_sending(
+        self, digest_id: int, *, payload: str, message_count: int, article_count: int, attempt: int | None = None
+    ) -> Digest | None:
+        """The digest is built: store its messages and mark it sending, just before the first goes out.
+
+        With ``attempt``, only while that attempt still holds the digest (``None`` otherwise):
+        an attempt that lost its lease must not replace the messages its successor sends."""
         with self._sessions.begin() as s:
             row = _digest_row(s, digest_id)
+            if attempt is not None and (
+                row.attempts != attempt or row.status not in UNFINISHED or row.attempt_seen_at is None
+            ):
+                return None
             row.status, row.payload = DigestStatus.SENDING, payload
             row.message_count, row.article_count, row.sent_count = message_count, article_count, 0
             return row
@@ -647,10 +710,18 @@ class Store(QuoteArchiveStore, FeedHealthStore):
                 update(Digest).where(Digest.id == digest_id, Digest.sent_count <= index).values(sent_count=index + 1)
             )
 
-    def digest_attempt_failed(self, digest_id: int, error: str) -> None:
-        """An attempt failed; the digest stays unfinished (retried while within the grace)."""
+    def digest_attempt_failed(self, digest_id: int, error: str, attempt: int | None = None) -> None:
+        """An attempt failed; the digest stays unfinished (retried while within the grace).
+
+        With ``attempt``, that attempt's lease is given back too, so the retry need not wait for it."""
         with self._sessions.begin() as s:
             s.execute(update(Digest).where(Digest.id == digest_id).values(error=error[:500]))
+            if attempt is not None:
+                s.execute(
+                    update(Digest)
+                    .where(Digest.id == digest_id, Digest.attempts == attempt)
+                    .values(attempt_seen_at=None)
+                )
 
     def finish_digest(self, digest_id: int, *, status: DigestStatus, now: datetime, error: str | None = None) -> None:
         """Posted, or finally failed (its stories then go to the next digest)."""

@@ -182,6 +182,10 @@ class Digest(Base):
     message_count: Mapped[int] = mapped_column(Integer, default=0)  # v3
     sent_count: Mapped[int] = mapped_column(Integer, default=0)  # v3: messages delivered so far
     attempts: Mapped[int] = mapped_column(Integer, default=0)  # v3: build/send attempts begun
+    #: v7: the lease on the current attempt: when its owner last showed it is alive (claim,
+    #: begin, heartbeat), by the owner's clock; ``None`` once it gave the attempt back. The
+    #: attempt number (``attempts``) is the owner's token. See ``bot.digest_lease``.
+    attempt_seen_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     @property
     def delivery_key(self) -> str:
