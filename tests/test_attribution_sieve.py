@@ -352,3 +352,22 @@ def test_a_clause_subject_parsed_as_the_cue_object_stays_in_the_clause(nlp):
     doc = Doc(nlp.vocab, words=words, heads=heads, deps=deps)
     start, end = _content(doc[1])
     assert doc.text[start:end] == "older buses , which break down often , are likely to go first"
+
+
+@pytest.mark.parametrize(
+    ("text", "said"),
+    [
+        (
+            "The mayor, according to a report from the city auditor, ignored three warnings about the bridge.",
+            "The mayor, according to a report from the city auditor, ignored three warnings about the bridge",
+        ),
+        (
+            "According to the latest figures from the transit agency, ridership on the line fell by half last year.",
+            "ridership on the line fell by half last year",
+        ),
+        ("The line will close in May, according to transit officials.", "The line will close in May"),
+    ],
+)
+def test_according_to_anywhere_in_the_clause(nlp, text, said):
+    (q,) = [q for q in quotes(nlp, text) if q.cue == "according to"]
+    assert q.text == said

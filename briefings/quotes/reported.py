@@ -343,7 +343,15 @@ def _according(doc: Doc, vocab: Vocabulary) -> list[Report]:
         head = tok.head
         lo, hi = head.left_edge.i, head.right_edge.i
         alo, ahi = tok.left_edge.i, max(tok.right_edge.i, source.right_edge.i)
-        content = _span(doc, ahi + 1, hi) if alo <= lo + 1 else _span(doc, lo, alo - 1)
+        if alo <= lo + 1:
+            # Fronted: what was said follows the phrase's comma (the parser may have
+            # taken the clause's subject into the phrase: "... numbers from X, the rate is").
+            comma = next((t.i for t in doc[source.i : ahi + 1] if t.text == ","), None)
+            content = _span(doc, (comma if comma is not None else ahi) + 1, hi)
+        elif all(t.is_punct or t.is_space for t in doc[ahi + 1 : hi + 1]):
+            content = _span(doc, lo, alo - 1)  # trailing: "..., according to X."
+        else:
+            content = _span(doc, lo, hi)  # inside: "X, according to Y, rebuffed ..."
         if head.pos_ not in {"VERB", "AUX"} or content is None:
             # The parse lost the clause: what follows the phrase's comma is what was said.
             sent = tok.sent
