@@ -371,3 +371,8 @@ def test_a_clause_subject_parsed_as_the_cue_object_stays_in_the_clause(nlp):
 def test_according_to_anywhere_in_the_clause(nlp, text, said):
     (q,) = [q for q in quotes(nlp, text) if q.cue == "according to"]
     assert q.text == said
+
+
+def test_a_clause_runs_on_over_a_sentence_split_after_an_abbreviation(nlp):
+    q = only(quotes(nlp, "Maria Lopez says she has lost 16 lbs. since she joined the walking club in March."), "lbs")
+    assert q.text.endswith("joined the walking club in March")

@@ -63,12 +63,33 @@ def find_reports(
     for r in reports:
         if r.start is not None and r.end is not None:
             lo, hi = layout.bounds(doc[r.cue].idx)
-            r.start, r.end = max(r.start, lo), min(r.end, hi)
+            r.start, r.end = max(r.start, lo), min(_past_false_break(doc, text, r.end), hi)
             if r.end - r.start < 8:
                 r.start = r.end = None
     _split_additions(doc, text, reports)
     _mark_nested(doc, reports)
     return reports
+
+
+def _past_false_break(doc: Doc, text: str, end: int) -> int:
+    """Where a reported clause really ends when the parser split its sentence after an
+    abbreviation ("he's lost 16 lbs. | since he signed up"): a clause that runs to the
+    end of its sentence goes on through a next sentence that starts in lower case."""
+    span = doc.char_span(max(0, end - 1), end, alignment_mode="expand")
+    if span is None:
+        return end
+    sent = span.sent
+    if sent.end >= len(doc) or end < sent[-1].idx - 1:
+        return end  # the clause stops inside its sentence, or the text ends
+    after = doc[sent.end]
+    while after.is_space and after.i + 1 < len(doc) and "\n" not in after.text:
+        after = doc[after.i + 1]
+    if after.is_space or not after.text[:1].islower() or "\n" in text[end : after.idx]:
+        return end
+    last = after.sent[-1]
+    while last.i > after.i and (last.is_punct or last.is_space):
+        last = doc[last.i - 1]
+    return last.idx + len(last.text)
 
 
 def _mark_nested(doc: Doc, reports: list[Report]) -> None:
