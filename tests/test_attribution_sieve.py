@@ -376,3 +376,8 @@ def test_according_to_anywhere_in_the_clause(nlp, text, said):
 def test_a_clause_runs_on_over_a_sentence_split_after_an_abbreviation(nlp):
     q = only(quotes(nlp, "Maria Lopez says she has lost 16 lbs. since she joined the walking club in March."), "lbs")
     assert q.text.endswith("joined the walking club in March")
+
+
+def test_a_company_named_with_a_title_word_keeps_its_name(nlp):
+    q = only(quotes(nlp, "General Motors said it would close the assembly plant in Oshawa next year."), "plant")
+    assert (q.speaker, q.speaker_kind) == ("General Motors", "organization")

@@ -7,6 +7,7 @@ limits here (speakers and quotes per card) keep a reply readable on any platform
 from __future__ import annotations
 
 import textwrap
+from collections import Counter
 from collections.abc import Iterable
 from urllib.parse import urlsplit
 
@@ -98,10 +99,12 @@ def archive_reply(found: list, *, speaker: str | None, words: str | None, days: 
     if not found:
         return Reply(text=f"No quotes {what} in this channel's stories{span}.", ephemeral=True)
     cards: list[Card] = []
-    groups: dict[tuple[str | None, str | None], list] = {}
+    groups: dict[str | None, list] = {}  # a story's quotes may come from several outlets' pages
     for r in found:
-        groups.setdefault((r.story, r.url), []).append(r)
-    for (story, url), records in groups.items():
+        groups.setdefault(r.story or r.url, []).append(r)
+    for records in groups.values():
+        story = records[0].story
+        url = Counter(r.url for r in records).most_common(1)[0][0]  # the page most of them came from
         by_speaker: dict[str | None, list[Quote]] = {}  # None: the unattributed, shown last
         for r in records:
             q = Quote(speaker=r.speaker, text=r.text, start=0, end=0, kind=r.kind, speaker_kind=r.speaker_kind)

@@ -31,6 +31,7 @@ from .speakers import (
     definite,
     indefinite,
     looks_like_name,
+    lost_a_title,
     noun_phrase,
     strip_det,
 )
@@ -187,7 +188,10 @@ def proper_name(m: Mention) -> Speaker | None:
     if known is not None:
         return cast.speaker(known, head, named=True, span=phrase)
     if head.ent_type_ in ORG_LABELS or cast.vocab.has_org_noun(words):
-        return cast.organization(" ".join(words), phrase)
+        # A company's name keeps a word that is a title elsewhere ("General Motors").
+        return cast.organization(
+            strip_det(phrase.text) if lost_a_title(phrase, words, cast.vocab.titles) else " ".join(words), phrase
+        )
     if head.ent_type_ in _NOT_VOICES:
         return NOBODY
     person = cast.add_person(words, head, phrase)

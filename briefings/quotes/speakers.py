@@ -296,6 +296,8 @@ class Cast:
         words = self.name_words(phrase.text)
         if not words or len(words) > 4 or self.vocab.has_org_noun(words):
             return
+        if head.ent_type_ == "ORG" and lost_a_title(phrase, words, self.vocab.titles):
+            return  # "General Motors", "General Mills": a company's name, not "Mr. Motors"
         if any(w.isupper() and len(w) > 1 for w in words) or not looks_like_name(words):
             return
         person = self._find_or_add(words, head.i)
@@ -588,6 +590,15 @@ def noun_phrase(head: Token) -> Span:
             start = k + 1  # a heading the parser ran into the sentence
             break
     return doc[start:end]
+
+
+def lost_a_title(phrase: Span, words: tuple[str, ...], titles: frozenset[str]) -> bool:
+    """Whether taking titles off a name left one word of a name made of a capitalised
+    title and that word ("General Motors" -> "Motors"): a company's name, not a person's."""
+    if len(words) != 1:
+        return False
+    capitalised = [t for t in phrase if t.is_alpha and t.text[:1].isupper()]
+    return len(capitalised) == 2 and capitalised[0].lower_ in titles and capitalised[1].text == words[0]
 
 
 def role_before(doc: Doc, start: int, titles: frozenset[str]) -> str | None:
