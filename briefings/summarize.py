@@ -71,6 +71,17 @@ class Weights:
     redundancy: float = 0.0
     #: How far back (in sentences) an antecedent for an opening pronoun may be.
     antecedent_reach: int = 3
+    #: The lead: the article's first N + ``lead_slack`` sentences for a summary of N
+    #: (captions and other rejected sentences count, as a reader sees them). A sentence
+    #: below it is only taken when the headline points to it (at least ``reach`` of the
+    #: headline's words); otherwise the summary is the usable part of the lead, shorter
+    #: rather than padded with a sentence from far down. Cross-validated on halves of
+    #: CNN/DailyMail + BBC (window and reach chosen on one half, scored on the other, 50
+    #: splits): CNN/DailyMail +0.37 R-1 / +0.34 R-2 over no window, BBC -0.17 / -0.09.
+    lead_slack: int = 1
+    reach: float = 0.2
+    #: A word budget counts as one sentence per this many words, for the lead's length.
+    sentence_words: int = 20
 
 
 DEFAULT_WEIGHTS = Weights()
@@ -102,22 +113,43 @@ def summarize(
         pool[0].pronoun = None
     if not pool or (sentences <= 0 if words is None else words <= 0):
         return []
-    scores = _score(doc, pool, title, weights)
+    heads = _headline_lemmas(doc, pool, title)
     persons = [c.index for c in every if c.has_person]
-    chosen = _select(pool, scores, sentences, words, weights, persons)
+    scores = _score(pool, heads, weights)
+    near = _in_reach(pool, heads, _lead_length(sentences, words, weights), weights)
+    chosen = _select([pool[i] for i in near], [scores[i] for i in near], sentences, words, weights, persons)
+    if not chosen and len(near) < len(pool):
+        # Nothing in the lead can be shown (every sentence leans on one that cannot):
+        # below it, rather than no summary at all.
+        chosen = _select(pool, scores, sentences, words, weights, persons)
     return [doc[c.start : c.end] for c in sorted(chosen, key=lambda c: c.index)]
 
 
-def _score(doc: Doc, pool: list[Candidate], title: str | None, w: Weights) -> list[float]:
+def _lead_length(sentences: int, words: int | None, w: Weights) -> int:
+    """How many of the article's first sentences count as its lead for this summary."""
+    wanted = sentences if words is None else max(1, words // w.sentence_words)
+    return wanted + w.lead_slack
+
+
+def _in_reach(pool: list[Candidate], heads: frozenset[int], lead: int, w: Weights) -> list[int]:
+    """Positions in ``pool`` of the lead's sentences and of those below it that the
+    headline points to (without a headline: the lead alone)."""
+    return [i for i, c in enumerate(pool) if c.index < lead or _headline_share(c, heads) >= w.reach]
+
+
+def _headline_share(c: Candidate, heads: frozenset[int]) -> float:
+    return len(c.content & heads) / len(heads) if heads else 0.0
+
+
+def _score(pool: list[Candidate], heads: frozenset[int], w: Weights) -> list[float]:
     spread = Counter(lemma for c in pool for lemma in c.content)
-    heads = _headline_lemmas(doc, pool, title)
     central = [_centrality(c, spread, w.damping) for c in pool]
     top = max(central) or 1.0
     scores = []
     for rank, (c, cent) in enumerate(zip(pool, central)):
         position = 1.0 / (1.0 + (rank / w.decay) ** w.shape)
         length = min(1.0, c.words / w.full_length)
-        headline = len(c.content & heads) / len(heads) if heads else 0.0
+        headline = _headline_share(c, heads)
         scores.append(w.position * position + w.centrality * cent / top + w.headline * headline + w.length * length)
     return scores
 
