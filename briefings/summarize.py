@@ -109,8 +109,10 @@ def summarize(
     pool = [c for c in pool if not _repeats(doc, c, title, dek, weights.duplicate)] or pool
     if pool and pool[0].index == 0:
         # The opening sentence has nothing before it to point back to: its pronouns
-        # are expletive or cataphoric ("It's not just UV rays that ...").
+        # are expletive or cataphoric ("It's not just UV rays that ..."), and its
+        # "This"/"But" leans on nothing ("This bundle of joy was ...").
         pool[0].pronoun = None
+        pool[0].needs_previous = False
     if not pool or (sentences <= 0 if words is None else words <= 0):
         return []
     heads = _headline_lemmas(doc, pool, title)

@@ -322,3 +322,15 @@ def test_a_sentence_repeating_the_headline_is_not_spent(nlp):
         s.text for s in summarize(doc, sentences=2, title="Millbrook teacher swims the whole river in a single day")
     ]
     assert all("swims the whole river" not in t for t in texts)
+
+
+def test_the_opening_sentence_leans_on_nothing(nlp):
+    """ "This ..." or "But ..." opening an article has no predecessor to need."""
+    doc = nlp(
+        "This old lighthouse keeper has spent forty winters alone on the rock off Carrick Point. "
+        "Tom Reilly, 71, took the job in 1984 and has missed only two nights since then. "
+        "The coastguard will replace him with an automatic lamp next spring."
+    )
+    assert candidates(doc)[0].needs_previous  # the connective is seen...
+    texts = [s.text for s in summarize(doc, sentences=3)]
+    assert texts[0].startswith("This old lighthouse keeper")  # ...but leans on nothing
