@@ -62,10 +62,11 @@ def run_command(rows: list[dict], cmd: str) -> dict[str, dict]:
 
 
 def per_article(rows: list[dict], preds: dict[str, dict], scorer, lead_n: int) -> list[tuple[float, ...]]:
-    """(sys R-1, sys R-2, lead R-1, lead R-2) per article, F1 x 100, as the scorer computes them."""
+    """(sys R-1, sys R-2, lead R-1, lead R-2, sys R-Lsum, lead R-Lsum) per article, F1 x 100,
+    as the scorer computes them."""
     from rouge_score import rouge_scorer
 
-    sc = rouge_scorer.RougeScorer(["rouge1", "rouge2"], use_stemmer=True)
+    sc = rouge_scorer.RougeScorer(["rouge1", "rouge2", "rougeLsum"], use_stemmer=True)
     out = []
     for r in rows:
         ref = "\n".join(s.strip() for s in re.split(r"\n+", r["reference"]) if s.strip())
@@ -80,6 +81,8 @@ def per_article(rows: list[dict], preds: dict[str, dict], scorer, lead_n: int) -
                 100 * s["rouge2"].fmeasure,
                 100 * lead["rouge1"].fmeasure,
                 100 * lead["rouge2"].fmeasure,
+                100 * s["rougeLsum"].fmeasure,
+                100 * lead["rougeLsum"].fmeasure,
             )
         )
     return out
@@ -106,7 +109,7 @@ def main() -> int:
     scorer = load_scorer(a.scorer)
     print(
         f"{'set':12} {'n':>4} {'no out':>6} {'R-1':>6} {'lead':>6} {'dR-1 [95% CI]':>22} "
-        f"{'R-2':>6} {'lead':>6} {'dR-2 [95% CI]':>22}"
+        f"{'R-2':>6} {'lead':>6} {'dR-2 [95% CI]':>22} {'R-Ls':>6} {'lead':>6}"
     )
     for gold in a.gold:
         name = Path(gold).stem
@@ -124,14 +127,15 @@ def main() -> int:
                         f.write(json.dumps({"id": rid, **o}, ensure_ascii=False) + "\n")
         scores = per_article(rows, preds, scorer, a.lead)
         n = len(scores)
-        mean = [sum(s[i] for s in scores) / n for i in range(4)]
+        mean = [sum(s[i] for s in scores) / n for i in range(6)]
         d1 = bootstrap([s[0] - s[2] for s in scores], a.rounds)
         d2 = bootstrap([s[1] - s[3] for s in scores], a.rounds)
         missing = sum(1 for r in rows if not (preds.get(r["id"]) or {}).get("summary"))
         print(
             f"{name:12} {n:4d} {missing:6d} {mean[0]:6.2f} {mean[2]:6.2f} "
             f"{mean[0] - mean[2]:+6.2f} [{d1[0]:+6.2f}, {d1[1]:+6.2f}] "
-            f"{mean[1]:6.2f} {mean[3]:6.2f} {mean[1] - mean[3]:+6.2f} [{d2[0]:+6.2f}, {d2[1]:+6.2f}]"
+            f"{mean[1]:6.2f} {mean[3]:6.2f} {mean[1] - mean[3]:+6.2f} [{d2[0]:+6.2f}, {d2[1]:+6.2f}] "
+            f"{mean[4]:6.2f} {mean[5]:6.2f}"
         )
     return 0
 

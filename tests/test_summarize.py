@@ -45,12 +45,46 @@ def _words(spans) -> int:
     return sum(len(re.findall(r"\w+", s.text)) for s in spans)
 
 
-def test_returns_requested_number_in_article_order(story):
-    spans = summarize(story, sentences=3)
+def test_returns_requested_number_in_article_order(nlp):
+    doc = nlp(LEAD)
+    spans = summarize(doc, sentences=3)
     assert len(spans) == 3
     starts = [s.start for s in spans]
     assert starts == sorted(starts)
-    assert spans[0].text.startswith("The town council of Millbrook voted")
+    assert spans[0].text.startswith("A Millbrook woman")
+
+
+def test_without_a_headline_the_summary_stays_in_the_lead(story):
+    """The lead's third sentence is a caption and its fourth leans on a name inside it:
+    the summary is the two usable lead sentences, not padded from far down the story."""
+    texts = [s.text for s in summarize(story, sentences=3)]
+    assert len(texts) == 2
+    assert texts[0].startswith("The town council of Millbrook voted")
+    assert texts[1].startswith("The bridge carries")
+
+
+def test_the_headline_may_reach_below_the_lead(story):
+    texts = [s.text for s in summarize(story, sentences=3, title="Ferry to replace Millbrook bridge over the summer")]
+    assert any(t.startswith("Volunteers will sign up for extra shifts at the ferry") for t in texts)
+
+
+def test_the_lead_grows_with_the_summary(story):
+    """A longer summary asked for is a longer lead: the window is not a fixed cap."""
+    assert not any(s.text.startswith("Repairs to the river") for s in summarize(story, sentences=3))
+    assert any(s.text.startswith("Repairs to the river") for s in summarize(story, sentences=10))
+
+
+def test_a_lead_with_nothing_to_show_still_gives_a_summary(nlp):
+    doc = nlp(
+        "Is this the end of the high street? "
+        '"We never expected it. '
+        'Nobody did," one shopkeeper said. '
+        "Who is to blame? "
+        "The council closed four of the town's car parks in March to build new flats on them. "
+        "Traders say the number of shoppers has fallen by a third since the car parks closed."
+    )
+    texts = [s.text for s in summarize(doc, sentences=3)]
+    assert texts and texts[0].startswith("The council closed four")
 
 
 def test_one_and_many_sentences(story):
@@ -60,11 +94,12 @@ def test_one_and_many_sentences(story):
     assert summarize(story, sentences=0) == []
 
 
-def test_word_budget(story):
-    spans = summarize(story, words=45)
+def test_word_budget(nlp):
+    doc = nlp(LEAD)
+    spans = summarize(doc, words=45)
     assert spans
     assert _words(spans) <= 45
-    longer = summarize(story, words=120)
+    longer = summarize(doc, words=120)
     assert _words(longer) > _words(spans)
 
 
@@ -287,3 +322,15 @@ def test_a_sentence_repeating_the_headline_is_not_spent(nlp):
         s.text for s in summarize(doc, sentences=2, title="Millbrook teacher swims the whole river in a single day")
     ]
     assert all("swims the whole river" not in t for t in texts)
+
+
+def test_the_opening_sentence_leans_on_nothing(nlp):
+    """ "This ..." or "But ..." opening an article has no predecessor to need."""
+    doc = nlp(
+        "This old lighthouse keeper has spent forty winters alone on the rock off Carrick Point. "
+        "Tom Reilly, 71, took the job in 1984 and has missed only two nights since then. "
+        "The coastguard will replace him with an automatic lamp next spring."
+    )
+    assert candidates(doc)[0].needs_previous  # the connective is seen...
+    texts = [s.text for s in summarize(doc, sentences=3)]
+    assert texts[0].startswith("This old lighthouse keeper")  # ...but leans on nothing
