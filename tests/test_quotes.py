@@ -310,3 +310,16 @@ def test_attribution_in_a_long_sentence_after_the_quotation(nlp):
     )
     q = only(quotes(nlp, text), "Nobody wants to move")
     assert q.speaker == "Lena Park"
+
+
+def test_two_character_quotation_marks_are_double_marks():
+    """Some archives and wire feeds type ''...'' (or ``...'') for quotation marks."""
+
+    text = "''We will not close the school,'' said Maria Lopez. ``It stays open,'' she added. Mr. Lopez's car."
+    assert [text[m.start : m.end] for m in find_marked(text)] == ["We will not close the school", "It stays open"]
+
+
+def test_a_quotation_in_two_character_marks_is_a_direct_quote(nlp):
+    text = "''We will not close the school,'' said Maria Lopez, the head of the board. ''Not this year.''"
+    qs = extract_quotes(nlp(text))
+    assert [(q.kind, q.speaker) for q in qs if "close the school" in q.text] == [("direct", "Maria Lopez")]

@@ -9,6 +9,8 @@ then forgets a closing mark. The scanner works paragraph by paragraph so that a 
 mark can never swallow more than the paragraph it sits in; the extractor later trims
 such an unclosed quotation at the first sentence that reads as narration again.
 
+Two-character marks (''...'' and ``...'') are read as double marks.
+
 Single marks (British style: 'We will fight,' he said) count only outside double-marked
 quotations and only as a pair at word boundaries: an opening mark after a space and before
 a letter, a closing one after a non-space and before a space or punctuation. Apostrophes
@@ -94,8 +96,28 @@ def _starts_with_opener(text: str, start: int, end: int) -> bool:
     return i < end and text[i] in '"\u201c\u201e\u00ab'
 
 
+_DIGRAPH = re.compile(r"(?<!['`])(?:''|``)(?!['`])")
+
+
+def _digraphs(text: str) -> str:
+    """The text with each two-character quotation mark (''...'', ``...'', as some archives
+    and wire feeds type them) made one straight double mark plus a space, offsets kept:
+    an opening pair becomes ' "', a closing pair '" ', so the quoted words stay where they are."""
+    if "''" not in text and "``" not in text:
+        return text
+    chars = list(text)
+    for m in _DIGRAPH.finditer(text):
+        i = m.start()
+        after = text[i + 2] if i + 2 < len(text) else " "
+        before = text[i - 1] if i > 0 else " "
+        opening = m.group() == "``" or (not after.isspace() and after not in ".,;:!?)" and not before.isalnum())
+        chars[i], chars[i + 1] = (" ", '"') if opening else ('"', " ")
+    return "".join(chars)
+
+
 def find_marked(text: str) -> list[Marked]:
     """Every quotation between double marks, one item per paragraph it covers."""
+    text = _digraphs(text)
     paragraphs = [(m.start(), m.end()) for m in _PARAGRAPH.finditer(text)]
     found: list[Marked] = []
     carried = False
