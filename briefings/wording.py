@@ -80,6 +80,11 @@ _OBJECT_FORMS: dict[str, str] = {
     for base, entry in lang_data.table("en", "object_reports")["verbs"].items()
     for f in _forms(base, entry["past"])
 }
+#: A parenthetical attribution inside reported speech ("the plan, Lopez said, would ..."):
+#: the speaker is shown already, so the aside is dropped from the words.
+_ASIDE = re.compile(
+    r",\s+(?:[\w.'\u2019-]+\s+){1,5}(?:%s)\s*,\s+" % "|".join(sorted(map(re.escape, _FORMS), key=len, reverse=True))
+)
 _QUESTION_WORDS = frozenset({"whether", "if", "why", "how", "what", "when", "where", "who", "which"})
 # Sentence-initial words safe to lower-case after "said that" ("The plan" -> "the plan").
 _LOWER_FIRST = frozenset(
@@ -133,6 +138,8 @@ def quote_text(kind: str, text: str, cue: str | None = None, limit: int = QUOTE_
     if kind == "reported":
         past = _OBJECT_FORMS.get(first.lower())
         return _balance(_shorten((f"{past} {rest}" if past and rest else words).rstrip(" ,;:"), limit))
+    words = _ASIDE.sub(" ", words)
+    first, _, rest = words.partition(" ")
     question = first.lower() in _QUESTION_WORDS
     if first.lower() == "that" and rest:
         words = rest

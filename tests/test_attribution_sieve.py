@@ -381,3 +381,8 @@ def test_a_clause_runs_on_over_a_sentence_split_after_an_abbreviation(nlp):
 def test_a_company_named_with_a_title_word_keeps_its_name(nlp):
     q = only(quotes(nlp, "General Motors said it would close the assembly plant in Oshawa next year."), "plant")
     assert (q.speaker, q.speaker_kind) == ("General Motors", "organization")
+
+
+def test_an_aside_cue_inside_the_clause_keeps_the_clause_subject(nlp):
+    q = only(quotes(nlp, "The new bridge, Maria Lopez said, would cost the city nothing."), "cost the city")
+    assert q.speaker == "Maria Lopez" and q.text.startswith("The new bridge")

@@ -167,3 +167,12 @@ def test_a_speech_act_reads_with_its_own_verb_never_in_marks():
     assert quote_text("reported", "urging voters to stay home") == "urged voters to stay home"
     assert quote_text("reported", "called the plan “reckless”") == "called the plan “reckless”"
     assert quote_text("reported", "describes the budget as a gift") == "described the budget as a gift"
+
+
+def test_an_aside_attribution_is_dropped_from_reported_speech():
+    assert (
+        quote_text("indirect", "The plan, Lopez said, would cost nothing", "said")
+        == "said that the plan would cost nothing"
+    )
+    kept = quote_text("indirect", "the bridge, which opened in 1990, will close", "said")
+    assert kept == "said that the bridge, which opened in 1990, will close"

@@ -333,6 +333,10 @@ def _content(cue: Token) -> tuple[int, int] | None:
         clo, chi = cue.left_edge.i, cue.right_edge.i
         if clo > head.i:
             return _span(cue.doc, lo, clo - 1)
+        if lo < clo and chi < head.i:
+            # "The plan, Lopez said, would cost nothing": the cue sits inside the clause,
+            # whose subject comes before it (the wording drops the aside).
+            return _span(cue.doc, lo, hi)
         if chi < head.i:
             return _span(cue.doc, chi + 1, hi)
     return None
