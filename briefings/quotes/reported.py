@@ -6,7 +6,9 @@ Constructions covered, each by the shape of the parse rather than by word order:
 * ``..., X said.`` / ``..., said X.``: the complement precedes the cue, or the parser
   hangs the cue off the reported clause as a parenthetical (``parataxis``);
 * ``X ..., adding that ...``: a cue without a subject borrows its governor's subject;
-* ``according to X, ...``: the clause the phrase modifies.
+* ``according to X, ...``: the clause the phrase modifies;
+* ``X urged voters to stay home`` / ``X called the deal a disaster``: the cue's complements,
+  in the shapes ``lang/<code>/object_reports.json`` gives per verb.
 
 A :class:`Report` also records cues that have a subject but no clause of their own
 (``"...," she said.``): the quotation-mark pass uses them to attribute direct quotes.
@@ -44,7 +46,7 @@ class Report:
     according: bool = False
     nested: bool = False
     orphan: bool = False
-    objective: bool = False  # what was said is the cue's object ("accused X of Y")
+    objective: bool = False  # what was said is the cue's complements ("urged X to Y")
     object_only: bool = False  # the verb reports only that way: never a quotation's cue
 
 
@@ -190,7 +192,7 @@ def _report(cue: Token, quoted: Callable[[int], bool], vocab: Vocabulary) -> Rep
 
 
 def _object_report(cue: Token, subject: Token | None, vocab: Vocabulary) -> Report:
-    """A verb that reports only through its object ("endorsed the plan")."""
+    """A verb that reports only through its complements ("blamed the province for the delays")."""
     report = Report(cue.i, subject.i if subject is not None else None, object_only=True)
     return _with_object(report, cue, subject, vocab)
 
@@ -204,8 +206,8 @@ def _with_object(report: Report, cue: Token, subject: Token | None, vocab: Vocab
 
 
 def _object_content(cue: Token, subject: Token | None, vocab: Vocabulary) -> tuple[int, int] | None:
-    """What an active cue's complements say: "accused [Lewandowski of grabbing her]",
-    "called [the deal a disaster]", "urged [voters to stay home]".
+    """What an active cue's complements say: "called [the deal a disaster]", "urged
+    [voters to stay home]", "blamed [the province for the delays]".
 
     The shapes per verb come from the language's ``object_reports.json``; the first
     shape whose children are all there gives the span from the first to the last.
