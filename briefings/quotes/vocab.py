@@ -41,10 +41,9 @@ class Vocabulary:
     first_second_pronouns: frozenset[str]
     question_words: frozenset[str]
     issuing_verbs: frozenset[str]
-    #: verb -> the complement shapes that carry what was said ("accused X of Y"), and
-    #: the past form shown to a reader (``lang/<code>/object_reports.json``)
+    #: verb -> the complement shapes that carry what was said ("urged X to Y"),
+    #: from ``lang/<code>/object_reports.json``
     object_shapes: dict[str, tuple[tuple[str, ...], ...]]
-    object_past: dict[str, str]
     object_min_tokens: int
     #: lemma hashes of every cue candidate: speech verbs and object-reporting verbs
     speech_hashes: np.ndarray
@@ -96,7 +95,6 @@ def vocabulary(lang: str = "en") -> Vocabulary:
         question_words=w("question_words"),
         issuing_verbs=w("issuing_verbs"),
         object_shapes={v: tuple(tuple(shape) for shape in e["shapes"]) for v, e in object_verbs.items()},
-        object_past={v: e["past"] for v, e in object_verbs.items()},
         object_min_tokens=int(objects["min_tokens"]),
         speech_hashes=np.fromiter((hash_string(v) for v in speech | set(object_verbs)), dtype=np.uint64),
         gendered_hashes=np.fromiter((hash_string(e.split()[0]) for e in w("gendered_pronouns")), dtype=np.uint64),
