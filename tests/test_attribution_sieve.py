@@ -24,6 +24,18 @@ def only(qs, fragment):
     return found[0]
 
 
+def reported_clause(nlp, words, heads, deps, cue, spaces=None):
+    """What the cue at ``cue`` reports in a parse given token by token (a parse the
+    model produced on real text, rebuilt so the test does not depend on the model)."""
+    from spacy.tokens import Doc
+
+    from briefings.quotes.reported import _content
+
+    doc = Doc(nlp.vocab, words=words, spaces=spaces, heads=heads, deps=deps)
+    start, end = _content(doc[cue])
+    return doc.text[start:end]
+
+
 # -- the explicit pass: a cue's subject through the mention sieve ----------------------
 
 
@@ -282,17 +294,11 @@ def test_no_report_without_an_active_speaker_and_complements(nlp, text):
 def test_a_dateline_taken_for_the_complement_does_not_hide_the_clause(nlp):
     """The parse the model gave a real dateline ("OTTAWA — X says ..."): two clausal
     complements, the first of them the dateline; the reported clause is the second."""
-    from spacy.tokens import Doc
-
-    from briefings.quotes.reported import _content
-
     words = "OTTAWA — Union president Maria Lopez says the province needs more ambulances .".split()
     heads = [6, 6, 3, 5, 5, 6, 6, 8, 9, 6, 11, 9, 6]
     deps = ["ccomp", "punct", "compound", "compound", "compound", "nsubj", "ROOT", "det", "nsubj", "ccomp"]
     deps += ["amod", "dobj", "punct"]
-    doc = Doc(nlp.vocab, words=words, heads=heads, deps=deps)
-    start, end = _content(doc[6])
-    assert doc.text[start:end] == "the province needs more ambulances"
+    assert reported_clause(nlp, words, heads, deps, cue=6) == "the province needs more ambulances"
 
 
 def test_a_furniture_line_between_paragraphs_does_not_swallow_the_next_quote(nlp, tmp_path):
@@ -313,10 +319,6 @@ def test_a_furniture_line_between_paragraphs_does_not_swallow_the_next_quote(nlp
 
 def test_a_heading_run_into_the_sentence_is_not_what_the_cue_reports(nlp):
     """A heading line the parser hung on the next paragraph's cue as a complement."""
-    from spacy.tokens import Doc
-
-    from briefings.quotes.reported import _content
-
     words = [
         "City",
         "roads",
@@ -335,23 +337,16 @@ def test_a_heading_run_into_the_sentence_is_not_what_the_cue_reports(nlp):
     spaces = [True, True, True, False, False, True, True, True, True, True, True, False, False]
     heads = [1, 2, 7, 2, 2, 6, 7, 7, 9, 10, 7, 10, 7]
     deps = ["compound", "nsubj", "ccomp", "dobj", "dep", "compound", "nsubj", "ROOT", "det", "nsubj", "ccomp", "dobj"]
-    doc = Doc(nlp.vocab, words=words, spaces=spaces, heads=heads, deps=deps + ["punct"])
-    start, end = _content(doc[7])
-    assert doc.text[start:end] == "the bridges need repairs"
+    assert reported_clause(nlp, words, heads, deps + ["punct"], cue=7, spaces=spaces) == "the bridges need repairs"
 
 
 def test_a_clause_subject_parsed_as_the_cue_object_stays_in_the_clause(nlp):
-    from spacy.tokens import Doc
-
-    from briefings.quotes.reported import _content
-
     words = "He said older buses , which break down often , are likely to go first .".split()
     heads = [1, 1, 3, 1, 3, 6, 3, 6, 6, 3, 1, 10, 13, 11, 13, 1]
     deps = ["nsubj", "ROOT", "amod", "dobj", "punct", "nsubj", "relcl", "prt", "advmod", "punct", "ccomp"]
     deps += ["acomp", "aux", "xcomp", "advmod", "punct"]
-    doc = Doc(nlp.vocab, words=words, heads=heads, deps=deps)
-    start, end = _content(doc[1])
-    assert doc.text[start:end] == "older buses , which break down often , are likely to go first"
+    said = reported_clause(nlp, words, heads, deps, cue=1)
+    assert said == "older buses , which break down often , are likely to go first"
 
 
 @pytest.mark.parametrize(

@@ -104,12 +104,15 @@ def _pair(
         r_start, r_end = r.start, r.end
         inside = overlapping(r_start, r_end)
         if not inside:
-            if r.objective and _is_statement(text, r, vocab):
-                items.append(QuoteItem(doc[r.cue].idx, r_end, "reported", report=r))
-                first_item.setdefault(id(r), items[-1])
-            elif not r.weak and _is_statement(text, r, vocab):
-                items.append(QuoteItem(r_start, r_end, "indirect", report=r))
-                first_item.setdefault(id(r), items[-1])
+            if (r.objective or not r.weak) and _is_statement(text, r, vocab):
+                # A speech act told through the cue's complements starts at the cue itself.
+                item = (
+                    QuoteItem(doc[r.cue].idx, r_end, "reported", report=r)
+                    if r.objective
+                    else QuoteItem(r_start, r_end, "indirect", report=r)
+                )
+                items.append(item)
+                first_item.setdefault(id(r), item)
             continue
         covered = sum(min(marked[k].end, r_end) - max(marked[k].start, r_start) for k in inside)
         # A fragment whose closing mark the clause's trimmed edge cut off still counts
