@@ -68,7 +68,6 @@ def load_sources(sources: list[str], max_entries: int | None = None) -> list[Loa
 
     ``max_entries`` caps the entries briefed per feed (None: the default cap, 0: all).
     """
-    from briefings.loading import LoadError, load_path
     from briefings.remote import DEFAULT_MAX_ENTRIES
 
     urls = [s for s in sources if _is_url(s)]
@@ -78,11 +77,8 @@ def load_sources(sources: list[str], max_entries: int | None = None) -> list[Loa
     for source in sources:
         if source in remote:
             loaded.append(remote[source])
-            continue
-        try:
-            loaded.append(Loaded(source, load_path(source)))
-        except LoadError as exc:
-            loaded.append(Loaded(source, error=str(exc)))
+        else:
+            loaded.extend(_load_local(source))
     for item in loaded:
         empty = [a for a in item.articles if not a.text.strip()]
         if empty and not item.error:
@@ -90,6 +86,27 @@ def load_sources(sources: list[str], max_entries: int | None = None) -> list[Loa
             item.error = f"{names}: no story text to brief (the article is empty or all furniture)"
             item.articles = [a for a in item.articles if a.text.strip()]
     return loaded
+
+
+def _load_local(source: str) -> list[Loaded]:
+    """A file, or each file of a folder on its own: one unreadable page must not cost
+    the folder's other articles."""
+    from briefings.loading import LoadError, iter_paths, load_file
+
+    try:
+        files = iter_paths(source)
+    except LoadError as exc:
+        return [Loaded(source, error=str(exc))]
+    out = []
+    for path, shown in files:
+        try:
+            out.append(Loaded(shown, [load_file(path, given=shown)]))
+        except LoadError as exc:
+            out.append(Loaded(shown, error=str(exc)))
+        except Exception as exc:  # a bug or an unforeseen page must not sink the other files
+            log.exception("unexpected failure loading %s", shown)
+            out.append(Loaded(shown, error=f"{shown}: unexpected error: {exc.__class__.__name__}: {exc}"))
+    return out
 
 
 def _progress(total: int) -> Callable[[Brief], None] | None:

@@ -28,7 +28,9 @@ from functools import lru_cache
 from importlib import resources
 
 #: Separators between a headline and what pages add to it.
-_SEPARATOR = re.compile(r"\s+(?:[|\-–—:·•»~/]|::)\s+|\s*[|•»]\s*|(?<=\w):\s+")
+_SEPARATOR = re.compile(r"\s+(?:[|\-–—:·•»«›‹~/]|::)\s+|\s*[|•»›]\s*|(?<=\w):\s+")
+#: What is trimmed from either end of a cleaned title (a kicker taken off leaves ": ...").
+_END_PUNCT = " \t|-–—:·•»«›‹~/"
 _WORDS = re.compile(r"\w+(?:['’]\w+)*")
 #: A site or section piece has at most this many words.
 MAX_LABEL_WORDS = 5
@@ -38,9 +40,14 @@ _DEK_MARK = re.compile(
     r"summary)(?:$|[\s_-])",
     re.IGNORECASE,
 )
+#: Boxes whose "standfirst" sells something else (a newsletter, other stories).
+_PROMO_MARK = re.compile(r"newsletter|briefing|sign-?up|subscri|promo|related|recommend|teaser", re.IGNORECASE)
 _KICKER_MARK = re.compile(r"kicker|eyebrow|overline|label|rubric|flag|category|section", re.IGNORECASE)
 #: A standfirst is a sentence or two: bounds in words.
 MIN_DEK_WORDS, MAX_DEK_WORDS = 5, 80
+#: Words of a byline or dateline a description may open with before copying the lead,
+#: and how many words in a row then make it a copy.
+_BYLINE_WORDS, _LEAD_RUN = 8, 12
 #: Paragraphs at the top of the body searched for a repeated headline or standfirst.
 _TOP_PARAGRAPHS = 4
 #: Words a repeat of the headline may carry besides it (a kicker, a site name).
@@ -59,7 +66,8 @@ def link_box_labels() -> frozenset[str]:
 
 
 def words(text: str) -> list[str]:
-    return [w.lower() for w in _WORDS.findall(text)]
+    """Lower-case words, with one apostrophe (a page's h1 types ’ where its title has ')."""
+    return [w.lower().replace("’", "'") for w in _WORDS.findall(text)]
 
 
 def _norm(text: str) -> str:
@@ -114,9 +122,7 @@ def page_meta(html: str) -> PageMeta:
     for el in (x for box in (near or scope) for x in box.iter() if isinstance(x.tag, str)):
         if el.tag in ("html", "body", "article", "main", "section", "header", "meta", "script", "style"):
             continue
-        if (el.get("class") or el.get("id")) and _DEK_MARK.search(
-            " ".join((el.get("class") or "", el.get("id") or ""))
-        ):
+        if _marks(el, _DEK_MARK) and not any(_marks(a, _PROMO_MARK) for a in el.iterancestors()):
             text = _tidy(el.text_content())
             if text and MIN_DEK_WORDS <= len(text.split()) <= MAX_DEK_WORDS:
                 deks.append(text)
@@ -137,13 +143,22 @@ def page_meta(html: str) -> PageMeta:
     )
 
 
+def _marks(el, mark: re.Pattern[str]) -> bool:
+    """Whether an element's class or id carries ``mark``."""
+    return bool(
+        (el.get("class") or el.get("id")) and mark.search(" ".join((el.get("class") or "", el.get("id") or "")))
+    )
+
+
 def _text_without_kicker(h1) -> str:
     """The heading's text without a kicker element inside it."""
     parts = [h1.text or ""]
     for child in h1:
-        marked = _KICKER_MARK.search(" ".join((child.get("class") or "", child.get("id") or "")))
-        if not marked:
-            parts.append(child.text_content())
+        # Comments and processing instructions inside a heading have no text of their own.
+        if isinstance(child.tag, str):
+            marked = _KICKER_MARK.search(" ".join((child.get("class") or "", child.get("id") or "")))
+            if not marked:
+                parts.append(child.text_content())
         parts.append(child.tail or "")
     return " ".join(parts)
 
@@ -157,7 +172,7 @@ def _tidy(value: str | None) -> str | None:
 
 def _is_label(piece: str, site_names: list[str]) -> bool:
     """Whether an end piece of a title names the site or a section."""
-    text = piece.strip(" \t|-–—:·•»~/")
+    text = piece.strip(_END_PUNCT)
     if not text:
         return True
     if len(text.split()) > MAX_LABEL_WORDS:
@@ -171,7 +186,20 @@ def _is_label(piece: str, site_names: list[str]) -> bool:
             continue
         if n == s or (min(len(n), len(s)) >= 4 and (n in s or s in n)):
             return True
+        if _names_site(words(text), words(site)):
+            return True
     return False
+
+
+def _names_site(piece: list[str], site: list[str]) -> bool:
+    """A piece that is the site's name with a section or a place added ("CNN Politics",
+    "CDU-Fraktion im Erfurter Stadtrat" for "CDU - Fraktion Erfurt"): it opens with the
+    name's first word, every word of the name begins a word of the piece, in order, and
+    at most two words are added."""
+    if not site or not piece or len(piece) > len(site) + 2 or not piece[0].startswith(site[0]):
+        return False
+    rest = iter(piece)
+    return all(any(w.startswith(s) for w in rest) for s in site)
 
 
 def strip_site(title: str, site_names: list[str]) -> str:
@@ -186,7 +214,7 @@ def strip_site(title: str, site_names: list[str]) -> str:
     out = pieces[lo]
     for i in range(lo + 1, hi):
         out += seps[i - 1] + pieces[i]
-    out = out.strip(" \t|-–—·•»~/")
+    out = out.strip(_END_PUNCT)
     return out if len(words(out)) >= 1 else title
 
 
@@ -202,8 +230,8 @@ def _contains(outer: list[str], inner: list[str]) -> bool:
 
 def choose_headline(meta: PageMeta, extracted: str | None, sitename: str | None, host: str | None) -> str | None:
     """The story's own headline from the page's title sources (see the module doc)."""
-    site_names = [s for s in (sitename, meta.site_name, _host_label(host)) if s]
     raw = [meta.og_title, extracted, *meta.h1s, meta.title_tag]
+    site_names = [s for s in (sitename, meta.site_name, _host_label(host)) if s]
     cleaned: list[str] = []
     for r in raw:
         if r:
@@ -221,6 +249,14 @@ def choose_headline(meta: PageMeta, extracted: str | None, sitename: str | None,
     if agreed:
         return min(agreed, key=lambda c: len(words(c)))
     return cleaned[0]
+
+
+def site_name(extracted: str | None, meta: PageMeta) -> str | None:
+    """The site's name: the extractor's, unless that is the page's own og:title (it took
+    the headline for the site's name), else the page's og:site_name."""
+    if extracted and meta.og_title and _norm(extracted) == _norm(meta.og_title):
+        extracted = None
+    return extracted or meta.site_name
 
 
 def _host_label(host: str | None) -> str | None:
@@ -264,13 +300,17 @@ def same_text(a: str, b: str, share: float = 0.9) -> bool:
 
 
 def is_lead_copy(description: str, paragraphs: list[str]) -> bool:
-    """Whether a page description is only the opening of the story (then it is no dek)."""
+    """Whether a page description is only the opening of the story (then it is no dek),
+    perhaps after a byline or dateline the body keeps elsewhere ("By Ann Lee CNN ...")."""
     d = words(description.rstrip(" .…").removesuffix("..."))
-    opening = words(" ".join(paragraphs[:2]))
+    opening = words(" ".join(paragraphs[:3]))
     if not d:
         return True
     if _contains(opening, d[: max(4, len(d) - 2)]):
         return True
+    for skip in range(1, min(_BYLINE_WORDS, len(d) - _LEAD_RUN) + 1):
+        if _contains(opening, d[skip : skip + _LEAD_RUN]):
+            return True
     common = len(set(d) & set(opening))
     return common >= 0.8 * len(set(d))
 

@@ -35,6 +35,10 @@ LEAD_FACTOR = 2.0
 CLEARLY_ENGLISH = 0.25
 #: Fewer words than this say too little to call a text non-English.
 MIN_WORDS = 20
+#: Latin Extended Additional (Vietnamese letters): Latin script beyond U+0370.
+_LATIN_EXTENDED = ("\u1e00", "\u1eff")
+#: The code of a text in a script the language data does not list.
+UNLISTED = "und"
 _WORD = re.compile(r"[^\W\d_]+(?:['’][^\W\d_]+)?")
 
 
@@ -43,8 +47,8 @@ def _data() -> dict[str, Any]:
     text = resources.files("briefings.lang").joinpath("languages.json").read_text(encoding="utf-8")
     data = json.loads(text)
     data["stopsets"] = {lang: frozenset(words) for lang, words in data["stopwords"].items()}
-    ranges = "".join(f"{chr(lo)}-{chr(hi)}" for spans in data["scripts"].values() for lo, hi in spans)
-    data["script_re"] = re.compile(f"[{ranges}]")
+    # A letter outside Latin and its extensions (listed script or not).
+    data["script_re"] = re.compile("[^\\W\\d_\u0000-\u036f\u1e00-\u1eff]")
     return data
 
 
@@ -66,22 +70,27 @@ def _by_script(sample: str) -> str | None:
     data = _data()
     if not data["script_re"].search(sample):
         return None  # no letter of another script: the common case, told in one C pass
-    letters = 0
+    letters = unlisted = 0
     counts: dict[str, int] = {}
     ranges = [(lo, hi, lang) for lang, spans in data["scripts"].items() for lo, hi in spans]
     for ch in sample:
         if not ch.isalpha():
             continue
         letters += 1
-        if ch < "\u0370":  # Latin and its extensions: the common case, checked first
-            continue
+        if ch < "\u0370" or _LATIN_EXTENDED[0] <= ch <= _LATIN_EXTENDED[1]:
+            continue  # Latin and its extensions: the common case, checked first
         cp = ord(ch)
         for lo, hi, lang in ranges:
             if lo <= cp <= hi:
                 counts[lang] = counts.get(lang, 0) + 1
                 break
-    if not letters or not counts:
+        else:
+            unlisted += 1
+    if not letters:
         return None
+    if not counts or max(counts.values()) < unlisted:
+        # A script the data does not list is still clearly not English.
+        return UNLISTED if unlisted / letters >= SCRIPT_SHARE else None
     # Japanese writes Han characters among its kana; Chinese has no kana.
     if "ja" in counts and "zh" in counts:
         counts["ja"] += counts.pop("zh")
@@ -105,6 +114,8 @@ def _by_function_words(sample: str) -> str | None:
         return "en"
     shares = {lang: sum(counts[w] for w in stops) / len(words) for lang, stops in stopsets.items()}
     best = max(shares, key=shares.__getitem__)
+    if not shares[best]:
+        return None  # no function word of any listed language: nothing to tell it by
     if best == "en":
         return "en"
     if shares[best] >= MIN_STOPWORD_SHARE and shares[best] >= LEAD_FACTOR * shares["en"]:
@@ -121,4 +132,16 @@ def unsupported_notice(code: str | None) -> str | None:
     """The one line a reader gets instead of a summary, or None for English."""
     if is_supported(code):
         return None
+    if code == UNLISTED:
+        return "This article is not in English; Briefbot summarizes English articles."
     return f"This article is in {name(code or '')}; Briefbot summarizes English articles."
+
+
+#: The line a reader gets when an article in a language Briefbot reads gave no summary.
+NO_SUMMARY = "No summary: Briefbot found no sentence of story text in this article."
+
+
+def brief_notice(code: str | None, summary: tuple[str, ...] | list[str]) -> str | None:
+    """The one line shown in place of a summary (another language, or nothing to
+    summarize), so a reader never gets an empty brief without a word of why."""
+    return unsupported_notice(code) or (None if summary else NO_SUMMARY)

@@ -11,7 +11,7 @@ import re
 import textwrap
 from typing import Any
 
-from briefings.language import unsupported_notice
+from briefings.language import brief_notice
 from briefings.model import Brief, Quote
 from briefings.wording import QUOTE_CHARS, quote_text
 from briefings.wording import speaker_label as wording_label
@@ -45,7 +45,7 @@ def to_record(brief: Brief) -> dict[str, Any]:
         "author": a.author,
         "published": a.published.isoformat() if a.published else None,
         "language": a.language,
-        "notice": unsupported_notice(a.language),
+        "notice": brief_notice(a.language, brief.summary),
         "summary": list(brief.summary),
         "summary_spans": [list(s) for s in brief.summary_spans],
         "quotes": [
@@ -115,11 +115,10 @@ def to_text(brief: Brief, *, speakers: int = 8, quotes_each: int = 3) -> str:
     if origin:
         lines.append(origin)
     lines.append("")
-    notice = unsupported_notice(a.language)
+    notice = brief_notice(a.language, brief.summary)
     if notice:
         lines.append(wrap(notice, "  "))
-    else:
-        lines.extend(wrap(s, "  ", "• ") for s in brief.summary or ("(no summary: the article has no story text)",))
+    lines.extend(wrap(s, "  ", "• ") for s in brief.summary)
     ranked, hidden = shown_speakers(brief, speakers)
     if ranked:
         lines += ["", "  Who said what"]
@@ -142,7 +141,7 @@ def to_markdown(brief: Brief, *, speakers: int = 8, quotes_each: int = 3) -> str
     if a.path and not a.url:
         lines.append(f"*{a.path}*")
     lines.append("")
-    notice = unsupported_notice(a.language)
+    notice = brief_notice(a.language, brief.summary)
     if notice:
         lines.append(notice)
     lines.extend(f"- {s}" for s in brief.summary)

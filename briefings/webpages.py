@@ -77,7 +77,7 @@ def extract_page(html: str, url: str | None = None) -> PageContent | None:
         return None
     meta = headlines.page_meta(html)
     hostname = _tidy(doc.hostname) or _host(url)
-    sitename = _tidy(doc.sitename) or meta.site_name
+    sitename = headlines.site_name(_tidy(doc.sitename), meta)
     extracted = _tidy(doc.title)
     title = headlines.choose_headline(meta, extracted, sitename, hostname)
     # A page hard-wrapped at its source (<pre>, a <br> every line) gives a line per

@@ -78,6 +78,29 @@ def test_failed_source_gets_one_line_and_others_are_briefed(capsys, seed_path, t
     assert [json.loads(line)["path"] for line in out.splitlines()] == [str(seed_path)]
 
 
+def test_one_bad_page_in_a_folder_does_not_cost_the_others(capsys, seed_path, tmp_path, monkeypatch):
+    import briefings.webpages as webpages
+
+    (tmp_path / "a-story.txt").write_text(seed_path.read_text(encoding="utf-8"), encoding="utf-8")
+    (tmp_path / "b-empty.html").write_text("<html><body><nav>Home</nav></body></html>", encoding="utf-8")
+    (tmp_path / "c-broken.html").write_text("<html><body><p>x</p></body></html>", encoding="utf-8")
+    real = webpages.article_from_html
+
+    def flaky(html, **kw):
+        if kw.get("path", "").endswith("c-broken.html"):
+            raise ValueError("an extractor bug")
+        return real(html, **kw)
+
+    monkeypatch.setattr(webpages, "article_from_html", flaky)
+    code, out, err = run(capsys, "brief", "--format", "jsonl", str(tmp_path))
+    assert code != 0
+    assert [json.loads(line)["path"] for line in out.splitlines()] == [str(tmp_path / "a-story.txt")]
+    lines = err.strip().splitlines()
+    assert any("b-empty.html" in line and "no article text" in line for line in lines), err
+    assert any("c-broken.html" in line and "unexpected error: ValueError" in line for line in lines), err
+    assert "Traceback" not in err
+
+
 def test_refused_scheme_is_one_clear_line(capsys, seed_path):
     code, out, err = run(capsys, "brief", "file:///etc/passwd", str(seed_path))
     assert code != 0

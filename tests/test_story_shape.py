@@ -135,6 +135,47 @@ def test_headline_with_site_suffix_repeated_in_the_body_is_removed():
     assert article.text.startswith("The town council of Millbrook")
 
 
+@pytest.mark.parametrize(
+    ("title_tag", "og_title", "h1"),
+    [
+        # the site's name with a section after it, and a heading typing ’ where the title has '
+        (
+            "Mayor's plan for trees fails | The Daily Planet Politics",
+            "Mayor's plan for trees fails | The Daily Planet Politics",
+            "Mayor\u2019s plan for trees fails",
+        ),
+        # a breadcrumb arrow before the site's name
+        ("Mayor's plan for trees fails \u203a The Daily Planet", None, ""),
+        # a kicker taken out of the heading leaves its colon behind
+        ("Mayor's plan for trees fails", None, '<span class="kicker">Trees</span>: Mayor\'s plan for trees fails'),
+        # a comment inside the heading
+        ("Mayor's plan for trees fails | The Daily Planet", None, "Mayor's plan <!-- hed -->for trees fails"),
+    ],
+)
+def test_headline_after_sections_breadcrumbs_kickers_and_comments(title_tag, og_title, h1):
+    html = page(title_tag=title_tag, og_title=og_title, h1=h1)
+    article = article_from_html(html, url="https://planet.example/2026/trees")
+    assert article.title.replace("\u2019", "'") == "Mayor's plan for trees fails"
+
+
+def test_a_site_name_with_a_place_added_is_a_label_but_a_name_inside_a_headline_is_not():
+    assert (
+        headlines.strip_site(
+            "Riverside Council of Millbrook - Tree planting starts in spring", ["Riverside Council - Millbrook"]
+        )
+        == "Tree planting starts in spring"
+    )
+    assert headlines.strip_site("Our University PSL : what trees are for", ["psl"]) == (
+        "Our University PSL : what trees are for"
+    )
+
+
+def test_an_extractor_site_name_that_is_the_headline_is_not_the_site():
+    meta = headlines.PageMeta(og_title="Storm closes the coast road", site_name="The Daily Planet")
+    assert headlines.site_name("Storm closes the coast road", meta) == "The Daily Planet"
+    assert headlines.site_name("Planet News", meta) == "Planet News"
+
+
 def test_a_lead_sentence_using_the_headline_words_stays():
     assert not headlines.repeats_headline("Mayor quits after the bridge scandal, the council says.", ["Mayor quits"])
 
@@ -180,6 +221,23 @@ def test_description_that_is_only_the_lead_is_no_standfirst():
 def test_description_that_says_something_else_is_the_standfirst():
     html = page(title_tag="Trees", h1="Why cities need more trees", description=DEK)
     assert article_from_html(html, url="https://planet.example/t").dek == DEK
+
+
+def test_a_newsletter_box_standfirst_is_not_the_story_s():
+    promo = (
+        '<div class="newsletter-signup"><p class="standfirst">The week\'s best stories, '
+        "delivered to your inbox every Friday morning.</p></div>"
+    )
+    html = page(title_tag="Trees", h1="Why cities need more trees", after_h1=promo, description=DEK)
+    assert article_from_html(html, url="https://planet.example/t").dek == DEK
+
+
+def test_description_that_is_a_byline_and_the_lead_is_no_standfirst():
+    description = "By Ann Lee and Tom Ruiz WASHINGTON (Planet) \u2014 " + STORY[0] + " " + STORY[1]
+    html = page(title_tag="Trees", h1="Why cities need more trees", description=description)
+    article = article_from_html(html, url="https://planet.example/t")
+    assert article.dek is None
+    assert article.text.startswith("The town council")
 
 
 def test_standfirst_on_every_platform():
@@ -347,6 +405,38 @@ def test_languages_are_told_apart():
     assert language.detect(KOREAN) == "ko"
     assert language.detect("Mayor quits") is None  # too little to tell: treated as English
     assert language.is_supported(None)
+
+
+BURMESE = "မြို့တော်ကောင်စီသည် အင်္ဂါနေ့တွင် လမ်းမကြီးများတစ်လျှောက် သစ်ပင်လေးထောင် စိုက်ရန် ဆုံးဖြတ်ခဲ့သည်။ " * 4
+#: Ol Chiki, a script the language data does not list.
+OL_CHIKI = "ᱥᱟᱱᱛᱟᱲᱤ ᱯᱟᱹᱨᱥᱤ ᱨᱮ ᱚᱞ ᱚᱠᱛᱚ ᱢᱮᱱᱟᱜ-ᱟ ᱟᱨ ᱱᱚᱣᱟ ᱫᱚ ᱱᱟᱣᱟ ᱠᱟᱛᱷᱟ ᱠᱟᱱᱟ ᱾ " * 6
+
+
+def test_scripts_beyond_the_listed_languages_are_not_english():
+    assert language.detect(BURMESE) == "my"
+    assert language.unsupported_notice("my") == "This article is in Burmese; Briefbot summarizes English articles."
+    assert language.detect(OL_CHIKI) == language.UNLISTED
+    assert language.unsupported_notice(language.UNLISTED) == (
+        "This article is not in English; Briefbot summarizes English articles."
+    )
+    # Latin-script words of no listed language say nothing either way: treated as English
+    assert language.detect("Tôi yêu tiếng Việt rất nhiều và muốn học thêm mỗi ngày " * 5) is None
+
+
+def test_an_english_article_with_nothing_to_summarize_says_so(tmp_path, capsys):
+    path = tmp_path / "agenda.txt"
+    path.write_text(
+        "Agenda\n\n- Lightning talks (30 mins)\n- Knowledge exchange (1 hour)\n- Small groups (30 mins)\n"
+        "- Presentations (15 mins)\n- Next meeting: when? what type? (30 mins)\n",
+        encoding="utf-8",
+    )
+    code, [record], _ = brief_json(capsys, str(path))
+    assert record["summary"] == []
+    assert record["notice"] == language.NO_SUMMARY
+    assert main(["brief", str(path)]) == 0
+    assert language.NO_SUMMARY in capsys.readouterr().out
+    article = Article(text="x", original="x", title="Agenda", language="en")
+    assert brief_card(Brief(article=article, summary=())).note == language.NO_SUMMARY
 
 
 @pytest.mark.parametrize(("text", "name"), [(FRENCH, "French"), (KOREAN, "Korean")])

@@ -12,7 +12,7 @@ from collections.abc import Iterable
 from urllib.parse import urlsplit
 
 from bot.core.interface import COMMAND_SPECS, Card, QuoteView, Reply, SpeakerView, command_syntax
-from briefings.language import unsupported_notice
+from briefings.language import brief_notice
 from briefings.model import Brief, Quote
 from briefings.wording import quote_text
 
@@ -66,7 +66,9 @@ def _source(brief: Brief) -> str | None:
 
 
 def brief_card(brief: Brief) -> Card:
-    note = unsupported_notice(brief.article.language) or (None if brief.quotes else "No quotes found in this article.")
+    note = brief_notice(brief.article.language, brief.summary) or (
+        None if brief.quotes else "No quotes found in this article."
+    )
     return Card(
         title=_title(brief),
         url=brief.article.url,
