@@ -94,6 +94,20 @@ def test_short_scare_quotes_are_not_quotes(nlp):
     assert quotes(nlp, text) == []
 
 
+def test_titles_of_works_between_marks_are_not_quotes(nlp):
+    text = (
+        'The actor, who starred in "Harvest Moon Over Millbrook" last year, won the award on Sunday. '
+        'Her memoir, "Lights Along the River Road," sold well.\n\n'
+        '"I never expected to win," Ana Ruiz said. "Winning is a strange feeling tonight."'
+    )
+    qs = quotes(nlp, text)
+    assert [q.text for q in qs if "Harvest" in q.text or "Lights" in q.text] == []
+    assert only(qs, "never expected").speaker == "Ana Ruiz"
+    # a cue that governs a title-cased quotation keeps it: a slogan someone said
+    qs = quotes(nlp, 'Ana Ruiz said "Trees For Every Street" at the rally on Sunday.')
+    assert [q.text for q in qs] == ["Trees For Every Street"]
+
+
 # -- reported speech -------------------------------------------------------------------
 
 

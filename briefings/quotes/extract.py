@@ -151,6 +151,8 @@ def _pair(
             continue  # a single quoted word in passing ('By "honorific" he meant') is a term
         if _SHOUTED.match(text[m.start : m.end]):
             continue  # "ANALYSIS", "KEEPING SCORE": section heads between marks
+        if _is_title(text[m.start : m.end]) and attributed.get(k) is None and _governing_cue(doc, m, cues) is None:
+            continue  # "Once Upon a Time in Hollywood", "JSON for Modern C++": a name of a work
         if fragment and report is not None and report.start is not None:
             host = first_item.get(id(report))
             if host is not None and host.start < m.start and m.start - host.end < _FRAGMENT_REACH:
@@ -169,6 +171,18 @@ def _pair(
 
 
 _SHOUTED = re.compile(r"^[^a-z]*[A-Z]{2}[^a-z]*$")
+#: Most words a quoted title of a work or event has.
+_TITLE_WORDS = 10
+
+
+def _is_title(quoted: str) -> bool:
+    """Title Case between marks with no sentence in it: the name of a book, film, project
+    or slogan-like label, which no one is quoted as saying."""
+    words = quoted.split()
+    if not 2 <= len(words) <= _TITLE_WORDS or re.search(r"[.!?,;:]['\"”’)]*$", quoted.strip()):
+        return False
+    long = [w for w in words if len(w.strip("\"'“”‘’()")) >= 4]
+    return len(long) >= 2 and all(w.strip("\"'“”‘’(")[:1].isupper() for w in long)
 
 
 def _has_verb_or_marks(doc: Doc, text: str, it: QuoteItem) -> bool:
