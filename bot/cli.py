@@ -243,6 +243,10 @@ def main(argv: list[str] | None = None) -> int:
         format="%(levelname)s %(name)s: %(message)s",
         stream=sys.stderr,
     )
+    if not args.verbose:
+        from bot.ops.logs import quiet_page_parsers
+
+        quiet_page_parsers()
     try:
         return args.handler(args)
     except KeyboardInterrupt:

@@ -101,6 +101,30 @@ def test_one_bad_page_in_a_folder_does_not_cost_the_others(capsys, seed_path, tm
     assert "Traceback" not in err
 
 
+def test_a_page_the_parser_cannot_read_is_one_line_not_library_logs(tmp_path):
+    import subprocess
+    import sys
+
+    page = tmp_path / "feed-saved-as.html"
+    page.write_text('<?xml version="1.0"?><rss version="2.0"><channel><title>x</title></channel></rss>')
+    proc = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            "import sys; from bot.cli import main; sys.exit(main(sys.argv[1:]))",
+            "brief",
+            str(page),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert proc.returncode == 1
+    assert proc.stderr.strip().splitlines() == [
+        f"briefbot: could not load {page}: no article text was found in the page"
+    ]
+
+
 def test_refused_scheme_is_one_clear_line(capsys, seed_path):
     code, out, err = run(capsys, "brief", "file:///etc/passwd", str(seed_path))
     assert code != 0

@@ -192,5 +192,17 @@ def configure_logging(
     # Chatty libraries: their INFO lines are noise for an operator.
     for name in ("discord.gateway", "discord.http", "apscheduler.executors.default", "aiohttp.access"):
         logging.getLogger(name).setLevel(logging.WARNING)
+    quiet_page_parsers()
     logging.captureWarnings(True)
     return handler
+
+
+#: Libraries that log a page they cannot read at ERROR: an unreadable page is the user's
+#: input, which Briefbot itself reports in one line (and logs at INFO), not a fault.
+PAGE_PARSER_LOGGERS = ("trafilatura", "htmldate", "courlan", "justext")
+
+
+def quiet_page_parsers() -> None:
+    """Keep the page parsers' complaints about a page out of the log."""
+    for name in PAGE_PARSER_LOGGERS:
+        logging.getLogger(name).setLevel(logging.CRITICAL)
