@@ -88,6 +88,22 @@ def test_role_noun_links_back_to_the_person_given_that_role(nlp):
     assert q.rule in {"cue:role_noun", "cue:description"}
 
 
+def test_the_man_or_a_young_woman_is_someone_new_not_the_person_just_named(nlp):
+    text = (
+        "Senator Ana Ruiz spoke to a crowd of farmers in Millbrook on Friday about the drought. "
+        "\u201cThey took our water and gave nothing back,\u201d the man said.\n\n"
+        "A young woman said the town had been forgotten by everyone in the capital."
+    )
+    qs = quotes(nlp, text)
+    assert "Ana Ruiz" not in {q.speaker for q in qs}, [(q.speaker, q.text) for q in qs]
+    # a description that says more than sex or age may still be the person named
+    text = (
+        "Lena Ortiz, who founded the clinic, spoke on Friday. "
+        "The woman who founded the clinic said the money would run out in June."
+    )
+    assert only(quotes(nlp, text), "money would run out").speaker in {"Lena Ortiz", None}
+
+
 def test_acronym_is_an_organisation(nlp):
     q = only(quotes(nlp, "The TTC said service on the line would resume by noon on Friday."), "resume")
     assert (q.speaker, q.speaker_kind) == ("TTC", "organization")

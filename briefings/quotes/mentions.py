@@ -286,7 +286,7 @@ def _source(head: Token) -> Speaker:
 def role_noun(m: Mention) -> Speaker | None:
     """ "The US president said": the person the article gave that role (not a relative:
     "the father said" is someone new)."""
-    if m.lemma in m.cast.vocab.kin_nouns:
+    if m.lemma in m.cast.vocab.kin_nouns or _anonymous(m):
         return None
     person = m.cast.by_role(m.lemma, m.head)
     if person is None:
@@ -295,14 +295,15 @@ def role_noun(m: Mention) -> Speaker | None:
 
 
 def description(m: Mention) -> Speaker | None:
-    """ "The 26-year-old said": the person the story is about just now (not a relative,
-    who is someone new, and not a source noun)."""
+    """ "The 26-year-old said": the person the story is about just now (not a relative
+    or "the man", who are someone new, and not a source noun)."""
     head, cast = m.head, m.cast
     vocab = cast.vocab
     if (
         not (definite(head, possessive=False) and head.tag_ in {"NN", "NNS"})
         or m.lemma in vocab.source_nouns
         or m.lemma in vocab.kin_nouns
+        or _anonymous(m)
         or not _names_a_person(m)
     ):
         return None
@@ -311,6 +312,20 @@ def description(m: Mention) -> Speaker | None:
     if person is None:
         return None
     return cast.speaker(person, head, named=False, role=strip_det(noun_phrase(head).text))
+
+
+#: Modifiers that leave "the man" anonymous ("a young woman", "the other man").
+_PLAIN_MODIFIERS = frozenset({"young", "old", "older", "elderly", "other", "another", "unidentified", "unnamed"})
+
+
+def _anonymous(m: Mention) -> bool:
+    """ "The man", "a young woman": someone the story has not named. Anything more
+    ("the first lady", "the man who built his career on ...") may describe its person."""
+    if m.lemma not in m.cast.vocab.anonymous_nouns:
+        return False
+    return all(
+        c.dep_ in {"det", "punct"} or (c.dep_ == "amod" and c.lower_ in _PLAIN_MODIFIERS) for c in m.head.children
+    )
 
 
 def _names_a_person(m: Mention) -> bool:

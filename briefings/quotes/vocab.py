@@ -30,6 +30,8 @@ class Vocabulary:
     source_nouns: frozenset[str]
     org_nouns: frozenset[str]
     kin_nouns: frozenset[str]
+    #: "the man", "a woman": someone the story has not named (never its named person)
+    anonymous_nouns: frozenset[str]
     document_nouns: frozenset[str]
     group_pronouns: frozenset[str]
     person_suffixes: frozenset[str]
@@ -84,6 +86,7 @@ def vocabulary(lang: str = "en") -> Vocabulary:
         source_nouns=w("source_nouns"),
         org_nouns=w("org_nouns"),
         kin_nouns=w("kin_nouns"),
+        anonymous_nouns=w("anonymous_nouns"),
         document_nouns=w("document_nouns"),
         group_pronouns=w("group_pronouns"),
         person_suffixes=w("person_suffixes"),
