@@ -518,7 +518,9 @@ class DigestScheduler:
 
     async def _give_back_stale(self, channel: str, now: datetime) -> set[int]:
         """Unfinished digests beyond the grace period are given up: their stories go to the next."""
-        rows = await self.store.run(self.store.abandon_unfinished, channel, scheduled_before=now - self.grace, now=now)
+        rows = await self.store.run(
+            self.store.abandon_unfinished, channel, scheduled_before=now - self.grace, now=now, lease=self.lease
+        )
         for row in rows:
             log.warning(
                 "digest of %s for %s not finished within the grace period (%d of %d messages "

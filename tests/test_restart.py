@@ -415,6 +415,36 @@ async def test_a_live_attempt_is_never_resumed_by_another_scheduler(tmp_path, da
         _close(first, second)
 
 
+async def test_a_live_attempt_past_the_grace_period_is_not_given_up(tmp_path, database_url):
+    """A digest still being sent when the grace period runs out (a slow platform) holds a
+    live lease: another scheduler's sweep must not mark it failed, or its stories would
+    be sent again in the next digest. The owner finishes it, every message once."""
+    clock = FakeClock(MORNING - timedelta(minutes=5))
+    await _morning_schedule(tmp_path, clock, database_url)
+    clock.set(MORNING + timedelta(seconds=1))
+    channel = KeyedChannel()
+    held = HeldDeliverer(channel)
+    first, first_sched = _process(tmp_path, clock, database_url, held, lease_seconds=6)
+    other = RecordingDeliverer("discord")
+    second, second_sched = _process(tmp_path, clock, database_url, other, lease_seconds=6)
+    try:
+        sending = asyncio.create_task(first_sched.run_due(CHANNEL.key))
+        await asyncio.wait_for(held.in_flight.wait(), 30)
+        clock.advance(hours=2)  # far beyond the one-hour grace period
+        await asyncio.sleep(2.5)  # the owner's heartbeat (every second here) renews its lease
+        assert await second_sched.run_due(CHANNEL.key) == "done"
+        row = second.store.digest(CHANNEL.key, "2026-06-01")
+        assert (row.status, row.attempts) == ("sending", 1), row.error
+        held.release.set()
+        assert await sending == "posted"
+        row = second.store.digest(CHANNEL.key, "2026-06-01")
+        assert (row.status, row.sent_count) == ("posted", 3)
+        assert channel.attempts == [f"{row.delivery_key}.{i}" for i in range(3)]
+        assert other.sent == []
+    finally:
+        _close(first, second)
+
+
 async def test_an_attempt_whose_owner_died_is_resumed_once_its_lease_runs_out(tmp_path, database_url):
     """The first scheduler is 'killed' with its first message delivered: its lease stays
     as it was. The second leaves the digest alone while the lease is fresh and resumes it,

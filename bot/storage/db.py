@@ -733,10 +733,15 @@ class Store(QuoteArchiveStore, FeedHealthStore):
             if status == DigestStatus.POSTED:
                 row.posted_at = now
 
-    def abandon_unfinished(self, channel: str, *, scheduled_before: datetime, now: datetime) -> list[Digest]:
+    def abandon_unfinished(
+        self, channel: str, *, scheduled_before: datetime, now: datetime, lease: timedelta
+    ) -> list[Digest]:
         """Give up unfinished digests of ``channel`` due before ``scheduled_before`` (out of grace).
 
         They become ``failed``, so their stories count as undelivered and go to the next digest.
+        A digest whose attempt still holds its lease (renewed within ``lease`` of ``now``) is
+        being sent by a live scheduler and is left to it: giving it up would send its stories
+        a second time in the next digest.
         """
         with self._sessions.begin() as s:
             rows = list(
@@ -745,6 +750,7 @@ class Store(QuoteArchiveStore, FeedHealthStore):
                         Digest.channel == channel,
                         Digest.status.in_(UNFINISHED),
                         Digest.scheduled_for < scheduled_before,
+                        Digest.attempt_seen_at.is_(None) | (Digest.attempt_seen_at < now - lease),
                     )
                 )
             )
