@@ -93,6 +93,8 @@ PERSON_PRONOUNS = frozenset("he she him her his hers himself herself".split())
 THING_PRONOUNS = frozenset("it its itself they them their theirs themselves".split())
 
 _VERB_POS = frozenset({"VERB", "AUX"})
+#: Capitalised long words that make a sentence a heading or a title rather than prose.
+_TITLE_CASE_WORDS = 4
 _TERMINAL = frozenset({".", "!", "?", "\u2026", "..."})
 _CLOSERS = frozenset({'"', "'", "\u201d", "\u2019", ")", "]"})
 _QUOTE_MARKS = frozenset({'"', "'", "\u201c", "\u201d", "\u2018", "\u2019", "``", "''"})
@@ -381,6 +383,8 @@ def _reject_reason(a: _Arrays, start: int, end: int, cand: Candidate, salvaged: 
         return "starts mid-sentence"
     if not any(p in _VERB_POS for p in a.pos[start:end]):
         return "no verb"
+    if _title_case(a, start, end):
+        return "title case"
     quote = _quote_reason(a, start, end)
     if quote:
         return quote
@@ -388,6 +392,15 @@ def _reject_reason(a: _Arrays, start: int, end: int, cand: Candidate, salvaged: 
         cand.needs_previous = True
     cand.pronoun = _leading_pronoun(a, start, end)
     return None
+
+
+def _title_case(a: _Arrays, start: int, end: int) -> bool:
+    """Every verb and every word of four letters or more capitalised, outside quotation
+    marks: a heading, a reference or a list of titles ("Visualizing Data Using t-SNE."),
+    never prose, whose verbs are lower case ("Collins ran in Birmingham ...")."""
+    words = [i for i in range(start, end) if a.text[i].isalpha() and not a.in_quote[i]]
+    long = [i for i in words if len(a.text[i]) >= 4 or a.pos[i] in _VERB_POS]
+    return len(long) >= _TITLE_CASE_WORDS and all(a.text[i][0].isupper() for i in long)
 
 
 def _quote_reason(a: _Arrays, start: int, end: int) -> str | None:

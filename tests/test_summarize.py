@@ -162,6 +162,16 @@ def test_caption_run_on_without_a_clean_tail_is_rejected_but_titles_are_not(nlp)
     assert all("mountain The weather" not in s.text for s in summarize(doc, sentences=3))
 
 
+def test_title_case_headings_and_references_are_not_summary_sentences_but_names_are(nlp):
+    doc = nlp(
+        "Mapping River Floods Using Satellite Radar Images. "
+        "Kim Collins ran in Birmingham at the World Indoor Championships in March. "
+        "Engineers in Millbrook have mapped the river floods of the last ten winters."
+    )
+    reasons = [c.reason for c in candidates(doc)]
+    assert reasons == ["title case", None, None]
+
+
 def test_no_dangling_or_question_or_fragment(story):
     spans = summarize(story, sentences=20)
     texts = [s.text for s in spans]
@@ -263,6 +273,11 @@ def test_caption_brackets_are_furniture_but_names_are_not():
     text = "Elsa (left) with Anna. Jo Dale (seated on the sofa) smiles. The (Left Bloc) party won."
     found = [text[i : i + 6] for i in furniture_offsets(text)]
     assert found == ["(left)", "(seate"]
+
+
+def test_contributor_credits_are_furniture():
+    text = "Sarah Lee and Tom Ruiz in Millbrook contributed to this story. The bridge closed on Tuesday."
+    assert [text[i : i + 11] for i in furniture_offsets(text)] == ["contributed"]
 
 
 def test_furniture_offsets():
