@@ -104,6 +104,17 @@ def test_the_man_or_a_young_woman_is_someone_new_not_the_person_just_named(nlp):
     assert only(quotes(nlp, text), "money would run out").speaker in {"Lena Ortiz", None}
 
 
+def test_a_given_name_alone_names_only_someone_already_introduced(nlp):
+    text = (
+        "Rust has been the most loved language for four years in a row, indicating that many "
+        "of those who have used Rust have fallen in love with it. Offline, Rust has several "
+        "conferences across the globe, such as RustConf, RustFest and Rust Latam."
+    )
+    assert "Rust Latam" not in {q.speaker for q in quotes(nlp, text)}
+    text = "Hillary Clinton spoke in Iowa on Monday. Later Hillary said that the campaign would go on."
+    assert only(quotes(nlp, text), "campaign would go on").speaker == "Hillary Clinton"
+
+
 def test_acronym_is_an_organisation(nlp):
     q = only(quotes(nlp, "The TTC said service on the line would resume by noon on Friday."), "resume")
     assert (q.speaker, q.speaker_kind) == ("TTC", "organization")

@@ -335,17 +335,20 @@ class Cast:
         """A one-word mention: a surname first, else a given name.
 
         Among several people who share it, the one last mentioned before token ``at``
-        wins; failing that, the one introduced first.
+        wins; failing that, the one introduced first. A given name alone names only someone
+        the story has already introduced ("Hillary" after "Hillary Clinton"): before the
+        full name it is more likely a word of something else ("Rust" the language, then a
+        conference "Rust Latam" the tagger took for a person).
         """
         best, best_rank = None, None
         for p in self.people:
+            before = [m[0] for m in p.mentions if at is None or m[0] < at]
             if p.name[-1] == word or (len(p.name) > 1 and word in p.name[-1].split("-")):
                 rank = 2
-            elif p.name[0] == word:
+            elif p.name[0] == word and (before or at is None):
                 rank = 1
             else:
                 continue
-            before = [m[0] for m in p.mentions if at is None or m[0] < at]
             first = min((m[0] for m in p.mentions), default=0)
             key = (rank, bool(before), max(before, default=-1), -first)
             if best_rank is None or key > best_rank:
