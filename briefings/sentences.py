@@ -417,10 +417,11 @@ def _quote_reason(a: _Arrays, start: int, end: int) -> str | None:
 
 
 def _caption_label(a: _Arrays, start: int, end: int) -> bool:
-    """A few verbless words and a colon open the sentence: a photo caption's label."""
+    """A few verbless words and a colon open the sentence: a photo caption's label. One
+    word alone is a label even when it is a participle ("Wanted:", "Pictured:")."""
     for i in range(start, min(end, start + MAX_LABEL_WORDS + 1)):
         if a.text[i] in (":", "!"):
-            return i > start and not any(p in _VERB_POS for p in a.pos[start:i])
+            return i > start and (i == start + 1 or not any(p in _VERB_POS for p in a.pos[start:i]))
         if not a.alpha[i]:
             return False
     return False

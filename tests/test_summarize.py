@@ -172,6 +172,14 @@ def test_title_case_headings_and_references_are_not_summary_sentences_but_names_
     assert reasons == ["title case", None, None]
 
 
+def test_a_one_word_caption_label_is_a_label_even_when_it_is_a_participle(nlp):
+    doc = nlp(
+        "Wanted: Police in Millbrook have issued a warrant for the arrest of a karate teacher "
+        "who is charged with fraud. The county police said on Friday that the teacher had left."
+    )
+    assert [c.reason for c in candidates(doc)] == ["caption label", None]
+
+
 def test_no_dangling_or_question_or_fragment(story):
     spans = summarize(story, sentences=20)
     texts = [s.text for s in spans]
