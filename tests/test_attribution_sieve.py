@@ -312,6 +312,9 @@ def test_a_cue_can_report_through_its_complements(nlp, text, speaker, starts):
         "Dan Weller was called the best coach in the league by his players.",  # passive: not the speaker
         "Dan Weller called his brother before the game.",  # a phone call: no complement
         "The council criticized the plan on Tuesday night.",  # a bare object is not counted
+        # a plan or a possibility is not something said (within the mayor's own words here)
+        "Mayor Ana Ruiz added that the city would ask the national government to cover the bill.",
+        "Voters might blame the council for the delays.",
     ],
 )
 def test_no_report_without_an_active_speaker_and_complements(nlp, text):

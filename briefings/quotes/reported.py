@@ -211,9 +211,13 @@ def _object_content(cue: Token, subject: Token | None, vocab: Vocabulary) -> tup
 
     The shapes per verb come from the language's ``object_reports.json``; the first
     shape whose children are all there gives the span from the first to the last.
-    A passive cue ("was accused of") names the one spoken about, not the speaker.
+    A passive cue ("was accused of") names the one spoken about, not the speaker; a cue
+    with a modal ("the city would ask the government to pay") is a plan or a
+    possibility, not something said.
     """
     if subject is None or subject.dep_ != "nsubj" or any(c.dep_ == "auxpass" for c in cue.children):
+        return None
+    if any(c.dep_ == "aux" and c.tag_ == "MD" for c in cue.children):
         return None
     rights = list(cue.rights)
     for shape in vocab.object_shapes.get(cue.lemma_, ()):
