@@ -67,3 +67,20 @@ def test_sung_kim_and_kim_jong_un_stay_apart(seed):
     assert "Kim" not in speakers
     assert not any("Kim" in s and "Jong" in s and "Sung" in s for s in speakers)
     assert speakers <= {"Joe Biden", "Moon Jae-in"}
+
+
+def test_a_surname_the_tagger_took_for_an_organisation_is_still_the_person(nlp):
+    """In the harbour seed the entity tagger reads "Brandt added ..." as an organisation;
+    after "Mayor Alicia Brandt" it is her, and "the city" later is not "Brandt"."""
+    from pathlib import Path
+
+    text = (Path(__file__).resolve().parent.parent / "seeds" / "harbour-bridge-closure.txt").read_text()
+    text = text.replace(
+        "Brandt added that the city would ask the national government to cover part of the bill.",
+        "Brandt added that the repairs were urgent. The city urged the national government to cover the bill.",
+    )
+    doc = nlp(text)
+    assert any(e.text == "Brandt" and e.label_ == "ORG" for e in doc.ents), "the tagger's slip this test is about"
+    quotes = extract_quotes(doc)
+    assert said_by(quotes, "Alicia Brandt") and has(said_by(quotes, "Alicia Brandt"), "repairs were urgent")
+    assert not said_by(quotes, "Brandt")

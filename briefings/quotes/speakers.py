@@ -123,6 +123,10 @@ def compatible(a: tuple[str, ...], b: tuple[str, ...]) -> bool:
     return fa == fb or (len(fa) == 1 and fb.startswith(fa)) or (len(fb) == 1 and fa.startswith(fb))
 
 
+#: A name used as a modifier ("a Sanders supporter", "Trump's campaign") is not its person.
+_MODIFIER_DEPS = frozenset({"compound", "poss", "amod", "nmod"})
+
+
 class Cast:
     """The people of one article and the rules that map mentions onto them."""
 
@@ -242,6 +246,9 @@ class Cast:
         name = _POSSESSIVE.sub("", name)
         if self.quoted.contains(ent.start_char) or not name:
             return
+        if ent.root.dep_ not in _MODIFIER_DEPS and self._surname_of_someone_named(name, ent.start):
+            self._register(ent)  # "Brandt added ..." tagged ORG after "Mayor Alicia Brandt"
+            return
         initials = "".join(
             w[0]
             for w in re.findall(r"[A-Za-z][\w'’-]*", name)
@@ -250,6 +257,20 @@ class Cast:
         if len(initials) >= 2 and not name.isupper():
             self.acronyms.setdefault(initials, name)
         self.orgs.append((ent.root.i, name))
+
+    def _surname_of_someone_named(self, name: str, at: int) -> bool:
+        """A one-word "organisation" that is the surname of a person named earlier: the
+        entity tagger's slip, the person again."""
+        words = self.name_words(name)
+        if len(words) != 1 or name.isupper():
+            return False
+        person = self._single(words[0], at)
+        return (
+            person is not None
+            and len(person.name) > 1
+            and person.name[-1] == words[0]
+            and any(m[0] < at for m in person.mentions)
+        )
 
     def name_words(self, text: str) -> tuple[str, ...]:
         return name_words(text, self.vocab.titles)
