@@ -145,6 +145,19 @@ def test_adding_borrows_the_subject(nlp):
     assert only(qs, "goalie was the star").speaker == "Sam Reid"
 
 
+def test_a_report_joined_by_and_is_not_part_of_the_first_speaker_s_words(nlp):
+    text = (
+        "Freight companies said that about 40 vessels were waiting to unload, and shipping analysts "
+        "estimated that the backlog would take at least a month to clear."
+    )
+    q = only(quotes(nlp, text), "40 vessels")
+    assert q.text == "that about 40 vessels were waiting to unload"
+    text = "The agency says the target is met in most cases but Dana Hill says that is not what crews see."
+    qs = quotes(nlp, text)
+    assert only(qs, "target is met").text.endswith("most cases")
+    assert only(qs, "not what crews see").speaker == "Dana Hill"
+
+
 def test_partial_quote_inside_reported_speech(nlp):
     text = "Peter Olsen said the new budget was \u201ca step backwards\u201d for rural schools."
     qs = quotes(nlp, text)

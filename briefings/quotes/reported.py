@@ -16,6 +16,8 @@ A :class:`Report` also records cues that have a subject but no clause of their o
 
 from __future__ import annotations
 
+import re
+
 from bisect import bisect_right
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -127,9 +129,10 @@ def _mark_nested(doc: Doc, reports: list[Report]) -> None:
 
 def _split_additions(doc: Doc, text: str, reports: list[Report]) -> None:
     """ "X said A, adding that B": A and B are two quotes, even when the parser hangs the
-    "adding" clause inside A.
+    "adding" clause inside A. So are "X said A, and Y estimated that B": a report joined
+    to the clause by "and", with a speaker of its own, is not part of what X said.
 
-    An addition cuts every other report's clause that runs over the start of its own
+    Such a report cuts every other report's clause that runs over the start of its own
     subtree; the clause ends before the earliest such cut (later cuts fall outside the
     shortened clause), so each report looks up that cut by bisection.
     """
@@ -138,8 +141,8 @@ def _split_additions(doc: Doc, text: str, reports: list[Report]) -> None:
         if inner.start is None or inner.subject is None:
             continue
         cue = doc[inner.cue]
-        if any(c.i == inner.subject for c in cue.children):
-            continue  # has its own subject: not an addition
+        if any(c.i == inner.subject for c in cue.children) and cue.dep_ != "conj":
+            continue  # has its own subject and stands alone: not an addition
         cuts.append((cue.left_edge.idx, k))
     if not cuts:
         return
@@ -156,7 +159,14 @@ def _split_additions(doc: Doc, text: str, reports: list[Report]) -> None:
         end = offsets[i]
         while end > outer.start and (text[end - 1].isspace() or text[end - 1] in ",;"):
             end -= 1
+        head = text[outer.start : end]
+        joined = _TRAILING_CONJUNCTION.search(head)
+        if joined:  # "..., and" before the joined report
+            end = outer.start + len(head[: joined.start()].rstrip(" ,;"))
         outer.end = end
+
+
+_TRAILING_CONJUNCTION = re.compile(r"[\s,;]+(?:and|but|while|whereas)$")
 
 
 def _report(cue: Token, quoted: Callable[[int], bool], vocab: Vocabulary) -> Report:
