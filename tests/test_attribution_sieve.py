@@ -115,6 +115,11 @@ def test_a_given_name_alone_names_only_someone_already_introduced(nlp):
     assert only(quotes(nlp, text), "campaign would go on").speaker == "Hillary Clinton"
 
 
+def test_a_bare_plural_of_organisations_is_an_unnamed_source(nlp):
+    q = only(quotes(nlp, "Freight companies said that about 40 vessels were waiting to unload."), "vessels")
+    assert (q.speaker, q.speaker_kind) == ("Freight companies", "source")
+
+
 def test_acronym_is_an_organisation(nlp):
     q = only(quotes(nlp, "The TTC said service on the line would resume by noon on Friday."), "resume")
     assert (q.speaker, q.speaker_kind) == ("TTC", "organization")

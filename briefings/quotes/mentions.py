@@ -243,10 +243,14 @@ def organisation(m: Mention) -> Speaker | None:
 
 
 def org_description(m: Mention) -> Speaker | None:
-    """ "The ministry said": the ministry named earlier, else the description itself."""
+    """ "The ministry said": the ministry named earlier, else the description itself.
+    A bare plural ("Freight companies said", "Banks said") is several bodies nobody
+    named: an unnamed source, not one organisation."""
     head, cast = m.head, m.cast
     if m.lemma not in cast.vocab.org_nouns:
         return None
+    if head.tag_ == "NNS" and not any(c.dep_ in ("det", "poss") for c in head.children):
+        return _source(head)
     phrase = noun_phrase(head)
     if definite(head):
         named = cast.recent_org(head.i, m.lemma)
