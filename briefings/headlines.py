@@ -230,8 +230,8 @@ def _contains(outer: list[str], inner: list[str]) -> bool:
 
 def choose_headline(meta: PageMeta, extracted: str | None, sitename: str | None, host: str | None) -> str | None:
     """The story's own headline from the page's title sources (see the module doc)."""
-    raw = [meta.og_title, extracted, *meta.h1s, meta.title_tag]
     site_names = [s for s in (sitename, meta.site_name, _host_label(host)) if s]
+    raw = [meta.og_title, extracted, *meta.h1s, meta.title_tag]
     cleaned: list[str] = []
     for r in raw:
         if r:

@@ -48,7 +48,7 @@ def _data() -> dict[str, Any]:
     data = json.loads(text)
     data["stopsets"] = {lang: frozenset(words) for lang, words in data["stopwords"].items()}
     # A letter outside Latin and its extensions (listed script or not).
-    data["script_re"] = re.compile("[^\\W\\d_\u0000-\u036f\u1e00-\u1eff]")
+    data["script_re"] = re.compile(r"[^\W\d_\u0000-\u036f\u1e00-\u1eff]")
     return data
 
 

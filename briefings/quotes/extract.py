@@ -173,16 +173,17 @@ def _pair(
 _SHOUTED = re.compile(r"^[^a-z]*[A-Z]{2}[^a-z]*$")
 #: Most words a quoted title of a work or event has.
 _TITLE_WORDS = 10
+_MARKS = "\"'“”‘’()"
 
 
 def _is_title(quoted: str) -> bool:
     """Title Case between marks with no sentence in it: the name of a book, film, project
     or slogan-like label, which no one is quoted as saying."""
-    words = quoted.split()
+    words = [w.strip(_MARKS) for w in quoted.split()]
     if not 2 <= len(words) <= _TITLE_WORDS or re.search(r"[.!?,;:]['\"”’)]*$", quoted.strip()):
         return False
-    long = [w for w in words if len(w.strip("\"'“”‘’()")) >= 4]
-    return len(long) >= 2 and all(w.strip("\"'“”‘’(")[:1].isupper() for w in long)
+    long = [w for w in words if len(w) >= 4]
+    return len(long) >= 2 and all(w[0].isupper() for w in long)
 
 
 def _has_verb_or_marks(doc: Doc, text: str, it: QuoteItem) -> bool:

@@ -17,7 +17,6 @@ A :class:`Report` also records cues that have a subject but no clause of their o
 from __future__ import annotations
 
 import re
-
 from bisect import bisect_right
 from collections.abc import Callable
 from dataclasses import dataclass
