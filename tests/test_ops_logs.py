@@ -116,3 +116,21 @@ def test_short_values_are_not_treated_as_secrets():
 def test_bad_log_format_is_one_clear_error():
     with pytest.raises(ValueError, match="LOG_FORMAT must be 'text' or 'json'"):
         logs.configure_logging(fmt="xml", stream=io.StringIO())
+
+
+@pytest.mark.parametrize(("level", "quieted"), [("INFO", True), ("DEBUG", False)])
+def test_page_parsers_complaints_stay_out_of_the_log_unless_debugging(level, quieted):
+    root = logging.getLogger()
+    saved = (root.level, list(root.handlers))
+    parser_log = logging.getLogger("trafilatura.core")
+    saved_parser = logging.getLogger("trafilatura").level
+    try:
+        logging.getLogger("trafilatura").setLevel(logging.NOTSET)
+        buf = io.StringIO()
+        logs.configure_logging(level=level, stream=buf)
+        parser_log.error("empty HTML tree: None")
+        assert ("empty HTML tree" not in buf.getvalue()) is quieted
+    finally:
+        logging.getLogger("trafilatura").setLevel(saved_parser)
+        root.handlers[:] = saved[1]
+        root.setLevel(saved[0])

@@ -192,7 +192,8 @@ def configure_logging(
     # Chatty libraries: their INFO lines are noise for an operator.
     for name in ("discord.gateway", "discord.http", "apscheduler.executors.default", "aiohttp.access"):
         logging.getLogger(name).setLevel(logging.WARNING)
-    quiet_page_parsers()
+    if root.getEffectiveLevel() > logging.DEBUG:  # LOG_LEVEL=DEBUG keeps them, for a look at extraction
+        quiet_page_parsers()
     logging.captureWarnings(True)
     return handler
 
