@@ -158,6 +158,14 @@ def test_a_report_joined_by_and_is_not_part_of_the_first_speaker_s_words(nlp):
     assert only(qs, "not what crews see").speaker == "Dana Hill"
 
 
+def test_a_cue_after_a_preposition_borrows_the_subject_of_its_clause(nlp):
+    text = (
+        'Senator Tim Scott said the party was united. "We will win," Scott said.\n\n'
+        'On Tuesday, Mayor Ana Ruiz deflected questions about the budget before saying, "It is time to move on."'
+    )
+    assert only(quotes(nlp, text), "time to move on").speaker == "Ana Ruiz"
+
+
 def test_partial_quote_inside_reported_speech(nlp):
     text = "Peter Olsen said the new budget was \u201ca step backwards\u201d for rural schools."
     qs = quotes(nlp, text)

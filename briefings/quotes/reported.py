@@ -314,6 +314,8 @@ def _subject(cue: Token, vocab: Vocabulary, depth: int = 0) -> Token | None:
         # the reported clause; the one adding is whoever speaks, not the team.
         if head.dep_ == "ccomp" and head.head.lemma_ in vocab.speech_verbs:
             head = head.head
+        if head.pos_ == "ADP" and head.head.i != head.i:
+            head = head.head  # "X deflected questions before saying, ...": the one who said
         if head.pos_ in {"VERB", "AUX"}:
             return _subject(head, vocab, depth + 1)
     return None
