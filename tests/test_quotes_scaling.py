@@ -9,6 +9,7 @@ sixty-four.
 
 from __future__ import annotations
 
+import re
 import time
 from pathlib import Path
 
@@ -60,12 +61,13 @@ def test_extraction_time_grows_linearly_with_article_length(nlp):
 
 
 def _split_additions_by_scan(doc, text, reports):
-    """The original all-pairs version of ``reported._split_additions``."""
+    """The original all-pairs version of ``reported._split_additions`` (with its rules
+    since: a report joined by "and" with its own subject cuts too, and the "and" goes)."""
     for inner in reports:
         if inner.start is None or inner.subject is None:
             continue
         cue = doc[inner.cue]
-        if any(c.i == inner.subject for c in cue.children):
+        if any(c.i == inner.subject for c in cue.children) and cue.dep_ != "conj":
             continue
         cut = cue.left_edge.idx
         for outer in reports:
@@ -73,6 +75,9 @@ def _split_additions_by_scan(doc, text, reports):
                 end = cut
                 while end > outer.start and (text[end - 1].isspace() or text[end - 1] in ",;"):
                     end -= 1
+                joined = re.search(r"[\s,;]+(?:and|but|while|whereas)$", text[outer.start : end])
+                if joined:
+                    end = outer.start + len(text[outer.start : end][: joined.start()].rstrip(" ,;"))
                 outer.end = end
 
 
