@@ -56,8 +56,7 @@ async def _load_urls(urls: list[str], max_entries: int | None) -> dict[str, Load
         except FetchError as exc:
             return Loaded(url, error=str(exc))
         except Exception as exc:  # a bug or an unforeseen page must not sink the other sources
-            log.exception("unexpected failure loading %s", url)
-            return Loaded(url, error=f"{url}: unexpected error: {exc.__class__.__name__}: {exc}")
+            return _unexpected(url, exc)
 
     results = await asyncio.gather(*(one(u) for u in urls))
     return {r.source: r for r in results}
@@ -104,9 +103,15 @@ def _load_local(source: str) -> list[Loaded]:
         except LoadError as exc:
             out.append(Loaded(shown, error=str(exc)))
         except Exception as exc:  # a bug or an unforeseen page must not sink the other files
-            log.exception("unexpected failure loading %s", shown)
-            out.append(Loaded(shown, error=f"{shown}: unexpected error: {exc.__class__.__name__}: {exc}"))
+            out.append(_unexpected(shown, exc))
     return out
+
+
+def _unexpected(source: str, exc: Exception) -> Loaded:
+    """A source that failed in a way no loader foresaw: one line for the user, the
+    traceback in the log."""
+    log.exception("unexpected failure loading %s", source)
+    return Loaded(source, error=f"{source}: unexpected error: {exc.__class__.__name__}: {exc}")
 
 
 def _progress(total: int) -> Callable[[Brief], None] | None:

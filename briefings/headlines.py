@@ -155,10 +155,8 @@ def _text_without_kicker(h1) -> str:
     parts = [h1.text or ""]
     for child in h1:
         # Comments and processing instructions inside a heading have no text of their own.
-        if isinstance(child.tag, str):
-            marked = _KICKER_MARK.search(" ".join((child.get("class") or "", child.get("id") or "")))
-            if not marked:
-                parts.append(child.text_content())
+        if isinstance(child.tag, str) and not _marks(child, _KICKER_MARK):
+            parts.append(child.text_content())
         parts.append(child.tail or "")
     return " ".join(parts)
 

@@ -363,12 +363,14 @@ class Cast:
         """
         best, best_rank = None, None
         for p in self.people:
-            before = [m[0] for m in p.mentions if at is None or m[0] < at]
             if p.name[-1] == word or (len(p.name) > 1 and word in p.name[-1].split("-")):
                 rank = 2
-            elif p.name[0] == word and (before or at is None):
+            elif p.name[0] == word:
                 rank = 1
             else:
+                continue
+            before = [m[0] for m in p.mentions if at is None or m[0] < at]
+            if rank == 1 and at is not None and not before:
                 continue
             first = min((m[0] for m in p.mentions), default=0)
             key = (rank, bool(before), max(before, default=-1), -first)
