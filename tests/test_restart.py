@@ -415,6 +415,24 @@ async def test_a_live_attempt_is_never_resumed_by_another_scheduler(tmp_path, da
         _close(first, second)
 
 
+async def _lease_renewed(store, since: datetime, timeout: float = 30.0) -> None:
+    """Wait (in real time) until the owner's heartbeat has renewed its lease at ``since`` or
+    later: a fixed sleep would race the heartbeat on a loaded machine."""
+    deadline = asyncio.get_running_loop().time() + timeout
+    while True:
+        row = store.digest(CHANNEL.key, "2026-06-01")
+        seen = row.attempt_seen_at if row is not None else None
+        if seen is not None and _naive(seen) >= _naive(since):
+            return
+        assert asyncio.get_running_loop().time() < deadline, f"the lease was not renewed (last {seen})"
+        await asyncio.sleep(0.05)
+
+
+def _naive(moment: datetime) -> datetime:
+    """UTC without a zone: SQLite gives stored times back naive, PostgreSQL aware."""
+    return moment if moment.tzinfo is None else moment.astimezone(timezone.utc).replace(tzinfo=None)
+
+
 async def test_a_live_attempt_past_the_grace_period_is_not_given_up(tmp_path, database_url):
     """A digest still being sent when the grace period runs out (a slow platform) holds a
     live lease: another scheduler's sweep must not mark it failed, or its stories would
@@ -431,7 +449,7 @@ async def test_a_live_attempt_past_the_grace_period_is_not_given_up(tmp_path, da
         sending = asyncio.create_task(first_sched.run_due(CHANNEL.key))
         await asyncio.wait_for(held.in_flight.wait(), 30)
         clock.advance(hours=2)  # far beyond the one-hour grace period
-        await asyncio.sleep(2.5)  # the owner's heartbeat (every second here) renews its lease
+        await _lease_renewed(second.store, clock.now())  # by the owner's heartbeat
         assert await second_sched.run_due(CHANNEL.key) == "done"
         row = second.store.digest(CHANNEL.key, "2026-06-01")
         assert (row.status, row.attempts) == ("sending", 1), row.error
