@@ -120,17 +120,10 @@ def test_wire_dateline_opening_the_story_is_dropped(text, story):
     assert text[offsets.to_original(0) :].startswith(story)
 
 
-def test_a_huge_line_full_of_inline_furniture_cleans_in_linear_time():
-    import time
-
-    def seconds(n: int) -> float:
-        text = ("word " * 40 + "Scroll down for video ") * n
-        t0 = time.perf_counter()
-        cleaned, _ = clean(text)
-        elapsed = time.perf_counter() - t0
-        assert "Scroll" not in cleaned and cleaned.count("\n") == n - 1
-        return elapsed
-
-    small = min(seconds(500) for _ in range(3))
-    big = seconds(4000)
-    assert big / small < 24, f"8x the text took {big / small:.1f}x the time"
+def test_a_huge_line_full_of_inline_furniture_is_cleaned_whole():
+    """Every piece of furniture on one huge line goes, and only it (how the time grows
+    with the line is measured by ``bench/linear_growth.py``)."""
+    text = ("word " * 40 + "Scroll down for video ") * 2000
+    cleaned, _ = clean(text)
+    assert "Scroll" not in cleaned and cleaned.count("\n") == 2000 - 1
+    assert cleaned.count("word") == 40 * 2000

@@ -3,7 +3,7 @@
 Reported clauses, quotations and cues used to be matched by scanning every other one
 for each: fine for a news story, quadratic for a long report or transcript. The indexed
 versions must give exactly what the plain scans gave; how the time grows is measured
-by ``bench/quotes_scaling.py`` (a ratio in one run, not a timed assertion here).
+by ``bench/linear_growth.py`` (a ratio in one run, not a timed assertion here).
 """
 
 from __future__ import annotations
@@ -22,7 +22,7 @@ SEEDS = Path(__file__).resolve().parent.parent / "seeds"
 
 #: Paragraphs of every kind the pairing handles: reported clauses, additions, direct
 #: quotations before and after their cue, fragments, an unclosed mark, 'according to'.
-#: (``bench/quotes_scaling.py`` times extraction on many copies of it.)
+#: (``bench/linear_growth.py`` times extraction on many copies of it.)
 UNIT = (
     "Officials said the plan would work, according to a report released on Monday.\n\n"
     "Smith said the team played well, adding that the coach was happy with the result.\n\n"
