@@ -329,12 +329,11 @@ async def test_teaser_completion_runs_a_few_at_a_time(http_server):
         http_server.handle(f"/p{i}", slow_page)
         items.append({"title": f"t{i}", "link": http_server.url(f"/p{i}"), "guid": str(i), "description": "Teaser."})
     feed = parse_feed(rss(items), http_server.url("/rss"))
-    started = time.monotonic()
     articles = await feed_articles(feed, policy=POLICY, concurrency=3)
-    elapsed = time.monotonic() - started
     assert len(articles) == 8 and all("Port Ellis" in a.text for a in articles)
+    # Concurrent, not one after another, and never more than asked: the server counts the
+    # requests open at once (no wall-clock bound, which a loaded machine could break).
     assert 1 < state["peak"] <= 3
-    assert elapsed < 8 * 0.25  # concurrent, not one after another
 
 
 async def test_feed_served_as_html_is_still_read_as_a_feed(http_server):
