@@ -253,6 +253,36 @@ def test_document_without_an_owner_names_nobody(nlp):
     assert all(q.speaker is None for q in quotes(nlp, text) if "cables" in q.text)
 
 
+@pytest.mark.parametrize(
+    "text, fragment, owner",
+    [
+        (
+            "Economist Maria Lopez wrote in a report for the Harbour Institute that the port was losing money.\n\n"
+            "The report said the losses had doubled since 2019.",
+            "losses had doubled",
+            "Maria Lopez",
+        ),
+        (
+            "The Harbour Workers Union said in a statement that the strike would go on.\n\n"
+            "The statement also said that the talks with the port authority had failed.",
+            "talks with the port",
+            "Harbour Workers Union",
+        ),
+    ],
+)
+def test_the_document_introduced_earlier_speaks_for_whoever_issued_it(nlp, text, fragment, owner):
+    q = only(quotes(nlp, text, min_confidence=0.0), fragment)
+    assert q.rule == "cue:document_owner" and owner in (q.speaker or ""), (q.speaker, q.rule)
+
+
+def test_a_document_from_an_unnamed_issuer_still_names_nobody(nlp):
+    text = (
+        "Maria Lopez opened the bridge on Monday. The council released a report on the same day.\n\n"
+        "The report said the cables had been tested twice before the opening."
+    )
+    assert only(quotes(nlp, text, min_confidence=0.0), "cables").speaker is None
+
+
 def test_fragment_in_narration_belongs_to_the_sentence_subject(nlp):
     text = (
         '"We will reopen the bridge in June," Maria Lopez said.\n'
