@@ -316,6 +316,17 @@ def test_a_reader_of_a_document_is_not_its_owner(nlp):
     assert all(q.speaker is None for q in quotes(nlp, text) if "84 million" in q.text)
 
 
+def test_a_possessed_office_is_its_owners_not_the_organisation_named_last(nlp):
+    text = (
+        "The Harbour Authority said on Monday that the port would reopen. "
+        "Mayor Alicia Brandt visited the docks. Her office said the visit had been planned for weeks.\n\n"
+        "Prime Minister Tom Okafor stayed in the capital. Okafor's office said he would visit in June."
+    )
+    qs = quotes(nlp, text, min_confidence=0.0)
+    assert only(qs, "planned for weeks").speaker == "Alicia Brandt's office"
+    assert only(qs, "visit in June").speaker == "Okafor's office"
+
+
 def test_an_organisation_named_again_carries_no_role(nlp):
     text = (
         "The regional transit agency said on Monday that fares would rise. "

@@ -19,7 +19,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 
-from spacy.tokens import Token
+from spacy.tokens import Span, Token
 
 from .vocab import Vocabulary
 from .speakers import (
@@ -282,6 +282,21 @@ def organisation(m: Mention) -> Speaker | None:
     return m.cast.organization(strip_det(noun_phrase(head).text), noun_phrase(head))
 
 
+def _possessed_body(m: Mention, poss: Token, phrase: Span) -> Speaker:
+    """ "Trudeau's office said", "her campaign said": the office of whoever the possessive
+    names, never the organisation named last (which is someone else's). A pronoun is
+    resolved to its person first ("her office" -> "Jody Wilson-Raybould's office"); one
+    that cannot be resolved names nobody."""
+    cast = m.cast
+    if poss.pos_ != "PRON":
+        return cast.organization(strip_det(phrase.text), phrase)
+    owner = someone(resolve_mention(cast, poss, m.previous, m.depth + 1)) if m.depth < _MAX_DEPTH else None
+    if owner is None or owner.kind not in ("person", "organization"):
+        return NOBODY
+    rest = phrase.doc[poss.right_edge.i + 1 : phrase.end].text
+    return Speaker(f"{owner.name}'s {rest}", "organization", None, phrase.start_char, phrase.end_char)
+
+
 def org_description(m: Mention) -> Speaker | None:
     """ "The ministry said": the ministry named earlier, else the description itself.
     A bare plural ("Freight companies said", "Banks said") is several bodies nobody
@@ -292,6 +307,9 @@ def org_description(m: Mention) -> Speaker | None:
     if head.tag_ == "NNS" and not any(c.dep_ in ("det", "poss") for c in head.children):
         return _source(head)
     phrase = noun_phrase(head)
+    poss = next((c for c in head.children if c.dep_ == "poss"), None)
+    if poss is not None:
+        return _possessed_body(m, poss, phrase)
     if definite(head):
         named = cast.recent_org(head.i, m.lemma)
         if named is not None:
