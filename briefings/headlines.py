@@ -316,7 +316,7 @@ def choose_headline(meta: PageMeta, extracted: str | None, sitename: str | None,
         if len(tokens[i]) >= 2
         and (
             len(sources[i] - {"extracted"}) >= 2
-            or any(j != i and _agrees(tokens[i], cleaned[j], tokens[j]) for j in keep)
+            or any(j != i and _agrees(cleaned[i], tokens[i], cleaned[j], tokens[j]) for j in keep)
         )
     ]
     if agreed:
@@ -328,26 +328,32 @@ def _pieces(title: str) -> list[list[str]]:
     return [words(p) for p in _SEPARATOR.split(title)]
 
 
+#: A title that ends a sentence (not with an ellipsis, which marks a cut).
+_SENTENCE_DONE = re.compile(r"(?<!\.\.)[.!?]['\"”’)]*$")
+
+
 def _truncated(short: str, st: list[str], full: str, ft: list[str], site_names: list[str]) -> bool:
     """Whether ``short`` is the opening of ``full`` cut off mid-sentence: what ``full``
     goes on with is more words of the same sentence (not a separator, a comma, a site
     name), and ``short`` does not end a sentence."""
     if not st or len(st) >= len(ft) or ft[: len(st)] != st:
         return False
-    if re.search(r"[.!?]['\"”’)]*$", short.strip()) and not short.rstrip().endswith(("...", "…")):
+    if _SENTENCE_DONE.search(short.strip()):
         return False
     ends = [m.end() for m in _WORDS.finditer(full)]
     rest = full[ends[len(st) - 1] :] if len(ends) >= len(st) else ""
     return bool(re.match(r"\s+\w", rest)) and not _is_label(rest, site_names)
 
 
-def _agrees(inner: list[str], outer: str, ot: list[str]) -> bool:
+def _agrees(inner_text: str, inner: list[str], outer: str, ot: list[str]) -> bool:
     """Whether ``inner`` is found in another candidate as a headline would be: whole
-    pieces of it between separators (a title with a tagline), or its end after a
-    kicker glued in front."""
+    pieces of it between separators (a title with a tagline), its opening sentence (a
+    headline a second line follows), or its end after a kicker glued in front."""
     if len(inner) >= len(ot) or not _contains(ot, inner):
         return False
     if ot[-len(inner) :] == inner:
+        return True
+    if ot[: len(inner)] == inner and _SENTENCE_DONE.search(inner_text.strip()):
         return True
     pieces = _pieces(outer)
     return any(sum(pieces[a:b], []) == inner for a in range(len(pieces)) for b in range(a + 1, len(pieces) + 1))

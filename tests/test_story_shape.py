@@ -219,6 +219,17 @@ def test_a_shorter_title_that_ends_where_the_longer_adds_a_byline_is_no_cut_copy
     assert headlines.choose_headline(meta, None, None, None) == "Trees for Millbrook"
 
 
+def test_a_heading_that_opens_the_title_as_its_first_sentence_agrees_with_it():
+    meta = headlines.PageMeta(
+        og_title="Okafor: the council plants trees at last",
+        title_tag="Will Millbrook get its trees? The council votes on the plan - The Daily Planet",
+        h1s=("Will Millbrook get its trees?",),
+    )
+    assert (
+        headlines.choose_headline(meta, None, "The Daily Planet", "planet.example") == "Will Millbrook get its trees?"
+    )
+
+
 def test_a_name_inside_the_heading_is_not_the_headline():
     # the <title> is only the author's name, which the heading happens to contain
     meta = headlines.PageMeta(
