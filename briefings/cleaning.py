@@ -3,7 +3,8 @@
 Pages and pasted articles carry lines that are not the story: comment prompts,
 newsletter boxes, share buttons, cookie notices, photo credits, bylines, timestamps.
 They are recognised by general rules (short lines made of such vocabulary, boxes of
-links to other stories, table rows, a photo caption glued to its credit), never by
+links to other stories, table rows, a photo caption glued to its credit, an embedded
+social post, an archived page's notice), never by
 matching a known article. Text hard-wrapped at a fixed width (a newline every 80
 characters inside paragraphs) is rejoined into paragraphs first. Cleaning only keeps spans of the original and joins them with
 single separators, so an :class:`OffsetMap` can point any cleaned offset back into the
@@ -56,6 +57,7 @@ _FURNITURE_LINE = re.compile(
     | \d{4}-\d{2}-\d{2}(?:[ t]\d{2}:\d{2}.*)?
     | (?:all\ rights\ reserved|copyright|©).{0,80}
     | tags?:.{0,120}
+    | this\ (?:article|story|post|content|page)\ is\ (?:more|over)\ than\ \w+\ (?:years?|months?|days?)\ old
     )[.!:…]*$""",
     re.VERBOSE,
 )
@@ -70,6 +72,18 @@ _DATELINE = re.compile(
         \s*(?:[-–—]+\s*)?(?=[A-Z"“‘'])""",
     re.VERBOSE,
 )
+
+#: An embedded social post (a tweet's text keeps its picture link or ends in its short
+#: link): the post, not the story, however long.
+_EMBEDDED_POST = re.compile(r"\bpic\.twitter\.com/\w+|\bhttps?://t\.co/\w+\W*$")
+
+#: An archived page's notice that the site is kept as it was ("The website is no longer
+#: updated and some links may not work"): the whole short paragraph that holds it goes.
+_ARCHIVE_NOTICE = re.compile(
+    r"\b(?:the|this|our)\ (?:web\ ?site|site|page|blog)\ (?:is|has\ been)\ no\ longer\ (?:being\ )?(?:updated|maintained)\b",
+    re.IGNORECASE | re.VERBOSE,
+)
+_MAX_NOTICE_WORDS = 40
 
 #: Lines longer than this many words are story text, whatever they contain.
 _MAX_FURNITURE_WORDS = 16
@@ -94,6 +108,10 @@ def is_furniture(line: str) -> bool:
         # (A long line of several sentences is story text, whatever opens it.)
         if is_link_box(stripped) or is_table_row(stripped):
             return True
+    if _EMBEDDED_POST.search(stripped):
+        return True
+    if len(stripped.split()) <= _MAX_NOTICE_WORDS and _ARCHIVE_NOTICE.search(stripped):
+        return True
     if len(stripped.split()) > _MAX_FURNITURE_WORDS:
         return False
     return bool(_FURNITURE_LINE.match(stripped.lower()))

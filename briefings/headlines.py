@@ -8,9 +8,15 @@ tagline ("SiteName | news you can trust: …"). The rules here are general:
 * pieces at either end of a title, cut off by a separator (``|``, `` - ``, `` – ``,
   ``:`` …), are dropped when they name the site (its ``og:site_name`` or host name) or
   are a section label (``lang/en/page_labels.json``);
-* the headline is what the sources agree on: the shortest cleaned candidate whose words
-  occur, in order, in another candidate (the ``<h1>`` inside a ``<title>`` that carries a
-  tagline as well); failing that, the first cleaned candidate in order of trust.
+* the headline is what the sources agree on: the shortest cleaned candidate that two of
+  the page's sources say alike (the ``<h1>`` and the ``<title>``), or that another
+  candidate holds as whole pieces between separators or at its end (the ``<h1>`` inside a
+  ``<title>`` that carries a tagline as well, a kicker glued before it); failing that,
+  the first cleaned candidate in order of trust;
+* a candidate that is only the opening words of another, cut off mid-sentence (a
+  ``twitter:title`` clipped to a length), is no candidate; nor is a hidden ``<h1>`` (a
+  logo's text for screen readers); the extractor's own pick, when no title source of
+  the page confirms it (it took a sidebar's heading), comes last in that order.
 
 The standfirst ("dek") is an element the page marks as one (class or id ``standfirst``,
 ``dek``, ``subtitle`` …) or a heading right under the ``<h1>``; else the page's
@@ -28,7 +34,7 @@ from functools import lru_cache
 from importlib import resources
 
 #: Separators between a headline and what pages add to it.
-_SEPARATOR = re.compile(r"\s+(?:[|\-–—:·•»«›‹~/]|::)\s+|\s*[|•»›]\s*|(?<=\w):\s+")
+_SEPARATOR = re.compile(r"\s+(?:[|\-–—:·•»«›‹~/]|::|--)\s+|\s*[|•»›]\s*|(?<=\w):\s+")
 #: What is trimmed from either end of a cleaned title (a kicker taken off leaves ": ...").
 _END_PUNCT = " \t|-–—:·•»«›‹~/"
 _WORDS = re.compile(r"\w+(?:['’]\w+)*")
@@ -43,6 +49,12 @@ _DEK_MARK = re.compile(
 #: Boxes whose "standfirst" sells something else (a newsletter, other stories).
 _PROMO_MARK = re.compile(r"newsletter|briefing|sign-?up|subscri|promo|related|recommend|teaser", re.IGNORECASE)
 _KICKER_MARK = re.compile(r"kicker|eyebrow|overline|label|rubric|flag|category|section", re.IGNORECASE)
+#: Classes of text kept for screen readers and search engines but not shown (a logo's
+#: hidden ``<h1>`` that holds the site's name).
+_HIDDEN_MARK = re.compile(
+    r"(?:^|[\s_-])(?:hidden|sr-only|screen-reader-text|visually-?hidden|show-for-sr|offscreen|off-screen)(?:$|\s)",
+    re.IGNORECASE,
+)
 #: A standfirst is a sentence or two: bounds in words.
 MIN_DEK_WORDS, MAX_DEK_WORDS = 5, 80
 #: Words of a byline or dateline a description may open with before copying the lead,
@@ -108,6 +120,7 @@ def page_meta(html: str) -> PageMeta:
     title_el = root.find(".//title")
     scope = root.xpath("//article|//main|//*[@role='main']")
     h1_els = [h for s in scope for h in s.iter("h1")] or root.xpath("//h1")
+    h1_els = [h for h in h1_els if not _hidden(h)]
     h1s = []
     for h in h1_els[:3]:
         h1s.append(_tidy(_text_without_kicker(h)) or "")
@@ -147,6 +160,19 @@ def _marks(el, mark: re.Pattern[str]) -> bool:
     """Whether an element's class or id carries ``mark``."""
     return bool(
         (el.get("class") or el.get("id")) and mark.search(" ".join((el.get("class") or "", el.get("id") or "")))
+    )
+
+
+def _hidden(el) -> bool:
+    """Whether an element is kept out of sight (``hidden``, ``display: none``, a
+    screen-reader-only class)."""
+    style = (el.get("style") or "").replace(" ", "").lower()
+    return (
+        el.get("hidden") is not None
+        or el.get("aria-hidden") == "true"
+        or "display:none" in style
+        or "visibility:hidden" in style
+        or _marks(el, _HIDDEN_MARK)
     )
 
 
@@ -212,8 +238,28 @@ def strip_site(title: str, site_names: list[str]) -> str:
     out = pieces[lo]
     for i in range(lo + 1, hi):
         out += seps[i - 1] + pieces[i]
-    out = out.strip(_END_PUNCT)
+    out = _trim(out)
     return out if len(words(out)) >= 1 else title
+
+
+#: Guillemets, which quote as well as separate: the closing one of each pair.
+_QUOTE_PAIRS = {"»": "«", "«": "»", "›": "‹", "‹": "›"}
+
+
+def _trim(text: str) -> str:
+    """``text`` without separators and spaces at either end, except a guillemet that
+    closes (or opens) a quotation inside it (»Digitales Lernen«, « Les Misérables »)."""
+    out = text.strip(_END_PUNCT)
+    if not out:
+        return out
+    start = text.index(out)
+    before, after = text[:start].rstrip(), text[start + len(out) :].lstrip()
+    for opening, closing in _QUOTE_PAIRS.items():
+        if after.startswith(closing) and out.count(opening) > out.count(closing):
+            out += (" " if text[start + len(out) : start + len(out) + 1] == " " else "") + closing
+        if before.endswith(opening) and out.count(closing) > out.count(opening):
+            out = opening + (" " if text[start - 1 : start] == " " else "") + out
+    return out
 
 
 def _contains(outer: list[str], inner: list[str]) -> bool:
@@ -229,24 +275,92 @@ def _contains(outer: list[str], inner: list[str]) -> bool:
 def choose_headline(meta: PageMeta, extracted: str | None, sitename: str | None, host: str | None) -> str | None:
     """The story's own headline from the page's title sources (see the module doc)."""
     site_names = [s for s in (sitename, meta.site_name, _host_label(host)) if s]
-    raw = [meta.og_title, extracted, *meta.h1s, meta.title_tag]
+    raw = [("og", meta.og_title), ("extracted", extracted), *(("h1", h) for h in meta.h1s), ("title", meta.title_tag)]
     cleaned: list[str] = []
-    for r in raw:
-        if r:
-            c = strip_site(r, site_names)
-            if c and not _is_label(c, site_names) and c not in cleaned:
-                cleaned.append(c)
+    sources: list[set[str]] = []
+    for kind, r in raw:
+        if not r:
+            continue
+        c = strip_site(r, site_names)
+        if not c or _is_label(c, site_names):
+            continue
+        same = next((i for i, o in enumerate(cleaned) if words(o) == words(c)), None)
+        if same is None:
+            cleaned.append(c)
+            sources.append({kind})
+        else:
+            sources[same].add(kind)
     if not cleaned:
         return extracted or meta.title_tag
     tokens = [words(c) for c in cleaned]
+    # A copy cut short (a twitter:title clipped to a length) is the opening words of a
+    # fuller candidate, stopping mid-sentence: the fuller one is the headline. What two of
+    # the page's own sources say is no clipped copy.
+    keep = [
+        i
+        for i, t in enumerate(tokens)
+        if len(sources[i] - {"extracted"}) >= 2
+        or not any(j != i and _truncated(cleaned[i], t, cleaned[j], tokens[j], site_names) for j in range(len(cleaned)))
+    ]
+    # The extractor's pick that no title source of the page confirms came from elsewhere
+    # (a sidebar's heading): it is the last resort, not the first.
+    alone = {
+        i
+        for i in keep
+        if sources[i] == {"extracted"} and not any(_overlaps(tokens[i], tokens[j]) for j in keep if j != i)
+    }
+    keep.sort(key=lambda i: i in alone)
     agreed = [
-        c
-        for c, t in zip(cleaned, tokens)
-        if len(t) >= 2 and any(o is not t and o != t and _contains(o, t) for o in tokens)
+        i
+        for i in keep
+        if len(tokens[i]) >= 2
+        and (
+            len(sources[i] - {"extracted"}) >= 2
+            or any(j != i and _agrees(cleaned[i], tokens[i], cleaned[j], tokens[j]) for j in keep)
+        )
     ]
     if agreed:
-        return min(agreed, key=lambda c: len(words(c)))
-    return cleaned[0]
+        return cleaned[min(agreed, key=lambda i: len(tokens[i]))]
+    return cleaned[keep[0]]
+
+
+def _pieces(title: str) -> list[list[str]]:
+    return [words(p) for p in _SEPARATOR.split(title)]
+
+
+#: A title that ends a sentence (not with an ellipsis, which marks a cut).
+_SENTENCE_DONE = re.compile(r"(?<!\.\.)[.!?]['\"”’)]*$")
+
+
+def _truncated(short: str, st: list[str], full: str, ft: list[str], site_names: list[str]) -> bool:
+    """Whether ``short`` is the opening of ``full`` cut off mid-sentence: what ``full``
+    goes on with is more words of the same sentence (not a separator, a comma, a site
+    name), and ``short`` does not end a sentence."""
+    if not st or len(st) >= len(ft) or ft[: len(st)] != st:
+        return False
+    if _SENTENCE_DONE.search(short.strip()):
+        return False
+    ends = [m.end() for m in _WORDS.finditer(full)]
+    rest = full[ends[len(st) - 1] :] if len(ends) >= len(st) else ""
+    return bool(re.match(r"\s+\w", rest)) and not _is_label(rest, site_names)
+
+
+def _agrees(inner_text: str, inner: list[str], outer: str, ot: list[str]) -> bool:
+    """Whether ``inner`` is found in another candidate as a headline would be: whole
+    pieces of it between separators (a title with a tagline), its opening sentence (a
+    headline a second line follows), or its end after a kicker glued in front."""
+    if len(inner) >= len(ot) or not _contains(ot, inner):
+        return False
+    if ot[-len(inner) :] == inner:
+        return True
+    if ot[: len(inner)] == inner and _SENTENCE_DONE.search(inner_text.strip()):
+        return True
+    pieces = _pieces(outer)
+    return any(sum(pieces[a:b], []) == inner for a in range(len(pieces)) for b in range(a + 1, len(pieces) + 1))
+
+
+def _overlaps(a: list[str], b: list[str]) -> bool:
+    return bool(a and b) and (a == b or _contains(a, b) or _contains(b, a))
 
 
 def site_name(extracted: str | None, meta: PageMeta) -> str | None:

@@ -9,6 +9,9 @@ asks where such furniture shows, so that no sentence holding it is ever shown.
 from __future__ import annotations
 
 import re
+from functools import lru_cache
+
+from briefings import lang
 
 #: Phrases that only page furniture uses: video prompts, share lines, credits, bylines
 #: (long enough not to match prose: "share on Facebook", not "share on").
@@ -69,11 +72,18 @@ FURNITURE_BRACKET = re.compile(
 BYLINE = re.compile(r"^By\s+(?:\.\s*)?[A-Z][\w'-]+(?:\s+[A-Z][\w'-]+){0,3}\s*[.|]")
 
 
+@lru_cache(maxsize=1)
+def _phrases() -> tuple[str, ...]:
+    """The phrases above and those of ``lang/en/furniture_phrases.txt`` (notes about the
+    page rather than the story: where it first appeared, affiliate disclosures)."""
+    return FURNITURE_PHRASES + tuple(sorted(lang.words("en", "furniture_phrases")))
+
+
 def furniture_offsets(text: str) -> list[int]:
     """Character offsets in ``text`` where page furniture shows."""
     low = text.lower()
     found = []
-    for phrase in FURNITURE_PHRASES:
+    for phrase in _phrases():
         at = low.find(phrase)
         while at >= 0:
             if at == 0 or not low[at - 1].isalnum():

@@ -32,6 +32,8 @@ FURNITURE = [
     "Read more: Why the port strike matters",
     "12 comments",
     "Leave a reply",
+    "This article is more than 2 years old",
+    "This page is kept as it was on 20 January. The website is no longer updated, and some links may not work.",
 ]
 
 STORY = [
@@ -42,6 +44,7 @@ STORY = [
     "“Follow the money,” the auditor told the committee, “and you will see the problem.”",
     "Share prices fell sharply after the announcement.",
     "Cookies baked by pupils raised 300 pounds for the school.",
+    "Residents say the flood website is no longer updated.",
 ]
 
 
@@ -63,6 +66,21 @@ def test_clean_drops_furniture_and_collapses_whitespace():
     )
     cleaned, _ = clean(text)
     assert cleaned == "The harbour froze overnight.\nFishermen stayed ashore."
+
+
+def test_an_embedded_post_is_not_story_text():
+    text = (
+        "The council voted to plant four thousand trees along the main roads on Tuesday.\n\n"
+        "Millbrook gets its trees at last. Well done, everyone! https://t.co/Ab12Cd pic.twitter.com/Xy34Zw\n\n"
+        "Planting the trees starts in the spring.\n\n"
+        "The trees are here, and the shade will follow in a few summers https://t.co/Ef56Gh"
+    )
+    cleaned, _ = clean(text)
+    assert cleaned == (
+        "The council voted to plant four thousand trees along the main roads on Tuesday.\n"
+        "Planting the trees starts in the spring."
+    )
+    assert not is_furniture("Read the report at https://t.co/Ab12Cd for the details, the council said, and then vote.")
 
 
 def test_inline_scroll_down_is_removed():

@@ -189,6 +189,87 @@ def test_a_lead_sentence_using_the_headline_words_stays():
     assert not headlines.repeats_headline("Mayor quits after the bridge scandal, the council says.", ["Mayor quits"])
 
 
+def test_the_heading_and_title_that_agree_outweigh_a_social_title():
+    meta = headlines.PageMeta(
+        og_title="It has been a long wait for the people of Millbrook",
+        title_tag="Why cities need more trees - The Daily Planet",
+        h1s=("Why cities need more trees",),
+    )
+    got = headlines.choose_headline(meta, "It has been a long wait for the people of Millbrook", None, "planet.example")
+    assert got == "Why cities need more trees"
+
+
+def test_a_social_title_cut_short_gives_way_to_the_whole_headline():
+    meta = headlines.PageMeta(
+        og_title="Mayor's plan for trees fails to win over the",
+        title_tag="Mayor's plan for trees fails to win over the council | PBN",
+        h1s=("Mayor's plan for trees fails to win over the council",),
+    )
+    assert headlines.choose_headline(meta, None, "PBN", "pbn.example") == (
+        "Mayor's plan for trees fails to win over the council"
+    )
+
+
+def test_a_shorter_title_that_ends_where_the_longer_adds_a_byline_is_no_cut_copy():
+    meta = headlines.PageMeta(
+        og_title="Trees for Millbrook",
+        title_tag="Trees for Millbrook, by Maria Okafor (Planet blogs, 4 May)",
+        h1s=("Trees for Millbrook",),
+    )
+    assert headlines.choose_headline(meta, None, None, None) == "Trees for Millbrook"
+
+
+def test_a_heading_that_opens_the_title_as_its_first_sentence_agrees_with_it():
+    meta = headlines.PageMeta(
+        og_title="Okafor: the council plants trees at last",
+        title_tag="Will Millbrook get its trees? The council votes on the plan - The Daily Planet",
+        h1s=("Will Millbrook get its trees?",),
+    )
+    assert (
+        headlines.choose_headline(meta, None, "The Daily Planet", "planet.example") == "Will Millbrook get its trees?"
+    )
+
+
+def test_a_name_inside_the_heading_is_not_the_headline():
+    # the <title> is only the author's name, which the heading happens to contain
+    meta = headlines.PageMeta(
+        title_tag="Maria Okafor", h1s=("Trees for the ring road. Maria Okafor visits the county nursery.",)
+    )
+    assert headlines.choose_headline(meta, None, None, None) == (
+        "Trees for the ring road. Maria Okafor visits the county nursery."
+    )
+
+
+def test_an_extracted_title_no_title_source_confirms_is_the_last_resort():
+    # the extractor took a sidebar's heading; the page's own <title> says otherwise
+    meta = headlines.PageMeta(title_tag="Storm closes the coast road")
+    assert headlines.choose_headline(meta, "Weather Radio", None, None) == "Storm closes the coast road"
+
+
+def test_a_hidden_logo_heading_is_not_the_headline():
+    html = page(title_tag="Why cities need more trees", h1="Why cities need more trees")
+    html = html.replace(
+        "<article><header><h1>Why cities need more trees</h1></header>",
+        '<h1 class="sr-only">The Daily Planet</h1><article><header><h2>Why cities need more trees</h2></header>',
+    )
+    assert headlines.page_meta(html).h1s == ()
+    assert article_from_html(html, url="https://planet.example/trees").title == "Why cities need more trees"
+
+
+def test_a_double_hyphen_separates_the_site_name():
+    got = headlines.strip_site("Storm closes the coast road -- The Daily Planet", ["The Daily Planet"])
+    assert got == "Storm closes the coast road"
+
+
+def test_guillemets_that_close_a_quotation_stay():
+    assert (
+        headlines.strip_site("Lesung zu »Bäume in der Stadt« | Verlag", ["Verlag"]) == "Lesung zu »Bäume in der Stadt«"
+    )
+    assert headlines.strip_site("« Les arbres » : le maire parle - Le Journal", ["Le Journal"]) == (
+        "« Les arbres » : le maire parle"
+    )
+
+
 # --------------------------------------------------------------------------- standfirst
 
 

@@ -288,6 +288,27 @@ def test_contributor_credits_are_furniture():
     assert [text[i : i + 11] for i in furniture_offsets(text)] == ["contributed"]
 
 
+def test_notes_about_where_a_piece_appeared_and_affiliate_disclosures_are_furniture():
+    text = (
+        "This story was originally published by the Millbrook Herald and is shared with permission. "
+        "The bridge closed on Tuesday. "
+        "The Daily Planet has affiliate relationships with some shops and may earn a commission on sales. "
+        "The study, first published in a journal, found the river was cleaner."
+    )
+    found = sorted(text[i : i + 14] for i in furniture_offsets(text))
+    assert found == ["This story was", "affiliate rela", "may earn a com"]
+
+
+def test_review_copy_disclosures_and_audio_player_prompts_are_furniture():
+    text = (
+        "The game was reviewed using a retail copy provided by the publisher. "
+        "Listen to the podcast on the player above. "
+        "Critics who listen to the music say the review of the band was fair."
+    )
+    found = sorted(text[i : i + 12] for i in furniture_offsets(text))
+    assert found == ["Listen to th", "reviewed usi"]
+
+
 def test_furniture_offsets():
     text = (
         "PUBLISHED: 10:01 EST, 2 May 2014. He met her at 10:30 in a snap photo. Getty Images. "
