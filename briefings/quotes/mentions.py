@@ -21,7 +21,6 @@ from dataclasses import dataclass, replace
 
 from spacy.tokens import Span, Token
 
-from .vocab import Vocabulary
 from .speakers import (
     NOBODY,
     NOT_SPEAKERS,
@@ -36,6 +35,7 @@ from .speakers import (
     noun_phrase,
     strip_det,
 )
+from .vocab import Vocabulary
 
 #: A pronoun with no antecedent: no speaker from the mention, but the quote's context may
 #: still say who it is (unlike :data:`NOBODY`).
@@ -46,8 +46,9 @@ _MAX_DEPTH = 2
 _OWNER_PREPOSITIONS = frozenset({"from", "by", "in"})
 #: How far back (tokens, a few paragraphs) "the report" may mean a report introduced earlier.
 _DOCUMENT_REACH_TOKENS = 300
-#: Entity labels of names that never speak themselves.
+#: Entity labels of a name that may have issued a document ("X released a report").
 _ISSUER_LABELS = frozenset({"PERSON", "ORG", "NORP", "GPE"})
+#: Entity labels of names that never speak themselves.
 _NOT_VOICES = frozenset({"LOC", "PRODUCT", "WORK_OF_ART", "LAW", "EVENT", "LANGUAGE"})
 
 
@@ -300,7 +301,8 @@ def _possessed_body(m: Mention, poss: Token, phrase: Span) -> Speaker:
 def org_description(m: Mention) -> Speaker | None:
     """ "The ministry said": the ministry named earlier, else the description itself.
     A bare plural ("Freight companies said", "Banks said") is several bodies nobody
-    named: an unnamed source, not one organisation."""
+    named: an unnamed source, not one organisation; a possessed one ("her office said")
+    is its owner's."""
     head, cast = m.head, m.cast
     if m.lemma not in cast.vocab.org_nouns:
         return None
