@@ -457,3 +457,78 @@ def test_a_company_named_with_a_title_word_keeps_its_name(nlp):
 def test_an_aside_cue_inside_the_clause_keeps_the_clause_subject(nlp):
     q = only(quotes(nlp, "The new bridge, Maria Lopez said, would cost the city nothing."), "cost the city")
     assert q.speaker == "Maria Lopez" and q.text.startswith("The new bridge")
+
+
+# -- people who share a surname; plural descriptions; speech tags (round five) --------
+
+
+def test_a_gendered_title_picks_the_person_of_that_gender_among_namesakes(nlp):
+    text = (
+        "Bill Clinton campaigned in Ohio on Tuesday while Hillary Clinton stayed in New York.\n\n"
+        "Mr. Clinton told a crowd in Dayton that the plant would reopen next spring.\n\n"
+        "Mrs. Clinton said on Wednesday that the tax plan would be published within a month."
+    )
+    qs = quotes(nlp, text)
+    assert only(qs, "plant would reopen").speaker == "Bill Clinton"
+    assert only(qs, "tax plan").speaker == "Hillary Clinton"
+
+
+def test_a_given_name_rules_out_a_pronoun_of_the_other_gender(nlp):
+    text = (
+        "Union leader Peter Brandt met Clara Hoffmann at the depot on Friday. After the "
+        "meeting she said the strike would end on Monday."
+    )
+    q = only(quotes(nlp, text), "strike")
+    assert q.speaker == "Clara Hoffmann"
+
+
+def test_a_surname_written_first_is_not_read_as_a_given_name(nlp):
+    from briefings.quotes.vocab import vocabulary
+
+    genders = vocabulary().given_genders
+    assert genders["hillary"] == "f" and genders["bill"] == "m"
+    assert "kim" not in genders and "li" not in genders  # "Kim Jong Un", "Li Keqiang"
+
+
+def test_a_plural_description_names_no_single_person(nlp):
+    text = (
+        "Prosecutor Dana Whitfield said there was no precedent for the charge. The two "
+        "lawmakers, however, argue that the charge has been brought before."
+    )
+    q = only(quotes(nlp, text), "brought before")
+    assert q.speaker != "Dana Whitfield"
+
+
+def test_a_speech_tag_names_its_speaker_whatever_its_verb(nlp):
+    text = (
+        "Council member Maria Lopez questioned the mayor on Monday.\n\n"
+        '"The paper is claiming today that you had a private meeting with its editors in January," '
+        "Lopez began.\n\n"
+        '"An awful lot of analysts told her not to do this, and she set out to prove them wrong," '
+        "remembered Roy Verley, the former chief spokesman of the company."
+    )
+    qs = quotes(nlp, text)
+    assert (only(qs, "private meeting").speaker, only(qs, "private meeting").rule) == (
+        "Maria Lopez",
+        "cue:named_person",
+    )
+    assert only(qs, "prove them wrong").speaker == "Roy Verley"
+
+
+def test_a_speech_tag_with_a_document_for_subject_names_nobody(nlp):
+    text = (
+        "Mayor Alicia Brandt fired the harbour master in March.\n\n"
+        '"The mayor tied these statements to the firing in order to damage his reputation," '
+        "the lawsuit reads."
+    )
+    q = only(quotes(nlp, text), "damage his reputation")
+    assert q.speaker is None
+
+
+def test_narration_after_a_quotation_is_no_speech_tag(nlp):
+    text = (
+        "Mayor Alicia Brandt opened the new pier on Friday.\n\n"
+        '"We will finish this before the summer is over," but the contractors were not so sure.'
+    )
+    q = only(quotes(nlp, text), "before the summer")
+    assert q.rule != "cue:named_person" or q.speaker == "Alicia Brandt"

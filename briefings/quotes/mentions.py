@@ -142,9 +142,14 @@ def unnamed_group(m: Mention) -> Speaker:
 
 
 def named_person(m: Mention) -> Speaker | None:
-    """A mention inside a name the article registered as a person."""
-    person = m.cast.person_in_phrase(m.head)
-    return m.cast.speaker(person, m.head, named=True) if person is not None else None
+    """A mention inside a name the article registered as a person, or the bare surname
+    of someone it named that the tagger took for a common noun ("Hannity started")."""
+    head, cast = m.head, m.cast
+    person = cast.person_in_phrase(head)
+    if person is None and head.pos_ == "NOUN" and head.is_title and head.i > head.sent.start:
+        person = cast.person_named(head.text)
+        person = person if person is not None and len(person.name) > 1 else None
+    return cast.speaker(person, head, named=True) if person is not None else None
 
 
 def apposition(m: Mention) -> Speaker | None:
@@ -187,7 +192,7 @@ def proper_name(m: Mention) -> Speaker | None:
     words = cast.name_words(phrase.text)
     if not looks_like_name(words):
         return None
-    known = cast.person_named(words[-1]) if len(words) == 1 else None
+    known = cast.person_named(words[-1], cast.title_gender(phrase)) if len(words) == 1 else None
     if known is None and len(words) > 1:
         known = next((p for p in cast.people if len(p.name) > 1 and compatible(p.name, words)), None)
     if known is not None:
@@ -349,8 +354,9 @@ def _source(head: Token) -> Speaker:
 
 def role_noun(m: Mention) -> Speaker | None:
     """ "The US president said": the person the article gave that role (not a relative:
-    "the father said" is someone new)."""
-    if m.lemma in m.cast.vocab.kin_nouns or _anonymous(m):
+    "the father said" is someone new; "the senators" are several people, none of them
+    one named person)."""
+    if m.lemma in m.cast.vocab.kin_nouns or _anonymous(m) or _plural(m.head):
         return None
     person = m.cast.by_role(m.lemma, m.head)
     if person is None:
@@ -360,11 +366,12 @@ def role_noun(m: Mention) -> Speaker | None:
 
 def description(m: Mention) -> Speaker | None:
     """ "The 26-year-old said": the person the story is about just now (not a relative
-    or "the man", who are someone new, and not a source noun)."""
+    or "the man", who are someone new, not a source noun, and not "the two lawmakers",
+    who are several people)."""
     head, cast = m.head, m.cast
     vocab = cast.vocab
     if (
-        not (definite(head, possessive=False) and head.tag_ in {"NN", "NNS"})
+        not (definite(head, possessive=False) and head.tag_ == "NN")
         or m.lemma in vocab.source_nouns
         or m.lemma in vocab.kin_nouns
         or _anonymous(m)
@@ -376,6 +383,10 @@ def description(m: Mention) -> Speaker | None:
     if person is None:
         return None
     return cast.speaker(person, head, named=False, role=strip_det(noun_phrase(head).text))
+
+
+def _plural(head: Token) -> bool:
+    return head.tag_ in {"NNS", "NNPS"}
 
 
 #: Modifiers that leave "the man" anonymous ("a young woman", "the other man").

@@ -30,6 +30,8 @@ _DISTANCE_COST = 1.5
 _LAST_SPEAKER_BONUS = 1.0
 #: Below this score the speaker quoted last is a better guess than any candidate.
 _LAST_SPEAKER_FLOOR = -0.5
+#: Unanimous pronoun votes it takes to overrule what a given name says of a gender.
+_OVERRULING_VOTES = 2
 NOT_SPEAKERS = frozenset({"DATE", "TIME", "MONEY", "PERCENT", "QUANTITY", "CARDINAL", "ORDINAL"})
 ORG_LABELS = frozenset({"ORG", "NORP", "GPE", "FAC"})
 _POSSESSIVE = re.compile(r"(?:'s|\u2019s|'|\u2019)$")
@@ -201,8 +203,14 @@ class Cast:
             tally[gendered[tok.lower_]] += 1
         for person in self.people:
             counts = votes.get(id(person))
-            if person.gender is None and counts and counts["m"] != counts["f"]:
-                person.gender = "m" if counts["m"] > counts["f"] else "f"
+            if person.gender is not None or not counts or counts["m"] == counts["f"]:
+                continue
+            voted = "m" if counts["m"] > counts["f"] else "f"
+            prior = self.gender_of(person)
+            # A pronoun can mean someone named a sentence earlier, so votes against the
+            # given name count only when they are several and all agree ("Lindsey Graham").
+            if prior in (None, voted) or (min(counts.values()) == 0 and max(counts.values()) >= _OVERRULING_VOTES):
+                person.gender = voted
 
     # -- building ---------------------------------------------------------------------
     def _register(self, ent: Span) -> None:
@@ -222,13 +230,11 @@ class Cast:
         words = self.name_words(span.text)
         if not looks_like_name(words):
             return
-        person = self._find_or_add(words, start)
-        title = doc[start - 1].lower_ if start > 0 else ""
         vocab = self.vocab
-        if title in vocab.male_titles or span[0].lower_ in vocab.male_titles:
-            person.gender = person.gender or "m"
-        elif title in vocab.female_titles or span[0].lower_ in vocab.female_titles:
-            person.gender = person.gender or "f"
+        gender = self.title_gender(doc[max(0, start - 1) : start + 1])
+        person = self._find_or_add(words, start, gender)
+        if gender is not None and self.gender_of(person) in (None, gender):
+            person.gender = gender
         role = role_before(doc, start, vocab.titles)
         if role:
             person.add_role(role)
@@ -289,9 +295,9 @@ class Cast:
         if " " in name:
             self.orgs.append((head.i, name))
 
-    def person_named(self, word: str) -> Person | None:
+    def person_named(self, word: str, gender: str | None = None) -> Person | None:
         """The person a bare surname (or given name) means, if the article names one."""
-        return self._single(word)
+        return self._single(word, None, gender)
 
     def org_name(self, name: str) -> str:
         """An acronym the article spelled out ("IRCC") becomes the full name."""
@@ -321,7 +327,7 @@ class Cast:
             return  # "General Motors", "General Mills": a company's name, not "Mr. Motors"
         if any(w.isupper() and len(w) > 1 for w in words) or not looks_like_name(words):
             return
-        person = self._find_or_add(words, head.i)
+        person = self._find_or_add(words, head.i, self.title_gender(phrase))
         person.mentions.append((head.i, phrase.start_char, phrase.end_char))
         for t in range(phrase.start, phrase.end):
             self._by_token[t] = person
@@ -333,9 +339,25 @@ class Cast:
         person.mentions.append((head.i, phrase.start_char, phrase.end_char))
         return person
 
-    def _find_or_add(self, words: tuple[str, ...], at: int | None = None) -> Person:
+    def title_gender(self, tokens: Iterable[Token]) -> str | None:
+        """ "m" or "f" when one of ``tokens`` is a title that says so ("Mrs.", "Sen." says neither)."""
+        for t in tokens:
+            if t.lower_ in self.vocab.male_titles:
+                return "m"
+            if t.lower_ in self.vocab.female_titles:
+                return "f"
+        return None
+
+    def gender_of(self, person: Person) -> str | None:
+        """The person's gender as the article shows it (titles, pronouns), else as their
+        given name says, else unknown."""
+        if person.gender is not None or len(person.name) < 2:
+            return person.gender
+        return self.vocab.given_genders.get(person.name[0].lower())
+
+    def _find_or_add(self, words: tuple[str, ...], at: int | None = None, gender: str | None = None) -> Person:
         if len(words) == 1:
-            hit = self._single(words[0], at)
+            hit = self._single(words[0], at, gender)
             if hit is not None:
                 return hit
         else:
@@ -352,14 +374,16 @@ class Cast:
         self.people.append(person)
         return person
 
-    def _single(self, word: str, at: int | None = None) -> Person | None:
+    def _single(self, word: str, at: int | None = None, gender: str | None = None) -> Person | None:
         """A one-word mention: a surname first, else a given name.
 
-        Among several people who share it, the one last mentioned before token ``at``
-        wins; failing that, the one introduced first. A given name alone names only someone
-        the story has already introduced ("Hillary" after "Hillary Clinton"): before the
-        full name it is more likely a word of something else ("Rust" the language, then a
-        conference "Rust Latam" the tagger took for a person).
+        Among several people who share it, a title's ``gender`` puts those it fits first
+        ("Mrs. Clinton" next to Bill Clinton) and those it contradicts last; then the one
+        last mentioned before token ``at`` wins; failing that, the one introduced first. A
+        given name alone names only someone the story has already introduced ("Hillary"
+        after "Hillary Clinton"): before the full name it is more likely a word of
+        something else ("Rust" the language, then a conference "Rust Latam" the tagger
+        took for a person).
         """
         best, best_rank = None, None
         for p in self.people:
@@ -373,7 +397,9 @@ class Cast:
             if rank == 1 and at is not None and not before:
                 continue
             first = min((m[0] for m in p.mentions), default=0)
-            key = (rank, bool(before), max(before, default=-1), -first)
+            known = self.gender_of(p)
+            agrees = 0 if gender is None or known is None else 1 if known == gender else -1
+            key = (rank, agrees, bool(before), max(before, default=-1), -first)
             if best_rank is None or key > best_rank:
                 best, best_rank = p, key
         return best
@@ -534,7 +560,7 @@ class Cast:
             sent = doc[sent.start - 1].sent
         if (
             last is not None
-            and (gender is None or last.gender in (None, gender))
+            and (gender is None or self.gender_of(last) in (None, gender))
             and (best_key is None or best_key[0] < _LAST_SPEAKER_FLOOR)
         ):
             best = last
@@ -554,7 +580,7 @@ class Cast:
         found: list[tuple[int, int, Person]] = []
         for k in range(lo, hi):
             tok, person = self._mentions[k]
-            if gender and person.gender and person.gender != gender:
+            if gender and self.gender_of(person) not in (None, gender):
                 continue
             salience = _salience(doc[tok])
             if salience:

@@ -39,6 +39,8 @@ class Vocabulary:
     #: pronoun -> "m" / "f", and those of them that can be a cue's subject or object
     gendered: dict[str, str]
     person_pronouns: dict[str, str]
+    #: given name -> "m" / "f" where the name says so (``given_names.txt``)
+    given_genders: dict[str, str]
     plural_pronouns: frozenset[str]
     first_second_pronouns: frozenset[str]
     question_words: frozenset[str]
@@ -93,6 +95,7 @@ def vocabulary(lang: str = "en") -> Vocabulary:
         person_nouns=w("person_nouns"),
         gendered={e.split()[0]: e.split()[1] for e in w("gendered_pronouns")},
         person_pronouns={e.split()[0]: e.split()[1] for e in w("gendered_pronouns") if e.endswith(" subject")},
+        given_genders=dict(e.split() for e in w("given_names")),
         plural_pronouns=w("plural_pronouns"),
         first_second_pronouns=w("first_second_pronouns"),
         question_words=w("question_words"),
