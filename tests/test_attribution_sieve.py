@@ -532,3 +532,24 @@ def test_narration_after_a_quotation_is_no_speech_tag(nlp):
     )
     q = only(quotes(nlp, text), "before the summer")
     assert q.rule != "cue:named_person" or q.speaker == "Alicia Brandt"
+
+
+def test_an_inverted_speech_tag_the_parser_read_as_an_object_still_names_the_speaker(nlp):
+    text = (
+        "The panel met on Tuesday evening.\n\n"
+        "\u201cImagine the two of them going up against each other on the same stage,\u201d mused "
+        "radio co-host Maria Lopez."
+    )
+    assert only(quotes(nlp, text), "same stage").speaker == "Maria Lopez"
+
+
+def test_words_that_go_on_after_a_quote_attributed_to_nobody_stay_unattributed(nlp):
+    text = (
+        "Mayor Alicia Brandt hired a new harbour master in March.\n\n"
+        '"The harbour master will oversee every berth and every mooring in the bay," the '
+        'statement said. "The harbour master will also direct the dredging of the channel."'
+    )
+    qs = quotes(nlp, text)
+    assert only(qs, "every mooring").speaker is None
+    q = only(qs, "dredging")
+    assert q.speaker is None and q.rule is None

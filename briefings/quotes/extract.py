@@ -311,6 +311,7 @@ def _nearby_cue(
 _TAG_TOKENS = 16
 _CLOSING = "\"'\u201d\u2019"
 _MARK_CHARS = _CLOSING + "\u201c\u2018`"
+_INVERTED_SUBJECT_DEPS = frozenset({"dobj", "attr", "oprd", "dep", "npadvmod", "appos"})
 _NOT_TAG_OPENERS = frozenset({"CCONJ", "SCONJ", "ADP", "PART", "PUNCT", "SPACE", "X"})
 
 
@@ -349,7 +350,14 @@ def _speech_tag(doc: Doc, text: str, m: Marked, layout: Layout) -> Report | None
         return None
     lo, hi = tag[0].i, tag[-1].i + 1
     subject = next((c for c in verb.children if c.dep_ in {"nsubj", "nsubjpass"} and lo <= c.i < hi), None)
-    if subject is None and verb.i > lo:
+    if subject is None and verb.i == lo:
+        # ``"...," mused Blaze co-host Stu Burguiere``: the parser took the inverted
+        # subject for an object; a name among the verb's nominal dependents is it.
+        nominals = [c for c in verb.rights if c.i < hi and c.dep_ in _INVERTED_SUBJECT_DEPS]
+        subject = next((c for c in nominals if c.pos_ == "PROPN"), None) or next(
+            (c for c in nominals if c.pos_ == "NOUN"), None
+        )
+    elif subject is None:
         # ``"...," Brent Bozell III, founder of the center, tells ...``: the parser hung
         # the name on the quotation; the phrase before the verb is still its subject.
         subject = next((t for t in doc[lo : verb.i] if not lo <= t.head.i < verb.i), None)

@@ -174,14 +174,20 @@ def fragment_subject(it: QuoteItem, k: int, ctx: QuoteContext) -> Speaker | None
 
 def continuation(it: QuoteItem, k: int, ctx: QuoteContext) -> Speaker | None:
     """The previous quote's speaker goes on: a quotation reopened on a new paragraph, or
-    an uncued quote in the paragraph after a quote."""
+    an uncued quote in the paragraph after a quote; after a quote whose cue names
+    nobody, nobody."""
     prev = ctx.previous(k)
-    if prev is None or prev.speaker is None:
+    if prev is None or (prev.speaker is None and not prev.settled):
         return None
     m = it.marked
     if (m is not None and m.continuation) or ctx.layout.rank(it.start) - ctx.layout.rank(
         prev.start
     ) <= _CARRY_PARAGRAPHS:
+        if prev.speaker is None:
+            # '"...," the statement said. "..."': the words go on in a voice nobody is
+            # named for, so no later rule may guess one.
+            it.settled = True
+            return None
         it.derived_from = prev
         return prev.speaker
     return None
@@ -246,6 +252,8 @@ def run_pass(name: str, ctx: QuoteContext) -> None:
             speaker = resolver(it, k, ctx)
             if speaker is not None:
                 it.speaker = replace(speaker, rule=speaker.rule if rule == "cue" else rule)
+                break
+            if it.settled:
                 break
 
 
