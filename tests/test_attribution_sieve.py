@@ -553,3 +553,21 @@ def test_words_that_go_on_after_a_quote_attributed_to_nobody_stay_unattributed(n
     assert only(qs, "every mooring").speaker is None
     q = only(qs, "dredging")
     assert q.speaker is None and q.rule is None
+
+
+def test_a_name_right_after_a_cue_that_ends_the_clause_is_its_speaker(nlp):
+    text = (
+        "That is not just a problem for the young people who are directly affected, but for "
+        "society at large, argued Palvetzian."
+    )
+    q = only(quotes(nlp, text), "society at large")
+    assert q.speaker == "Palvetzian"
+
+
+def test_a_name_after_told_is_whom_they_spoke_to_not_the_speaker(nlp):
+    text = (
+        "Back in 1999, Maria Lopez praised the mayor's political skills on television, "
+        "telling CNBC: \"I wish I could be like that. I just can't.\""
+    )
+    q = only(quotes(nlp, text), "be like that")
+    assert q.speaker == "Maria Lopez"

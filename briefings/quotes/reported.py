@@ -308,6 +308,9 @@ def _subject(cue: Token, vocab: Vocabulary, depth: int = 0) -> Token | None:
     for child in cue.rights:
         if child.dep_ in _SUBJECTS:
             return child
+    inverted = _inverted_subject(cue, vocab)
+    if inverted is not None:
+        return inverted
     if depth < 2 and cue.dep_ in _BORROWING and cue.head.i != cue.i:
         head = cue.head
         # "X said the team played well, adding ...": the parser may hang "adding" on
@@ -318,6 +321,29 @@ def _subject(cue: Token, vocab: Vocabulary, depth: int = 0) -> Token | None:
             head = head.head  # "X deflected questions before saying, ...": the one who said
         if head.pos_ in {"VERB", "AUX"}:
             return _subject(head, vocab, depth + 1)
+    return None
+
+
+#: Dependencies the parser gives an inverted subject it did not recognise as one.
+_MISREAD_SUBJECT_DEPS = frozenset({"dobj", "attr", "oprd", "dep", "npadvmod"})
+_INVERSION_REACH = 4
+
+
+def _inverted_subject(cue: Token, vocab: Vocabulary) -> Token | None:
+    """ "..., argued Palvetzian.": after a comma, a name right behind a cue that takes no
+    object and ending the clause is who spoke, even when the parser took it for an
+    object and would otherwise borrow the subject of the clause reported ("That's not
+    just ..."). After "told" or "telling" the name is whom they spoke to."""
+    doc = cue.doc
+    if cue.i == 0 or doc[cue.i - 1].text != "," or cue.lemma_ not in vocab.objectless_verbs:
+        return None
+    for child in cue.rights:
+        if child.i - cue.i > _INVERSION_REACH:
+            break
+        if child.dep_ in _MISREAD_SUBJECT_DEPS and child.pos_ == "PROPN":
+            after = child.right_edge.i + 1
+            if after >= len(doc) or doc[after].is_punct or doc[after].is_space:
+                return child
     return None
 
 

@@ -45,6 +45,9 @@ class Vocabulary:
     first_second_pronouns: frozenset[str]
     question_words: frozenset[str]
     issuing_verbs: frozenset[str]
+    #: speech verbs that take no object ("argued", not "told"): a name right after one
+    #: can only be its inverted subject (``reporting_verbs.txt``, base forms)
+    objectless_verbs: frozenset[str]
     #: verb -> the complement shapes that carry what was said ("urged X to Y"),
     #: from ``lang/<code>/object_reports.json``
     object_shapes: dict[str, tuple[tuple[str, ...], ...]]
@@ -100,6 +103,7 @@ def vocabulary(lang: str = "en") -> Vocabulary:
         first_second_pronouns=w("first_second_pronouns"),
         question_words=w("question_words"),
         issuing_verbs=w("issuing_verbs"),
+        objectless_verbs=frozenset(e.split()[0] for e in w("reporting_verbs")),
         object_shapes={v: tuple(tuple(shape) for shape in e["shapes"]) for v, e in object_verbs.items()},
         object_min_tokens=int(objects["min_tokens"]),
         speech_hashes=np.fromiter((hash_string(v) for v in speech | set(object_verbs)), dtype=np.uint64),
