@@ -567,7 +567,7 @@ def test_a_name_right_after_a_cue_that_ends_the_clause_is_its_speaker(nlp):
 def test_a_name_after_told_is_whom_they_spoke_to_not_the_speaker(nlp):
     text = (
         "Back in 1999, Maria Lopez praised the mayor's political skills on television, "
-        "telling CNBC: \"I wish I could be like that. I just can't.\""
+        'telling CNBC: "I wish I could be like that. I just can\'t."'
     )
     q = only(quotes(nlp, text), "be like that")
     assert q.speaker == "Maria Lopez"
