@@ -571,3 +571,16 @@ def test_a_name_after_told_is_whom_they_spoke_to_not_the_speaker(nlp):
     )
     q = only(quotes(nlp, text), "be like that")
     assert q.speaker == "Maria Lopez"
+
+
+def test_narration_that_goes_on_after_a_quotation_is_no_speech_tag(nlp):
+    text = (
+        "The campaign has a shop near the capitol.\n\n"
+        "\u201cMake the city great again!\u201d Dalton Brody is a gifts and accessories store that sells "
+        "the hats.\n\n"
+        "''We could win enough delegates in the spring to catch up further, all the way through "
+        "California,'' which votes in June, said Tad Devine, a senior adviser."
+    )
+    qs = quotes(nlp, text)
+    assert not any(q.speaker == "Dalton Brody" for q in qs)
+    assert only(qs, "enough delegates").speaker == "Tad Devine"

@@ -311,6 +311,7 @@ def _nearby_cue(
 _TAG_TOKENS = 16
 _CLOSING = "\"'\u201d\u2019"
 _MARK_CHARS = _CLOSING + "\u201c\u2018`"
+_RELATIVE_TAGS = frozenset({"WDT", "WP", "WP$", "WRB"})
 _INVERTED_SUBJECT_DEPS = frozenset({"dobj", "attr", "oprd", "dep", "npadvmod", "appos"})
 _NOT_TAG_OPENERS = frozenset({"CCONJ", "SCONJ", "ADP", "PART", "PUNCT", "SPACE", "X"})
 
@@ -343,9 +344,9 @@ def _speech_tag(doc: Doc, text: str, m: Marked, layout: Layout) -> Report | None
         if t.is_space or t.text in _CLOSING or (t.is_punct and t.text not in {",", "(", ")", "-"}):
             break
         tag.append(t)
-    if not tag or tag[0].pos_ in _NOT_TAG_OPENERS:
-        return None
-    verb = next((t for t in tag if t.pos_ in {"VERB", "AUX"}), None)
+    if not tag or tag[0].pos_ in _NOT_TAG_OPENERS or tag[0].tag_ in _RELATIVE_TAGS:
+        return None  # '"...," which votes in June': the narration goes on
+    verb = next((t for t in tag if t.pos_ == "VERB"), None)  # not "... is a store"
     if verb is None:
         return None
     lo, hi = tag[0].i, tag[-1].i + 1
