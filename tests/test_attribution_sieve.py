@@ -584,3 +584,34 @@ def test_narration_that_goes_on_after_a_quotation_is_no_speech_tag(nlp):
     qs = quotes(nlp, text)
     assert not any(q.speaker == "Dalton Brody" for q in qs)
     assert only(qs, "enough delegates").speaker == "Tad Devine"
+
+
+def test_a_full_name_of_the_other_gender_is_not_merged_into_a_surname_seen_alone(nlp):
+    text = (
+        "President Obama spoke in Washington on Saturday.\n\n"
+        '"My name may not be on the ballot, but our progress is on the ballot," Mr. Obama said.\n\n'
+        "The campaign plans to send Mr. Obama and the first lady, Michelle Obama, to Ohio."
+    )
+    q = only(quotes(nlp, text), "our progress")
+    assert q.speaker != "Michelle Obama"
+
+
+def test_an_indefinite_role_noun_is_someone_unnamed_not_the_person_with_that_role(nlp):
+    text = (
+        "District leader Craig Dunn backed the slate in March.\n\n"
+        '"One of my criteria for filtering out folks was whether or not they support the mayor," '
+        "said one district leader."
+    )
+    q = only(quotes(nlp, text), "criteria")
+    assert q.speaker != "Craig Dunn"
+
+
+def test_a_passive_cue_is_spoken_by_its_agent_not_its_subject(nlp):
+    text = "Mayor Alicia Brandt was told by the city engineer, Maria Lopez, that the bridge would close for the winter."
+    q = only(quotes(nlp, text), "bridge would close")
+    assert q.speaker == "Maria Lopez"
+    text = (
+        "As the crowd began to chant, Alicia Brandt was joined on stage by the mayor, Maria Lopez, "
+        'and joked, "You are all being ridiculous tonight," drawing loud jeers.'
+    )
+    assert only(quotes(nlp, text), "ridiculous").speaker == "Alicia Brandt"  # the governor's agent is not the cue's

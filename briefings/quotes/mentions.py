@@ -356,8 +356,8 @@ def role_noun(m: Mention) -> Speaker | None:
     """ "The US president said": the person the article gave that role (not a relative:
     "the father said" is someone new; "the senators" are several people, none of them
     one named person)."""
-    if m.lemma in m.cast.vocab.kin_nouns or _anonymous(m) or _plural(m.head):
-        return None
+    if m.lemma in m.cast.vocab.kin_nouns or _anonymous(m) or _plural(m.head) or indefinite(m.head):
+        return None  # "a Carrier executive", "one district leader": someone not named
     person = m.cast.by_role(m.lemma, m.head)
     if person is None:
         return None

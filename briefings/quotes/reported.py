@@ -304,7 +304,8 @@ def _issues_findings(subject: Token | None, vocab: Vocabulary) -> bool:
 def _subject(cue: Token, vocab: Vocabulary, depth: int = 0) -> Token | None:
     for child in reversed(list(cue.lefts)):  # the nearest: a heading may add a stray one
         if child.dep_ in _SUBJECTS:
-            return child
+            agent = _agent(cue) if child.dep_ == "nsubjpass" and depth == 0 else None
+            return agent if agent is not None else child
     for child in cue.rights:
         if child.dep_ in _SUBJECTS:
             return child
@@ -322,6 +323,14 @@ def _subject(cue: Token, vocab: Vocabulary, depth: int = 0) -> Token | None:
         if head.pos_ in {"VERB", "AUX"}:
             return _subject(head, vocab, depth + 1)
     return None
+
+
+def _agent(cue: Token) -> Token | None:
+    """ "Rubio was asked by moderator Gerard Baker whether ...": a passive cue's speaker is
+    the one it is done by, not its subject (who is asked, or told). Only the cue's own
+    agent: in "X was joined on stage by Y and joked", X still jokes."""
+    agent = next((c for c in cue.children if c.dep_ == "agent"), None)
+    return next((c for c in agent.children if c.dep_ == "pobj"), None) if agent is not None else None
 
 
 #: Dependencies the parser gives an inverted subject it did not recognise as one.

@@ -365,9 +365,11 @@ class Cast:
                 if len(p.name) > 1 and compatible(p.name, words):
                     p.name = _better_name(p.name, words)
                     return p
-            # A surname seen alone before, now given in full.
+            # A surname seen alone before, now given in full (not "Michelle Obama" after
+            # "Mr. Obama": a given name that says the other gender is someone else).
+            named = self.vocab.given_genders.get(words[0].lower())
             for p in reversed(self.people):
-                if len(p.name) == 1 and p.name[0] == words[-1]:
+                if len(p.name) == 1 and p.name[0] == words[-1] and (p.gender is None or named in (None, p.gender)):
                     p.name = words
                     return p
         person = Person(words)
