@@ -16,7 +16,7 @@ from spacy.tokens import Doc
 
 from .layout import Layout
 from .marks import Marked, find_marked
-from .reported import Report, find_reports
+from .reported import MISREAD_SUBJECT_DEPS, Report, find_reports
 from .sieve import QuoteContext, QuoteItem, run_pass, transcript_turns
 from .speakers import Cast, QuotedText
 from .vocab import Vocabulary
@@ -312,7 +312,8 @@ _TAG_TOKENS = 16
 _CLOSING = "\"'\u201d\u2019"
 _MARK_CHARS = _CLOSING + "\u201c\u2018`"
 _RELATIVE_TAGS = frozenset({"WDT", "WP", "WP$", "WRB"})
-_INVERTED_SUBJECT_DEPS = frozenset({"dobj", "attr", "oprd", "dep", "npadvmod", "appos"})
+#: After a quotation the parser may also hang the name on an object in apposition.
+_INVERTED_SUBJECT_DEPS = MISREAD_SUBJECT_DEPS | {"appos"}
 _NOT_TAG_OPENERS = frozenset({"CCONJ", "SCONJ", "ADP", "PART", "PUNCT", "SPACE", "X"})
 
 

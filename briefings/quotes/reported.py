@@ -334,7 +334,7 @@ def _agent(cue: Token) -> Token | None:
 
 
 #: Dependencies the parser gives an inverted subject it did not recognise as one.
-_MISREAD_SUBJECT_DEPS = frozenset({"dobj", "attr", "oprd", "dep", "npadvmod"})
+MISREAD_SUBJECT_DEPS = frozenset({"dobj", "attr", "oprd", "dep", "npadvmod"})
 _INVERSION_REACH = 4
 
 
@@ -349,7 +349,7 @@ def _inverted_subject(cue: Token, vocab: Vocabulary) -> Token | None:
     for child in cue.rights:
         if child.i - cue.i > _INVERSION_REACH:
             break
-        if child.dep_ in _MISREAD_SUBJECT_DEPS and child.pos_ == "PROPN":
+        if child.dep_ in MISREAD_SUBJECT_DEPS and child.pos_ == "PROPN":
             after = child.right_edge.i + 1
             if after >= len(doc) or doc[after].is_punct or doc[after].is_space:
                 return child

@@ -399,8 +399,8 @@ class Cast:
             if rank == 1 and at is not None and not before:
                 continue
             first = min((m[0] for m in p.mentions), default=0)
-            known = self.gender_of(p)
-            agrees = 0 if gender is None or known is None else 1 if known == gender else -1
+            known = self.gender_of(p) if gender is not None else None
+            agrees = 0 if known is None else 1 if known == gender else -1
             key = (rank, agrees, bool(before), max(before, default=-1), -first)
             if best_rank is None or key > best_rank:
                 best, best_rank = p, key
