@@ -615,3 +615,21 @@ def test_a_passive_cue_is_spoken_by_its_agent_not_its_subject(nlp):
         'and joked, "You are all being ridiculous tonight," drawing loud jeers.'
     )
     assert only(quotes(nlp, text), "ridiculous").speaker == "Alicia Brandt"  # the governor's agent is not the cue's
+
+
+def test_a_role_noun_from_the_lexicon_is_a_person(nlp):
+    # "tycoon" and "neurosurgeon" are in no hand list: WordNet's person nouns know them.
+    q = only(quotes(nlp, "The tycoon said on Monday that the deal was dead."), "deal")
+    assert (q.speaker, q.rule) == ("tycoon", "cue:source_noun")
+    text = "Ben Carson spoke in Ohio on Monday.\n\nThe retired neurosurgeon said the plan would fail."
+    q = only(quotes(nlp, text, min_confidence=0.0), "plan")
+    assert (q.speaker, q.rule) == ("Ben Carson", "cue:description")
+
+
+def test_a_gendered_role_noun_is_not_the_person_of_the_other_gender(nlp):
+    text = (
+        'Hillary Clinton spoke in Ohio on Monday. "It raises national security issues," she said.\n\n'
+        "The New York businessman has praised Putin, saying he was a stronger leader than Obama.\n"
+    )
+    q = only(quotes(nlp, text, min_confidence=0.0), "stronger leader")
+    assert q.speaker == "New York businessman"  # someone unnamed, not Hillary Clinton

@@ -379,7 +379,8 @@ def description(m: Mention) -> Speaker | None:
     ):
         return None
     last = m.previous.person if m.previous is not None else None
-    person = cast.antecedent(head.i, None, last)
+    # "The New York businessman" is not the woman quoted just before.
+    person = cast.antecedent(head.i, vocab.noun_genders.get(m.lemma), last)
     if person is None:
         return None
     return cast.speaker(person, head, named=False, role=strip_det(noun_phrase(head).text))

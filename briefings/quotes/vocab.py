@@ -35,7 +35,11 @@ class Vocabulary:
     document_nouns: frozenset[str]
     group_pronouns: frozenset[str]
     person_suffixes: frozenset[str]
+    #: nouns that name a person: the hand-kept roles and WordNet's person nouns
+    #: (``wordnet_person_nouns.txt``), less those that name an organisation or a document
     person_nouns: frozenset[str]
+    #: role noun -> "m" / "f" where the noun says so ("businessman", ``gendered_nouns.txt``)
+    noun_genders: dict[str, str]
     #: pronoun -> "m" / "f", and those of them that can be a cue's subject or object
     gendered: dict[str, str]
     person_pronouns: dict[str, str]
@@ -76,6 +80,7 @@ def vocabulary(lang: str = "en") -> Vocabulary:
         return lang_data.words(lang, name)
 
     speech = w("speech_verbs")
+    not_people = w("org_nouns") | w("document_nouns")
     objects = lang_data.table(lang, "object_reports")
     object_verbs = objects["verbs"]
     return Vocabulary(
@@ -95,7 +100,8 @@ def vocabulary(lang: str = "en") -> Vocabulary:
         document_nouns=w("document_nouns"),
         group_pronouns=w("group_pronouns"),
         person_suffixes=w("person_suffixes"),
-        person_nouns=w("person_nouns"),
+        person_nouns=w("person_nouns") | (w("wordnet_person_nouns") - not_people),
+        noun_genders=dict(e.split() for e in w("gendered_nouns")),
         gendered={e.split()[0]: e.split()[1] for e in w("gendered_pronouns")},
         person_pronouns={e.split()[0]: e.split()[1] for e in w("gendered_pronouns") if e.endswith(" subject")},
         given_genders=dict(e.split() for e in w("given_names")),

