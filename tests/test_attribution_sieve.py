@@ -633,3 +633,59 @@ def test_a_gendered_role_noun_is_not_the_person_of_the_other_gender(nlp):
     )
     q = only(quotes(nlp, text, min_confidence=0.0), "stronger leader")
     assert q.speaker == "New York businessman"  # someone unnamed, not Hillary Clinton
+
+
+def test_an_introducer_before_a_quotation_typed_with_two_apostrophes(nlp):
+    # ''...'' (as archives type quotation marks) and a clause the parser hung on the name.
+    text = (
+        "Senator Chris Coons spoke in Delaware on Friday.\n\n"
+        "Mitt Romney, the 2012 Republican presidential nominee, tweeted in response: "
+        "''Important distinction: thug Putin kills journalists.''\n"
+    )
+    q = only(quotes(nlp, text, min_confidence=0.0), "thug Putin")
+    assert (q.speaker, q.rule) == ("Mitt Romney", "introducer")
+
+
+def test_a_line_opened_by_a_name_and_a_colon_quotes_that_person(nlp):
+    text = (
+        "Trump: Cruz Is For Oil Because \u2018Oil Pays Him a Lot of Money.\u2019\n\n"
+        "Republican presidential candidate Donald Trump argued on Monday that Ted Cruz was wrong.\n"
+    )
+    q = only(quotes(nlp, text), "Oil Pays")
+    assert (q.speaker, q.rule) == ("Donald Trump", "labelled_line")
+
+
+def test_an_article_opening_the_sentence_is_no_part_of_a_name():
+    from briefings.quotes.speakers import name_words
+
+    assert name_words("The Donald Trump") == ("Donald", "Trump")
+
+
+def test_a_negated_cue_reports_nothing_its_subject_said(nlp):
+    text = 'Corey Lewandowski spoke on Monday.\n\nComey cannot say that "from his perspective," Lewandowski added.\n'
+    q = only(quotes(nlp, text), "perspective")
+    assert q.speaker == "Corey Lewandowski"
+
+
+def test_a_quotation_signed_on_the_next_line_is_the_signers(nlp):
+    text = (
+        "Hillary Clinton and Bernie Sanders debated in Ohio. Sanders voted for the law.\n\n"
+        '"I will look into it. I do not know the status, but I will certainly look into it."\n\n'
+        "- Hillary Clinton.\n\n"
+        "Clinton has been looking into it.\n\n"
+        '"Boeing and GE and other multinationals pay zero taxes."  - Sanders.\n'
+    )
+    qs = quotes(nlp, text)
+    assert (only(qs, "look into it").speaker, only(qs, "look into it").rule) == ("Hillary Clinton", "signature")
+    assert only(qs, "zero taxes").speaker == "Bernie Sanders"
+
+
+def test_the_clause_before_an_introducing_colon_is_reported_not_the_introducer(nlp):
+    # The colon ends what "Another" said, so Trump (that clause's subject) does not speak.
+    text = (
+        "Donald Trump spoke in Ohio on Monday.\n\n"
+        'Another said he hoped with his "whole heart" that Trump wins the presidential election: '
+        '"That way I can watch the comedy that is the United States for several years."\n'
+    )
+    q = only(quotes(nlp, text, min_confidence=0.0), "comedy")
+    assert q.speaker != "Donald Trump"

@@ -60,7 +60,7 @@ def find_reports(
     a sentence over a line break), and a clause reported inside another one ("X said
     the critics are lying when they say ...") belongs to the outer report only.
     """
-    reports = [_report(doc[i], quoted, vocab) for i in cue_positions(doc, vocab)]
+    reports = [_report(doc[i], quoted, vocab) for i in cue_positions(doc, vocab) if not _negated(doc[i])]
     reports.extend(_according(doc, vocab))
     reports.sort(key=lambda r: r.cue)
     for r in reports:
@@ -72,6 +72,11 @@ def find_reports(
     _split_additions(doc, text, reports)
     _mark_nested(doc, reports)
     return reports
+
+
+def _negated(cue: Token) -> bool:
+    """ "Comey cannot say that ...", "she never said": what follows is not the subject's."""
+    return any(c.dep_ == "neg" for c in cue.children)
 
 
 def _past_false_break(doc: Doc, text: str, end: int) -> int:

@@ -8,7 +8,9 @@ first answer wins and names the quote's ``rule``.
 
 * pass ``explicit``: the quote's own cue (``cue``: its subject through the mention sieve
   of :mod:`.mentions`; ``orphan_cue``: a cue whose subject the parse lost);
-* pass ``context``: quotes with no cue of their own (``introducer``: the narration right
+* pass ``context``: quotes with no cue of their own (``labelled_line``: a line opened by
+  a person's name and a colon, "Trump: ..."; ``signature``: a quotation signed "- Name"
+  after it; ``introducer``: the narration right
   before names who speaks; ``continuation``: the previous quote's speaker goes on;
   ``same_paragraph``: the next quote's speaker in the same paragraph; ``continued``: a
   quotation running on into a cued one; ``nearest_person``: the person the story is
@@ -24,13 +26,13 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 
-from spacy.tokens import Doc
+from spacy.tokens import Doc, Token
 
 from .layout import Layout
 from .marks import Marked
 from .mentions import resolve_mention, someone
 from .reported import Report
-from .speakers import NOBODY, Cast, Speaker
+from .speakers import NOBODY, Cast, Speaker, looks_like_name
 
 #: How many paragraphs of running text a speaker's remarks carry over without a cue.
 _CARRY_PARAGRAPHS = 1
@@ -108,6 +110,55 @@ def orphan_cue(it: QuoteItem, k: int, ctx: QuoteContext) -> Speaker | None:
 # -- pass "context" ---------------------------------------------------------------------
 
 
+#: "Trump:" or "Sen. Lindsey Graham:" opening a line: up to three capitalised words.
+_LABEL_NAME = re.compile(r"[ \t]*((?:[A-Z][\w.'\u2019-]* ){0,2}[A-Z][\w'\u2019-]+):[ \t]")
+
+
+def labelled_line(it: QuoteItem, k: int, ctx: QuoteContext) -> Speaker | None:
+    """``Trump: Cruz Has 'To Come a Long Way' On Ethanol``: a headline or paragraph that
+    opens with a name the article gives a person, and a colon, quotes that person."""
+    start, end = ctx.layout.bounds(it.start)
+    label = _LABEL_NAME.match(ctx.text, start, end)
+    if label is None or it.start < label.end():
+        return None
+    person = ctx.cast.person_named(label.group(1).split()[-1])
+    return ctx.cast.speaker_for(person, label.start(1)) if person is not None else None
+
+
+#: "- Hillary Clinton." or "— Sen. Bernie Sanders" signing a quotation: a dash and a name.
+_SIGNATURE = re.compile(r"[ \t]*[-\u2013\u2014]+[ \t]*((?:[A-Z][\w.'\u2019-]* ){0,3}[A-Z][\w'\u2019-]+)\.?[ \t]*")
+
+
+def signature(it: QuoteItem, k: int, ctx: QuoteContext) -> Speaker | None:
+    """A quotation standing alone and signed after it, on its line or the next
+    (``"Boeing and GE ... pay zero taxes."  - Sanders.``), as fact checks and epigraphs
+    print them: the signing name, not the person the story was about."""
+    m, text = it.marked, ctx.text
+    if m is None or m.close is None or m.continuation:
+        return None
+    start, end = ctx.layout.bounds(it.start)
+    if text[start : m.open].strip():
+        return None  # narration before the quotation: not one standing alone
+    at, line_end = m.close + 1, end
+    if not text[at:end].strip():
+        at = end
+        while at < len(text) and text[at].isspace():
+            at += 1
+        line_end = text.find("\n", at)
+        line_end = len(text) if line_end < 0 else line_end
+    sig = _SIGNATURE.fullmatch(text, at, line_end)
+    if sig is None:
+        return None
+    cast = ctx.cast
+    words = cast.name_words(sig.group(1))
+    person = cast.person_named(words[-1]) if looks_like_name(words) else None
+    if person is not None:
+        return cast.speaker_for(person, sig.start(1))
+    if len(words) >= 2 and looks_like_name(words):
+        return Speaker(" ".join(words), "person", None, sig.start(1), sig.end(1))
+    return None
+
+
 def introducer(it: QuoteItem, k: int, ctx: QuoteContext) -> Speaker | None:
     """``Musk took to Twitter with this: "..."`` and ``Durning did not need much coaxing.
     "I'm thankful ..."``: a sentence just before the quotation (same or previous
@@ -120,9 +171,11 @@ def introducer(it: QuoteItem, k: int, ctx: QuoteContext) -> Speaker | None:
     if tok is None:
         return None
     sent = tok.sent
-    if sent.start_char < m.open and text[sent.start_char : m.open].strip():
+    # An opening '' is read as one mark whose first character stays behind (marks.py).
+    before = text[sent.start_char : m.open].rstrip().rstrip("'`").rstrip()
+    if sent.start_char < m.open and before:
         candidate = sent
-        if not text[sent.start_char : m.open].rstrip().endswith(":"):
+        if not before.endswith(":"):
             return None
     elif sent.start > 0:
         candidate = doc[sent.start - 1].sent
@@ -139,9 +192,14 @@ def introducer(it: QuoteItem, k: int, ctx: QuoteContext) -> Speaker | None:
         head = doc[j]
         while head.pos_ not in {"VERB", "AUX"} and head.head.i != head.i:
             head = head.head
+        head = _reporting_verb(head, cast)
     subject = None
     for _ in range(3):
         subject = next((c for c in head.children if c.dep_ in {"nsubj", "nsubjpass"}), None)
+        if subject is None and head.dep_ == "acl" and head.head.pos_ in {"PROPN", "NOUN"}:
+            # "Mitt Romney, the nominee, tweeted in response:" parsed as a clause hung on
+            # the name: the name is the subject.
+            subject = head.head
         if subject is not None or head.head.i == head.i:
             break
         head = head.head
@@ -149,6 +207,23 @@ def introducer(it: QuoteItem, k: int, ctx: QuoteContext) -> Speaker | None:
         return None
     speaker = someone(resolve_mention(cast, subject, ctx.previous_speaker(k)))
     return speaker if speaker is not None and speaker.person is not None else None
+
+
+#: Dependencies that join a verb to another event rather than to what was said.
+_OTHER_EVENT = frozenset({"conj", "advcl", "parataxis"})
+
+
+def _reporting_verb(head: Token, cast: Cast) -> Token:
+    """ "Another said he hoped that Trump wins:": the clause at the colon is what someone
+    said, so whoever said it introduces the quotation, not that clause's subject. The
+    speech verb must govern the clause (not merely be coordinated with it: "... said it,
+    and Potts echoed:") and come before it, outside quotation marks."""
+    tok = head
+    while tok.head.i != tok.i and tok.dep_ not in _OTHER_EVENT:
+        tok = tok.head
+        if tok.lemma_ in cast.vocab.speech_verbs and tok.i < head.i and not cast.quoted.contains(tok.idx):
+            return tok
+    return head
 
 
 def _has_quotation(cast: Cast, sent) -> bool:
@@ -231,6 +306,8 @@ PASSES: tuple[tuple[str, tuple[tuple[str, QuoteResolver], ...]], ...] = (
     (
         "context",
         (
+            ("labelled_line", labelled_line),
+            ("signature", signature),
             ("introducer", introducer),
             ("fragment_subject", fragment_subject),
             ("continuation", continuation),

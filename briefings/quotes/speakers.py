@@ -78,6 +78,10 @@ def name_words(text: str, titles: frozenset[str] | None = None) -> tuple[str, ..
     """Words of a name with titles, possessives and broken hyphenation removed."""
     titles = vocabulary().titles if titles is None else titles
     text = _BROKEN_HYPHEN.sub(r"\1-\2", text.strip())
+    if text[:1].isupper():
+        # "The Billy on the Street star": an article opening the sentence is no part of
+        # the name. (A lower-case one inside a sentence stays: "a Model 3" is no name.)
+        text = strip_det(text)
     words = [w for w in text.split() if w]
     for k in range(len(words) - 2, -1, -1):
         if _POSSESSIVE.search(words[k]) and words[k][-1] != "'" or words[k].endswith(("'s", "’s")):
