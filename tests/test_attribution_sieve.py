@@ -689,3 +689,22 @@ def test_the_clause_before_an_introducing_colon_is_reported_not_the_introducer(n
     )
     q = only(quotes(nlp, text, min_confidence=0.0), "comedy")
     assert q.speaker != "Donald Trump"
+
+
+def test_a_name_the_parser_hung_on_the_clause_before_is_the_cues_subject(nlp):
+    text = (
+        "Ryan spoke on Monday. And it wasn't a one-off or an accident \u2014 Brendan Buck, a spokesman for Ryan, "
+        "told POLITICO that the House speaker gave Priebus a heads up about his declaration.\n"
+    )
+    q = only(quotes(nlp, text), "heads up")
+    assert (q.speaker, q.rule) == ("Brendan Buck", "cue:named_person")
+
+
+def test_a_wh_word_before_an_introducing_colon_names_nobody(nlp):
+    text = (
+        '"There was wrongdoing," said a former senior law enforcement official.\n\n'
+        'Hillary Clinton has since apologized for what happened: "Yes, I should have used two email '
+        'addresses. Not doing so was a mistake."\n'
+    )
+    q = only(quotes(nlp, text), "two email")
+    assert (q.speaker, q.rule) == ("Hillary Clinton", "introducer")

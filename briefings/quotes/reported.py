@@ -317,6 +317,9 @@ def _subject(cue: Token, vocab: Vocabulary, depth: int = 0) -> Token | None:
     inverted = _inverted_subject(cue, vocab)
     if inverted is not None:
         return inverted
+    stranded = _stranded_subject(cue) if depth == 0 else None
+    if stranded is not None:
+        return stranded
     if depth < 2 and cue.dep_ in _BORROWING and cue.head.i != cue.i:
         head = cue.head
         # "X said the team played well, adding ...": the parser may hang "adding" on
@@ -327,6 +330,25 @@ def _subject(cue: Token, vocab: Vocabulary, depth: int = 0) -> Token | None:
             head = head.head  # "X deflected questions before saying, ...": the one who said
         if head.pos_ in {"VERB", "AUX"}:
             return _subject(head, vocab, depth + 1)
+    return None
+
+
+#: Dependencies the parser gives a name it hung on the clause before the cue's.
+_STRANDED_DEPS = frozenset({"appos", "dep", "npadvmod"})
+
+
+def _stranded_subject(cue: Token) -> Token | None:
+    """ "It was no accident -- Brendan Buck, a spokesman for Ryan, told POLITICO that
+    ...": a person's name (with its apposition) ending right before ", told" is who
+    told, even when the parser hung it on the clause before and left the cue without a
+    subject (it would borrow that clause's "it")."""
+    doc = cue.doc
+    if cue.i < 2 or doc[cue.i - 1].text != ",":
+        return None
+    for k in range(cue.i - 2, max(-1, cue.i - 16), -1):
+        tok = doc[k]
+        if tok.ent_type_ == "PERSON" and tok.dep_ in _STRANDED_DEPS and tok.right_edge.i in (cue.i - 2, cue.i - 1):
+            return tok
     return None
 
 

@@ -195,7 +195,10 @@ def introducer(it: QuoteItem, k: int, ctx: QuoteContext) -> Speaker | None:
         head = _reporting_verb(head, cast)
     subject = None
     for _ in range(3):
-        subject = next((c for c in head.children if c.dep_ in {"nsubj", "nsubjpass"}), None)
+        # "apologized for what happened:": a wh-word is no one, look further up.
+        subject = next(
+            (c for c in head.children if c.dep_ in {"nsubj", "nsubjpass"} and c.tag_ not in _WH_TAGS), None
+        )
         if subject is None and head.dep_ == "acl" and head.head.pos_ in {"PROPN", "NOUN"}:
             # "Mitt Romney, the nominee, tweeted in response:" parsed as a clause hung on
             # the name: the name is the subject.
@@ -209,6 +212,8 @@ def introducer(it: QuoteItem, k: int, ctx: QuoteContext) -> Speaker | None:
     return speaker if speaker is not None and speaker.person is not None else None
 
 
+#: Penn tags of wh-words ("what", "which"), which open a clause but name nobody.
+_WH_TAGS = frozenset({"WP", "WDT"})
 #: Dependencies that join a verb to another event rather than to what was said.
 _OTHER_EVENT = frozenset({"conj", "advcl", "parataxis"})
 
