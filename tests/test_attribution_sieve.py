@@ -708,3 +708,30 @@ def test_a_wh_word_before_an_introducing_colon_names_nobody(nlp):
     )
     q = only(quotes(nlp, text), "two email")
     assert (q.speaker, q.rule) == ("Hillary Clinton", "introducer")
+
+
+def test_a_participle_after_a_speech_clause_is_spoken_by_that_clauses_subject(nlp):
+    text = (
+        "Comey cannot say that \u201cfrom his perspective,\u201d Lewandowski added, saying it should be "
+        "\u201cup to the prosecutor to move forward or not.\u201d\n"
+    )
+    assert only(quotes(nlp, text), "prosecutor").speaker == "Lewandowski"
+
+
+def test_a_participle_after_a_noun_clause_is_spoken_by_the_main_subject(nlp):
+    text = (
+        "Party chair Debbie Wasserman Schultz dismissed Bernie Sanders\u2019 accusations that the Clinton "
+        "campaign is violating federal election law through its joint fundraising agreement with the DNC "
+        "\u2014 saying the Sanders campaign chose not to accept the same help.\n"
+    )
+    assert "Wasserman Schultz" in only(quotes(nlp, text), "same help").speaker
+
+
+def test_an_introducer_after_a_closing_mark_the_parser_put_in_its_sentence(nlp):
+    text = (
+        'Bernie Sanders spoke first. "It\'s time for low-wage workers, including caregivers, to organize."'
+        "\n\nClinton touted her credentials as an original co-sponsor of the legislation. "
+        '"We need to find ways to support workers that want a union in their workplace."\n'
+    )
+    q = only(quotes(nlp, text), "find ways")
+    assert (q.speaker, q.rule) == ("Clinton", "introducer")

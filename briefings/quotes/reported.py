@@ -323,14 +323,34 @@ def _subject(cue: Token, vocab: Vocabulary, depth: int = 0) -> Token | None:
     if depth < 2 and cue.dep_ in _BORROWING and cue.head.i != cue.i:
         head = cue.head
         # "X said the team played well, adding ...": the parser may hang "adding" on
-        # the reported clause; the one adding is whoever speaks, not the team.
-        if head.dep_ == "ccomp" and head.head.lemma_ in vocab.speech_verbs:
-            head = head.head
+        # the reported clause; the one adding is whoever speaks, not the team. (Not
+        # when that clause is itself speech: in "... Lewandowski added, saying ...",
+        # Lewandowski is saying.)
+        if head.lemma_ not in vocab.speech_verbs:
+            head = _governing_clause(head, vocab)
         if head.pos_ == "ADP" and head.head.i != head.i:
             head = head.head  # "X deflected questions before saying, ...": the one who said
         if head.pos_ in {"VERB", "AUX"}:
             return _subject(head, vocab, depth + 1)
     return None
+
+
+def _governing_clause(head: Token, vocab: Vocabulary) -> Token:
+    """The clause a participle after a reported clause belongs to: the speech verb over
+    it ("X said the team played well, adding"), or the verb whose object the clause
+    spells out ("X dismissed accusations that Y is violating the law -- saying ...")."""
+    if head.dep_ == "ccomp" and head.head.lemma_ in vocab.speech_verbs:
+        return head.head
+    noun = head.head
+    if (
+        head.dep_ == "acl"
+        and any(c.dep_ == "mark" for c in head.children)
+        and noun.pos_ == "NOUN"
+        and noun.head.pos_ == "VERB"
+        and noun.head.i != noun.i
+    ):
+        return noun.head
+    return head
 
 
 #: Dependencies the parser gives a name it hung on the clause before the cue's.

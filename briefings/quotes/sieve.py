@@ -26,7 +26,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 
-from spacy.tokens import Doc, Token
+from spacy.tokens import Doc, Span, Token
 
 from .layout import Layout
 from .marks import Marked
@@ -178,7 +178,7 @@ def introducer(it: QuoteItem, k: int, ctx: QuoteContext) -> Speaker | None:
         if not before.endswith(":"):
             return None
     elif sent.start > 0:
-        candidate = doc[sent.start - 1].sent
+        candidate = _without_stray_marks(doc[sent.start - 1].sent)
         if _has_quotation(cast, candidate) or layout.rank(m.start) - layout.rank(candidate.start_char) > 1:
             return None  # a sentence carrying a quotation attributes it; it introduces nobody
     else:
@@ -229,6 +229,15 @@ def _reporting_verb(head: Token, cast: Cast) -> Token:
         if tok.lemma_ in cast.vocab.speech_verbs and tok.i < head.i and not cast.quoted.contains(tok.idx):
             return tok
     return head
+
+
+def _without_stray_marks(sent: Span) -> Span:
+    """The sentence without the closing mark and line breaks the parser put at its start
+    (a quotation closing the paragraph before), which are no part of it."""
+    k = sent.start
+    while k < sent.end - 1 and (sent.doc[k].is_space or sent.doc[k].is_quote):
+        k += 1
+    return sent.doc[k : sent.end]
 
 
 def _has_quotation(cast: Cast, sent) -> bool:
