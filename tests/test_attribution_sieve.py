@@ -735,3 +735,21 @@ def test_an_introducer_after_a_closing_mark_the_parser_put_in_its_sentence(nlp):
     )
     q = only(quotes(nlp, text), "find ways")
     assert (q.speaker, q.rule) == ("Clinton", "introducer")
+
+
+def test_a_body_of_a_named_organisation_speaks_for_it(nlp):
+    text = (
+        "Cisco System\u2019s Talos cybersecurity unit said in a statement on Friday that the threats "
+        "came from the same group.\n"
+    )
+    q = only(quotes(nlp, text), "threats")
+    assert (q.speaker, q.rule) == ("Cisco System\u2019s Talos cybersecurity unit", "cue:owned_body")
+    # What an organisation owns but is no body of people says nothing of its own.
+    text = "Google's policies suggest that the market for online advertising is changing fast."
+    assert all(q.rule != "cue:owned_body" for q in quotes(nlp, text, min_confidence=0.0))
+
+
+def test_according_to_an_organisations_database_is_the_organisation(nlp):
+    text = "According to Infrastructure Canada\u2019s public database, most of those reporting gaps have been filled."
+    q = only(quotes(nlp, text), "gaps")
+    assert (q.speaker, q.rule) == ("Infrastructure Canada", "cue:document_owner")

@@ -324,6 +324,19 @@ def org_description(m: Mention) -> Speaker | None:
     return cast.organization(strip_det(phrase.text), phrase)
 
 
+def owned_body(m: Mention) -> Speaker | None:
+    """ "Cisco's Talos security unit said": a body of a named organisation (a noun that
+    can name a group of people, possessed by the organisation) speaks for it; "Trump's
+    positions" or "the agency's database" do not."""
+    head, vocab = m.head, m.cast.vocab
+    if head.pos_ != "NOUN" or m.lemma not in vocab.group_nouns or m.lemma in vocab.document_nouns:
+        return None
+    poss = next((c for c in head.children if c.dep_ == "poss"), None)
+    if poss is None or poss.ent_type_ != "ORG":
+        return None
+    return _possessed_body(m, poss, noun_phrase(head))
+
+
 def unnamed_source(m: Mention) -> Speaker | None:
     """ "Officials said", "an official with the agency said": an unnamed source, named
     with the body it speaks for when the phrase says so."""
@@ -465,6 +478,7 @@ MENTION_SIEVE: tuple[tuple[str, MentionResolver], ...] = (
     ("document_owner", document_owner),
     ("organisation", organisation),
     ("org_description", org_description),
+    ("owned_body", owned_body),
     ("unnamed_source", unnamed_source),
     ("role_noun", role_noun),
     ("description", description),

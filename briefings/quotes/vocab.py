@@ -38,6 +38,8 @@ class Vocabulary:
     #: nouns that name a person: the hand-kept roles and WordNet's person nouns
     #: (``wordnet_person_nouns.txt``), less those that name an organisation or a document
     person_nouns: frozenset[str]
+    #: nouns with a sense that is a group of people ("unit", "bureau"), from WordNet
+    group_nouns: frozenset[str]
     #: role noun -> "m" / "f" where the noun says so ("businessman", ``gendered_nouns.txt``)
     noun_genders: dict[str, str]
     #: pronoun -> "m" / "f", and those of them that can be a cue's subject or object
@@ -101,6 +103,7 @@ def vocabulary(lang: str = "en") -> Vocabulary:
         group_pronouns=w("group_pronouns"),
         person_suffixes=w("person_suffixes"),
         person_nouns=w("person_nouns") | (w("wordnet_person_nouns") - not_people),
+        group_nouns=w("wordnet_group_nouns"),
         noun_genders=dict(e.split() for e in w("gendered_nouns")),
         gendered={e.split()[0]: e.split()[1] for e in w("gendered_pronouns")},
         person_pronouns={e.split()[0]: e.split()[1] for e in w("gendered_pronouns") if e.endswith(" subject")},
