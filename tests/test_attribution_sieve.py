@@ -753,3 +753,13 @@ def test_according_to_an_organisations_database_is_the_organisation(nlp):
     text = "According to Infrastructure Canada\u2019s public database, most of those reporting gaps have been filled."
     q = only(quotes(nlp, text), "gaps")
     assert (q.speaker, q.rule) == ("Infrastructure Canada", "cue:document_owner")
+
+
+def test_an_unnamed_source_has_its_own_lower_confidence_floor(nlp):
+    # A source shown as the text words it ("a lawyer for the city") names nobody, so it
+    # cannot put a wrong name beside a quote: its floor is separate from the names' one.
+    text = "Maria Lopez said the bridge would open in June. A lawyer for the city said the contract was signed."
+    qs = quotes(nlp, text, min_confidence=1.01, min_source_confidence=0.0)
+    assert only(qs, "bridge").speaker is None
+    assert only(qs, "contract").speaker == "lawyer for the city"
+    assert only(qs, "contract").speaker_kind == "source"

@@ -196,9 +196,7 @@ def introducer(it: QuoteItem, k: int, ctx: QuoteContext) -> Speaker | None:
     subject = None
     for _ in range(3):
         # "apologized for what happened:": a wh-word is no one, look further up.
-        subject = next(
-            (c for c in head.children if c.dep_ in {"nsubj", "nsubjpass"} and c.tag_ not in _WH_TAGS), None
-        )
+        subject = next((c for c in head.children if c.dep_ in {"nsubj", "nsubjpass"} and c.tag_ not in _WH_TAGS), None)
         if subject is None and head.dep_ == "acl" and head.head.pos_ in {"PROPN", "NOUN"}:
             # "Mitt Romney, the nominee, tweeted in response:" parsed as a clause hung on
             # the name: the name is the subject.
