@@ -151,12 +151,13 @@ def signature(it: QuoteItem, k: int, ctx: QuoteContext) -> Speaker | None:
         return None
     cast = ctx.cast
     words = cast.name_words(sig.group(1))
-    person = cast.person_named(words[-1]) if looks_like_name(words) else None
+    if not looks_like_name(words):
+        return None
+    person = cast.person_named(words[-1])
     if person is not None:
         return cast.speaker_for(person, sig.start(1))
-    if len(words) >= 2 and looks_like_name(words):
-        return Speaker(" ".join(words), "person", None, sig.start(1), sig.end(1))
-    return None
+    # A full name the story never gave: still who signed (a lone word may be anything).
+    return Speaker(" ".join(words), "person", None, sig.start(1), sig.end(1)) if len(words) >= 2 else None
 
 
 def introducer(it: QuoteItem, k: int, ctx: QuoteContext) -> Speaker | None:
