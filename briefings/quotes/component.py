@@ -94,7 +94,7 @@ def extract_quotes(
 def _literal_source(it: QuoteItem) -> bool:
     """An unnamed source that is the quote's own cue subject, shown as written."""
     sp = it.speaker
-    return sp is not None and sp.kind == "source" and (sp.rule or "").startswith("cue:")
+    return sp is not None and sp.kind == "source" and sp.rule.startswith("cue:")
 
 
 def confidences(ctx: QuoteContext, model: AttributionModel) -> list[float]:

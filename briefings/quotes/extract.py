@@ -15,7 +15,7 @@ from bisect import bisect_left, bisect_right
 from spacy.tokens import Doc
 
 from .layout import Layout
-from .marks import Marked, find_marked
+from .marks import Marked, find_marked, text_before
 from .reported import MISREAD_SUBJECT_DEPS, Report, find_reports
 from .sieve import QuoteContext, QuoteItem, run_pass, transcript_turns
 from .speakers import Cast, QuotedText
@@ -310,7 +310,6 @@ def _nearby_cue(
 #: How many tokens after a quotation its speech tag may take (a name with a role in apposition).
 _TAG_TOKENS = 16
 _CLOSING = "\"'\u201d\u2019"
-_MARK_CHARS = _CLOSING + "\u201c\u2018`"
 _RELATIVE_TAGS = frozenset({"WDT", "WP", "WP$", "WRB"})
 #: After a quotation the parser may also hang the name on an object in apposition.
 _INVERTED_SUBJECT_DEPS = MISREAD_SUBJECT_DEPS | {"appos"}
@@ -326,7 +325,7 @@ def _speech_tag(doc: Doc, text: str, m: Marked, layout: Layout) -> Report | None
     if m.close is None or m.continuation or m.unclosed:
         return None
     para_lo, para_hi = layout.bounds(m.open)
-    before = text[para_lo : m.open].rstrip().rstrip(_MARK_CHARS).rstrip()  # ''doubled'' marks
+    before = text_before(text, para_lo, m)
     if before and before[-1] not in ".!?:":
         return None  # the quotation is inside a sentence of narration
     j = m.outer[1]

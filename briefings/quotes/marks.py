@@ -115,6 +115,17 @@ def _digraphs(text: str) -> str:
     return "".join(chars)
 
 
+#: Every character a quotation mark is typed with, doubled marks ('' and ``) included.
+MARK_CHARS = "\"'\u201d\u2019\u201c\u2018`"
+
+
+def text_before(text: str, start: int, m: Marked) -> str:
+    """The text from ``start`` up to quotation ``m``, trimmed: without the first character
+    of an opening '' or `` (read as one mark at its second character, see
+    :func:`_digraphs`) or any other mark left before it."""
+    return text[start : m.open].rstrip().rstrip(MARK_CHARS).rstrip()
+
+
 def find_marked(text: str) -> list[Marked]:
     """Every quotation between double marks, one item per paragraph it covers."""
     text = _digraphs(text)

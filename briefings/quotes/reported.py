@@ -355,6 +355,8 @@ def _governing_clause(head: Token, vocab: Vocabulary) -> Token:
 
 #: Dependencies the parser gives a name it hung on the clause before the cue's.
 _STRANDED_DEPS = frozenset({"appos", "dep", "npadvmod"})
+#: How many tokens before the cue's comma the name and its apposition may span.
+_STRANDED_REACH = 14
 
 
 def _stranded_subject(cue: Token) -> Token | None:
@@ -365,7 +367,7 @@ def _stranded_subject(cue: Token) -> Token | None:
     doc = cue.doc
     if cue.i < 2 or doc[cue.i - 1].text != ",":
         return None
-    for k in range(cue.i - 2, max(-1, cue.i - 16), -1):
+    for k in range(cue.i - 2, max(-1, cue.i - 2 - _STRANDED_REACH), -1):
         tok = doc[k]
         if tok.ent_type_ == "PERSON" and tok.dep_ in _STRANDED_DEPS and tok.right_edge.i in (cue.i - 2, cue.i - 1):
             return tok

@@ -29,7 +29,7 @@ from dataclasses import dataclass, replace
 from spacy.tokens import Doc, Span, Token
 
 from .layout import Layout
-from .marks import Marked
+from .marks import Marked, text_before
 from .mentions import resolve_mention, someone
 from .reported import Report
 from .speakers import NOBODY, Cast, Speaker, looks_like_name
@@ -172,8 +172,7 @@ def introducer(it: QuoteItem, k: int, ctx: QuoteContext) -> Speaker | None:
     if tok is None:
         return None
     sent = tok.sent
-    # An opening '' is read as one mark whose first character stays behind (marks.py).
-    before = text[sent.start_char : m.open].rstrip().rstrip("'`").rstrip()
+    before = text_before(text, sent.start_char, m)
     if sent.start_char < m.open and before:
         candidate = sent
         if not before.endswith(":"):
