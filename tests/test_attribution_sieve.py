@@ -444,6 +444,33 @@ def test_according_to_anywhere_in_the_clause(nlp, text, said):
     assert q.text == said
 
 
+@pytest.mark.parametrize(
+    ("text", "said", "speaker"),
+    [
+        (
+            "Anita Rao runs the food bank.\n\n"
+            "As Rao puts it, the province has forgotten the families who queue outside.",
+            "the province has forgotten the families who queue outside",
+            "Anita Rao",
+        ),
+        (
+            "Anita Rao runs the food bank.\n\nThe shelves, as one volunteer put it, are bare by noon.",
+            "The shelves, as one volunteer put it, are bare by noon",
+            "one volunteer",
+        ),
+    ],
+)
+def test_as_someone_put_it_reports_the_clause_it_modifies(nlp, text, said, speaker):
+    q = only(quotes(nlp, text), said[:12])
+    assert (q.text, q.speaker, q.kind) == (said, speaker, "indirect")
+
+
+def test_a_quotation_is_the_speaker_of_an_as_they_put_it_tail(nlp):
+    text = 'Anita Rao and Tom Berg run the food bank. Berg drives the van.\n\n"We run out by noon," as Rao put it.\n'
+    q = only(quotes(nlp, text), "run out by noon")
+    assert (q.speaker, q.kind, q.cue) == ("Anita Rao", "direct", "put")
+
+
 def test_a_clause_runs_on_over_a_sentence_split_after_an_abbreviation(nlp):
     q = only(quotes(nlp, "Maria Lopez says she has lost 16 lbs. since she joined the walking club in March."), "lbs")
     assert q.text.endswith("joined the walking club in March")
@@ -678,6 +705,16 @@ def test_a_quotation_signed_on_the_next_line_is_the_signers(nlp):
     qs = quotes(nlp, text)
     assert (only(qs, "look into it").speaker, only(qs, "look into it").rule) == ("Hillary Clinton", "signature")
     assert only(qs, "zero taxes").speaker == "Bernie Sanders"
+
+
+def test_a_quotation_in_doubled_marks_signed_on_its_line_is_the_signers(nlp):
+    # Wire archives type quotation marks as two apostrophes: ''...'' signed "- Name."
+    text = (
+        "Hillary Clinton and Bernie Sanders debated in Ohio. Clinton spoke first.\n\n"
+        "''Boeing and GE and other multinationals pay zero taxes.''  - Sanders.\n"
+    )
+    q = only(quotes(nlp, text), "zero taxes")
+    assert (q.speaker, q.rule) == ("Bernie Sanders", "signature")
 
 
 def test_the_clause_before_an_introducing_colon_is_reported_not_the_introducer(nlp):

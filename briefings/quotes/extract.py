@@ -289,7 +289,7 @@ def _nearby_cue(
         c = cue.idx
         if c < lo or c >= hi or (open_ <= c < close):
             continue
-        if not vocab.is_strong(cue.lemma_) and not r.according:
+        if not vocab.is_strong(cue.lemma_) and not r.phrase:
             continue
         same_sentence = first.start_char <= c < last.end_char
         if (

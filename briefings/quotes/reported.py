@@ -6,7 +6,8 @@ Constructions covered, each by the shape of the parse rather than by word order:
 * ``..., X said.`` / ``..., said X.``: the complement precedes the cue, or the parser
   hangs the cue off the reported clause as a parenthetical (``parataxis``);
 * ``X ..., adding that ...``: a cue without a subject borrows its governor's subject;
-* ``according to X, ...``: the clause the phrase modifies;
+* ``according to X, ...`` / ``as X put it, ...``: the clause the phrase modifies (the
+  phrases are patterns of ``lang/<code>/report_patterns.json``);
 * ``X urged voters to stay home`` / ``X called the deal a disaster``: the cue's complements,
   in the shapes ``lang/<code>/object_reports.json`` gives per verb.
 
@@ -44,11 +45,15 @@ class Report:
     start: int | None = None  # character span of the reported content
     end: int | None = None
     weak: bool = False
-    according: bool = False
+    phrase: str = ""  # the report_patterns construction that found it ("according_to")
     nested: bool = False
     orphan: bool = False
     objective: bool = False  # what was said is the cue's complements ("urged X to Y")
     object_only: bool = False  # the verb reports only that way: never a quotation's cue
+
+    @property
+    def according(self) -> bool:
+        return self.phrase == "according_to"
 
 
 def find_reports(
@@ -61,7 +66,8 @@ def find_reports(
     the critics are lying when they say ...") belongs to the outer report only.
     """
     reports = [_report(doc[i], quoted, vocab) for i in cue_positions(doc, vocab) if not _negated(doc[i])]
-    reports.extend(_according(doc, vocab))
+    for phrase in _PHRASES:
+        reports.extend(_phrase_reports(doc, vocab, phrase))
     reports.sort(key=lambda r: r.cue)
     for r in reports:
         if r.start is not None and r.end is not None:
@@ -460,11 +466,15 @@ def _span(
     return doc[lo].idx, doc[hi].idx + len(doc[hi].text)
 
 
-def _according(doc: Doc, vocab: Vocabulary) -> list[Report]:
-    """``according to X, ...``: X is the speaker of the clause the phrase modifies (the
-    ``according_to`` pattern of the language's ``report_patterns.json``)."""
+#: Reporting phrases of ``report_patterns.json``: "according to X", "as X put it".
+_PHRASES = ("according_to", "as_put_it")
+
+
+def _phrase_reports(doc: Doc, vocab: Vocabulary, phrase: str) -> list[Report]:
+    """``according to X, ...`` / ``as X put it, ...``: X is the speaker of the clause the
+    phrase modifies (pattern ``phrase`` of the language's ``report_patterns.json``)."""
     found = []
-    for cue_i, source_i in patterns.matches(doc, vocab.lang, "according_to"):
+    for cue_i, source_i in patterns.matches(doc, vocab.lang, phrase):
         tok, source = doc[cue_i], doc[source_i]
         head = tok.head
         lo, hi = head.left_edge.i, head.right_edge.i
@@ -483,7 +493,7 @@ def _according(doc: Doc, vocab: Vocabulary) -> list[Report]:
             sent = tok.sent
             comma = next((t.i for t in doc[source.i : sent.end] if t.text == ","), None)
             content = _span(doc, comma + 1, sent.end - 1) if comma is not None else None
-        report = Report(tok.i, source.i, according=True)
+        report = Report(tok.i, source.i, phrase=phrase)
         if content is not None:
             report.start, report.end = content
         found.append(report)

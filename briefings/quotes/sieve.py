@@ -137,9 +137,11 @@ def signature(it: QuoteItem, k: int, ctx: QuoteContext) -> Speaker | None:
     if m is None or m.close is None or m.continuation:
         return None
     start, end = ctx.layout.bounds(it.start)
-    if text[start : m.open].strip():
+    if text_before(text, start, m):
         return None  # narration before the quotation: not one standing alone
     at, line_end = m.close + 1, end
+    if text[m.close : m.close + 2] == "''":
+        at += 1  # the second character of a closing ''
     if not text[at:end].strip():
         at = end
         while at < len(text) and text[at].isspace():
