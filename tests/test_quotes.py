@@ -358,3 +358,35 @@ def test_a_quotation_in_two_character_marks_is_a_direct_quote(nlp):
     text = "''We will not close the school,'' said Maria Lopez, the head of the board. ''Not this year.''"
     qs = extract_quotes(nlp(text))
     assert [(q.kind, q.speaker) for q in qs if "close the school" in q.text] == [("direct", "Maria Lopez")]
+
+
+def test_a_phrase_before_a_colon_and_quotation_is_not_what_was_said(nlp):
+    """ "In its statement, X said: "..."": the cue opens the quotation after the colon;
+    the phrase before the comma is where it was said, not a tail-attributed clause."""
+    text = (
+        "The firm closed its last mill on Monday.\n\n"
+        "In a two-page letter sent to employees, Northway Paper said: "
+        '"This closure ... [is] the end of a long story for the town."'
+    )
+    qs = quotes(nlp, text)
+    assert not [q for q in qs if "letter sent to employees" in q.text], [(q.kind, q.text) for q in qs]
+    q = only(qs, "end of a long story")
+    assert (q.kind, q.speaker) == ("direct", "Northway Paper")
+
+
+def test_saying_no_when_asked_does_not_report_the_question(nlp):
+    text = (
+        "Maria Lopez met the council on Tuesday. She did not rule out a delay.\n\n"
+        "But she shook her head and said no when reporters asked if the clinic would close before the summer."
+    )
+    assert not [q for q in quotes(nlp, text) if "clinic would close" in q.text]
+
+
+def test_a_clause_cut_after_an_abbreviated_title_runs_on_through_the_name(nlp):
+    """The parser may end a sentence at "Sgt." before a name; the reported clause goes on."""
+    text = (
+        "The inquiry heard from four witnesses.\n\n"
+        "According to the coroner, a statement given by Sgt. Paul Harding showed the car was moving fast."
+    )
+    q = only(quotes(nlp, text), "a statement given by")
+    assert q.text.endswith("the car was moving fast") and q.speaker == "coroner"

@@ -22,7 +22,7 @@ from bisect import bisect_right
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from spacy.tokens import Doc, Token
+from spacy.tokens import Doc, Span, Token
 
 from . import patterns
 from .cues import cue_positions
@@ -34,6 +34,8 @@ _BORROWING = frozenset({"advcl", "xcomp", "conj", "acl", "pcomp"})
 _COMPLEMENTS = frozenset({"ccomp"})
 _EDGE_PUNCT = frozenset(",;:-\u2014\u2013\"\u201c\u201d'`")
 _MIN_TOKENS = 3
+#: The longest abbreviated title ("Supt.") that a parser may take for a sentence's end.
+_ABBREVIATION_CHARS = 4
 
 
 @dataclass(slots=True)
@@ -72,7 +74,7 @@ def find_reports(
     for r in reports:
         if r.start is not None and r.end is not None:
             lo, hi = layout.bounds(doc[r.cue].idx)
-            r.start, r.end = max(r.start, lo), min(_past_false_break(doc, text, r.end), hi)
+            r.start, r.end = max(r.start, lo), min(_past_false_break(doc, text, r.end, vocab.titles), hi)
             if r.end - r.start < 8:
                 r.start = r.end = None
     _split_additions(doc, text, reports)
@@ -85,10 +87,11 @@ def _negated(cue: Token) -> bool:
     return any(c.dep_ == "neg" for c in cue.children)
 
 
-def _past_false_break(doc: Doc, text: str, end: int) -> int:
+def _past_false_break(doc: Doc, text: str, end: int, titles: frozenset[str]) -> int:
     """Where a reported clause really ends when the parser split its sentence after an
-    abbreviation ("he's lost 16 lbs. | since he signed up"): a clause that runs to the
-    end of its sentence goes on through a next sentence that starts in lower case."""
+    abbreviation ("he's lost 16 lbs. | since he signed up", "a report by Cpl. | Douglas
+    Green noted"): a clause that runs to the end of its sentence goes on through a next
+    sentence that starts in lower case, or that follows an abbreviated title."""
     span = doc.char_span(max(0, end - 1), end, alignment_mode="expand")
     if span is None:
         return end
@@ -98,7 +101,9 @@ def _past_false_break(doc: Doc, text: str, end: int) -> int:
     after = doc[sent.end]
     while after.is_space and after.i + 1 < len(doc) and "\n" not in after.text:
         after = doc[after.i + 1]
-    if after.is_space or not after.text[:1].islower() or "\n" in text[end : after.idx]:
+    if after.is_space or "\n" in text[end : after.idx]:
+        return end
+    if not after.text[:1].islower() and not _abbreviated_title(sent, titles):
         return end
     last = after.sent[-1]
     while last.i > after.i and (last.is_punct or last.is_space):
@@ -293,6 +298,8 @@ def _tail_attribution(cue: Token) -> tuple[tuple[int, int], Token | None] | None
     after = [t for t in sent[cue.i - sent.start + 1 :] if not t.is_space]
     if len(after) > 7 or any(t.pos_ not in _NP_TAGS for t in after):
         return None
+    if any(t.text == ":" or t.is_left_punct for t in after):
+        return None  # "In its statement, X said: \"...\"": the cue opens what follows
     k = cue.i - 1
     while k > sent.start and cue.i - k <= 6 and cue.doc[k].text != "," and cue.doc[k].pos_ in _NP_TAGS:
         k -= 1
@@ -418,6 +425,8 @@ def _content(cue: Token) -> tuple[int, int] | None:
     for child in cue.children:
         if child.dep_ in _COMPLEMENTS and not _crosses_paragraph(child, cue):
             lo = child.left_edge.i
+            if _answered(cue, lo):
+                continue
             if child.i > cue.i and not any(c.dep_ in _SUBJECTS for c in child.children):
                 # "said smaller brewers, who ..., are likely to suffer": the parser made the
                 # clause's subject the cue's object; the clause starts there.
@@ -449,6 +458,14 @@ def _content(cue: Token) -> tuple[int, int] | None:
     return None
 
 
+def _answered(cue: Token, lo: int) -> bool:
+    """ "Said no when reporters asked if ...": the interjection is what was said, and the
+    clause run on after it without a pause is when, not what ("said no, the plan is
+    dead" reports the clause after the comma)."""
+    answer = next((c for c in cue.children if c.dep_ == "intj" and cue.i < c.i < lo), None)
+    return answer is not None and not any(t.is_punct for t in cue.doc[answer.i + 1 : lo])
+
+
 def _span(
     doc: Doc, lo: int, hi: int, exclude: Token | None = None, min_tokens: int = _MIN_TOKENS
 ) -> tuple[int, int] | None:
@@ -468,6 +485,20 @@ def _span(
 
 #: Reporting phrases of ``report_patterns.json``: "according to X", "as X put it".
 _PHRASES = ("according_to", "as_put_it")
+
+
+def _abbreviated_title(sent: Span, titles: frozenset[str]) -> bool:
+    """The sentence ends in a title's abbreviation ("Cpl.", "Dr."): the name follows.
+    Capitalised and short, so a clause ending "... since then." is not one."""
+    words = [t for t in sent if not t.is_space]
+    if len(words) >= 2 and words[-1].text == "." and words[-1].idx == words[-2].idx + len(words[-2].text):
+        title = words[-2]
+    elif words and words[-1].text.endswith("."):
+        title = words[-1]
+    else:
+        return False
+    bare = title.text.rstrip(".")
+    return bare.istitle() and len(bare) <= _ABBREVIATION_CHARS and bare.lower() in titles
 
 
 def _phrase_reports(doc: Doc, vocab: Vocabulary, phrase: str) -> list[Report]:
