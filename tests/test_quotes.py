@@ -390,3 +390,20 @@ def test_a_clause_cut_after_an_abbreviated_title_runs_on_through_the_name(nlp):
     )
     q = only(quotes(nlp, text), "a statement given by")
     assert q.text.endswith("the car was moving fast") and q.speaker == "coroner"
+
+
+@pytest.mark.parametrize(
+    ("text", "speaker"),
+    [
+        ('"We are done here," said Sgt. Paul Harding of the provincial police.', "Paul Harding"),
+        ("The two hikers were found alive near the ridge, according to Supt. Anne Roy.", "Anne Roy"),
+        (
+            'Lopez said the port would stay shut.\n\n"Nothing moves before Monday," said harbour spokesman Capt. '
+            "Omar Haddad, who was asked about the storm.",
+            "Omar Haddad",
+        ),
+    ],
+)
+def test_an_abbreviated_title_does_not_end_the_sentence_before_the_name(nlp, text, speaker):
+    doc = nlp(text)
+    assert [q.speaker for q in doc._.quotes][-1] == speaker

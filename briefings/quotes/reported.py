@@ -22,7 +22,7 @@ from bisect import bisect_right
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from spacy.tokens import Doc, Span, Token
+from spacy.tokens import Doc, Token
 
 from . import patterns
 from .cues import cue_positions
@@ -34,8 +34,6 @@ _BORROWING = frozenset({"advcl", "xcomp", "conj", "acl", "pcomp"})
 _COMPLEMENTS = frozenset({"ccomp"})
 _EDGE_PUNCT = frozenset(",;:-\u2014\u2013\"\u201c\u201d'`")
 _MIN_TOKENS = 3
-#: The longest abbreviated title ("Supt.") that a parser may take for a sentence's end.
-_ABBREVIATION_CHARS = 4
 
 
 @dataclass(slots=True)
@@ -74,7 +72,7 @@ def find_reports(
     for r in reports:
         if r.start is not None and r.end is not None:
             lo, hi = layout.bounds(doc[r.cue].idx)
-            r.start, r.end = max(r.start, lo), min(_past_false_break(doc, text, r.end, vocab.titles), hi)
+            r.start, r.end = max(r.start, lo), min(_past_false_break(doc, text, r.end), hi)
             if r.end - r.start < 8:
                 r.start = r.end = None
     _split_additions(doc, text, reports)
@@ -87,11 +85,10 @@ def _negated(cue: Token) -> bool:
     return any(c.dep_ == "neg" for c in cue.children)
 
 
-def _past_false_break(doc: Doc, text: str, end: int, titles: frozenset[str]) -> int:
+def _past_false_break(doc: Doc, text: str, end: int) -> int:
     """Where a reported clause really ends when the parser split its sentence after an
-    abbreviation ("he's lost 16 lbs. | since he signed up", "a report by Cpl. | Douglas
-    Green noted"): a clause that runs to the end of its sentence goes on through a next
-    sentence that starts in lower case, or that follows an abbreviated title."""
+    abbreviation ("he's lost 16 lbs. | since he signed up"): a clause that runs to the
+    end of its sentence goes on through a next sentence that starts in lower case."""
     span = doc.char_span(max(0, end - 1), end, alignment_mode="expand")
     if span is None:
         return end
@@ -101,9 +98,7 @@ def _past_false_break(doc: Doc, text: str, end: int, titles: frozenset[str]) -> 
     after = doc[sent.end]
     while after.is_space and after.i + 1 < len(doc) and "\n" not in after.text:
         after = doc[after.i + 1]
-    if after.is_space or "\n" in text[end : after.idx]:
-        return end
-    if not after.text[:1].islower() and not _abbreviated_title(sent, titles):
+    if after.is_space or not after.text[:1].islower() or "\n" in text[end : after.idx]:
         return end
     last = after.sent[-1]
     while last.i > after.i and (last.is_punct or last.is_space):
@@ -485,20 +480,6 @@ def _span(
 
 #: Reporting phrases of ``report_patterns.json``: "according to X", "as X put it".
 _PHRASES = ("according_to", "as_put_it")
-
-
-def _abbreviated_title(sent: Span, titles: frozenset[str]) -> bool:
-    """The sentence ends in a title's abbreviation ("Cpl.", "Dr."): the name follows.
-    Capitalised and short, so a clause ending "... since then." is not one."""
-    words = [t for t in sent if not t.is_space]
-    if len(words) >= 2 and words[-1].text == "." and words[-1].idx == words[-2].idx + len(words[-2].text):
-        title = words[-2]
-    elif words and words[-1].text.endswith("."):
-        title = words[-1]
-    else:
-        return False
-    bare = title.text.rstrip(".")
-    return bare.istitle() and len(bare) <= _ABBREVIATION_CHARS and bare.lower() in titles
 
 
 def _phrase_reports(doc: Doc, vocab: Vocabulary, phrase: str) -> list[Report]:
