@@ -32,8 +32,8 @@ def reported_clause(nlp, words, heads, deps, cue, spaces=None):
     from briefings.quotes.reported import _content
 
     doc = Doc(nlp.vocab, words=words, spaces=spaces, heads=heads, deps=deps)
-    start, end = _content(doc[cue])
-    return doc.text[start:end]
+    span = _content(doc[cue])
+    return None if span is None else doc.text[span[0] : span[1]]
 
 
 # -- the explicit pass: a cue's subject through the mention sieve ----------------------
@@ -800,3 +800,15 @@ def test_an_unnamed_source_has_its_own_lower_confidence_floor(nlp):
     assert only(qs, "bridge").speaker is None
     assert only(qs, "contract").speaker == "lawyer for the city"
     assert only(qs, "contract").speaker_kind == "source"
+
+
+def test_a_clause_closed_by_a_colon_is_not_what_the_cue_after_it_reports(nlp):
+    """The parser made the narration before a colon the complement of the cue after it
+    ("... announced a policy that split its rivals: its leader Anna Ruiz promised ...")."""
+    words = "The party announced a policy that surprised its rivals : its leader Anna Ruiz promised a rise in fares .".split()
+    heads = [1, 2, 14, 4, 2, 6, 4, 8, 6, 2, 11, 13, 13, 14, 14, 16, 14, 16, 17, 14]
+    deps = ["det", "nsubj", "ccomp", "det", "dobj", "nsubj", "relcl", "poss", "dobj", "punct"]
+    deps += ["poss", "compound", "compound", "nsubj", "ROOT", "det", "dobj", "prep", "pobj", "punct"]
+    assert reported_clause(nlp, words, heads, deps, cue=14) is None
+    comma = words[:9] + [","] + words[10:]
+    assert reported_clause(nlp, comma, heads, deps, cue=14) == " ".join(words[:9])

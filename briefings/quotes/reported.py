@@ -420,7 +420,7 @@ def _content(cue: Token) -> tuple[int, int] | None:
     for child in cue.children:
         if child.dep_ in _COMPLEMENTS and not _crosses_paragraph(child, cue):
             lo = child.left_edge.i
-            if _answered(cue, lo):
+            if _answered(cue, lo) or _closed_by_colon(child, cue):
                 continue
             if child.i > cue.i and not any(c.dep_ in _SUBJECTS for c in child.children):
                 # "said smaller brewers, who ..., are likely to suffer": the parser made the
@@ -459,6 +459,16 @@ def _answered(cue: Token, lo: int) -> bool:
     dead" reports the clause after the comma)."""
     answer = next((c for c in cue.children if c.dep_ == "intj" and cue.i < c.i < lo), None)
     return answer is not None and not any(t.is_punct for t in cue.doc[answer.i + 1 : lo])
+
+
+def _closed_by_colon(child: Token, cue: Token) -> bool:
+    """ "X announced a policy: party leader Y promised ...": a clause before the cue that
+    a colon or semicolon closes is the narration the cue's sentence explains, not what was
+    said (that comes before a comma: "The plan is dead, Lopez said")."""
+    if child.i > cue.i:
+        return False
+    doc = cue.doc
+    return any(t.text in (":", ";") for t in doc[child.right_edge.i : cue.i])
 
 
 def _span(
