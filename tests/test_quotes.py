@@ -407,4 +407,3 @@ def test_a_clause_cut_after_an_abbreviated_title_runs_on_through_the_name(nlp):
 def test_an_abbreviated_title_does_not_end_the_sentence_before_the_name(nlp, text, speaker):
     doc = nlp(text)
     assert [q.speaker for q in doc._.quotes][-1] == speaker
-
