@@ -805,7 +805,8 @@ def test_an_unnamed_source_has_its_own_lower_confidence_floor(nlp):
 def test_a_clause_closed_by_a_colon_is_not_what_the_cue_after_it_reports(nlp):
     """The parser made the narration before a colon the complement of the cue after it
     ("... announced a policy that split its rivals: its leader Anna Ruiz promised ...")."""
-    words = "The party announced a policy that surprised its rivals : its leader Anna Ruiz promised a rise in fares .".split()
+    words = "The party announced a policy that surprised its rivals :".split()
+    words += "its leader Anna Ruiz promised a rise in fares .".split()
     heads = [1, 2, 14, 4, 2, 6, 4, 8, 6, 2, 11, 13, 13, 14, 14, 16, 14, 16, 17, 14]
     deps = ["det", "nsubj", "ccomp", "det", "dobj", "nsubj", "relcl", "poss", "dobj", "punct"]
     deps += ["poss", "compound", "compound", "nsubj", "ROOT", "det", "dobj", "prep", "pobj", "punct"]
