@@ -813,3 +813,37 @@ def test_a_clause_closed_by_a_colon_is_not_what_the_cue_after_it_reports(nlp):
     assert reported_clause(nlp, words, heads, deps, cue=14) is None
     comma = words[:9] + [","] + words[10:]
     assert reported_clause(nlp, comma, heads, deps, cue=14) == " ".join(words[:9])
+
+
+# -- people who share a surname --------------------------------------------------------
+
+
+def test_a_bare_surname_stays_with_the_story_s_subject_after_a_relative_is_named(nlp):
+    text = (
+        "Sen. Ted Cruz endorsed the nominee on Friday. Cruz had refused for months.\n\n"
+        '"This was not an easy decision," Cruz said. Cruz said the choice was about the courts.\n\n'
+        "The nominee once mocked a photo of Heidi Cruz, the senator's wife.\n\n"
+        '"I am not in the habit of supporting people who attack my family," Cruz said in July.'
+    )
+    assert only(quotes(nlp, text), "not in the habit").speaker == "Ted Cruz"
+
+
+def test_a_bare_surname_is_the_namesake_who_was_the_subject_just_before(nlp):
+    text = (
+        "Hillary Clinton won three states on Tuesday. Clinton thanked her volunteers. "
+        "Clinton will campaign in Ohio next week.\n\n"
+        "Bill Clinton spoke with voters outside a polling place in Boston. "
+        'When a woman asked for a photo, Clinton said, "as long as we are not breaking any rules."'
+    )
+    assert only(quotes(nlp, text), "breaking any rules").speaker == "Bill Clinton"
+
+
+def test_a_firm_named_like_a_person_in_photo_credits_is_not_its_founder(nlp):
+    text = (
+        "The dog house has a grass roof. ( Studio Larsen ) It stays cool in summer. ( Studio Larsen ) "
+        "The walls are made of cedar. ( Studio Larsen )\n\n"
+        "Ann Larsen, principal of the firm, explains that the roof keeps the house cool.\n\n"
+        "The door faces south. ( Studio Larsen )\n\n"
+        "\u201cWe also installed a small fan,\u201d says Larsen."
+    )
+    assert only(quotes(nlp, text), "small fan").speaker == "Ann Larsen"
