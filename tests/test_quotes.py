@@ -407,3 +407,16 @@ def test_a_clause_cut_after_an_abbreviated_title_runs_on_through_the_name(nlp):
 def test_an_abbreviated_title_does_not_end_the_sentence_before_the_name(nlp, text, speaker):
     doc = nlp(text)
     assert [q.speaker for q in doc._.quotes][-1] == speaker
+
+
+def test_a_paragraph_after_an_abbreviation_is_a_sentence_of_its_own(nlp):
+    """The engine parses one paragraph per line; a sentence never runs over a new line,
+    even when the line before ends in an abbreviation ("N.B.")."""
+    text = (
+        "Kevin Vickers is considering a move into politics.\n"
+        '"It is a long haul," he said in an interview from Trout Brook, N.B.\n'
+        "Vickers said that if he decides to run, he would hope to heal relations in the province."
+    )
+    doc = nlp(text)
+    assert any(s.text.startswith("Vickers said") for s in doc.sents)
+    assert only(list(doc._.quotes), "heal relations").speaker == "Kevin Vickers"
