@@ -818,24 +818,29 @@ def test_a_clause_closed_by_a_colon_is_not_what_the_cue_after_it_reports(nlp):
 # -- people who share a surname --------------------------------------------------------
 
 
-def test_a_bare_surname_stays_with_the_story_s_subject_after_a_relative_is_named(nlp):
-    text = (
-        "Sen. Ted Cruz endorsed the nominee on Friday. Cruz had refused for months.\n\n"
-        '"This was not an easy decision," Cruz said. Cruz said the choice was about the courts.\n\n'
-        "The nominee once mocked a photo of Heidi Cruz, the senator's wife.\n\n"
-        '"I am not in the habit of supporting people who attack my family," Cruz said in July.'
-    )
-    assert only(quotes(nlp, text), "not in the habit").speaker == "Ted Cruz"
-
-
-def test_a_bare_surname_is_the_namesake_who_was_the_subject_just_before(nlp):
-    text = (
-        "Hillary Clinton won three states on Tuesday. Clinton thanked her volunteers. "
-        "Clinton will campaign in Ohio next week.\n\n"
-        "Bill Clinton spoke with voters outside a polling place in Boston. "
-        'When a woman asked for a photo, Clinton said, "as long as we are not breaking any rules."'
-    )
-    assert only(quotes(nlp, text), "breaking any rules").speaker == "Bill Clinton"
+@pytest.mark.parametrize(
+    ("text", "fragment", "speaker"),
+    [
+        (  # after a relative is named, a bare surname stays with the story's subject
+            "Sen. Ted Cruz endorsed the nominee on Friday. Cruz had refused for months.\n\n"
+            '"This was not an easy decision," Cruz said. Cruz said the choice was about the courts.\n\n'
+            "The nominee once mocked a photo of Heidi Cruz, the senator's wife.\n\n"
+            '"I am not in the habit of supporting people who attack my family," Cruz said in July.',
+            "not in the habit",
+            "Ted Cruz",
+        ),
+        (  # ... unless the other namesake was the subject just before
+            "Hillary Clinton won three states on Tuesday. Clinton thanked her volunteers. "
+            "Clinton will campaign in Ohio next week.\n\n"
+            "Bill Clinton spoke with voters outside a polling place in Boston. "
+            'When a woman asked for a photo, Clinton said, "as long as we are not breaking any rules."',
+            "breaking any rules",
+            "Bill Clinton",
+        ),
+    ],
+)
+def test_a_bare_surname_shared_by_several_people(nlp, text, fragment, speaker):
+    assert only(quotes(nlp, text), fragment).speaker == speaker
 
 
 def test_a_firm_named_like_a_person_in_photo_credits_is_not_its_founder(nlp):
