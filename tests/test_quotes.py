@@ -420,3 +420,15 @@ def test_a_paragraph_after_an_abbreviation_is_a_sentence_of_its_own(nlp):
     doc = nlp(text)
     assert any(s.text.startswith("Vickers said") for s in doc.sents)
     assert only(list(doc._.quotes), "heal relations").speaker == "Kevin Vickers"
+
+
+def test_a_reported_condition_is_a_statement_not_a_question(nlp):
+    text = (
+        "The bridge was closed on Monday.\n\n"
+        "If the bridge stays closed until spring, traffic on the ring road will double, "
+        "according to a city engineer.\n\n"
+        "Maria Lopez asked if the province would pay for the repairs."
+    )
+    qs = quotes(nlp, text)
+    assert only(qs, "traffic on the ring road will double").speaker == "city engineer"
+    assert not [q for q in qs if "province would pay" in q.text]
