@@ -201,7 +201,8 @@ def _is_statement(doc: Doc, r: Report, vocab: Vocabulary) -> bool:
     """Reported questions ("asked if ...", "how she got ...") are not things said; a
     clause that opens with a condition is ("If a stop sign was installed ..., Major would
     never have crashed, according to an expert"): there the word heads an adverbial
-    clause of what was said, not the question itself."""
+    clause of what was said, not the question itself. An if-clause the parser hung on
+    the cue itself stays a question ("wondered if the plan would work")."""
     start = r.start or 0
     first = doc.text[start : start + 12].split(maxsplit=1)
     if not first or first[0].lower() not in vocab.question_words:

@@ -34,6 +34,11 @@ def _matcher(vocab: Vocab, lang: str) -> tuple[DependencyMatcher, dict[int, tupl
     return matcher, roles
 
 
+def names(lang: str) -> tuple[str, ...]:
+    """The constructions ``lang`` has patterns for ("according_to", "as_put_it", ...)."""
+    return tuple(_patterns(lang))
+
+
 def matches(doc: Doc, lang: str, name: str) -> list[tuple[int, int]]:
     """``(cue, source)`` token indices of every match of pattern ``name``, in text order."""
     if not len(doc) or name not in _patterns(lang):

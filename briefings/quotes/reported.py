@@ -66,7 +66,7 @@ def find_reports(
     the critics are lying when they say ...") belongs to the outer report only.
     """
     reports = [_report(doc[i], quoted, vocab) for i in cue_positions(doc, vocab) if not _negated(doc[i])]
-    for phrase in _PHRASES:
+    for phrase in patterns.names(vocab.lang):
         reports.extend(_phrase_reports(doc, vocab, phrase))
     reports.sort(key=lambda r: r.cue)
     for r in reports:
@@ -486,10 +486,6 @@ def _span(
     if hi - lo + 1 < min_tokens:
         return None
     return doc[lo].idx, doc[hi].idx + len(doc[hi].text)
-
-
-#: Reporting phrases of ``report_patterns.json``: "according to X", "as X put it".
-_PHRASES = ("according_to", "as_put_it")
 
 
 def _phrase_reports(doc: Doc, vocab: Vocabulary, phrase: str) -> list[Report]:
