@@ -533,7 +533,7 @@ class Cast:
         for _ in range(3):
             for tok in reversed(doc[sent.start : end]):
                 if (
-                    tok.dep_ not in {"nsubj", "nsubjpass"}
+                    tok.dep_ not in _SUBJECT_DEPS
                     or tok.pos_ == "PRON"
                     or self.quoted.contains(tok.idx)
                     or tok.i in self._by_token
@@ -643,9 +643,9 @@ def _salience(tok: Token) -> int:
         return 0  # "the Kinder Morgan pipeline" is about a pipeline
     if dep == "ROOT":
         return 3  # a verbless fragment about this person
-    if dep in {"nsubj", "nsubjpass"}:
+    if dep in _SUBJECT_DEPS:
         return 3 if tok.head.dep_ == "ROOT" else 2
-    if dep in {"compound", "flat"} and tok.head.dep_ in {"nsubj", "nsubjpass"}:
+    if dep in {"compound", "flat"} and tok.head.dep_ in _SUBJECT_DEPS:
         return 3 if tok.head.head.dep_ == "ROOT" else 2
     return 1
 
