@@ -415,7 +415,7 @@ class Cast:
             known = self.gender_of(p) if gender is not None else None
             agrees = 0 if known is None else 1 if known == gender else -1
             subjects = [t for t in before if self.doc[t].dep_ in _SUBJECT_DEPS]
-            recent_subject = bool(subjects) and subjects[-1] >= recent
+            recent_subject = any(t >= recent for t in subjects)  # mentions are not yet sorted while registering
             key = (rank, agrees, recent_subject, len(subjects), len(before), max(before, default=-1), -first)
             if best_rank is None or key > best_rank:
                 best, best_rank = p, key
