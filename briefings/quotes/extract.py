@@ -104,7 +104,7 @@ def _pair(
         r_start, r_end = r.start, r.end
         inside = overlapping(r_start, r_end)
         if not inside:
-            if (r.objective or not r.weak) and _is_statement(doc, r, vocab):
+            if (r.objective or not r.weak) and _is_statement(doc, text, r, vocab):
                 # A speech act told through the cue's complements starts at the cue itself.
                 item = (
                     QuoteItem(doc[r.cue].idx, r_end, "reported", report=r)
@@ -197,14 +197,14 @@ def _has_verb_or_marks(doc: Doc, text: str, it: QuoteItem) -> bool:
     return span is None or any(t.pos_ in {"VERB", "AUX"} for t in span)
 
 
-def _is_statement(doc: Doc, r: Report, vocab: Vocabulary) -> bool:
+def _is_statement(doc: Doc, text: str, r: Report, vocab: Vocabulary) -> bool:
     """Reported questions ("asked if ...", "how she got ...") are not things said; a
     clause that opens with a condition is ("If a stop sign was installed ..., Major would
     never have crashed, according to an expert"): there the word heads an adverbial
     clause of what was said, not the question itself. An if-clause the parser hung on
     the cue itself stays a question ("wondered if the plan would work")."""
     start = r.start or 0
-    first = doc.text[start : start + 12].split(maxsplit=1)
+    first = text[start : start + 12].split(maxsplit=1)  # not doc.text: that joins every token
     if not first or first[0].lower() not in vocab.question_words:
         return True
     word = doc.char_span(start, start + 1, alignment_mode="expand")
