@@ -688,6 +688,25 @@ def test_an_article_opening_the_sentence_is_no_part_of_a_name():
     assert name_words("The Donald Trump") == ("Donald", "Trump")
 
 
+def test_a_name_made_into_a_modifier_ends_at_its_hyphen():
+    from briefings.quotes.speakers import name_words
+
+    assert name_words("Michael Ford-backed") == ("Michael", "Ford")
+    assert name_words("Oakland-based Harbour Analytics") == ("Harbour", "Analytics")
+    assert name_words("Jean-Luc Tremblay") == ("Jean-Luc", "Tremblay")
+    assert name_words("Ban Ki-moon") == ("Ban", "Ki-moon")
+    assert name_words("Karen Ostrowski-") == ("Karen", "Ostrowski")
+
+
+def test_the_person_behind_a_led_field_is_named_without_the_suffix(nlp):
+    text = (
+        "The Gordon Hale-led Republican field has attracted outsize attention for eccentricity.\n\n"
+        "Mr. Hale said his plan would eliminate income taxes for most households.\n"
+    )
+    q = only(quotes(nlp, text), "income taxes")
+    assert q.speaker == "Gordon Hale"
+
+
 def test_a_negated_cue_reports_nothing_its_subject_said(nlp):
     text = 'Corey Lewandowski spoke on Monday.\n\nComey cannot say that "from his perspective," Lewandowski added.\n'
     q = only(quotes(nlp, text), "perspective")

@@ -18,7 +18,7 @@ from .layout import Layout
 from .marks import Marked, find_marked, text_before
 from .reported import MISREAD_SUBJECT_DEPS, Report, find_reports
 from .sieve import QuoteContext, QuoteItem, run_pass, transcript_turns
-from .speakers import Cast, QuotedText
+from .speakers import SUBJECT_DEPS, Cast, QuotedText
 from .vocab import Vocabulary
 
 #: Quotations shorter than this (in words) are names, titles or scare quotes unless a
@@ -357,7 +357,7 @@ def _speech_tag(doc: Doc, text: str, m: Marked, layout: Layout) -> Report | None
     if verb is None:
         return None
     lo, hi = tag[0].i, tag[-1].i + 1
-    subject = next((c for c in verb.children if c.dep_ in {"nsubj", "nsubjpass"} and lo <= c.i < hi), None)
+    subject = next((c for c in verb.children if c.dep_ in SUBJECT_DEPS and lo <= c.i < hi), None)
     if subject is None and verb.i == lo:
         # ``"...," mused Blaze co-host Stu Burguiere``: the parser took the inverted
         # subject for an object; a name among the verb's nominal dependents is it.

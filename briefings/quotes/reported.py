@@ -27,9 +27,9 @@ from spacy.tokens import Doc, Token
 from . import patterns
 from .cues import cue_positions
 from .layout import Layout
+from .speakers import SUBJECT_DEPS
 from .vocab import Vocabulary
 
-_SUBJECTS = frozenset({"nsubj", "nsubjpass"})
 _BORROWING = frozenset({"advcl", "xcomp", "conj", "acl", "pcomp"})
 _COMPLEMENTS = frozenset({"ccomp"})
 _EDGE_PUNCT = frozenset(",;:-\u2014\u2013\"\u201c\u201d'`")
@@ -316,11 +316,11 @@ def _issues_findings(subject: Token | None, vocab: Vocabulary) -> bool:
 
 def _subject(cue: Token, vocab: Vocabulary, depth: int = 0) -> Token | None:
     for child in reversed(list(cue.lefts)):  # the nearest: a heading may add a stray one
-        if child.dep_ in _SUBJECTS:
+        if child.dep_ in SUBJECT_DEPS:
             agent = _agent(cue) if child.dep_ == "nsubjpass" and depth == 0 else None
             return agent if agent is not None else child
     for child in cue.rights:
-        if child.dep_ in _SUBJECTS:
+        if child.dep_ in SUBJECT_DEPS:
             return child
     inverted = _inverted_subject(cue, vocab)
     if inverted is not None:
@@ -422,7 +422,7 @@ def _content(cue: Token) -> tuple[int, int] | None:
             lo = child.left_edge.i
             if _answered(cue, lo) or _closed_by_colon(child, cue):
                 continue
-            if child.i > cue.i and not any(c.dep_ in _SUBJECTS for c in child.children):
+            if child.i > cue.i and not any(c.dep_ in SUBJECT_DEPS for c in child.children):
                 # "said smaller brewers, who ..., are likely to suffer": the parser made the
                 # clause's subject the cue's object; the clause starts there.
                 obj = next((c for c in cue.rights if c.dep_ == "dobj" and c.i < child.i), None)

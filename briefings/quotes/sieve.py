@@ -32,7 +32,7 @@ from .layout import Layout
 from .marks import Marked, text_before
 from .mentions import resolve_mention, someone
 from .reported import Report
-from .speakers import NOBODY, Cast, Speaker, looks_like_name
+from .speakers import NOBODY, SUBJECT_DEPS, Cast, Speaker, looks_like_name
 
 #: How many paragraphs of running text a speaker's remarks carry over without a cue.
 _CARRY_PARAGRAPHS = 1
@@ -198,7 +198,7 @@ def introducer(it: QuoteItem, k: int, ctx: QuoteContext) -> Speaker | None:
     subject = None
     for _ in range(3):
         # "apologized for what happened:": a wh-word is no one, look further up.
-        subject = next((c for c in head.children if c.dep_ in {"nsubj", "nsubjpass"} and c.tag_ not in _WH_TAGS), None)
+        subject = next((c for c in head.children if c.dep_ in SUBJECT_DEPS and c.tag_ not in _WH_TAGS), None)
         if subject is None and head.dep_ == "acl" and head.head.pos_ in {"PROPN", "NOUN"}:
             # "Mitt Romney, the nominee, tweeted in response:" parsed as a clause hung on
             # the name: the name is the subject.
@@ -254,7 +254,7 @@ def fragment_subject(it: QuoteItem, k: int, ctx: QuoteContext) -> Speaker | None
     if span is None:
         return None
     root = span.sent.root
-    subject = next((c for c in root.children if c.dep_ in {"nsubj", "nsubjpass"}), None)
+    subject = next((c for c in root.children if c.dep_ in SUBJECT_DEPS), None)
     if subject is None or ctx.cast.quoted.contains(subject.idx) or subject.pos_ == "PRON":
         return None
     speaker = someone(resolve_mention(ctx.cast, subject, ctx.previous_speaker(k)))

@@ -34,9 +34,11 @@ _LAST_SPEAKER_FLOOR = -0.5
 _OVERRULING_VOTES = 2
 NOT_SPEAKERS = frozenset({"DATE", "TIME", "MONEY", "PERCENT", "QUANTITY", "CARDINAL", "ORDINAL"})
 ORG_LABELS = frozenset({"ORG", "NORP", "GPE", "FAC"})
-_SUBJECT_DEPS = frozenset({"nsubj", "nsubjpass"})
+#: The dependencies of a clause's subject, active and passive.
+SUBJECT_DEPS = frozenset({"nsubj", "nsubjpass"})
 _POSSESSIVE = re.compile(r"(?:'s|\u2019s|'|\u2019)$")
 _BROKEN_HYPHEN = re.compile(r"(\w)- (\w)")
+_HYPHEN_END = re.compile(r"(?<=[a-z])-([a-z]+),?$")
 
 
 @dataclass(slots=True)
@@ -75,9 +77,10 @@ class Speaker:
 NOBODY = Speaker("", "nobody")
 
 
-def name_words(text: str, titles: frozenset[str] | None = None) -> tuple[str, ...]:
+def name_words(text: str, vocab: Vocabulary | None = None) -> tuple[str, ...]:
     """Words of a name with titles, possessives and broken hyphenation removed."""
-    titles = vocabulary().titles if titles is None else titles
+    vocab = vocab or vocabulary()
+    titles = vocab.titles
     text = _BROKEN_HYPHEN.sub(r"\1-\2", text.strip())
     if text[:1].isupper():
         # "The Billy on the Street star": an article opening the sentence is no part of
@@ -88,11 +91,22 @@ def name_words(text: str, titles: frozenset[str] | None = None) -> tuple[str, ..
         if _POSSESSIVE.search(words[k]) and words[k][-1] != "'" or words[k].endswith(("'s", "’s")):
             words = words[k + 1 :]  # "Vancouver's Bo Horvat" is Bo Horvat
             break
+    for k in range(len(words) - 1, -1, -1):
+        end = _HYPHEN_END.search(words[k]) if words[k][:1].isupper() else None
+        if end and end.group(1) in vocab.modifier_suffixes:
+            # "Donald Trump-led", "San Francisco-based I-DEV International": a name made
+            # into a modifier ends at its hyphen; words after it are the name
+            if k < len(words) - 1:
+                words = words[k + 1 :]
+            else:
+                words[k] = words[k][: end.start()]
+            break
     while words and words[0].lower().strip(",") in titles:
         words.pop(0)
     if words:
         words[-1] = _POSSESSIVE.sub("", words[-1])
-    return tuple(w.strip(",") for w in words if w.strip(","))
+    # "Karen Ostrowski-backed" may reach us cut at its hyphen: "Karen Ostrowski-"
+    return tuple(w.strip(",").rstrip("-") for w in words if w.strip(",").rstrip("-"))
 
 
 _NAME_WORD = re.compile(r"^[A-ZÀ-Þ][\w.'’-]*$")
@@ -287,7 +301,7 @@ class Cast:
         )
 
     def name_words(self, text: str) -> tuple[str, ...]:
-        return name_words(text, self.vocab.titles)
+        return name_words(text, self.vocab)
 
     def _register_described_org(self, head: Token) -> None:
         """ "The regional water authority said": a body described rather than named, so
@@ -414,7 +428,7 @@ class Cast:
             first = min((m[0] for m in p.mentions), default=0)
             known = self.gender_of(p) if gender is not None else None
             agrees = 0 if known is None else 1 if known == gender else -1
-            subjects = [t for t in before if self.doc[t].dep_ in _SUBJECT_DEPS]
+            subjects = [t for t in before if self.doc[t].dep_ in SUBJECT_DEPS]
             recent_subject = any(t >= recent for t in subjects)  # mentions are not yet sorted while registering
             key = (rank, agrees, recent_subject, len(subjects), len(before), max(before, default=-1), -first)
             if best_rank is None or key > best_rank:
@@ -533,7 +547,7 @@ class Cast:
         for _ in range(3):
             for tok in reversed(doc[sent.start : end]):
                 if (
-                    tok.dep_ not in _SUBJECT_DEPS
+                    tok.dep_ not in SUBJECT_DEPS
                     or tok.pos_ == "PRON"
                     or self.quoted.contains(tok.idx)
                     or tok.i in self._by_token
@@ -643,9 +657,9 @@ def _salience(tok: Token) -> int:
         return 0  # "the Kinder Morgan pipeline" is about a pipeline
     if dep == "ROOT":
         return 3  # a verbless fragment about this person
-    if dep in _SUBJECT_DEPS:
+    if dep in SUBJECT_DEPS:
         return 3 if tok.head.dep_ == "ROOT" else 2
-    if dep in {"compound", "flat"} and tok.head.dep_ in _SUBJECT_DEPS:
+    if dep in {"compound", "flat"} and tok.head.dep_ in SUBJECT_DEPS:
         return 3 if tok.head.head.dep_ == "ROOT" else 2
     return 1
 

@@ -35,6 +35,8 @@ class Vocabulary:
     document_nouns: frozenset[str]
     group_pronouns: frozenset[str]
     person_suffixes: frozenset[str]
+    #: "led", "based": ends of "Trump-led", "Toronto-based", no part of a name
+    modifier_suffixes: frozenset[str]
     #: nouns that name a person: the hand-kept roles and WordNet's person nouns
     #: (``wordnet_person_nouns.txt``), less those that name an organisation or a document
     person_nouns: frozenset[str]
@@ -102,6 +104,7 @@ def vocabulary(lang: str = "en") -> Vocabulary:
         document_nouns=w("document_nouns"),
         group_pronouns=w("group_pronouns"),
         person_suffixes=w("person_suffixes"),
+        modifier_suffixes=w("modifier_suffixes"),
         person_nouns=w("person_nouns") | (w("wordnet_person_nouns") - not_people),
         group_nouns=w("wordnet_group_nouns"),
         noun_genders=dict(e.split() for e in w("gendered_nouns")),
