@@ -15,6 +15,11 @@ The parser respects sentence starts set before it runs, so two kinds are set her
   Brook, N.B.\nVickers said that ..." once ran on over the break (the abbreviation's
   full stop ends no sentence), and "Vickers" became part of the paragraph before, leaving
   "said" with no subject.
+* **No sentence starts after a quotation closed on a comma.** ``The event "was not as
+  simple as, 'He's the ringleader,'" Sexton said``: the comma inside the marks says the
+  sentence goes on, but the parser sometimes ends it at the closing mark, which leaves the
+  quoted words without the cue that follows them. The same after a question or an
+  exclamation closed by marks when a lower-case word follows (``"Why?" she asked``).
 
 ::
 
@@ -59,8 +64,13 @@ def make_boundaries(nlp: Language, name: str, lang: str) -> "Boundaries":
     return Boundaries(abbreviations(lang))
 
 
+#: Quotation marks that can close a quotation (the tokenizer keeps each one a token).
+_CLOSING = frozenset({'"', "'", "''", "\u201d", "\u2019"})
+
+
 class Boundaries:
-    """A sentence starts at a new line, and never at the name after an abbreviated title."""
+    """A sentence starts at a new line, and never at the name after an abbreviated title
+    or after a quotation closed on a comma."""
 
     def __init__(self, entries: frozenset[str]) -> None:
         self.entries = entries
@@ -72,6 +82,8 @@ class Boundaries:
                 after.is_sent_start = True
             elif after.is_title and self._abbreviation(tok):
                 after.is_sent_start = False
+            elif _closed_mid_sentence(tok, after):
+                after.is_sent_start = False
         return doc
 
     def _abbreviation(self, tok: Token) -> bool:
@@ -82,6 +94,20 @@ class Boundaries:
             return False
         before = tok.doc[tok.i - 1]
         return not before.whitespace_ and f"{before.lower_}." in self.entries
+
+
+def _closed_mid_sentence(tok: Token, after: Token) -> bool:
+    """Whether ``tok`` closes a quotation that ended on a comma (or on "?"/"!" with a
+    lower-case word after it): a closing mark has a space after it, an opening one not."""
+    if tok.text not in _CLOSING or not tok.whitespace_ or after.is_space or after.is_punct:
+        return False
+    j = tok.i - 1
+    while j >= 0 and tok.doc[j].text in _CLOSING:
+        j -= 1
+    if j < 0:
+        return False
+    end = tok.doc[j].text
+    return end == "," or (end in {"?", "!"} and after.is_lower)
 
 
 def _line_break(tok: Token) -> bool:

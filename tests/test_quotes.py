@@ -422,6 +422,24 @@ def test_a_paragraph_after_an_abbreviation_is_a_sentence_of_its_own(nlp):
     assert only(list(doc._.quotes), "heal relations").speaker == "Kevin Vickers"
 
 
+def test_a_quotation_closed_on_a_comma_does_not_end_its_sentence(nlp):
+    """ "...,'" Sexton said: the comma inside the marks says the sentence goes on, so the
+    fragment keeps the cue after it."""
+    text = (
+        "The rally drew a small crowd in Dayton.\n\n"
+        "The meeting \u201cwas the first time I walked away with the idea that maybe it\u2019s not as "
+        "simple as, \u2018She\u2019s the one in charge,\u2019\u201d Dana Whitfield said in a phone interview."
+    )
+    doc = nlp(text)
+    assert not any(s.text.startswith("Dana Whitfield") for s in doc.sents)
+    assert only(list(doc._.quotes), "first time I walked away").speaker == "Dana Whitfield"
+
+
+def test_a_chant_inside_a_sentence_does_not_end_it(nlp):
+    doc = nlp('The governor was greeted with chants of "Four more years!" at a union hall on Monday.')
+    assert len(list(doc.sents)) == 1
+
+
 def test_a_reported_condition_is_a_statement_not_a_question(nlp):
     text = (
         "The bridge was closed on Monday.\n\n"
