@@ -151,6 +151,47 @@ def test_document_speaks_for_its_owner(nlp):
     assert q.speaker == "Maria Lopez"
 
 
+def test_a_spokeswoman_named_for_her_candidate_is_not_the_candidate(nlp):
+    text = (
+        "Donna Keller spoke to voters in Dayton on Monday.\n\n"
+        "A Keller spokeswoman said the candidate would visit three more towns this week."
+    )
+    q = only(quotes(nlp, text), "three more towns")
+    assert (q.speaker, q.speaker_kind) == ("Keller spokeswoman", "source")
+
+
+def test_a_definite_description_names_again_the_source_it_repeats(nlp):
+    """ "a senior Keller adviser" ... "the senior Keller adviser": the same unnamed person,
+    not the person named in between."""
+    text = (
+        "Donna Keller is returning to the legislature.\n\n"
+        "\u201cThat can go a long way,\u201d said a senior Keller adviser.\n\n"
+        "Party chairman Roger Whitcombe said he expects Keller to play a major role.\n\n"
+        "\u201cI think politicians are practical people,\u201d said the senior Keller adviser.\n"
+    )
+    q = only(quotes(nlp, text, min_confidence=0.0), "practical people")
+    assert (q.speaker, q.speaker_kind) == ("senior Keller adviser", "source")
+
+
+def test_a_document_released_by_someone_speaks_for_them(nlp):
+    text = (
+        "Youth unemployment is rising in the region.\n\n"
+        "Retail and hospitality are the best bets for young job seekers, according to a study "
+        "which is being released Monday by the Harbour Youth Council."
+    )
+    q = only(quotes(nlp, text), "best bets")
+    assert (q.speaker, q.rule) == ("Harbour Youth Council", "cue:document_owner")
+
+
+def test_a_campaign_named_for_its_candidate_is_the_campaign_not_the_candidate(nlp):
+    text = (
+        "Donna Keller spoke to voters in Dayton on Monday.\n\n"
+        "The Keller campaign said the candidate would visit three more towns this week."
+    )
+    q = only(quotes(nlp, text), "three more towns")
+    assert (q.speaker, q.speaker_kind) == ("Keller campaign", "organization")
+
+
 @pytest.mark.parametrize(
     "text, fragment",
     [

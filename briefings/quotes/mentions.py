@@ -146,6 +146,10 @@ def named_person(m: Mention) -> Speaker | None:
     of someone it named that the tagger took for a common noun ("Hannity started")."""
     head, cast = m.head, m.cast
     person = cast.person_in_phrase(head)
+    if person is not None and head.pos_ == "NOUN" and head.is_lower and cast.person_at(head) is None:
+        # "The Keller campaign said", "a Keller spokeswoman said": the name modifies a
+        # common noun, and the campaign or the spokeswoman speaks, not Keller.
+        return None
     if person is None and head.pos_ == "NOUN" and head.is_title and head.i > head.sent.start:
         person = cast.person_named(head.text)
         person = person if person is not None and len(person.name) > 1 else None
@@ -233,8 +237,9 @@ def _owner(head: Token, issuing_verbs: frozenset[str]) -> Token | None:
     for child in head.rights:
         if child.dep_ in {"prep", "agent"}:
             preps = [child]
-        elif child.dep_ == "acl" and child.lemma_.lower() in issuing_verbs:
-            # "a statement e-mailed by X" (X issued it), not "documents seen by X"
+        elif child.dep_ in {"acl", "relcl"} and child.lemma_.lower() in issuing_verbs:
+            # "a statement e-mailed by X", "a study which is being released Monday by X"
+            # (X issued it), not "documents seen by X"
             preps = [c for c in child.children if c.dep_ in {"prep", "agent"}]
         else:
             preps = []
@@ -317,8 +322,12 @@ def org_description(m: Mention) -> Speaker | None:
     poss = next((c for c in head.children if c.dep_ == "poss"), None)
     if poss is not None:
         return _possessed_body(m, poss, phrase)
+    if any(c.dep_ == "compound" and c.pos_ == "PROPN" for c in head.children):
+        # "The Trump campaign said", "the Sanders campaign": the phrase names the body;
+        # the name inside it is whose body it is, not who speaks.
+        return cast.organization(strip_det(phrase.text), phrase)
     if definite(head):
-        named = cast.recent_org(head.i, m.lemma)
+        named = cast.recent_org(phrase.start, m.lemma)
         if named is not None:
             return Speaker(named, "organization", None, phrase.start_char, phrase.end_char)
     return cast.organization(strip_det(phrase.text), phrase)
@@ -391,12 +400,35 @@ def description(m: Mention) -> Speaker | None:
         or not _names_a_person(m)
     ):
         return None
+    if _introduced(head) is not None:
+        # "said a senior Cruz adviser" ... "said the senior Cruz adviser": the same
+        # unnamed person again, not whoever was named in between.
+        return _source(head)
     last = m.previous.person if m.previous is not None else None
     # "The New York businessman" is not the woman quoted just before.
     person = cast.antecedent(head.i, vocab.noun_genders.get(m.lemma), last)
     if person is None:
         return None
     return cast.speaker(person, head, named=False, role=strip_det(noun_phrase(head).text))
+
+
+def _introduced(head: Token) -> Token | None:
+    """The indefinite mention ("a senior adviser") that introduced the person a definite
+    description ("the senior adviser") names again: with the same head noun a few
+    paragraphs back at most, with the very same words anywhere before."""
+    lemma = head.lemma_.lower()
+    words = _description_words(head)
+    for t in reversed(head.doc[: head.i]):
+        if t.pos_ != "NOUN" or t.lemma_.lower() != lemma or not indefinite(t):
+            continue
+        if head.i - t.i <= _DOCUMENT_REACH_TOKENS or _description_words(t) == words:
+            return t
+    return None
+
+
+def _description_words(head: Token) -> tuple[str, ...]:
+    """The words of a description without its determiner: "senior cruz adviser"."""
+    return tuple(t.lower_ for t in noun_phrase(head) if t.dep_ != "det" and t.i <= head.i)
 
 
 def _plural(head: Token) -> bool:
