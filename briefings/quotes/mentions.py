@@ -46,6 +46,9 @@ _MAX_DEPTH = 2
 _OWNER_PREPOSITIONS = frozenset({"from", "by", "in"})
 #: How far back (tokens, a few paragraphs) "the report" may mean a report introduced earlier.
 _DOCUMENT_REACH_TOKENS = 300
+#: How far back "the adviser" may mean "an adviser" introduced earlier by its head noun
+#: alone (the very same words reach back to the start of the article).
+_INTRODUCTION_REACH_TOKENS = 300
 #: Entity labels of a name that may have issued a document ("X released a report").
 _ISSUER_LABELS = frozenset({"PERSON", "ORG", "NORP", "GPE"})
 #: Entity labels of names that never speak themselves.
@@ -421,7 +424,7 @@ def _introduced(head: Token) -> Token | None:
     for t in reversed(head.doc[: head.i]):
         if t.pos_ != "NOUN" or t.lemma_.lower() != lemma or not indefinite(t):
             continue
-        if head.i - t.i <= _DOCUMENT_REACH_TOKENS or _description_words(t) == words:
+        if head.i - t.i <= _INTRODUCTION_REACH_TOKENS or _description_words(t) == words:
             return t
     return None
 
