@@ -1,7 +1,7 @@
 """Sentence boundaries the parser gets wrong, as a spaCy component:
 ``nlp.add_pipe("briefbot_boundaries", before="parser")``.
 
-The parser respects sentence starts set before it runs, so two kinds are set here:
+The parser respects sentence starts set before it runs, so three kinds are set here:
 
 * **No sentence starts after an abbreviated title.** "said Sgt. Paul Harding" or
   "according to Supt. Anne Roy": the English models' tokenizer splits "Sgt." into "Sgt"

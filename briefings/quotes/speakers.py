@@ -78,7 +78,8 @@ NOBODY = Speaker("", "nobody")
 
 
 def name_words(text: str, vocab: Vocabulary | None = None) -> tuple[str, ...]:
-    """Words of a name with titles, possessives and broken hyphenation removed."""
+    """Words of a name with titles, possessives, broken hyphenation and modifier ends
+    ("Trump-led") removed."""
     vocab = vocab or vocabulary()
     titles = vocab.titles
     text = _BROKEN_HYPHEN.sub(r"\1-\2", text.strip())
