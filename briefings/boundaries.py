@@ -9,7 +9,10 @@ The parser respects sentence starts set before it runs, so three kinds are set h
   sentence of its own and "Sgt" is taken for the speaker (or, with no subject left, the
   quotation goes to whoever spoke before). The language's ``abbreviations.txt`` lists such
   titles; :func:`keep_whole` teaches them to the tokenizer, and the capitalised word after
-  one is marked as no sentence start.
+  one is marked as no sentence start. The tokenizer also keeps abbreviated units whole
+  (``unit_abbreviations.txt``: "who lost 16 lbs. "and two belt loops" ... says"); after
+  one, a capitalised word starts a sentence ("He lost 16 lbs. The program worked") and
+  anything else does not.
 * **A sentence starts at a new line.** The engine parses one paragraph per line, and a
   paragraph never continues the sentence before it: "... in an interview from Trout
   Brook, N.B.\nVickers said that ..." once ran on over the break (the abbreviation's
@@ -37,31 +40,35 @@ from spacy.tokens import Doc, Token
 
 from briefings import lang as lang_data
 
-#: The language's list of abbreviations whose full stop belongs to the word.
+#: The language's list of abbreviated titles whose full stop belongs to the word.
 LIST = "abbreviations"
+#: The language's list of abbreviated units ("lbs.") whose full stop belongs to the word.
+UNITS = "unit_abbreviations"
 
 
-def abbreviations(lang: str) -> frozenset[str]:
-    """The abbreviations of ``lang`` (lower case, with their full stop); none if it has no list."""
+def abbreviations(lang: str, name: str = LIST) -> frozenset[str]:
+    """The abbreviations of ``lang`` in list ``name`` (lower case, with their full stop);
+    none if it has no such list."""
     try:
-        return lang_data.words(lang, LIST)
+        return lang_data.words(lang, name)
     except lang_data.LanguageDataMissing:
         return frozenset()
 
 
 def keep_whole(nlp: Language) -> None:
-    """Add the language's abbreviations to the tokenizer in lower, Title and UPPER case."""
+    """Add the language's abbreviated titles and units to the tokenizer in lower, Title
+    and UPPER case."""
     tokenizer = nlp.tokenizer
     if not nlp.lang or not isinstance(tokenizer, Tokenizer):
         return  # a custom tokenizer keeps its own rules
-    for entry in abbreviations(nlp.lang):
+    for entry in abbreviations(nlp.lang) | abbreviations(nlp.lang, UNITS):
         for form in {entry, entry.capitalize(), entry.upper()}:
             tokenizer.add_special_case(form, [{ORTH: form}])
 
 
 @Language.factory("briefbot_boundaries", default_config={"lang": "en"}, assigns=["token.is_sent_start"])
 def make_boundaries(nlp: Language, name: str, lang: str) -> "Boundaries":
-    return Boundaries(abbreviations(lang))
+    return Boundaries(abbreviations(lang), abbreviations(lang, UNITS))
 
 
 #: Quotation marks that can close a quotation (the tokenizer keeps each one a token).
@@ -70,10 +77,12 @@ _CLOSING = frozenset({'"', "'", "''", "\u201d", "\u2019"})
 
 class Boundaries:
     """A sentence starts at a new line, and never at the name after an abbreviated title
-    or after a quotation closed on a comma."""
+    or after a quotation closed on a comma; after an abbreviated unit, only at a
+    capitalised word."""
 
-    def __init__(self, entries: frozenset[str]) -> None:
+    def __init__(self, entries: frozenset[str], units: frozenset[str] = frozenset()) -> None:
         self.entries = entries
+        self.units = units
 
     def __call__(self, doc: Doc) -> Doc:
         for tok in doc[:-1]:
@@ -82,6 +91,9 @@ class Boundaries:
                 after.is_sent_start = True
             elif after.is_title and self._abbreviation(tok):
                 after.is_sent_start = False
+            elif tok.lower_ in self.units:
+                # "lost 16 lbs. The program worked": the stop ends the sentence too
+                after.is_sent_start = after.is_title
             elif _closed_mid_sentence(tok, after):
                 after.is_sent_start = False
         return doc

@@ -135,6 +135,32 @@ def test_described_organisation_named_again_by_its_head_noun(nlp):
     assert only(qs, "discounts").speaker_kind == "organization"
 
 
+def test_a_described_body_after_a_named_one_in_its_sentence_is_that_body(nlp):
+    """ "a letter from the Halden Port Authority, and the regional agency said ..." and
+    later "the agency added": the agency is the authority under another description, not
+    a second body called "regional agency"."""
+    text = (
+        "The Lunds received a letter on Friday from the Halden Port Authority, and the "
+        "regional agency said their permit was in doubt.\n\n"
+        '"We have no idea why," said Mira Lund, who works for Coastal Freight.\n\n'
+        'The agency added that "extra steps may be needed in some cases."'
+    )
+    q = only(quotes(nlp, text, min_confidence=0.0), "extra steps")
+    assert (q.speaker, q.speaker_kind) == ("Halden Port Authority", "organization")
+
+
+def test_a_body_named_for_its_head_noun_is_found_by_it(nlp):
+    """ "The union says" after "the International Union of Bakers and Cooks": the name's
+    head noun is not its last word, and the organisation named last is another one."""
+    text = (
+        '"Shifts are too long," said Tom Rees with the International Union of Bakers and Cooks, '
+        "after a meeting with Northfield Health.\n\n"
+        "The union says burnout is common among its members."
+    )
+    q = only(quotes(nlp, text, min_confidence=0.0), "burnout")
+    assert q.speaker == "International Union of Bakers and Cooks"
+
+
 def test_unnamed_source(nlp):
     q = only(quotes(nlp, "Officials said the water was safe to drink after the repairs."), "water")
     assert q.speaker_kind == "source" and q.rule == "cue:unnamed_source"

@@ -409,6 +409,20 @@ def test_an_abbreviated_title_does_not_end_the_sentence_before_the_name(nlp, tex
     assert [q.speaker for q in doc._.quotes][-1] == speaker
 
 
+def test_an_abbreviated_unit_does_not_end_the_sentence(nlp):
+    """ "lbs." is one word: the clause after it is not cut off from its speech verb, and
+    a sentence that really ends after a unit still ends there."""
+    text = (
+        'Retired teacher Anton Feld, who dropped 12 lbs. "and a trouser size" over the summer, '
+        "says the classes changed his habits.\n\n"
+        "He lost another 4 lbs. The coach was pleased, Feld says."
+    )
+    doc = nlp(text)
+    assert any("trouser size" in s.text and "says" in s.text for s in doc.sents)
+    assert only(list(doc._.quotes), "trouser size").rule == "cue:named_person"
+    assert any(s.text.startswith("The coach was pleased") for s in doc.sents)
+
+
 def test_a_paragraph_after_an_abbreviation_is_a_sentence_of_its_own(nlp):
     """The engine parses one paragraph per line; a sentence never runs over a new line,
     even when the line before ends in an abbreviation ("N.B.")."""

@@ -278,6 +278,10 @@ class Cast:
         if ent.root.dep_ not in _MODIFIER_DEPS and self._surname_of_someone_named(name, ent.start):
             self._register(ent)  # "Brandt added ..." tagged ORG after "Mayor Alicia Brandt"
             return
+        if name.islower():
+            # "the federal department" tagged as a name: a description of a body, perhaps
+            # of the one named just before it
+            name = self._named_earlier_in_sentence(ent.root) or name
         initials = "".join(
             w[0]
             for w in re.findall(r"[A-Za-z][\w'’-]*", name)
@@ -314,9 +318,42 @@ class Cast:
             or not self.is_running(head.idx)
         ):
             return
+        named = self._named_earlier_in_sentence(head)
+        if named is not None:
+            # "a letter from Immigration Canada informing them that the federal department
+            # has concerns": the body named just before, under another description.
+            self.orgs.append((head.i, named))
+            return
         name = strip_det(noun_phrase(head).text)
         if " " in name:
             self.orgs.append((head.i, name))
+
+    def _named_earlier_in_sentence(self, head: Token) -> str | None:
+        """The organisation named last before a definite description of a body ("the
+        department") in a clause that governs the description's ("a letter from IRCC
+        informing them that the federal department has concerns"). Not when the
+        description's head noun already names a body ("the board" after "the editorial
+        board"), and not when the two are coordinated ("Health Canada and the provincial
+        ministry" are two bodies)."""
+        if head.dep_ == "conj" or any(c.dep_ == "conj" for c in head.children):
+            return None
+        if not any(c.lower_ == "the" and c.dep_ == "det" for c in head.children):
+            return None
+        word = head.lower_
+        if any(tok < head.i and (self.doc[tok].lower_ == word or name.lower().endswith(word)) for tok, name in self.orgs):
+            return None
+        ancestors = {t.i for t in head.ancestors}
+        start = head.sent.start
+        named = [
+            (tok, name)
+            for tok, name in self.orgs
+            if start <= tok < head.i
+            and self.doc[tok].ent_type_ == "ORG"
+            and self.doc[tok].dep_ not in _MODIFIER_DEPS  # not "the Sanders campaign"
+            and not name.islower()
+            and _clause(self.doc[tok]) in ancestors
+        ]
+        return max(named)[1] if named else None
 
     def person_named(self, word: str, gender: str | None = None) -> Person | None:
         """The person a bare surname (or given name) means, if the article names one."""
@@ -459,7 +496,8 @@ class Cast:
         """
         if head_word:
             for tok, name in reversed(self.orgs):
-                if tok < i and name.lower().split()[-1:] == [head_word]:
+                # the name ends in the word, or it was described with it ("the department")
+                if tok < i and (name.lower().split()[-1:] == [head_word] or self.doc[tok].lower_ == head_word):
                     return self.org_name(name)
         best = None
         for tok, name in self.orgs:
@@ -642,6 +680,11 @@ class QuotedText:
         """Whether any quoted range meets ``[start, end)``."""
         k = bisect_left(self._starts, end) - 1  # the last range starting before ``end``
         return k >= 0 and self.spans[k][1] > start
+
+
+def _clause(tok: Token) -> int:
+    """The verb of the clause a token is in (its nearest verb ancestor), or -1."""
+    return next((a.i for a in tok.ancestors if a.pos_ in ("VERB", "AUX")), -1)
 
 
 def _proper_subjects(doc: Doc) -> list[int]:
