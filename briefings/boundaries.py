@@ -56,14 +56,17 @@ def abbreviations(lang: str, name: str = LIST) -> frozenset[str]:
 
 
 def keep_whole(nlp: Language) -> None:
-    """Add the language's abbreviated titles and units to the tokenizer in lower, Title
-    and UPPER case."""
+    """Add the language's abbreviated titles (in lower, Title and UPPER case) and units
+    (in lower case) to the tokenizer."""
     tokenizer = nlp.tokenizer
     if not nlp.lang or not isinstance(tokenizer, Tokenizer):
         return  # a custom tokenizer keeps its own rules
-    for entry in abbreviations(nlp.lang) | abbreviations(nlp.lang, UNITS):
+    for entry in abbreviations(nlp.lang):
         for form in {entry, entry.capitalize(), entry.upper()}:
             tokenizer.add_special_case(form, [{ORTH: form}])
+    for entry in abbreviations(nlp.lang, UNITS):
+        # lower case only: "Ft. Worth" is Fort Worth, "Sq." a square
+        tokenizer.add_special_case(entry, [{ORTH: entry}])
 
 
 @Language.factory("briefbot_boundaries", default_config={"lang": "en"}, assigns=["token.is_sent_start"])
@@ -91,7 +94,7 @@ class Boundaries:
                 after.is_sent_start = True
             elif after.is_title and self._abbreviation(tok):
                 after.is_sent_start = False
-            elif tok.lower_ in self.units:
+            elif tok.text in self.units:
                 # "lost 16 lbs. The program worked": the stop ends the sentence too
                 after.is_sent_start = after.is_title
             elif _closed_mid_sentence(tok, after):

@@ -421,6 +421,9 @@ def test_an_abbreviated_unit_does_not_end_the_sentence(nlp):
     assert any("trouser size" in s.text and "says" in s.text for s in doc.sents)
     assert only(list(doc._.quotes), "trouser size").rule == "cue:named_person"
     assert any(s.text.startswith("The coach was pleased") for s in doc.sents)
+    # a capitalised "Ft." is Fort, not feet: no sentence starts at "Worth"
+    doc = nlp("Eddie Griffin, then a Ft. Worth blogger, said that the word was changing attitudes.")
+    assert len(list(doc.sents)) == 1
 
 
 def test_a_paragraph_after_an_abbreviation_is_a_sentence_of_its_own(nlp):
