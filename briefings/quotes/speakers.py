@@ -340,7 +340,9 @@ class Cast:
         if not any(c.lower_ == "the" and c.dep_ == "det" for c in head.children):
             return None
         word = head.lower_
-        if any(tok < head.i and (self.doc[tok].lower_ == word or name.lower().endswith(word)) for tok, name in self.orgs):
+        if any(
+            tok < head.i and (self.doc[tok].lower_ == word or name.lower().endswith(word)) for tok, name in self.orgs
+        ):
             return None
         ancestors = {t.i for t in head.ancestors}
         start = head.sent.start
