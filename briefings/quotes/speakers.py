@@ -341,7 +341,8 @@ class Cast:
             return None
         word = head.lower_
         if any(
-            tok < head.i and (self.doc[tok].lower_ == word or name.lower().endswith(word)) for tok, name in self.orgs
+            tok < head.i and (self.doc[tok].lower_ == word or name.lower().split()[-1:] == [word])
+            for tok, name in self.orgs
         ):
             return None
         ancestors = {t.i for t in head.ancestors}
