@@ -253,6 +253,24 @@ def test_continuation_of_the_previous_quote(nlp):
     assert (q.speaker, q.rule) == ("Maria Lopez", "continuation")
 
 
+def test_same_paragraph_takes_the_speaker_of_the_quotation_straight_after(nlp):
+    """ "A." "B," she said: the first quotation is hers too; the speaker of a later
+    sentence with narration in between is not."""
+    text = (
+        "The council met on Tuesday to vote on the budget.\n\n"
+        '"We cannot wait another year." "The roads are falling apart," said Councillor Ana Silva.'
+    )
+    q = only(quotes(nlp, text), "another year")
+    assert (q.speaker, q.rule) == ("Ana Silva", "same_paragraph")
+    text = (
+        "The council met on Tuesday to vote on the budget.\n\n"
+        'Residents posted signs reading "Fix our roads first." Councillor Ana Silva later told '
+        "reporters that the vote would be close."
+    )
+    q = only(quotes(nlp, text), "Fix our roads")
+    assert q.speaker != "Ana Silva"
+
+
 def test_introducer_names_a_new_speaker(nlp):
     text = (
         '"The bridge will open in June," said Maria Lopez, the city engineer.\n'

@@ -409,6 +409,22 @@ def test_an_abbreviated_title_does_not_end_the_sentence_before_the_name(nlp, tex
     assert [q.speaker for q in doc._.quotes][-1] == speaker
 
 
+def test_a_sentence_with_an_object_after_a_quotation_is_not_its_speech_tag(nlp):
+    """A quotation inside narration, then a sentence of its own whose verb has an object:
+    that sentence's subject did not say the words. A bare tag after a quotation that opens
+    its sentence still names the speaker."""
+    text = (
+        "Lena Ortiz, a volunteer for the food bank, has cheered on donors online with notes "
+        'like "Every can counts and every shelf we fill feeds a family this winter." '
+        "Mayor Paul Grant also announced a new grant for the bank, telling residents that "
+        "the city would match donations."
+    )
+    q = only(extract_quotes(nlp(text)), "Every can counts")
+    assert q.speaker != "Paul Grant"
+    tagged = '"Can the bank keep up?" Carla Ruiz, a director at the bank, said. She expects more.'
+    assert only(extract_quotes(nlp(tagged)), "keep up").speaker == "Carla Ruiz"
+
+
 def test_an_abbreviated_unit_does_not_end_the_sentence(nlp):
     """ "lbs." is one word: the clause after it is not cut off from its speech verb, and
     a sentence that really ends after a unit still ends there."""

@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 from bisect import bisect_left, bisect_right
 
-from spacy.tokens import Doc
+from spacy.tokens import Doc, Span
 
 from .layout import Layout
 from .marks import Marked, find_marked, text_before
@@ -273,10 +273,12 @@ def _nearby_cue(
     first, last = first_tok.sent, last_tok.sent
     lo, hi = first.start_char, last.end_char
     para_lo, para_hi = layout.bounds(m.start)
-    if last.end < len(doc) and close >= last.end_char - 2:
+    tag_sentence = None
+    if last.end < len(doc) and close >= last.end_char - 2 and _opens(doc, open_, first):
         nxt = doc[last.end].sent
         if len(nxt) <= _NEXT_SENTENCE_TOKENS and nxt.end_char <= para_hi + 1:
             hi = nxt.end_char
+            tag_sentence = nxt
     # The parser sometimes runs a sentence over a paragraph break; a cue is looked for
     # in the quotation's own paragraph only (or in a line ending with a colon above it).
     lo, hi = max(lo, para_lo), min(hi, para_hi)
@@ -308,10 +310,21 @@ def _nearby_cue(
             continue
         if fragment and not same_sentence:
             continue
+        if tag_sentence is not None and c >= tag_sentence.start_char and any(k.dep_ == "dobj" for k in cue.children):
+            # "... gap." Trump has also announced a kind of solidarity ...: a sentence of
+            # its own, not a speech tag ("..." Michael Every, a strategist, said.)
+            continue
         d = open_ - c if c < open_ else c - close
         if d < best_d:
             best, best_d = r, d
     return best
+
+
+def _opens(doc: Doc, open_: int, sent: Span) -> bool:
+    """Whether a quotation opening at character ``open_`` opens its sentence (nothing but
+    punctuation or space before it): only such a quotation may have its speech tag in a
+    sentence of its own after it."""
+    return not any(t.is_alpha or t.is_digit for t in sent if t.idx < open_)
 
 
 #: How many tokens after a quotation its speech tag may take (a name with a role in apposition).

@@ -283,12 +283,30 @@ def continuation(it: QuoteItem, k: int, ctx: QuoteContext) -> Speaker | None:
 
 
 def same_paragraph(it: QuoteItem, k: int, ctx: QuoteContext) -> Speaker | None:
-    """The next quote in the same paragraph has a speaker: ``"A." "B," she said.``"""
+    """The next quote in the same paragraph has a speaker: ``"A." "B," she said.`` Only a
+    quotation straight after this one or a quote in the same sentence ("The ad hits her
+    for taking "..." and claims that ..."): the subject of a later sentence ("Mayor Grant
+    also announced ..., telling residents that ...") did not say words quoted before it."""
     nxt = ctx.next(k)
-    if nxt is not None and nxt.speaker is not None and ctx.layout.index(nxt.start) == ctx.layout.index(it.start):
+    if (
+        nxt is not None
+        and nxt.speaker is not None
+        and ctx.layout.index(nxt.start) == ctx.layout.index(it.start)
+        and (_adjacent(it, nxt, ctx) or _same_sentence(it, nxt, ctx))
+    ):
         it.derived_from = nxt
         return nxt.speaker
     return None
+
+
+def _adjacent(it: QuoteItem, nxt: QuoteItem, ctx: QuoteContext) -> bool:
+    """A quotation follows with nothing but marks and spaces between."""
+    return nxt.marked is not None and not any(ch.isalnum() for ch in ctx.text[it.end : nxt.start])
+
+
+def _same_sentence(it: QuoteItem, nxt: QuoteItem, ctx: QuoteContext) -> bool:
+    last = ctx.doc.char_span(max(it.start, it.end - 1), it.end, alignment_mode="expand")
+    return last is not None and nxt.start < last.sent.end_char
 
 
 def continued(it: QuoteItem, k: int, ctx: QuoteContext) -> Speaker | None:
