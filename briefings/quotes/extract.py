@@ -274,7 +274,7 @@ def _nearby_cue(
     lo, hi = first.start_char, last.end_char
     para_lo, para_hi = layout.bounds(m.start)
     tag_sentence = None
-    if last.end < len(doc) and close >= last.end_char - 2 and _opens(doc, open_, first):
+    if last.end < len(doc) and close >= last.end_char - 2 and _opens(open_, first):
         nxt = doc[last.end].sent
         if len(nxt) <= _NEXT_SENTENCE_TOKENS and nxt.end_char <= para_hi + 1:
             hi = nxt.end_char
@@ -320,7 +320,7 @@ def _nearby_cue(
     return best
 
 
-def _opens(doc: Doc, open_: int, sent: Span) -> bool:
+def _opens(open_: int, sent: Span) -> bool:
     """Whether a quotation opening at character ``open_`` opens its sentence (nothing but
     punctuation or space before it): only such a quotation may have its speech tag in a
     sentence of its own after it."""

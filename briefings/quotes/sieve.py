@@ -305,6 +305,7 @@ def _adjacent(it: QuoteItem, nxt: QuoteItem, ctx: QuoteContext) -> bool:
 
 
 def _same_sentence(it: QuoteItem, nxt: QuoteItem, ctx: QuoteContext) -> bool:
+    """The next quote starts in the sentence where this one ends."""
     last = ctx.doc.char_span(max(it.start, it.end - 1), it.end, alignment_mode="expand")
     return last is not None and nxt.start < last.sent.end_char
 
