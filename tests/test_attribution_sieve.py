@@ -271,6 +271,21 @@ def test_same_paragraph_takes_the_speaker_of_the_quotation_straight_after(nlp):
     assert q.speaker != "Ana Silva"
 
 
+def test_a_quotation_set_in_narration_is_the_sentence_subjects(nlp):
+    """ "Ortiz has cheered on donors with notes like "..."": the words are the subject's,
+    not the previous speaker's; a quoted name or title in narration is nobody's words."""
+    text = (
+        '"We are short of volunteers," said Mark Hale, the director.\n\n'
+        "Lena Ortiz, who runs the pantry, has cheered on donors online with notes like "
+        '"Every can counts and every shelf we fill feeds a family this winter."\n\n'
+        'Ortiz was also the founder of "Friends of the Northfield Pantry."'
+    )
+    qs = quotes(nlp, text, min_confidence=0.0)
+    q = only(qs, "Every can counts")
+    assert (q.speaker, q.rule) == ("Lena Ortiz", "fragment_subject")
+    assert all(q.rule != "fragment_subject" for q in qs if "Friends of" in q.text)
+
+
 def test_introducer_names_a_new_speaker(nlp):
     text = (
         '"The bridge will open in June," said Maria Lopez, the city engineer.\n'

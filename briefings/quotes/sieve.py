@@ -246,12 +246,22 @@ def _has_quotation(cast: Cast, sent) -> bool:
 
 def fragment_subject(it: QuoteItem, k: int, ctx: QuoteContext) -> Speaker | None:
     """A short quoted fragment inside narration about someone ('Purdy, who lost 16 lbs.
-    "and two belt loops", ...'): the words are the sentence subject's, when that is a
-    person, not the previous speaker's."""
-    if it.kind != "partial" or it.marked is None or it.report is not None:
+    "and two belt loops", ...'), or a whole quotation set in it ('Backer has egged
+    on supporters with pep talks like "Bernie will win ..."'): the words are the sentence
+    subject's, when that is a person, not the previous speaker's."""
+    if it.kind not in ("partial", "direct") or it.marked is None or it.report is not None:
         return None
     span = ctx.doc.char_span(it.start, it.end, alignment_mode="expand")
     if span is None:
+        return None
+    if it.kind == "direct" and (
+        not any(t.is_alpha for t in span.sent if t.idx < it.marked.outer[0])
+        or not any(t.pos_ in ("VERB", "AUX") for t in span)
+        or _headline_case(span)
+    ):
+        # a quotation that opens its sentence is not narration about someone, and one
+        # without a verb or in headline case is a name or a title ('the founder of
+        # "Indians for Hillary 2008."', 'a memo titled "The Facts on Where the Race Stands."')
         return None
     root = span.sent.root
     subject = next((c for c in root.children if c.dep_ in SUBJECT_DEPS), None)
@@ -259,6 +269,15 @@ def fragment_subject(it: QuoteItem, k: int, ctx: QuoteContext) -> Speaker | None
         return None
     speaker = someone(resolve_mention(ctx.cast, subject, ctx.previous_speaker(k)))
     return speaker if speaker is not None and speaker.person is not None else None
+
+
+def _headline_case(span: Span) -> bool:
+    """Every word of three letters or more capitalised, as in a title ("Jeb Can Fix It",
+    "The Inside Story of the Real Donald Trump"); function words may stay lower case."""
+    words = [t for t in span if t.is_alpha and len(t) >= 3 and not t.is_stop]
+    return len(words) >= 2 and all(t.text[0].isupper() for t in words) and not any(
+        t.is_alpha and t.is_lower and not t.is_stop for t in span
+    )
 
 
 def continuation(it: QuoteItem, k: int, ctx: QuoteContext) -> Speaker | None:
