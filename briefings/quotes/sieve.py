@@ -275,8 +275,10 @@ def _headline_case(span: Span) -> bool:
     """Every word of three letters or more capitalised, as in a title ("Jeb Can Fix It",
     "The Inside Story of the Real Donald Trump"); function words may stay lower case."""
     words = [t for t in span if t.is_alpha and len(t) >= 3 and not t.is_stop]
-    return len(words) >= 2 and all(t.text[0].isupper() for t in words) and not any(
-        t.is_alpha and t.is_lower and not t.is_stop for t in span
+    return (
+        len(words) >= 2
+        and all(t.text[0].isupper() for t in words)
+        and not any(t.is_alpha and t.is_lower and not t.is_stop for t in span)
     )
 
 
