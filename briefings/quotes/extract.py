@@ -12,12 +12,12 @@ from __future__ import annotations
 import re
 from bisect import bisect_left, bisect_right
 
-from spacy.tokens import Doc, Span
+from spacy.tokens import Doc
 
 from .layout import Layout
 from .marks import Marked, find_marked, text_before
 from .reported import MISREAD_SUBJECT_DEPS, Report, find_reports
-from .sieve import QuoteContext, QuoteItem, run_pass, transcript_turns
+from .sieve import QuoteContext, QuoteItem, opens_sentence, run_pass, transcript_turns
 from .speakers import SUBJECT_DEPS, Cast, QuotedText
 from .vocab import Vocabulary
 
@@ -274,7 +274,7 @@ def _nearby_cue(
     lo, hi = first.start_char, last.end_char
     para_lo, para_hi = layout.bounds(m.start)
     tag_sentence = None
-    if last.end < len(doc) and close >= last.end_char - 2 and _opens(open_, first):
+    if last.end < len(doc) and close >= last.end_char - 2 and opens_sentence(m, first):
         nxt = doc[last.end].sent
         if len(nxt) <= _NEXT_SENTENCE_TOKENS and nxt.end_char <= para_hi + 1:
             hi = nxt.end_char
@@ -318,13 +318,6 @@ def _nearby_cue(
         if d < best_d:
             best, best_d = r, d
     return best
-
-
-def _opens(open_: int, sent: Span) -> bool:
-    """Whether a quotation opening at character ``open_`` opens its sentence (nothing but
-    punctuation or space before it): only such a quotation may have its speech tag in a
-    sentence of its own after it."""
-    return not any(t.is_alpha or t.is_digit for t in sent if t.idx < open_)
 
 
 #: How many tokens after a quotation its speech tag may take (a name with a role in apposition).

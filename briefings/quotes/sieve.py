@@ -255,9 +255,7 @@ def fragment_subject(it: QuoteItem, k: int, ctx: QuoteContext) -> Speaker | None
     if span is None:
         return None
     if it.kind == "direct" and (
-        not any(t.is_alpha for t in span.sent if t.idx < it.marked.outer[0])
-        or not any(t.pos_ in ("VERB", "AUX") for t in span)
-        or _headline_case(span)
+        opens_sentence(it.marked, span.sent) or not any(t.pos_ in ("VERB", "AUX") for t in span) or _headline_case(span)
     ):
         # a quotation that opens its sentence is not narration about someone, and one
         # without a verb or in headline case is a name or a title ('the founder of
@@ -269,6 +267,12 @@ def fragment_subject(it: QuoteItem, k: int, ctx: QuoteContext) -> Speaker | None
         return None
     speaker = someone(resolve_mention(ctx.cast, subject, ctx.previous_speaker(k)))
     return speaker if speaker is not None and speaker.person is not None else None
+
+
+def opens_sentence(m: Marked, sent: Span) -> bool:
+    """Whether quotation ``m`` opens sentence ``sent``: no word or number before its
+    opening mark, only punctuation or space."""
+    return not any(t.is_alpha or t.is_digit for t in sent if t.idx < m.outer[0])
 
 
 def _headline_case(span: Span) -> bool:

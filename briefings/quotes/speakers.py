@@ -339,11 +339,7 @@ class Cast:
             return None
         if not any(c.lower_ == "the" and c.dep_ == "det" for c in head.children):
             return None
-        word = head.lower_
-        if any(
-            tok < head.i and (self.doc[tok].lower_ == word or name.lower().split()[-1:] == [word])
-            for tok, name in self.orgs
-        ):
+        if any(tok < head.i and self._known_as(tok, name, head.lower_) for tok, name in self.orgs):
             return None
         ancestors = {t.i for t in head.ancestors}
         start = head.sent.start
@@ -499,8 +495,7 @@ class Cast:
         """
         if head_word:
             for tok, name in reversed(self.orgs):
-                # the name ends in the word, or it was described with it ("the department")
-                if tok < i and (name.lower().split()[-1:] == [head_word] or self.doc[tok].lower_ == head_word):
+                if tok < i and self._known_as(tok, name, head_word):
                     return self.org_name(name)
         best = None
         for tok, name in self.orgs:
@@ -509,6 +504,12 @@ class Cast:
             if i - tok <= _ORG_REACH_TOKENS:
                 best = name
         return self.org_name(best) if best else None
+
+    def _known_as(self, tok: int, name: str, word: str) -> bool:
+        """Whether the organisation registered at ``tok`` as ``name`` may be called "the
+        ``word``": its name ends in the word ("Transport Authority") or its head noun is
+        the word ("International Union of ...", "the federal department")."""
+        return name.lower().split()[-1:] == [word] or self.doc[tok].lower_ == word
 
     def people_near(self, char: int, window: int = 600) -> int:
         """How many different people the narration named in the ``window`` characters before ``char``."""
