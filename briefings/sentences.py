@@ -60,6 +60,9 @@ MAX_LABEL_WORDS = 3
 #: "The Sims", "Drink Or Die".) These few also name things mid-sentence: "vitamin A",
 #: "the No campaign".
 WEAK_SEAMS = frozenset({"a", "i", "no"})
+#: ...except the article, when the parse reads it as one ("stolen A seven-year-old girl
+#: who ...": a determiner after a verb can only open a new sentence's noun phrase).
+ARTICLE_SEAMS = frozenset({"a"})
 #: Openers that link a sentence to the one before it; such a sentence is only shown
 #: right after its predecessor.
 CONNECTIVES = frozenset(
@@ -93,6 +96,8 @@ PERSON_PRONOUNS = frozenset("he she him her his hers himself herself".split())
 THING_PRONOUNS = frozenset("it its itself they them their theirs themselves".split())
 
 _VERB_POS = frozenset({"VERB", "AUX"})
+#: Dependents only a verb takes: a word that heads one is a verb, whatever its tag.
+_CLAUSE_ARGS = frozenset({"nsubj", "nsubjpass", "dobj"})
 #: Capitalised long words that make a sentence a heading or a title rather than prose.
 _TITLE_CASE_WORDS = 4
 _TERMINAL = frozenset({".", "!", "?", "\u2026", "..."})
@@ -298,6 +303,11 @@ def _run_on_cut(a: _Arrays, start: int, end: int) -> int | None:
     cut = max(seams)
     if _is_clause(a, cut, end):
         return cut
+    if a.pos[cut] == "DET" and _is_strong_seam(a, cut, end) and _has_verb(a, cut, end):
+        # "... when the vehicle was stolen An eight-year-old boy who took a snooze ...
+        # slept through his own kidnapping": "An" before a lower-case word can only open
+        # a sentence, even where the parser, reading on, folded the tail into the caption.
+        return cut
     if any(_is_strong_seam(a, i, end) for i in seams):
         return -1
     return None
@@ -316,10 +326,18 @@ def _is_seam(a: _Arrays, i: int) -> bool:
 
 
 def _is_strong_seam(a: _Arrays, i: int, end: int) -> bool:
-    if not a.stop[i] or a.lower[i] in WEAK_SEAMS or a.pos[i] == "NUM" or not a.space[i]:
+    if not a.stop[i] or a.pos[i] == "NUM" or not a.space[i]:
+        return False
+    if a.lower[i] in WEAK_SEAMS and not (a.lower[i] in ARTICLE_SEAMS and _opens_phrase(a, i)):
         return False
     nxt = i + 1
     return nxt < end and (a.text[nxt][:1].isdigit() or (a.alpha[nxt] and a.text[nxt].islower()))
+
+
+def _opens_phrase(a: _Arrays, i: int) -> bool:
+    """A determiner opening a noun phrase ("stolen A seven-year-old girl who ..."), not
+    part of a name ("vitamin A", "Plan A") or a word after a determiner."""
+    return a.pos[i] == "DET" and a.dep[i] == "det" and a.pos[i - 1] not in ("DET", "ADJ")
 
 
 def _heading_seam(a: _Arrays, start: int, end: int) -> int | None:
@@ -381,7 +399,7 @@ def _reject_reason(a: _Arrays, start: int, end: int, cand: Candidate, salvaged: 
         return "caption label"
     if not text[:1].isupper() and not (text[:1] in "\"'\u201c\u2018([" and text[1:2].isupper()):
         return "starts mid-sentence"
-    if not any(p in _VERB_POS for p in a.pos[start:end]):
+    if not _has_verb(a, start, end):
         return "no verb"
     if _title_case(a, start, end):
         return "title case"
@@ -392,6 +410,15 @@ def _reject_reason(a: _Arrays, start: int, end: int, cand: Candidate, salvaged: 
         cand.needs_previous = True
     cand.pronoun = _leading_pronoun(a, start, end)
     return None
+
+
+def _has_verb(a: _Arrays, start: int, end: int) -> bool:
+    """A verb by its tag, or a word the parser gave a subject or an object: the tagger
+    now and then calls a verb a noun ("Sportsmail/NN recounts/NNS 10 of his finest
+    moments", "The 62-year-old sang/NN Hey Jude"), while the parse still sees the clause."""
+    if any(p in _VERB_POS for p in a.pos[start:end]):
+        return True
+    return any(a.dep[i] in _CLAUSE_ARGS and start <= a.head[i] < end for i in range(start, end))
 
 
 def _title_case(a: _Arrays, start: int, end: int) -> bool:

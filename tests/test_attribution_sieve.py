@@ -88,6 +88,22 @@ def test_role_noun_links_back_to_the_person_given_that_role(nlp):
     assert q.rule in {"cue:role_noun", "cue:description"}
 
 
+def test_the_vice_president_is_not_the_president(nlp):
+    """A rank word makes another role: "the vice president" after "President Amara Okafor
+    and Vice President Tom Hale" is Hale, and "the president" after only Hale was named is
+    not Hale."""
+    text = (
+        "President Amara Okafor and Vice President Tom Hale met union leaders in the capital "
+        "on Monday. Okafor said the talks had been useful. The vice president said he would "
+        "travel to the coast next week."
+    )
+    q = only(quotes(nlp, text, min_confidence=0.0), "travel to the coast")
+    assert q.speaker == "Tom Hale"
+    text = "Vice President Tom Hale spoke in Millbrook on Monday. The president said the economy was growing."
+    q = only(quotes(nlp, text, min_confidence=0.0), "economy was growing")
+    assert q.speaker != "Tom Hale"
+
+
 def test_the_man_or_a_young_woman_is_someone_new_not_the_person_just_named(nlp):
     text = (
         "Senator Ana Ruiz spoke to a crowd of farmers in Millbrook on Friday about the drought. "
@@ -159,6 +175,30 @@ def test_a_body_named_for_its_head_noun_is_found_by_it(nlp):
     )
     q = only(quotes(nlp, text, min_confidence=0.0), "burnout")
     assert q.speaker == "International Union of Bakers and Cooks"
+
+
+def test_the_campaign_is_someones_not_the_organisation_named_last(nlp):
+    """ "The campaign said" after a party committee was named: a campaign belongs to a
+    candidate, so it is shown as the campaign, never as the committee."""
+    text = (
+        "Mara Quinlan spoke to voters in Dayton on Monday. The Democratic National Committee "
+        "has raised more money this year than ever. The campaign said it would open ten new "
+        "offices in the state."
+    )
+    q = only(quotes(nlp, text, min_confidence=0.0), "ten new offices")
+    assert q.speaker == "campaign"
+
+
+def test_a_person_tagged_as_an_organisation_is_not_the_company(nlp):
+    """ "Weiner's future ... with the company" then "the company said": the company is
+    not the person whose surname the tagger took for an organisation."""
+    text = (
+        "Anthony Weiner has stepped down. Business Insider also commented on Weiner's future "
+        'as a contributor with the company. "We are sorry to hear about it," the company '
+        "said in a statement."
+    )
+    q = only(quotes(nlp, text, min_confidence=0.0), "sorry to hear")
+    assert q.speaker == "Business Insider"
 
 
 def test_unnamed_source(nlp):

@@ -410,8 +410,8 @@ def description(m: Mention) -> Speaker | None:
     last = m.previous.person if m.previous is not None else None
     # "The New York businessman" is not the woman quoted just before.
     person = cast.antecedent(head.i, vocab.noun_genders.get(m.lemma), last)
-    if person is None:
-        return None
+    if person is None or cast.other_rank(person, m.lemma, head):
+        return None  # "The president said" is not Vice President Biden, named just before
     return cast.speaker(person, head, named=False, role=strip_det(noun_phrase(head).text))
 
 

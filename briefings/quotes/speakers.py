@@ -497,13 +497,29 @@ class Cast:
             for tok, name in reversed(self.orgs):
                 if tok < i and self._known_as(tok, name, head_word):
                     return self.org_name(name)
+            if head_word in self.vocab.owned_org_nouns:
+                return None  # "the campaign" is someone's, not the last body named
         best = None
         for tok, name in self.orgs:
             if tok >= i:
                 break
-            if i - tok <= _ORG_REACH_TOKENS:
-                best = name
+            if i - tok <= _ORG_REACH_TOKENS and not self._names_someone(name, tok, i):
+                best = name  # not "Trump" of "Trump's comments", tagged ORG
         return self.org_name(best) if best else None
+
+    def _names_someone(self, name: str, tok: int, at: int) -> bool:
+        """Whether the "organisation" named at token ``tok`` is a person the tagger named
+        as one elsewhere before token ``at``, by a full name or by its surname: the entity
+        tagger's slip, which no "the company" can mean. (A body the cast took for a person
+        only from how it was used, "United Technologies is not hurting", "Tesla said",
+        stays a body.)"""
+        words = self.name_words(name)
+        return bool(words) and any(
+            len(p.name) > 1
+            and (p.name == words or (len(words) == 1 and p.name[-1] == words[0]))
+            and any(m[0] < at and m[0] != tok and self.doc[m[0]].ent_type_ == "PERSON" for m in p.mentions)
+            for p in self.people
+        )
 
     def _known_as(self, tok: int, name: str, word: str) -> bool:
         """Whether the organisation registered at ``tok`` as ``name`` may be called "the
@@ -573,10 +589,20 @@ class Cast:
             and head.lower_ not in self.vocab.titles
         ):
             return None
-        candidates = [p for p in self.people if lemma in p.roles]
+        candidates = [p for p in self.people if lemma in p.roles and not self.other_rank(p, lemma, head)]
         if not candidates:
             return None
         return max(candidates, key=lambda p: self._last_before(p, head.i))
+
+    def other_rank(self, person: Person, lemma: str, head: Token) -> bool:
+        """Whether ``person`` holds the role ``lemma`` at another rank than the mention
+        says: "the vice president" is not the person introduced as "President Obama", nor
+        "the president" the one introduced as "Vice President Biden"."""
+        role = person.roles.get(lemma)
+        if role is None:
+            return False
+        ranks = self.vocab.rank_modifiers
+        return frozenset(role.lower().split()) & ranks != frozenset(t.lower_ for t in head.lefts) & ranks
 
     def _last_before(self, person: Person, i: int) -> int:
         return max((t for t, _, _ in person.mentions if t < i), default=-1)

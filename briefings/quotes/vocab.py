@@ -29,6 +29,10 @@ class Vocabulary:
     female_titles: frozenset[str]
     source_nouns: frozenset[str]
     org_nouns: frozenset[str]
+    #: "campaign", "administration": a body always someone's, not the organisation named last
+    owned_org_nouns: frozenset[str]
+    #: "vice", "deputy": a word that makes a role another ("the vice president")
+    rank_modifiers: frozenset[str]
     kin_nouns: frozenset[str]
     #: "the man", "a woman": someone the story has not named (never its named person)
     anonymous_nouns: frozenset[str]
@@ -99,6 +103,8 @@ def vocabulary(lang: str = "en") -> Vocabulary:
         female_titles=w("female_titles"),
         source_nouns=w("source_nouns"),
         org_nouns=w("org_nouns"),
+        owned_org_nouns=w("owned_org_nouns"),
+        rank_modifiers=w("rank_modifiers"),
         kin_nouns=w("kin_nouns"),
         anonymous_nouns=w("anonymous_nouns"),
         document_nouns=w("document_nouns"),
