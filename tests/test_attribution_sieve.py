@@ -326,6 +326,28 @@ def test_a_quotation_set_in_narration_is_the_sentence_subjects(nlp):
     assert all(q.rule != "fragment_subject" for q in qs if "Friends of" in q.text)
 
 
+def test_a_quotation_after_a_noun_for_words_is_its_owners(nlp):
+    """ "the Mara Quinlan appraisal of the founder ("...")": the appraisal is Quinlan's,
+    so are the words glossing it; a noun for words with no owner names nobody."""
+    text = (
+        "Mara Quinlan and Tomas Reyes spoke at the launch. I lean toward the Mara Quinlan "
+        'appraisal of the founder ("This guy is landing rockets. Who else is landing '
+        'rockets?") and away from the critics.'
+    )
+    q = only(quotes(nlp, text, min_confidence=0.0), "landing rockets")
+    assert (q.speaker, q.rule) == ("Mara Quinlan", "glossed_words")
+    text = 'Tomas Reyes spoke at the launch. The appraisal ("This guy is landing rockets") spread.'
+    assert only(quotes(nlp, text, min_confidence=0.0), "landing rockets").rule != "glossed_words"
+    # the possessor owns the words, not the medium; a medium alone owns none
+    text = (
+        "Mara Quinlan spoke on Monday. Aides say she will back the plan. From Quinlan's "
+        'Facebook post: "For the sake of our party, we must move on."'
+    )
+    assert only(quotes(nlp, text, min_confidence=0.0), "sake of our party").speaker == "Mara Quinlan"
+    text = 'The company posted a Facebook message ("We regret the delay") on Monday.'
+    assert only(quotes(nlp, text, min_confidence=0.0), "regret").speaker != "Facebook"
+
+
 def test_introducer_names_a_new_speaker(nlp):
     text = (
         '"The bridge will open in June," said Maria Lopez, the city engineer.\n'
@@ -624,6 +646,34 @@ def test_a_company_named_with_a_title_word_keeps_its_name(nlp):
 def test_an_aside_cue_inside_the_clause_keeps_the_clause_subject(nlp):
     q = only(quotes(nlp, "The new bridge, Maria Lopez said, would cost the city nothing."), "cost the city")
     assert q.speaker == "Maria Lopez" and q.text.startswith("The new bridge")
+
+
+def test_a_cue_clause_the_parser_took_for_a_complement_still_reports_the_main_clause(nlp):
+    """ "Okafor admits in this instance, there were delays": the parse makes "there were
+    delays" the main clause and the cue its complement; what was said is still the rest."""
+    q = only(quotes(nlp, "Okafor admits in this instance, there were delays."), "there were delays")
+    assert q.speaker == "Okafor" and q.text == "there were delays"
+    # not a clause that merely opens the sentence
+    assert not quotes(nlp, "When she announced her bid, the party was divided.")
+
+
+def test_a_surname_the_entity_tagger_missed_is_still_a_mention(nlp):
+    """The tagger (made blind here to every bare "Okafor") misses the surname in "the issue
+    of Okafor's personal messages"; the next sentence's words are still his, not those of
+    the last person it did tag."""
+    from spacy.tokens import Span
+
+    text = (
+        "Daniel Okafor founded the company in 2009 and still runs it. Yet aside from "
+        "Okafor\u2019s brother, the entire board was deemed independent before Tomas Reyes "
+        "arrived.\n\nAnd then there\u2019s the issue of Okafor\u2019s personal messages, which "
+        "regulators want to see brought under control. In other words, he gets to keep his riffs "
+        "(\u201cWorry is a scalar, fear is a vector\u201d) but not announce deals early."
+    )
+    doc = nlp(text)
+    doc.ents = [Span(doc, t.i, t.i + 2, "PERSON") for t in doc if t.text in ("Daniel", "Tomas")]
+    q = only(extract_quotes(doc, min_confidence=0.0), "scalar")
+    assert q.speaker == "Daniel Okafor"
 
 
 # -- people who share a surname; plural descriptions; speech tags (round five) --------

@@ -316,6 +316,12 @@ def test_attribution_at_the_end_survives_a_bad_parse(nlp):
 def test_reversed_opening_mark(nlp):
     text = "The founder replied on Twitter: \u201dWe are landing rockets. Who else is?\u201d"
     assert only(quotes(nlp, text), "landing rockets").text.startswith("We are landing")
+    # ... and inside brackets, after an aside
+    text = (
+        "He gets to keep his personal riffs (\u201dWorry is a scalar, fear is a vector\u201d) "
+        "but must clear any deal with the board first."
+    )
+    assert only(quotes(nlp, text), "scalar").text.startswith("Worry is a scalar")
 
 
 def test_studies_report_findings_but_people_finding_keys_do_not(nlp):

@@ -29,6 +29,8 @@ _MARK = re.compile(r"[\"\u201c\u201d\u201e\u00ab\u00bb\u201f\u2033]")
 _OPENERS = frozenset("\u201c\u201e\u00ab\u201f")
 _CLOSERS = frozenset("\u201d\u00bb\u2033")
 _BEFORE_OPEN = frozenset(" \t\n([{\u2014\u2013-/:;,")
+#: What may stand right before a quotation that opens with a wrongly typed closing mark.
+_BRACKETS = frozenset("([{\u2014\u2013")
 _AFTER_CLOSE = frozenset(" \t\n.,;:!?)]}\u2014\u2013-'\u2019")
 _PARAGRAPH = re.compile(r"[^\n]+")
 _TRAILING = " \t,;:\u2014\u2013-"
@@ -66,10 +68,10 @@ def _role(text: str, i: int, is_open: bool) -> bool:
     if ch in _OPENERS:
         return True
     if ch in _CLOSERS:
-        # A closing mark typed where an opening one belongs: ' ”This guy is ...'
+        # A closing mark typed where an opening one belongs: ' ”This guy is ...', '(”Anxiety ...'
         before = text[i - 1] if i > 0 else " "
         after = text[i + 1] if i + 1 < len(text) else " "
-        return not is_open and before.isspace() and after.isalnum()
+        return not is_open and (before.isspace() or before in _BRACKETS) and after.isalnum()
     before = text[i - 1] if i > 0 else " "
     after = text[i + 1] if i + 1 < len(text) else " "
     can_open = before in _BEFORE_OPEN and not after.isspace()

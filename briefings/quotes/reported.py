@@ -196,7 +196,7 @@ def _report(cue: Token, quoted: Callable[[int], bool], vocab: Vocabulary) -> Rep
         return _with_object(report, cue, subject, vocab)
     if lemma in vocab.finding_verbs and not _issues_findings(subject, vocab):
         return report
-    content = _content(cue)
+    content = _content(cue) or _inverted_complement(cue, vocab)
     if content is None and not orphan:
         tail = _tail_attribution(cue)
         if tail is not None:
@@ -451,6 +451,39 @@ def _content(cue: Token) -> tuple[int, int] | None:
         if chi < head.i:
             return _span(cue.doc, chi + 1, hi)
     return None
+
+
+def _inverted_complement(cue: Token, vocab: Vocabulary) -> tuple[int, int] | None:
+    """ "Chapman admits in this instance, there were fatalities": the parser took the
+    statement for the main clause and the cue's clause, which opens the sentence and ends
+    at a comma, for its complement. What was said is the main clause after the comma.
+
+    Only a cue with a subject and nothing said of its own (no clause, and no object but
+    whom it was told to: "Trump told CNN, his policy would be ..."; "Lynch announced the
+    lawsuit, ..." is narration), in a statement (not "Would you say, ...?") whose main
+    verb does not report a clause itself ("The documents indicate, he said, that ...")."""
+    head, doc = cue.head, cue.doc
+    comma = cue.right_edge.i + 1
+    if (
+        cue.dep_ != "ccomp"
+        or head.dep_ != "ROOT"
+        or cue.left_edge.i != head.sent.start
+        or not comma < head.i
+        or doc[comma].text != ","
+        or not any(c.dep_ in SUBJECT_DEPS for c in cue.children)
+        or any(_own_content(c) for c in cue.children)
+        or (head.lemma_ in vocab.speech_verbs and any(c.dep_ in _COMPLEMENTS for c in head.children))
+        or "?" in head.sent.text
+    ):
+        return None
+    return _span(doc, comma + 1, head.right_edge.i)
+
+
+def _own_content(child: Token) -> bool:
+    """A clause or an object of the cue's own; an addressee ("told CNN", "told him") is not."""
+    if child.dep_ in ("dobj", "dative"):
+        return child.pos_ not in ("PROPN", "PRON")
+    return child.dep_ in ("ccomp", "xcomp")
 
 
 def _answered(cue: Token, lo: int) -> bool:

@@ -162,6 +162,45 @@ def signature(it: QuoteItem, k: int, ctx: QuoteContext) -> Speaker | None:
     return Speaker(" ".join(words), "person", None, sig.start(1), sig.end(1)) if len(words) >= 2 else None
 
 
+def glossed_words(it: QuoteItem, k: int, ctx: QuoteContext) -> Speaker | None:
+    """``the Larry Ellison appraisal of Musk ("This guy is landing rockets")`` and ``the
+    senator's tweet ("Sad day")``: a quotation right after a noun for words
+    (``lang/<code>/utterance_nouns.txt``) is the words of that noun's owner, its
+    possessor or the name that modifies it."""
+    m = it.marked
+    if m is None or m.continuation:
+        return None
+    doc, cast = ctx.doc, ctx.cast
+    tok = doc.char_span(m.open, m.open + 1, alignment_mode="expand")
+    if tok is None:
+        return None
+    j = tok.start - 1
+    while j >= 0 and doc[j].text in _GLOSS_PUNCT and tok.start - j <= 2:
+        j -= 1
+    if j < 0 or doc[j].is_punct:
+        return None
+    noun = doc[j]
+    while noun.dep_ == "pobj" and noun.head.lower_ == "of" and noun.head.head.pos_ == "NOUN":
+        noun = noun.head.head  # "the Ellison appraisal of Elon Musk": the appraisal
+    if noun.pos_ != "NOUN" or noun.lemma_.lower() not in cast.vocab.utterance_nouns:
+        return None
+    # The possessor owns the words ("Bush's Facebook post"); a name modifying the noun
+    # does only when it is a person's ("the Ellison appraisal"), not a medium's.
+    owner = next((c for c in noun.lefts if c.dep_ == "poss"), None)
+    kinds: tuple[str, ...] = ("person", "organization")
+    if owner is None:
+        owner = next((c for c in reversed(list(noun.lefts)) if c.dep_ == "compound" and c.ent_type_ == "PERSON"), None)
+        kinds = ("person",)
+    if owner is None or cast.quoted.contains(owner.idx):
+        return None
+    speaker = someone(resolve_mention(cast, owner, ctx.previous_speaker(k)))
+    return speaker if speaker is not None and speaker.kind in kinds else None
+
+
+#: What may stand between a noun for words and the quotation that gives them.
+_GLOSS_PUNCT = frozenset({"(", ":", ",", "\u2014", "\u2013", "-"})
+
+
 def introducer(it: QuoteItem, k: int, ctx: QuoteContext) -> Speaker | None:
     """``Musk took to Twitter with this: "..."`` and ``Durning did not need much coaxing.
     "I'm thankful ..."``: a sentence just before the quotation (same or previous
@@ -366,6 +405,7 @@ PASSES: tuple[tuple[str, tuple[tuple[str, QuoteResolver], ...]], ...] = (
         (
             ("labelled_line", labelled_line),
             ("signature", signature),
+            ("glossed_words", glossed_words),
             ("introducer", introducer),
             ("fragment_subject", fragment_subject),
             ("continuation", continuation),

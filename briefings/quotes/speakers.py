@@ -183,6 +183,7 @@ class Cast:
         self.orgs.sort()
         for i in _proper_subjects(doc):
             self._register_subject(doc[i])
+        self._register_bare_surnames()
         for p in self.people:
             p.mentions.sort()
         self._mentions.sort(key=lambda m: m[0])
@@ -290,6 +291,33 @@ class Cast:
         if len(initials) >= 2 and not name.isupper():
             self.acronyms.setdefault(initials, name)
         self.orgs.append((ent.root.i, name))
+
+    def _register_bare_surnames(self) -> None:
+        """A surname the entity tagger left untagged ("the issue of Musk's personal
+        communications") is still a mention of the one person named in full before it
+        with that surname: without it, a later "he" skips the person the story is about."""
+        surnames: dict[str, list[Person]] = {}
+        for p in self.people:
+            if len(p.name) > 1:
+                surnames.setdefault(p.name[-1], []).append(p)
+        for tok in self.doc:
+            owners = surnames.get(tok.text)
+            if (
+                owners is None
+                or len(owners) != 1
+                or tok.pos_ != "PROPN"
+                or tok.ent_type_ not in ("", "PERSON")
+                or tok.i in self._by_token
+                or self.quoted.contains(tok.idx)
+                or not self.is_running(tok.idx)
+            ):
+                continue
+            person = owners[0]
+            if not any(m[0] < tok.i for m in person.mentions):
+                continue
+            person.mentions.append((tok.i, tok.idx, tok.idx + len(tok.text)))
+            self._by_token[tok.i] = person
+            self._mentions.append((tok.i, person))
 
     def _surname_of_someone_named(self, name: str, at: int) -> bool:
         """A one-word "organisation" that is the surname of a person named earlier: the

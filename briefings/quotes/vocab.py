@@ -31,6 +31,8 @@ class Vocabulary:
     org_nouns: frozenset[str]
     #: "campaign", "administration": a body always someone's, not the organisation named last
     owned_org_nouns: frozenset[str]
+    #: "appraisal", "tweet": words someone said, whose quotation may follow the noun
+    utterance_nouns: frozenset[str]
     #: "vice", "deputy": a word that makes a role another ("the vice president")
     rank_modifiers: frozenset[str]
     kin_nouns: frozenset[str]
@@ -105,6 +107,7 @@ def vocabulary(lang: str = "en") -> Vocabulary:
         org_nouns=w("org_nouns"),
         owned_org_nouns=w("owned_org_nouns"),
         rank_modifiers=w("rank_modifiers"),
+        utterance_nouns=w("utterance_nouns"),
         kin_nouns=w("kin_nouns"),
         anonymous_nouns=w("anonymous_nouns"),
         document_nouns=w("document_nouns"),
