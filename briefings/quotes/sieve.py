@@ -165,8 +165,8 @@ def signature(it: QuoteItem, k: int, ctx: QuoteContext) -> Speaker | None:
 def glossed_words(it: QuoteItem, k: int, ctx: QuoteContext) -> Speaker | None:
     """``the Larry Ellison appraisal of Musk ("This guy is landing rockets")`` and ``the
     senator's tweet ("Sad day")``: a quotation right after a noun for words
-    (``lang/<code>/utterance_nouns.txt``) is the words of that noun's owner, its
-    possessor or the name that modifies it."""
+    (``lang/<code>/utterance_nouns.txt``) is the words of that noun's owner: its
+    possessor, or a person's name modifying it (a medium's, "a Facebook post", is not)."""
     m = it.marked
     if m is None or m.continuation:
         return None
