@@ -265,11 +265,17 @@ class Cast:
         appos = appos_role(span.root)
         if appos:
             person.add_role(appos)
-        person.mentions.append((span.root.i, span.start_char, span.end_char))
-        for t in range(start, end):
+        self._add_mention(person, span.root.i, span, narration=not self.quoted.contains(span.start_char))
+
+    def _add_mention(self, person: Person, head: int, span: Span, narration: bool) -> None:
+        """Record that ``span`` (headed by token ``head``) names ``person``: among their
+        mentions, for each token it covers, and, when it is ``narration`` (not inside
+        quotation marks), in the story's mentions that pronouns look back through."""
+        person.mentions.append((head, span.start_char, span.end_char))
+        for t in range(span.start, span.end):
             self._by_token[t] = person
-        if not self.quoted.contains(span.start_char):
-            self._mentions.append((span.root.i, person))
+        if narration:
+            self._mentions.append((head, person))
 
     def _register_org(self, ent: Span) -> None:
         name = strip_det(ent.text)
@@ -313,11 +319,8 @@ class Cast:
             ):
                 continue
             person = owners[0]
-            if not any(m[0] < tok.i for m in person.mentions):
-                continue
-            person.mentions.append((tok.i, tok.idx, tok.idx + len(tok.text)))
-            self._by_token[tok.i] = person
-            self._mentions.append((tok.i, person))
+            if any(m[0] < tok.i for m in person.mentions):
+                self._add_mention(person, tok.i, self.doc[tok.i : tok.i + 1], narration=True)
 
     def _surname_of_someone_named(self, name: str, at: int) -> bool:
         """A one-word "organisation" that is the surname of a person named earlier: the
@@ -415,10 +418,7 @@ class Cast:
         if any(w.isupper() and len(w) > 1 for w in words) or not looks_like_name(words):
             return
         person = self._find_or_add(words, head.i, self.title_gender(phrase))
-        person.mentions.append((head.i, phrase.start_char, phrase.end_char))
-        for t in range(phrase.start, phrase.end):
-            self._by_token[t] = person
-        self._mentions.append((head.i, person))
+        self._add_mention(person, head.i, phrase, narration=True)
 
     def add_person(self, words: tuple[str, ...], head: Token, phrase: Span) -> Person:
         """A person first met as a cue's subject ("Lonechild said")."""
