@@ -1,5 +1,5 @@
-"""Build ``briefings/lang/en/wordnet_person_nouns.txt``, ``gendered_nouns.txt`` and
-``wordnet_group_nouns.txt`` from WordNet 3.0.
+"""Build ``briefings/lang/en/wordnet_person_nouns.txt``, ``gendered_nouns.txt``,
+``wordnet_group_nouns.txt`` and ``wordnet_thing_nouns.txt`` from WordNet 3.0.
 
 A subject like "the retired neurosurgeon" or "a Texas businessman" is a person, and a
 hand list of role nouns never keeps up with news ("mogul", "tycoon", "pollster"). WordNet
@@ -58,6 +58,12 @@ GROUP_HEADER = """\
 # Common nouns with a sense that is a group of people ("unit", "division", "bureau"): a
 # body that can speak for the organisation owning it ("Cisco's security unit said").
 """
+THING_HEADER = """\
+# Nouns with the ending of an agent noun (person_suffixes.txt: "-er", "-or", "-ist", ...)
+# that WordNet knows as something else: neither of their two most frequent senses is a
+# person ("river", "computer", "border", "power"). The ending alone makes "the organiser"
+# a person; for these words it does not, so "The river rose" introduces nobody.
+"""
 GENDER_HEADER = """\
 # Role nouns that say a man (m) or a woman (f): "the businessman" is not a woman named
 # just before. A -man noun counts only when its -woman pair exists ("spokesman"); of
@@ -101,6 +107,21 @@ def group_nouns(nouns: dict[str, list[tuple[int, bool]]]) -> list[str]:
     return [n for n, s in nouns.items() if (NOUN_GROUP, False) in s]
 
 
+def thing_nouns(nouns: dict[str, list[tuple[int, bool]]], suffixes: list[str]) -> list[str]:
+    """Nouns that end like an agent noun but whose two most frequent senses are not people."""
+    return [
+        n
+        for n, s in nouns.items()
+        if any(n.endswith(x) and len(n) > len(x) + 1 for x in suffixes)
+        and all(lexname != NOUN_PERSON for lexname, _ in s[:2])
+    ]
+
+
+def read_list(path: Path) -> list[str]:
+    lines = path.read_text(encoding="utf-8").splitlines()
+    return [line.strip() for line in lines if line.strip() and not line.startswith("#")]
+
+
 def genders(nouns: list[str]) -> list[tuple[str, str]]:
     known = set(nouns)
     pairs = [(n, n[: -len("man")] + "woman") for n in nouns if n.endswith("man") and not n.endswith("woman")]
@@ -124,11 +145,16 @@ def main() -> None:
     (a.out_dir / "wordnet_group_nouns.txt").write_text(
         GROUP_HEADER + NOTICE + "\n".join(groups) + "\n", encoding="utf-8"
     )
+    things = thing_nouns(every, read_list(a.out_dir / "person_suffixes.txt"))
+    (a.out_dir / "wordnet_thing_nouns.txt").write_text(
+        THING_HEADER + NOTICE + "\n".join(things) + "\n", encoding="utf-8"
+    )
     gendered = genders(nouns)
     (a.out_dir / "gendered_nouns.txt").write_text(
         GENDER_HEADER + NOTICE + "\n".join(f"{n} {g}" for n, g in gendered) + "\n", encoding="utf-8"
     )
-    print(f"{len(nouns)} person, {len(groups)} group and {len(gendered)} gendered nouns written to {a.out_dir}")
+    counts = f"{len(nouns)} person, {len(groups)} group, {len(things)} thing and {len(gendered)} gendered"
+    print(f"{counts} nouns written to {a.out_dir}")
 
 
 if __name__ == "__main__":

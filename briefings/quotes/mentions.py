@@ -153,7 +153,9 @@ def named_person(m: Mention) -> Speaker | None:
         # "The Keller campaign said", "a Keller spokeswoman said": the name modifies a
         # common noun, and the campaign or the spokeswoman speaks, not Keller.
         return None
-    if person is None and head.pos_ == "NOUN" and head.is_title and head.i > head.sent.start:
+    if person is None and head.pos_ == "NOUN" and head.is_title:
+        # Also at the start of a sentence: a surname the article gave in full
+        # ("David Waters ... Waters tweeted") is the person, whatever else it spells.
         person = cast.person_named(head.text)
         person = person if person is not None and len(person.name) > 1 else None
     return cast.speaker(person, head, named=True) if person is not None else None
@@ -209,7 +211,7 @@ def proper_name(m: Mention) -> Speaker | None:
         return cast.organization(
             strip_det(phrase.text) if lost_a_title(phrase, words, cast.vocab.titles) else " ".join(words), phrase
         )
-    if head.ent_type_ in _NOT_VOICES:
+    if head.ent_type_ in _NOT_VOICES or cast.function_word(words, head):
         return NOBODY
     person = cast.add_person(words, head, phrase)
     return cast.speaker(person, head, named=True, span=phrase)
@@ -467,11 +469,14 @@ def _names_a_person(m: Mention) -> bool:
 
 
 def _agent_noun(m: Mention) -> bool:
+    """A noun with the ending of one for a person ("the organiser", "caucusgoers"), unless
+    WordNet knows it as a thing ("the river", "the computer")."""
     vocab, lemma = m.cast.vocab, m.lemma
     return (
         m.head.pos_ == "NOUN"
         and lemma not in vocab.document_nouns
         and lemma not in vocab.org_nouns
+        and lemma not in vocab.thing_nouns
         and any(lemma.endswith(sfx) and len(lemma) > len(sfx) + 1 for sfx in vocab.person_suffixes)
     )
 
@@ -496,6 +501,8 @@ def proper_noun(m: Mention) -> Speaker | None:
     if head.pos_ != "PROPN" or head.ent_type_ in _NOT_VOICES:
         return None
     phrase = noun_phrase(head)
+    if m.cast.function_word(m.cast.name_words(phrase.text), head):
+        return NOBODY
     name = " ".join(m.cast.name_words(phrase.text)) or strip_det(phrase.text)
     kind = "organization" if head.ent_type_ in ORG_LABELS else "person"
     return Speaker(name, kind, None, phrase.start_char, phrase.end_char)

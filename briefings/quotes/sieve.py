@@ -13,8 +13,9 @@ first answer wins and names the quote's ``rule``.
   after it; ``introducer``: the narration right
   before names who speaks; ``continuation``: the previous quote's speaker goes on;
   ``same_paragraph``: the next quote's speaker in the same paragraph; ``continued``: a
-  quotation running on into a cued one; ``nearest_person``: the person the story is
-  about at that point).
+  quotation running on into a cued one). A quotation none of them places stays
+  unattributed: the person the story was last about is a guess, right about one time
+  in three over 840 annotated articles.
 
 Transcript turns ("WALLACE: ...") are found separately, see :func:`transcript_turns`.
 The order of the resolvers in :data:`PASSES` is the only order there is.
@@ -383,15 +384,6 @@ def continued(it: QuoteItem, k: int, ctx: QuoteContext) -> Speaker | None:
     return None
 
 
-def nearest_person(it: QuoteItem, k: int, ctx: QuoteContext) -> Speaker | None:
-    """The person the story is about where the quote stands."""
-    tok = ctx.doc.char_span(it.start, it.start + 1, alignment_mode="expand")
-    if tok is None:
-        return None
-    person = ctx.cast.antecedent(tok.start, None, _last_person(ctx, k))
-    return ctx.cast.speaker_for(person, it.start) if person is not None else None
-
-
 def _last_person(ctx: QuoteContext, k: int):
     prev = ctx.previous_speaker(k)
     return prev.person if prev is not None else None
@@ -411,7 +403,6 @@ PASSES: tuple[tuple[str, tuple[tuple[str, QuoteResolver], ...]], ...] = (
             ("continuation", continuation),
             ("same_paragraph", same_paragraph),
             ("continued", continued),
-            ("nearest_person", nearest_person),
         ),
     ),
 )

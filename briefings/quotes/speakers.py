@@ -417,8 +417,16 @@ class Cast:
             return  # "General Motors", "General Mills": a company's name, not "Mr. Motors"
         if any(w.isupper() and len(w) > 1 for w in words) or not looks_like_name(words):
             return
+        if self.function_word(words, head) and self.person_named(words[0]) is None:
+            return
         person = self._find_or_add(words, head.i, self.title_gender(phrase))
         self._add_mention(person, head.i, phrase, narration=True)
+
+    def function_word(self, words: tuple[str, ...], head: Token) -> bool:
+        """A lone function word the tagger took for a name at the start of a sentence
+        ("Much of Beck's ire was directed at ..."): nobody new, unless it is also a given
+        name ("Will said") or the article already names someone so."""
+        return len(words) == 1 and head.is_stop and words[0].lower() not in self.vocab.given_genders
 
     def add_person(self, words: tuple[str, ...], head: Token, phrase: Span) -> Person:
         """A person first met as a cue's subject ("Lonechild said")."""

@@ -41,6 +41,8 @@ class Vocabulary:
     document_nouns: frozenset[str]
     group_pronouns: frozenset[str]
     person_suffixes: frozenset[str]
+    #: nouns with such an ending that are things, not people ("river", "computer"), from WordNet
+    thing_nouns: frozenset[str]
     #: "led", "based": ends of "Trump-led", "Toronto-based", no part of a name
     modifier_suffixes: frozenset[str]
     #: nouns that name a person: the hand-kept roles and WordNet's person nouns
@@ -113,6 +115,7 @@ def vocabulary(lang: str = "en") -> Vocabulary:
         document_nouns=w("document_nouns"),
         group_pronouns=w("group_pronouns"),
         person_suffixes=w("person_suffixes"),
+        thing_nouns=w("wordnet_thing_nouns"),
         modifier_suffixes=w("modifier_suffixes"),
         person_nouns=w("person_nouns") | (w("wordnet_person_nouns") - not_people),
         group_nouns=w("wordnet_group_nouns"),
