@@ -407,6 +407,17 @@ def test_a_surname_the_tagger_took_for_a_common_noun_opens_a_sentence(nlp):
         assert (q.speaker, q.rule) == (name, "cue:named_person")
 
 
+def test_a_surname_the_tagger_took_for_a_verb_is_still_a_mention(nlp):
+    """ "Trump himself was thrilled": tagged a verb, the surname still mentions Donald
+    Trump, so the "he" after it is Trump, not the adviser named before."""
+    text = (
+        "Donald Trump ate lunch at his desk on Monday. His adviser Paul Manafort warned against "
+        "posting a photo of it. The photo went out anyway. Trump himself was thrilled by the uproar "
+        "that followed. “The people who were upset were the people we wanted to upset,” he said later."
+    )
+    assert only(quotes(nlp, text), "wanted to upset").speaker == "Donald Trump"
+
+
 def test_transcript_turns(nlp):
     text = (
         "Maria Lopez spoke to reporters on Monday.\n"

@@ -32,6 +32,7 @@ from .speakers import (
     indefinite,
     looks_like_name,
     lost_a_title,
+    mistagged_name,
     noun_phrase,
     strip_det,
 )
@@ -146,14 +147,14 @@ def unnamed_group(m: Mention) -> Speaker:
 
 def named_person(m: Mention) -> Speaker | None:
     """A mention inside a name the article registered as a person, or the bare surname
-    of someone it named that the tagger took for a common noun ("Hannity started")."""
+    of someone it named that the tagger took for a common noun or a verb ("Hannity started")."""
     head, cast = m.head, m.cast
     person = cast.person_in_phrase(head)
     if person is not None and head.pos_ == "NOUN" and head.is_lower and cast.person_at(head) is None:
         # "The Keller campaign said", "a Keller spokeswoman said": the name modifies a
         # common noun, and the campaign or the spokeswoman speaks, not Keller.
         return None
-    if person is None and head.pos_ == "NOUN" and head.is_title:
+    if person is None and mistagged_name(head):
         # Also at the start of a sentence: a surname the article gave in full
         # ("David Waters ... Waters tweeted") is the person, whatever else it spells.
         person = cast.person_named(head.text)

@@ -113,6 +113,12 @@ def name_words(text: str, vocab: Vocabulary | None = None) -> tuple[str, ...]:
 _NAME_WORD = re.compile(r"^[A-ZÀ-Þ][\w.'’-]*$")
 
 
+def mistagged_name(tok: Token) -> bool:
+    """A capitalised word the tagger took for a common noun or a verb ("Sessions said",
+    "Trump shot back"): a name when it is the surname of someone the article names."""
+    return tok.pos_ in ("NOUN", "VERB") and tok.is_title and not tok.is_stop
+
+
 def looks_like_name(words: tuple[str, ...]) -> bool:
     """Capitalised words, not shouted: "ANALYST" or "J.P. MOCZULSKI" are headings and credits."""
     return (
@@ -300,8 +306,10 @@ class Cast:
 
     def _register_bare_surnames(self) -> None:
         """A surname the entity tagger left untagged ("the issue of Musk's personal
-        communications") is still a mention of the one person named in full before it
-        with that surname: without it, a later "he" skips the person the story is about."""
+        communications"), or the tagger took for a common noun or a verb ("Sessions
+        said", "Trump shot back"), is still a mention of the one person named in full
+        before it with that surname: without it, a later "he" skips the person the story
+        is about."""
         surnames: dict[str, list[Person]] = {}
         for p in self.people:
             if len(p.name) > 1:
@@ -311,7 +319,7 @@ class Cast:
             if (
                 owners is None
                 or len(owners) != 1
-                or tok.pos_ != "PROPN"
+                or not (tok.pos_ == "PROPN" or mistagged_name(tok))
                 or tok.ent_type_ not in ("", "PERSON")
                 or tok.i in self._by_token
                 or self.quoted.contains(tok.idx)
