@@ -435,3 +435,22 @@ def test_the_opening_sentence_leans_on_nothing(nlp):
     assert candidates(doc)[0].needs_previous  # the connective is seen...
     texts = [s.text for s in summarize(doc, sentences=3)]
     assert texts[0].startswith("This old lighthouse keeper")  # ...but leans on nothing
+
+
+@pytest.mark.parametrize(
+    "furniture",
+    [
+        "By . Jane Abara . Follow @@janeabara . ",
+        "By . Staff Reporter . Last updated at 3:32 PM on 12th November 2011 . ",
+        "By . Press Association . ",
+    ],
+)
+def test_the_lead_starts_at_the_story_not_at_the_byline(nlp, furniture):
+    """A byline and its timestamps, split into several "sentences" ("By .", "Jane
+    Abara .", "Follow @@..."), are not sentences of the story: they do not use up the
+    lead, so the summary is still the story's first three sentences."""
+    doc = nlp(furniture + LEAD)
+    texts = [s.text for s in summarize(doc, sentences=3)]
+    assert len(texts) == 3
+    assert texts[0].startswith("A Millbrook woman")
+    assert texts[2].startswith("She said")
