@@ -366,6 +366,16 @@ def test_review_copy_disclosures_and_audio_player_prompts_are_furniture():
     assert found == ["Listen to th", "reviewed usi"]
 
 
+def test_notes_about_a_comment_piece_and_its_author_are_furniture():
+    text = (
+        "Editor's note: Jane Abara teaches history at Millbrook College. "
+        "The opinions expressed in this commentary are solely hers. "
+        "The council's note on the bridge repairs expressed concern about the cost."
+    )
+    found = sorted(text[i : i + 12] for i in furniture_offsets(text))
+    assert found == ["Editor's not", "expressed in"]
+
+
 def test_furniture_offsets():
     text = (
         "PUBLISHED: 10:01 EST, 2 May 2014. He met her at 10:30 in a snap photo. Getty Images. "
