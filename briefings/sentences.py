@@ -290,16 +290,21 @@ def _run_on_cut(a: _Arrays, start: int, end: int) -> int | None:
     A capitalised word that is not a name, straight after a word (no punctuation
     between), marks the seam; so do a sentence that starts over with its own opening
     words (captions restate the sentence they sit above) and an upper-case heading
-    ("BALL OF THE CENTURY Benaud was ..."). Returns the start of the tail after the
-    last seam when that tail is a sentence of its own, -1 when the sentence is a
-    caption run-on with no usable tail, and None when there is no seam.
+    ("BALL OF THE CENTURY Benaud was ..."); a label in capitals and a colon ("KEEPING
+    SCORE: In Europe, ...") is cut off before the seams are looked for. Returns the
+    start of the tail after the last seam (or the label) when that tail is a sentence
+    of its own, -1 when the sentence is a caption run-on with no usable tail, and None
+    when there is neither.
     """
+    label = _heading_label(a, start, end)
+    if label is not None:
+        start = label
     seams = [i for i in range(start + 1, end) if _is_seam(a, i)]
     for extra in (_repeat_seam(a, start, end), _heading_seam(a, start, end)):
         if extra is not None:
             seams.append(extra)
     if not seams:
-        return None
+        return label
     cut = max(seams)
     if _is_clause(a, cut, end):
         return cut
@@ -310,7 +315,7 @@ def _run_on_cut(a: _Arrays, start: int, end: int) -> int | None:
         return cut
     if any(_is_strong_seam(a, i, end) for i in seams):
         return -1
-    return None
+    return label
 
 
 def _is_seam(a: _Arrays, i: int) -> bool:
@@ -348,6 +353,18 @@ def _heading_seam(a: _Arrays, start: int, end: int) -> int | None:
     if i - start >= 2 and i < end and a.title[i]:
         return i
     return None
+
+
+def _heading_label(a: _Arrays, start: int, end: int) -> int | None:
+    """Where the text starts after a label in capitals and a colon opening the sentence
+    ("KEEPING SCORE: In Europe, ...", "UPDATE: The council ..."): a section heading of
+    the page, never part of the sentence."""
+    i = start
+    while i < end and (a.text[i].isupper() and len(a.text[i]) > 1 and a.alpha[i] or a.text[i] in ("'S", "\u2019S")):
+        i += 1
+    if i == start or i + 1 >= end or a.text[i] != ":":
+        return None
+    return i + 1 if a.title[i + 1] or a.text[i + 1][:1].isdigit() else None
 
 
 def _is_clause(a: _Arrays, start: int, end: int) -> bool:

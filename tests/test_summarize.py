@@ -229,6 +229,18 @@ def test_a_verb_the_tagger_calls_a_noun_still_makes_a_sentence(nlp):
     assert [c.reason for c in candidates(doc)] == [None, None]
 
 
+def test_a_heading_in_capitals_before_a_colon_is_cut_off(nlp):
+    """A page's section label ("KEEPING SCORE:", "WHAT'S NEXT:") is no part of the
+    sentence it opens, even where the parser read them as one: the sentence is kept
+    without it."""
+    doc = nlp(
+        "Shares in Millbrook fell sharply on Monday. KEEPING SCORE: In Eastham, the local index lost 1.9 "
+        "per cent to 4,210 and the port's shipping index added 0.4 per cent to 812."
+    )
+    texts = [d.text for d in summarize(doc, sentences=3)]
+    assert texts[1].startswith("In Eastham, the local index lost")
+
+
 def test_a_one_word_caption_label_is_a_label_even_when_it_is_a_participle(nlp):
     doc = nlp(
         "Wanted: Police in Millbrook have issued a warrant for the arrest of a karate teacher "
