@@ -299,6 +299,11 @@ def _run_on_cut(a: _Arrays, start: int, end: int) -> int | None:
     label = _heading_label(a, start, end)
     if label is not None:
         start = label
+    else:
+        # "Wanted: Police in Maryland have issued ... Police in Maryland have launched
+        # ...": a caption's label is no part of the words that a sentence restating the
+        # caption repeats (the sentence stays rejected unless a seam is found).
+        start = _caption_label_end(a, start, end) or start
     seams = [i for i in range(start + 1, end) if _is_seam(a, i)]
     for extra in (_repeat_seam(a, start, end), _heading_seam(a, start, end)):
         if extra is not None:
@@ -463,12 +468,18 @@ def _quote_reason(a: _Arrays, start: int, end: int) -> str | None:
 def _caption_label(a: _Arrays, start: int, end: int) -> bool:
     """A few verbless words and a colon open the sentence: a photo caption's label. One
     word alone is a label even when it is a participle ("Wanted:", "Pictured:")."""
+    return _caption_label_end(a, start, end) is not None
+
+
+def _caption_label_end(a: _Arrays, start: int, end: int) -> int | None:
+    """The token after a caption label's colon (see :func:`_caption_label`), or None."""
     for i in range(start, min(end, start + MAX_LABEL_WORDS + 1)):
         if a.text[i] in (":", "!"):
-            return i > start and (i == start + 1 or not any(p in _VERB_POS for p in a.pos[start:i]))
+            is_label = i > start and (i == start + 1 or not any(p in _VERB_POS for p in a.pos[start:i]))
+            return i + 1 if is_label else None
         if not a.alpha[i]:
-            return False
-    return False
+            return None
+    return None
 
 
 def _open_after(a: _Arrays, i: int) -> bool:

@@ -229,6 +229,19 @@ def test_a_verb_the_tagger_calls_a_noun_still_makes_a_sentence(nlp):
     assert [c.reason for c in candidates(doc)] == [None, None]
 
 
+def test_a_labelled_caption_restated_by_the_sentence_glued_to_it_is_cut_off(nlp):
+    """The caption ("Back home: Firefighters in Eastham rescued ...") runs into the
+    sentence that it restates, which opens with the same words after the label: the
+    sentence is kept, the caption and its label are not."""
+    doc = nlp(
+        "Back home: Firefighters in Eastham rescued a family of four from the flooded road on Friday night "
+        "Firefighters in Eastham said the family had been trapped in their car for two hours. "
+        "The road has reopened."
+    )
+    usable = [doc[c.start : c.end].text for c in candidates(doc) if c.usable]
+    assert usable == ["Firefighters in Eastham said the family had been trapped in their car for two hours."]
+
+
 def test_a_heading_in_capitals_before_a_colon_is_cut_off(nlp):
     """A page's section label ("KEEPING SCORE:", "WHAT'S NEXT:") is no part of the
     sentence it opens, even where the parser read them as one: the sentence is kept
