@@ -20,6 +20,7 @@ from __future__ import annotations
 
 from bisect import bisect_right
 from dataclasses import dataclass
+from functools import lru_cache
 
 from spacy.attrs import (
     DEP,
@@ -39,6 +40,7 @@ from spacy.attrs import (
 )
 from spacy.tokens import Doc
 
+from briefings import lang
 from briefings.inline_furniture import BYLINE, furniture_offsets
 from briefings.quotes.marks import find_marked
 
@@ -409,7 +411,7 @@ def _reject_reason(a: _Arrays, start: int, end: int, cand: Candidate, salvaged: 
     last = a.text[end - 1]
     if any(start <= i < end for i in a.furniture) or BYLINE.match(text):
         return "furniture"
-    if not (last in _TERMINAL or (last in _CLOSERS and end - start > 1 and a.text[end - 2] in _TERMINAL)):
+    if not _ends_sentence(a, start, end):
         return "no final punctuation"
     if "?" in (last, a.text[end - 2] if end - start > 1 else ""):
         return "question"
@@ -432,6 +434,22 @@ def _reject_reason(a: _Arrays, start: int, end: int, cand: Candidate, salvaged: 
         cand.needs_previous = True
     cand.pronoun = _leading_pronoun(a, start, end)
     return None
+
+
+def _ends_sentence(a: _Arrays, start: int, end: int) -> bool:
+    """Whether the sentence ends in terminal punctuation (perhaps inside a closing mark),
+    or in an abbreviation whose full stop is the sentence's too, which the tokenizer kept
+    with the word ("... losses of 1.2m.", "... country star Hank Williams Jr."); never a
+    title ("Dr.", "Sgt.": a name always follows one, lang/en/titles.txt)."""
+    last = a.text[end - 1]
+    if last in _TERMINAL or (last in _CLOSERS and end - start > 1 and a.text[end - 2] in _TERMINAL):
+        return True
+    return len(last) > 1 and last.endswith(".") and last[-2] != "." and last.lower() not in _titles()
+
+
+@lru_cache(maxsize=1)
+def _titles() -> frozenset[str]:
+    return lang.words("en", "titles")
 
 
 def _has_verb(a: _Arrays, start: int, end: int) -> bool:

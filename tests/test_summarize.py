@@ -242,6 +242,22 @@ def test_a_labelled_caption_restated_by_the_sentence_glued_to_it_is_cut_off(nlp)
     assert usable == ["Firefighters in Eastham said the family had been trapped in their car for two hours."]
 
 
+def test_a_sentence_may_end_in_an_abbreviation_but_not_in_a_title(nlp):
+    """The full stop of "£1.2m." or "Jr." that the tokenizer keeps with the word ends
+    the sentence too; a title's ("Dr.") never does, as a name follows it."""
+    doc = nlp(
+        "Shares in the Millbrook Building Society fell after it said its losses had deepened to £3.4m "
+        "in 2004 from £1.2m.\n"
+        "The band toured for ten years with the country singer Hank Porter Jr.\n"
+        "The study of the water in the lake was led by the Dr.\n"
+        "Maria Okafor said the water was clean."
+    )
+    reasons = {doc[c.start : c.end].text[-6:]: c.reason for c in candidates(doc)}
+    assert reasons["£1.2m."] is None
+    assert reasons["er Jr."] is None
+    assert reasons["he Dr."] == "no final punctuation"
+
+
 def test_a_heading_in_capitals_before_a_colon_is_cut_off(nlp):
     """A page's section label ("KEEPING SCORE:", "WHAT'S NEXT:") is no part of the
     sentence it opens, even where the parser read them as one: the sentence is kept
