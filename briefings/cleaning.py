@@ -65,11 +65,19 @@ _FURNITURE_LINE = re.compile(
 #: Furniture that shows up inside running text (e.g. where paragraphs were joined).
 _FURNITURE_INLINE = re.compile(r"\bScroll down for (?:video|more)\b\.?", re.IGNORECASE)
 
-#: A wire-service dateline opening the story: "(CNN)", "LONDON (Reuters) -", "PARIS, May 4 (AFP) —".
+#: A wire-service dateline opening the story: "(CNN)", "LONDON (Reuters) -", "PARIS, May 4
+#: (AFP) —", and a place in title case as CNN writes it ("Washington (CNN)", "Kabul,
+#: Afghanistan (CNN)"); never an article ("The (CNN) report"). Also a place in capitals
+#: and a dash with no wire named ("OTTAWA — ").
 _DATELINE = re.compile(
-    r"""(?:[A-Z][A-Z .'-]{1,30}(?:,\ [A-Z][a-z]{2,8}\.?\ \d{1,2})?\ )?
+    r"""(?:(?:[A-Z][A-Z .'-]{1,30}|(?!(?:The|A|An|This|That)\ )[A-Z][\w.'-]+(?:,?\ [A-Z][\w.'-]+){0,3})
+        (?:,\ [A-Z][a-z]{2,8}\.?\ \d{1,2})?\ )?
         \((?:CNN|Reuters|AP|AFP|UPI|PA|dpa|Xinhua|Bloomberg|The\ [A-Z][\w'&.]*(?:\ [A-Z][\w'&.]*){0,3})\)
-        \s*(?:[-–—]+\s*)?(?=[A-Z"“‘'])""",
+        \s*(?:[-–—]+\s*)?(?=[A-Z"“‘'])
+    # ...or the place alone in capitals before a dash, as the wires send it when the
+    # byline names the agency: "OTTAWA — ", "SINGAPORE -- ", "TROUT BROOK, N.B. — ".
+    | [A-Z][A-Z.'-]{2,}(?:\ [A-Z][A-Z.'-]+){0,3}(?:,\ [A-Z][A-Za-z.]{1,12}(?:\ [A-Z][A-Za-z.]{1,12})?)?
+        \s*(?:—|–|--)\s*(?=[A-Z"“‘'])""",
     re.VERBOSE,
 )
 

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 from bisect import bisect_right
 from dataclasses import dataclass
+from functools import lru_cache
 
 from spacy.attrs import (
     DEP,
@@ -39,6 +40,7 @@ from spacy.attrs import (
 )
 from spacy.tokens import Doc
 
+from briefings import lang
 from briefings.inline_furniture import BYLINE, furniture_offsets
 from briefings.quotes.marks import find_marked
 
@@ -290,16 +292,26 @@ def _run_on_cut(a: _Arrays, start: int, end: int) -> int | None:
     A capitalised word that is not a name, straight after a word (no punctuation
     between), marks the seam; so do a sentence that starts over with its own opening
     words (captions restate the sentence they sit above) and an upper-case heading
-    ("BALL OF THE CENTURY Benaud was ..."). Returns the start of the tail after the
-    last seam when that tail is a sentence of its own, -1 when the sentence is a
-    caption run-on with no usable tail, and None when there is no seam.
+    ("BALL OF THE CENTURY Benaud was ..."); a label in capitals and a colon ("KEEPING
+    SCORE: In Europe, ...") is cut off before the seams are looked for. Returns the
+    start of the tail after the last seam (or the label) when that tail is a sentence
+    of its own, -1 when the sentence is a caption run-on with no usable tail, and None
+    when there is neither.
     """
+    label = _heading_label(a, start, end)
+    if label is not None:
+        start = label
+    else:
+        # "Wanted: Police in Maryland have issued ... Police in Maryland have launched
+        # ...": a caption's label is no part of the words that a sentence restating the
+        # caption repeats (the sentence stays rejected unless a seam is found).
+        start = _caption_label_end(a, start, end) or start
     seams = [i for i in range(start + 1, end) if _is_seam(a, i)]
     for extra in (_repeat_seam(a, start, end), _heading_seam(a, start, end)):
         if extra is not None:
             seams.append(extra)
     if not seams:
-        return None
+        return label
     cut = max(seams)
     if _is_clause(a, cut, end):
         return cut
@@ -310,7 +322,7 @@ def _run_on_cut(a: _Arrays, start: int, end: int) -> int | None:
         return cut
     if any(_is_strong_seam(a, i, end) for i in seams):
         return -1
-    return None
+    return label
 
 
 def _is_seam(a: _Arrays, i: int) -> bool:
@@ -350,6 +362,18 @@ def _heading_seam(a: _Arrays, start: int, end: int) -> int | None:
     return None
 
 
+def _heading_label(a: _Arrays, start: int, end: int) -> int | None:
+    """Where the text starts after a label in capitals and a colon opening the sentence
+    ("KEEPING SCORE: In Europe, ...", "UPDATE: The council ..."): a section heading of
+    the page, never part of the sentence."""
+    i = start
+    while i < end and (a.text[i].isupper() and len(a.text[i]) > 1 and a.alpha[i] or a.text[i] in ("'S", "\u2019S")):
+        i += 1
+    if i == start or i + 1 >= end or a.text[i] != ":":
+        return None
+    return i + 1 if a.title[i + 1] or a.text[i + 1][:1].isdigit() else None
+
+
 def _is_clause(a: _Arrays, start: int, end: int) -> bool:
     """Whether tokens start..end open with the subject of a verb that is also among them.
 
@@ -387,7 +411,7 @@ def _reject_reason(a: _Arrays, start: int, end: int, cand: Candidate, salvaged: 
     last = a.text[end - 1]
     if any(start <= i < end for i in a.furniture) or BYLINE.match(text):
         return "furniture"
-    if not (last in _TERMINAL or (last in _CLOSERS and end - start > 1 and a.text[end - 2] in _TERMINAL)):
+    if not _ends_sentence(a, start, end):
         return "no final punctuation"
     if "?" in (last, a.text[end - 2] if end - start > 1 else ""):
         return "question"
@@ -410,6 +434,22 @@ def _reject_reason(a: _Arrays, start: int, end: int, cand: Candidate, salvaged: 
         cand.needs_previous = True
     cand.pronoun = _leading_pronoun(a, start, end)
     return None
+
+
+def _ends_sentence(a: _Arrays, start: int, end: int) -> bool:
+    """Whether the sentence ends in terminal punctuation (perhaps inside a closing mark),
+    or in an abbreviation whose full stop is the sentence's too, which the tokenizer kept
+    with the word ("... losses of 1.2m.", "... country star Hank Williams Jr."); never a
+    title ("Dr.", "Sgt.": a name always follows one, lang/en/titles.txt)."""
+    last = a.text[end - 1]
+    if last in _TERMINAL or (last in _CLOSERS and end - start > 1 and a.text[end - 2] in _TERMINAL):
+        return True
+    return len(last) > 1 and last.endswith(".") and last[-2] != "." and last.lower() not in _titles()
+
+
+@lru_cache(maxsize=1)
+def _titles() -> frozenset[str]:
+    return lang.words("en", "titles")
 
 
 def _has_verb(a: _Arrays, start: int, end: int) -> bool:
@@ -446,12 +486,18 @@ def _quote_reason(a: _Arrays, start: int, end: int) -> str | None:
 def _caption_label(a: _Arrays, start: int, end: int) -> bool:
     """A few verbless words and a colon open the sentence: a photo caption's label. One
     word alone is a label even when it is a participle ("Wanted:", "Pictured:")."""
+    return _caption_label_end(a, start, end) is not None
+
+
+def _caption_label_end(a: _Arrays, start: int, end: int) -> int | None:
+    """The token after a caption label's colon (see :func:`_caption_label`), or None."""
     for i in range(start, min(end, start + MAX_LABEL_WORDS + 1)):
         if a.text[i] in (":", "!"):
-            return i > start and (i == start + 1 or not any(p in _VERB_POS for p in a.pos[start:i]))
+            is_label = i > start and (i == start + 1 or not any(p in _VERB_POS for p in a.pos[start:i]))
+            return i + 1 if is_label else None
         if not a.alpha[i]:
-            return False
-    return False
+            return None
+    return None
 
 
 def _open_after(a: _Arrays, i: int) -> bool:

@@ -7,8 +7,9 @@ speaker, a fragment that leans on a sentence not shown). Measured on news never 
 on, a ranker free to reach far down the article did worse than the plain lead
 (CNN/DailyMail held out: 41.46 vs Lead-3 41.84 R-1); a step-shaped position prior keeps
 the lead unless another signal is strong. And the summary stays in the lead: for a
-summary of N sentences, only the article's first N + 1 sentences may be taken, unless
-the headline points below them. When a lead sentence is unusable the summary is one
+summary of N sentences, only the story's first N + 1 sentences may be taken (counted
+from its first usable sentence, so a byline or timestamps above it use none of them),
+unless the headline points below them. When a lead sentence is unusable the summary is one
 sentence shorter rather than padded with one from far down (the highlights a reader
 gets from CNN/DailyMail are short: about 50 words against Lead-3's 85); only when
 nothing in the lead can be shown does it reach further. Each usable sentence is scored
@@ -76,8 +77,10 @@ class Weights:
     redundancy: float = 0.0
     #: How far back (in sentences) an antecedent for an opening pronoun may be.
     antecedent_reach: int = 3
-    #: The lead: the article's first N + ``lead_slack`` sentences for a summary of N
-    #: (captions and other rejected sentences count, as a reader sees them). A sentence
+    #: The lead: the article's first N + ``lead_slack`` sentences for a summary of N,
+    #: counted from the story's first usable sentence (captions and other rejected
+    #: sentences after it count, as a reader sees them; a byline split into "By .",
+    #: "Jane Abara ." and a timestamp above it does not use the lead up). A sentence
     #: below it is only taken when the headline points to it (at least ``reach`` of the
     #: headline's words); otherwise the summary is the usable part of the lead, shorter
     #: rather than padded with a sentence from far down. Against no window: cnndm-dev
@@ -125,7 +128,10 @@ def summarize(
     heads = _headline_lemmas(doc, pool, title)
     persons = [c.index for c in every if c.has_person]
     scores = _score(pool, heads, weights)
-    near = _in_reach(pool, heads, _lead_length(sentences, words, weights), weights)
+    # The lead starts at the story's first sentence: a byline, timestamps or a caption
+    # above it ("By .", "PUBLISHED: 14:52 EST ...") are not sentences of the story.
+    opening = next(c.index for c in every if c.usable)
+    near = _in_reach(pool, heads, opening + _lead_length(sentences, words, weights), weights)
     chosen = _select([pool[i] for i in near], [scores[i] for i in near], sentences, words, weights, persons)
     if not chosen and len(near) < len(pool):
         # Nothing in the lead can be shown (every sentence leans on one that cannot):

@@ -229,6 +229,47 @@ def test_a_verb_the_tagger_calls_a_noun_still_makes_a_sentence(nlp):
     assert [c.reason for c in candidates(doc)] == [None, None]
 
 
+def test_a_labelled_caption_restated_by_the_sentence_glued_to_it_is_cut_off(nlp):
+    """The caption ("Back home: Firefighters in Eastham rescued ...") runs into the
+    sentence that it restates, which opens with the same words after the label: the
+    sentence is kept, the caption and its label are not."""
+    doc = nlp(
+        "Back home: Firefighters in Eastham rescued a family of four from the flooded road on Friday night "
+        "Firefighters in Eastham said the family had been trapped in their car for two hours. "
+        "The road has reopened."
+    )
+    usable = [doc[c.start : c.end].text for c in candidates(doc) if c.usable]
+    assert usable == ["Firefighters in Eastham said the family had been trapped in their car for two hours."]
+
+
+def test_a_sentence_may_end_in_an_abbreviation_but_not_in_a_title(nlp):
+    """The full stop of "£1.2m." or "Jr." that the tokenizer keeps with the word ends
+    the sentence too; a title's ("Dr.") never does, as a name follows it."""
+    doc = nlp(
+        "Shares in the Millbrook Building Society fell after it said its losses had deepened to £3.4m "
+        "in 2004 from £1.2m.\n"
+        "The band toured for ten years with the country singer Hank Porter Jr.\n"
+        "The study of the water in the lake was led by the Dr.\n"
+        "Maria Okafor said the water was clean."
+    )
+    reasons = {doc[c.start : c.end].text[-6:]: c.reason for c in candidates(doc)}
+    assert reasons["£1.2m."] is None
+    assert reasons["er Jr."] is None
+    assert reasons["he Dr."] == "no final punctuation"
+
+
+def test_a_heading_in_capitals_before_a_colon_is_cut_off(nlp):
+    """A page's section label ("KEEPING SCORE:", "WHAT'S NEXT:") is no part of the
+    sentence it opens, even where the parser read them as one: the sentence is kept
+    without it."""
+    doc = nlp(
+        "Shares in Millbrook fell sharply on Monday. KEEPING SCORE: In Eastham, the local index lost 1.9 "
+        "per cent to 4,210 and the port's shipping index added 0.4 per cent to 812."
+    )
+    texts = [d.text for d in summarize(doc, sentences=3)]
+    assert texts[1].startswith("In Eastham, the local index lost")
+
+
 def test_a_one_word_caption_label_is_a_label_even_when_it_is_a_participle(nlp):
     doc = nlp(
         "Wanted: Police in Millbrook have issued a warrant for the arrest of a karate teacher "
@@ -366,6 +407,16 @@ def test_review_copy_disclosures_and_audio_player_prompts_are_furniture():
     assert found == ["Listen to th", "reviewed usi"]
 
 
+def test_notes_about_a_comment_piece_and_its_author_are_furniture():
+    text = (
+        "Editor's note: Jane Abara teaches history at Millbrook College. "
+        "The opinions expressed in this commentary are solely hers. "
+        "The council's note on the bridge repairs expressed concern about the cost."
+    )
+    found = sorted(text[i : i + 12] for i in furniture_offsets(text))
+    assert found == ["Editor's not", "expressed in"]
+
+
 def test_furniture_offsets():
     text = (
         "PUBLISHED: 10:01 EST, 2 May 2014. He met her at 10:30 in a snap photo. Getty Images. "
@@ -435,3 +486,22 @@ def test_the_opening_sentence_leans_on_nothing(nlp):
     assert candidates(doc)[0].needs_previous  # the connective is seen...
     texts = [s.text for s in summarize(doc, sentences=3)]
     assert texts[0].startswith("This old lighthouse keeper")  # ...but leans on nothing
+
+
+@pytest.mark.parametrize(
+    "furniture",
+    [
+        "By . Jane Abara . Follow @@janeabara . ",
+        "By . Staff Reporter . Last updated at 3:32 PM on 12th November 2011 . ",
+        "By . Press Association . ",
+    ],
+)
+def test_the_lead_starts_at_the_story_not_at_the_byline(nlp, furniture):
+    """A byline and its timestamps, split into several "sentences" ("By .", "Jane
+    Abara .", "Follow @@..."), are not sentences of the story: they do not use up the
+    lead, so the summary is still the story's first three sentences."""
+    doc = nlp(furniture + LEAD)
+    texts = [s.text for s in summarize(doc, sentences=3)]
+    assert len(texts) == 3
+    assert texts[0].startswith("A Millbrook woman")
+    assert texts[2].startswith("She said")
