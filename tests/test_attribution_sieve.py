@@ -418,6 +418,25 @@ def test_a_surname_the_tagger_took_for_a_verb_is_still_a_mention(nlp):
     assert only(quotes(nlp, text), "wanted to upset").speaker == "Donald Trump"
 
 
+def test_a_person_the_tagger_took_for_an_organisation_is_given_away_by_a_role(nlp):
+    """The entity tagger calls some full names organisations; a role word in front of a
+    given name and a surname ("radio host Carla Whitfield", "economist Paul Brennan")
+    makes them the person they are, and their surname alone names them again."""
+    from spacy.tokens import Span
+
+    text = (
+        "Radio host Carla Whitfield interviewed the mayor on Tuesday.\n\n"
+        "“Would the tax be negotiable?” Whitfield pressed. “Voters want to know.”"
+    )
+    doc = nlp(text)
+    doc.ents = [Span(doc, 2, 4, "ORG")]
+    q = only(extract_quotes(doc), "negotiable")
+    assert q.speaker == "Carla Whitfield"
+    doc = nlp("Analysts at Morgan Stanley said that the merger would close in March.")
+    doc.ents = [Span(doc, 2, 4, "ORG")]
+    assert "Morgan Stanley" not in {q.speaker for q in extract_quotes(doc)}
+
+
 def test_transcript_turns(nlp):
     text = (
         "Maria Lopez spoke to reporters on Monday.\n"

@@ -288,7 +288,9 @@ class Cast:
         name = _POSSESSIVE.sub("", name)
         if self.quoted.contains(ent.start_char) or not name:
             return
-        if ent.root.dep_ not in _MODIFIER_DEPS and self._surname_of_someone_named(name, ent.start):
+        if ent.root.dep_ not in _MODIFIER_DEPS and (
+            self._surname_of_someone_named(name, ent.start) or self._introduced_by_role(ent, name)
+        ):
             self._register(ent)  # "Brandt added ..." tagged ORG after "Mayor Alicia Brandt"
             return
         if name.islower():
@@ -329,6 +331,21 @@ class Cast:
             person = owners[0]
             if any(m[0] < tok.i for m in person.mentions):
                 self._add_mention(person, tok.i, self.doc[tok.i : tok.i + 1], narration=True)
+
+    def _introduced_by_role(self, ent: Span, name: str) -> bool:
+        """A person's name the entity tagger took for an organisation, given away by the
+        role word in front of it: "Fox News host Sean Hannity", "economist Philip Cross".
+        A given name first, two or three words and no word of an organisation's name, so
+        "Morgan Stanley" or "Tim Hortons" with no role before them stay bodies."""
+        words = self.name_words(name)
+        if not 2 <= len(words) <= 3 or words[0].lower() not in self.vocab.given_genders:
+            return False
+        if self.vocab.has_org_noun(words) or not looks_like_name(words) or ent.start == 0:
+            return False
+        before = self.doc[ent.start - 1]
+        return (before.is_lower and before.lemma_ in self.vocab.person_nouns) or (
+            before.lower_.rstrip(".") in self.vocab.titles
+        )
 
     def _surname_of_someone_named(self, name: str, at: int) -> bool:
         """A one-word "organisation" that is the surname of a person named earlier: the
