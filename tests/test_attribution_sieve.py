@@ -437,6 +437,17 @@ def test_a_person_the_tagger_took_for_an_organisation_is_given_away_by_a_role(nl
     assert "Morgan Stanley" not in {q.speaker for q in extract_quotes(doc)}
 
 
+def test_a_person_entity_drawn_over_a_headline_verb_shows_the_name_alone(nlp):
+    """The tagger's person entity may take in a headline's speech verb after the name
+    ("Clara Mendez Says She Will Run."); the speaker shown is the name, one person with
+    the one in the story below."""
+    from spacy.tokens import Span
+
+    doc = nlp("Clara Mendez Says She Will Run. Clara Mendez said on Monday that she would run for mayor.")
+    doc.ents = [Span(doc, 0, 3, "PERSON"), Span(doc, 7, 9, "PERSON")]
+    assert {q.speaker for q in extract_quotes(doc)} == {"Clara Mendez"}
+
+
 def test_transcript_turns(nlp):
     text = (
         "Maria Lopez spoke to reporters on Monday.\n"

@@ -151,6 +151,8 @@ def compatible(a: tuple[str, ...], b: tuple[str, ...]) -> bool:
     return fa == fb or (len(fa) == 1 and fb.startswith(fa)) or (len(fb) == 1 and fa.startswith(fb))
 
 
+#: Penn tags of a verb with a subject ("says", "explained"): no word of a name.
+_FINITE_TAGS = frozenset({"VBZ", "VBD"})
 #: A name used as a modifier ("a Sanders supporter", "Trump's campaign") is not its person.
 _MODIFIER_DEPS = frozenset({"compound", "poss", "amod", "nmod"})
 
@@ -251,6 +253,7 @@ class Cast:
             if "\n" in doc[k].whitespace_ or doc[k].is_space:
                 end = k + 1 if not doc[k].is_space else k
                 break
+        start, end = self._trim_name(start, end)
         if end <= start:
             return
         span = doc[start:end]
@@ -272,6 +275,15 @@ class Cast:
         if appos:
             person.add_role(appos)
         self._add_mention(person, span.root.i, span, narration=not self.quoted.contains(span.start_char))
+
+    def _trim_name(self, start: int, end: int) -> tuple[int, int]:
+        """The name inside a person entity the tagger drew over a headline's speech verb
+        after it ("Obama Says ...", "Dennis Prager Tells ...")."""
+        doc, vocab = self.doc, self.vocab
+        for k in range(start + 1, end):
+            if doc[k].tag_ in _FINITE_TAGS and doc[k].lemma_.lower() in vocab.speech_verbs:
+                return start, k
+        return start, end
 
     def _add_mention(self, person: Person, head: int, span: Span, narration: bool) -> None:
         """Record that ``span`` (headed by token ``head``) names ``person``: among their
