@@ -326,6 +326,22 @@ def test_a_quotation_set_in_narration_is_the_sentence_subjects(nlp):
     assert all(q.rule != "fragment_subject" for q in qs if "Friends of" in q.text)
 
 
+def test_a_fragment_with_an_author_of_its_own_is_not_the_subjects(nlp):
+    """Quoted words from someone else's statement or comments are not the words of the
+    sentence's subject; the subject's own description of someone still is."""
+    for text in (
+        "Tom Reyes spoke in Dayton on Monday. Reyes mocked a statement by the actor Dana Hill "
+        "that an “absurd amount of money” was raised at the gala.",
+        "The report appears to contradict comments from former minister Paul Grant that "
+        "“time, distance and a lack of warning prevented a faster response.”",
+    ):
+        q = next(q for q in quotes(nlp, text, min_confidence=0.0) if q.kind in ("partial", "direct"))
+        assert q.rule != "fragment_subject", text
+    text = "Glenn Hart spoke in Ohio. Hart, who has described the mayor as “a reckless gambler,” ran again."
+    q = next(q for q in quotes(nlp, text, min_confidence=0.0) if "gambler" in q.text)
+    assert q.speaker == "Glenn Hart"
+
+
 def test_a_quotation_after_a_noun_for_words_is_its_owners(nlp):
     """ "the Mara Quinlan appraisal of the founder ("...")": the appraisal is Quinlan's,
     so are the words glossing it; a noun for words with no owner names nobody."""

@@ -305,8 +305,38 @@ def fragment_subject(it: QuoteItem, k: int, ctx: QuoteContext) -> Speaker | None
     subject = next((c for c in root.children if c.dep_ in SUBJECT_DEPS), None)
     if subject is None or ctx.cast.quoted.contains(subject.idx) or subject.pos_ == "PRON":
         return None
+    if _authored_before(span, subject, ctx):
+        return None
     speaker = someone(resolve_mention(ctx.cast, subject, ctx.previous_speaker(k)))
     return speaker if speaker is not None and speaker.person is not None else None
+
+
+def _authored_before(span: Span, subject: Token, ctx: QuoteContext) -> bool:
+    """Whether the quoted words are someone else's by the words before them: between the
+    sentence's subject and the quotation, "by" or "from" with a named person or body, or
+    one person described, as its object ("a statement by actor George Clooney that an
+    "obscene amount" ...", "an order signed by the state governor "..."", "comments from
+    Leon Panetta that "...""; not "flanked by supporters"). Read from the words, not the
+    parse tree, which often hangs "by X" on the main verb."""
+    doc = span.doc
+    for t in doc[subject.i + 1 : span.start]:
+        if t.lower_ not in _AUTHOR_PREPS:
+            continue
+        for g in t.children:
+            if g.dep_ != "pobj":
+                continue
+            vocab = ctx.cast.vocab
+            if g.ent_type_ in ("PERSON", "ORG") or g.lemma_.lower() in vocab.titles:
+                return True
+            if g.tag_ == "NN" and g.lemma_.lower() in vocab.person_nouns:
+                return True  # "by the actor Dana Hill", "from a senior aide"
+            if g.pos_ == "PROPN" and g.ent_type_ not in _PLACES:
+                return True
+    return False
+
+
+_PLACES = frozenset({"GPE", "LOC", "FAC", "DATE", "TIME", "EVENT"})
+_AUTHOR_PREPS = frozenset({"by", "from"})
 
 
 def opens_sentence(m: Marked, sent: Span) -> bool:
