@@ -318,14 +318,13 @@ def _authored_before(span: Span, subject: Token, ctx: QuoteContext) -> bool:
     "obscene amount" ...", "an order signed by the state governor "..."", "comments from
     Leon Panetta that "...""; not "flanked by supporters"). Read from the words, not the
     parse tree, which often hangs "by X" on the main verb."""
-    doc = span.doc
+    doc, vocab = span.doc, ctx.cast.vocab
     for t in doc[subject.i + 1 : span.start]:
         if t.lower_ not in _AUTHOR_PREPS:
             continue
         for g in t.children:
             if g.dep_ != "pobj":
                 continue
-            vocab = ctx.cast.vocab
             if g.ent_type_ in ("PERSON", "ORG") or g.lemma_.lower() in vocab.titles:
                 return True
             if g.tag_ == "NN" and g.lemma_.lower() in vocab.person_nouns:
