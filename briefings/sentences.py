@@ -20,7 +20,6 @@ from __future__ import annotations
 
 from bisect import bisect_right
 from dataclasses import dataclass
-from functools import lru_cache
 
 from spacy.attrs import (
     DEP,
@@ -444,12 +443,7 @@ def _ends_sentence(a: _Arrays, start: int, end: int) -> bool:
     last = a.text[end - 1]
     if last in _TERMINAL or (last in _CLOSERS and end - start > 1 and a.text[end - 2] in _TERMINAL):
         return True
-    return len(last) > 1 and last.endswith(".") and last[-2] != "." and last.lower() not in _titles()
-
-
-@lru_cache(maxsize=1)
-def _titles() -> frozenset[str]:
-    return lang.words("en", "titles")
+    return len(last) > 1 and last.endswith(".") and last[-2] != "." and last.lower() not in lang.words("en", "titles")
 
 
 def _has_verb(a: _Arrays, start: int, end: int) -> bool:
